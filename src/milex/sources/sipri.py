@@ -1,0 +1,200 @@
+"""SIPRI Military Expenditure Database workbook, and the secondary restatement of its 2025 figures.
+
+Each data sheet has a header row starting with "Country" (found by content), region and subregion
+label rows mixed in with the countries (dropped), ``...`` and ``xxx`` for missing figures (never
+zero), blue font for SIPRI estimates and red for highly uncertain figures. Shares are fractions in
+the file and become percent here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.utils import get_column_letter
+
+from milex.errors import SourceError
+from milex.registry import Registry
+from milex.sources._common import (
+    Resource,
+    frame,
+    open_workbook,
+    parse_number,
+    read_csv,
+    require_columns,
+    row,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SOURCE = "sipri"
+CITATION = "SIPRI Military Expenditure Database 2025, https://www.sipri.org/databases/milex"
+RESOURCE = Resource(
+    name="sipri-milex-1949-2024",
+    source=SOURCE,
+    path="sipri/SIPRI-Milex-data-1949-2024_2.xlsx",
+    publisher="Stockholm International Peace Research Institute (SIPRI)",
+    url="https://www.sipri.org/sites/default/files/SIPRI-Milex-data-1949-2024_2.xlsx",
+    edition="2025-04 (1949-2024, rev. 2)",
+    licence="SIPRI fair use: non-commercial, cited, at most 3,500 data units reproduced",
+    retrieved="2025-05-17",
+    citation=CITATION,
+)
+SECONDARY = Resource(
+    name="sipri-2025-top40-icaew",
+    source=SOURCE,
+    path="sipri/sipri_2025_top40_secondary_icaew.csv",
+    publisher="ICAEW (restating SIPRI Military Expenditure Database, April 2026 release)",
+    url="https://www.icaew.com/insights/viewpoints-on-the-news/2026/may-2026/"
+        "chart-of-the-week-top-20-military-spenders",
+    edition="2026-04 (2025 figures, ICAEW restatement 2026-05)",
+    licence="SIPRI fair use (as above); facts restated by ICAEW",
+    retrieved="2026-05-31",
+    citation=CITATION + " (as restated by ICAEW, May 2026)",
+)
+
+ESTIMATE_COLOUR, UNCERTAIN_COLOUR = 12, 10
+MISSING = {"...", "xxx", ". .", ".."}
+REGIONS = frozenset({
+    "Africa", "North Africa", "sub-Saharan Africa", "Americas", "Central America and the Caribbean",
+    "North America", "South America", "Asia & Oceania", "Oceania", "South Asia", "East Asia",
+    "South East Asia", "Central Asia", "Europe", "Central Europe", "Eastern Europe",
+    "Western Europe", "Middle East",
+})
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A data sheet: name pattern, measure, unit and how a cell becomes the stored value."""
+
+    name: str  # regex on the sheet name
+    measure: str
+    unit: str  # may contain {base}, read from the sheet name or title
+    percent: bool = False  # cells are fractions to store as percent
+
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec(r"^Local currency calendar years$", "milex_lcu", "national currency m"),
+    SheetSpec(r"^Constant \((\d{4})\) US\$$", "milex_usd_const", "USD m constant {base}"),
+    SheetSpec(r"^Current US\$$", "milex_usd", "USD m"),
+    SheetSpec(r"^Share of GDP$", "milex_pct_gdp", "percent", percent=True),
+    SheetSpec(r"^Per capita$", "milex_per_capita_usd", "USD"),
+    SheetSpec(r"^Share of Govt\. spending$", "milex_pct_govt", "percent", percent=True),
+)
+HEADER_SEARCH_ROWS = 20
+
+
+def as_percent(value: float) -> float:
+    """A fraction as percent, rounded once from its shortest decimal form (0.0415 -> 4.15)."""
+    return float(Decimal(repr(value)).scaleb(2))
+
+
+def find_header(ws: Any, path: Path) -> tuple[int, dict[int, int]]:
+    """Row index (1-based) of the 'Country' header and its year columns (column -> year)."""
+    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True),
+                               start=1):
+        if values and isinstance(values[0], str) and values[0].strip().lower() == "country":
+            years = {c: int(v) for c, v in enumerate(values, start=1)
+                     if isinstance(v, int | float) and not isinstance(v, bool) and 1900 < v < 2100}
+            if not years:
+                raise SourceError(path, f"{ws.title}!A{r}", "header row has no year columns")
+            return r, years
+    raise SourceError(path, ws.title, f"no header row starting with 'Country' in rows "
+                      f"1-{HEADER_SEARCH_ROWS}")
+
+
+def colour_flags(font: Any) -> set[str]:
+    colour = getattr(font, "color", None)
+    indexed = getattr(colour, "indexed", None) if colour is not None else None
+    if indexed == ESTIMATE_COLOUR:
+        return {"estimate"}
+    if indexed == UNCERTAIN_COLOUR:
+        return {"uncertain"}
+    return set()
+
+
+def parse_sheet(ws: Any, spec: SheetSpec, path: Path, registry: Registry, edition: str
+                ) -> list[dict[str, Any]]:
+    header, years = find_header(ws, path)
+    unit = spec.unit
+    if "{base}" in unit:
+        m = re.search(r"\((\d{4})\)", ws.title) or re.search(r"constant \((\d{4})\)",
+                                                             str(ws["A1"].value or ""))
+        if not m:
+            raise SourceError(path, f"{ws.title}!A1", "constant-price sheet without a base year")
+        unit = unit.format(base=m.group(1))
+    rows_by_name: dict[str, tuple[Any, ...]] = {}
+    for cells in ws.iter_rows(min_row=header + 1):
+        label = cells[0].value
+        if not isinstance(label, str) or not label.strip() or label.strip() in REGIONS:
+            if label is None and any(c.value not in (None, "") for c in cells[1:]):
+                raise SourceError(path, f"{ws.title}!A{cells[0].row}", "figures without a country")
+            continue
+        rows_by_name[label.strip()] = cells
+    names = registry.resolve_all(sorted(rows_by_name), f"{path.name} [{ws.title}]")
+    out = []
+    for name, cells in rows_by_name.items():
+        for c, year in years.items():
+            if c > len(cells):
+                continue
+            cell = cells[c - 1]
+            value = cell.value
+            if value is None or (isinstance(value, str) and value.strip() in MISSING | {""}):
+                continue
+            where = f"{ws.title}!{get_column_letter(c)}{cell.row}"
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise SourceError(path, where, f"expected a number or '...'/'xxx', found {value!r}")
+            stored = as_percent(value) if spec.percent else float(value)
+            out.append(row(names[name], year, spec.measure, SOURCE, edition, stored, unit,
+                           colour_flags(cell.font), where))
+    return out
+
+
+def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
+    """All six data sheets of the SIPRI workbook as observations."""
+    workbook = open_workbook(path, styles=True)
+    try:
+        by_spec = {}
+        for spec in SHEETS:
+            match = [ws for ws in workbook.worksheets if re.match(spec.name, ws.title)]
+            if not match:
+                raise SourceError(path, None, f"missing sheet matching {spec.name!r}; sheets: "
+                                  f"{workbook.sheetnames}")
+            by_spec[spec] = match[0]
+        modified = workbook.properties.modified
+        first_ws = by_spec[SHEETS[3]]
+        years = find_header(first_ws, path)[1].values()
+        edition = f"{modified:%Y-%m} ({min(years)}-{max(years)})" if modified else RESOURCE.edition
+        rows = []
+        for spec, ws in by_spec.items():
+            rows.extend(parse_sheet(ws, spec, path, registry, edition))
+    finally:
+        workbook.close()
+    return frame(rows)
+
+
+def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
+    """The ICAEW restatement of SIPRI's 2025 figures, flagged ``secondary``."""
+    table = read_csv(path)
+    columns = ("country", "year", "milex_current_usd_bn", "milex_share_of_gdp_pct")
+    require_columns(table, columns, path)
+    names = registry.resolve_all(sorted(set(table["country"])), path.name)
+    rows = []
+    for line, rec in enumerate(table.to_dict("records"), start=2):
+        year = parse_number(rec["year"], path, f"row {line}, field year")
+        if year is None:
+            raise SourceError(path, f"row {line}, field year", "missing year")
+        usd = rec["milex_current_usd_bn"].strip()
+        if parse_number(usd, path, f"row {line}, field milex_current_usd_bn") is not None:
+            rows.append(row(names[rec["country"]], int(year), "milex_usd", SOURCE, SECONDARY.edition,
+                            float(Decimal(usd).scaleb(3)), "USD m", {"secondary"}, SECONDARY.url))
+        share = parse_number(rec["milex_share_of_gdp_pct"], path,
+                             f"row {line}, field milex_share_of_gdp_pct")
+        if share is not None:
+            rows.append(row(names[rec["country"]], int(year), "milex_pct_gdp", SOURCE,
+                            SECONDARY.edition, share, "percent", {"secondary"}, SECONDARY.url))
+    return frame(rows)
