@@ -80,6 +80,7 @@ class Registry:
     def __init__(self, countries: list[Country], memberships: list[Membership]) -> None:
         self.countries = {c.iso3: c for c in countries}
         self.memberships = memberships
+        self._members: dict[tuple[str, int], list[str]] = {}
         self._lookup: dict[str, str] = {}
         for country in countries:
             for alias in (country.iso3, country.name, *country.aliases):
@@ -123,8 +124,9 @@ class Registry:
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Closest known names, for error messages."""
-        keys = difflib.get_close_matches(normalise(name), self._lookup.keys(), n=n, cutoff=0.6)
-        return [f"{self.name(self._lookup[k])} ({self._lookup[k]})" for k in keys]
+        keys = difflib.get_close_matches(normalise(name), self._lookup.keys(), n=3 * n, cutoff=0.6)
+        found = dict.fromkeys(f"{self.name(self._lookup[k])} ({self._lookup[k]})" for k in keys)
+        return list(found)[:n]
 
     def name(self, code: str) -> str:
         """Display name of an ISO3 or bloc code."""
@@ -139,6 +141,16 @@ class Registry:
 
     def members(self, bloc: str, year: int) -> list[str]:
         """ISO3 codes of the bloc's members in a year (membership is time-aware)."""
+        key = (bloc, year)
+        if key not in self._members:
+            self._members[key] = self._compute_members(bloc, year)
+        return list(self._members[key])
+
+    def ever_members(self, bloc: str) -> set[str]:
+        """Every country that was ever in the bloc."""
+        return {m for year in range(1949, 2101) for m in self.members(bloc, year)}
+
+    def _compute_members(self, bloc: str, year: int) -> list[str]:
         if bloc in DERIVED_BLOCS:
             base, excluded, fixed_year = DERIVED_BLOCS[bloc]
             return [c for c in self.members(base, fixed_year or year) if c not in excluded]

@@ -1,0 +1,3 @@
+from milex.cli import main
+
+main()

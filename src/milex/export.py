@@ -1,0 +1,53 @@
+"""Write a DataFrame as CSV, JSON, XLSX or Parquet, atomically: a failed write leaves no file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("csv", "json", "xlsx", "parquet")
+
+
+def to_text(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None) -> str:
+    """CSV or JSON text. JSON is an object: ``meta`` (sources, editions, ...) and ``data`` rows."""
+    if fmt == "csv":
+        return str(frame.to_csv(index=False, lineterminator="\n"))
+    if fmt == "json":
+        rows = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
+        return json.dumps({**(meta or {}), "data": rows}, ensure_ascii=False, indent=1) + "\n"
+    raise MilexError(f"format {fmt!r} cannot be printed; use --output FILE")
+
+
+def write(frame: pd.DataFrame, path: Path, fmt: str | None = None,
+          meta: dict[str, Any] | None = None) -> Path:
+    """Write frame to path in fmt (default: from the extension), via a temporary file and rename."""
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise MilexError(f"unsupported output format {fmt!r} for {path}; use one of {', '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise MilexError(f"output directory does not exist: {path.parent}")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if fmt in ("csv", "json"):
+            tmp.write_text(to_text(frame, fmt, meta), encoding="utf-8")
+        elif fmt == "xlsx":
+            frame.to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            frame.to_parquet(tmp, index=False)
+        tmp.chmod(0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,181 @@
+"""The Dataset: DuckDB over the verified snapshot, answering queries with tidy pandas DataFrames."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from milex.errors import QueryError
+from milex.registry import Registry, default_registry
+from milex.schema import COLUMNS, MEASURE_IDS, SOURCES
+from milex.snapshot import read_package
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+Years = int | range | tuple[int, int] | Iterable[int] | None
+Countries = str | Iterable[str] | None
+
+
+class Dataset:
+    """A snapshot of observations, queried by measure, country or bloc, source and years."""
+
+    def __init__(self, path: Path, package: dict[str, Any], registry: Registry) -> None:
+        import duckdb
+
+        self.path = path
+        self.package = package
+        self.registry = registry
+        self._db: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
+        self._db.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet('{_quote(path)}')")
+
+    @classmethod
+    def open(cls, directory: str | Path | None = None) -> Dataset:
+        path, package = read_package(Path(directory) if directory else None)
+        countries = path.parent / "countries.csv"
+        registry = Registry.from_files(countries) if directory else default_registry()
+        return cls(path, package, registry)
+
+    def __repr__(self) -> str:
+        return f"<milex.Dataset {self.path} ({self.package['resources'][0]['rows']} observations)>"
+
+    # -------------------------------------------------------------------------------------------
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run SQL against the ``observations`` view (DuckDB dialect)."""
+        return self._db.execute(query, params or []).df()
+
+    def observations(self) -> pd.DataFrame:
+        """The whole table, sorted by its key."""
+        return self.sql(f"SELECT {', '.join(COLUMNS)} FROM observations "
+                        "ORDER BY iso3, year, measure, source, edition")
+
+    def status(self) -> pd.DataFrame:
+        """Figure counts and year spans per source and edition."""
+        return self.sql("""
+            SELECT source, edition, count(*) AS figures, count(DISTINCT iso3) AS countries,
+                   count(DISTINCT measure) AS measures, min(year) AS first_year,
+                   max(year) AS last_year
+            FROM observations GROUP BY source, edition ORDER BY source, edition""")
+
+    def measures(self) -> list[str]:
+        return list(self.sql("SELECT DISTINCT measure FROM observations ORDER BY 1")["measure"])
+
+    def latest_year(self, measure: str, source: str, *, include_secondary: bool = False) -> int:
+        """The latest year with figures for a measure from a source."""
+        clause = "" if include_secondary else "AND flags NOT LIKE '%secondary%'"
+        out = self.sql(f"SELECT max(year) AS y FROM observations WHERE measure = ? AND source = ? "
+                       f"{clause}", [measure, source])["y"].iloc[0]
+        if out is None or out != out:
+            raise QueryError(f"no {source} figures for {measure}")
+        return int(out)
+
+    # -------------------------------------------------------------------------------------------
+    def series(self, measure: str, countries: Countries = None, source: str | None = None,
+               years: Years = None, *, edition: str = "best",
+               include_secondary: bool = True) -> pd.DataFrame:
+        """Tidy rows of one measure: iso3, year, measure, source, edition, value, unit, flags, origin.
+
+        ``countries`` takes ISO3 codes, names in any publisher's spelling, or bloc codes (NATO,
+        NATO_EU_CA, EU, EU27, CRINK), as a list or a comma-separated string; a bloc keeps each
+        country only in the years it was a member. Sources are never merged: each keeps its rows.
+        ``edition="best"`` keeps one figure per country-year and source, a publisher's own file
+        before a secondary restatement, then the newest edition; ``"all"`` keeps every edition; any
+        other value keeps only that edition.
+        """
+        self._check_measure(measure)
+        where, params = ["measure = ?"], [measure]
+        if source is not None:
+            if source not in SOURCES and not source.startswith("user:"):
+                raise QueryError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+            where.append("source = ?")
+            params.append(source)
+        if not include_secondary:
+            where.append("flags NOT LIKE '%secondary%'")
+        year_set = _years(years)
+        if year_set is not None:
+            where.append("year BETWEEN ? AND ?")
+            params += [min(year_set), max(year_set)]
+        codes, blocs = self._countries(countries)
+        if codes is not None:
+            members = set(codes).union(*(self.registry.ever_members(b) for b in blocs))
+            where.append(f"iso3 IN ({', '.join('?' * len(members))})")
+            params += sorted(members)
+        frame = self.sql(f"SELECT {', '.join(COLUMNS)} FROM observations WHERE "
+                         f"{' AND '.join(where)} ORDER BY iso3, year, source, edition", params)
+        if year_set is not None:
+            frame = frame[frame["year"].isin(year_set)]
+        if blocs:
+            allowed = {(c, y) for y in set(frame["year"]) for b in blocs
+                       for c in self.registry.members(b, int(y))}
+            frame = frame[[iso3 in codes or (iso3, y) in allowed
+                           for iso3, y in zip(frame["iso3"], frame["year"], strict=True)]]
+        frame = _pick_edition(frame, edition)
+        return frame.reset_index(drop=True)
+
+    def wide(self, measure: str, countries: Countries = None, source: str | None = None,
+             years: Years = None, **kwargs: Any) -> pd.DataFrame:
+        """The same figures as ``series``, one row per country (and source), one column per year."""
+        tidy = self.series(measure, countries, source, years, **kwargs)
+        index = ["iso3", "source"] if tidy["source"].nunique() > 1 or source is None else ["iso3"]
+        table = tidy.pivot_table(index=index, columns="year", values="value", aggfunc="first")
+        table.columns.name = None
+        return table
+
+    # -------------------------------------------------------------------------------------------
+    def _check_measure(self, measure: str) -> None:
+        if measure not in MEASURE_IDS:
+            close = difflib.get_close_matches(measure, sorted(MEASURE_IDS), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise QueryError(f"unknown measure {measure!r}{hint} (see `milex data measures`)")
+
+    def _countries(self, countries: Countries) -> tuple[list[str] | None, list[str]]:
+        """Split a country argument into ISO3 codes and bloc codes (None: no filter)."""
+        if countries is None:
+            return None, []
+        items = [c.strip() for c in (countries.split(",") if isinstance(countries, str)
+                                     else countries) if c.strip()]
+        if not items:
+            raise QueryError("countries is empty")
+        blocs = [i.upper() for i in items if i.upper() in self.registry.bloc_codes]
+        rest = [i for i in items if i.upper() not in self.registry.bloc_codes]
+        resolved = self.registry.resolve_all(rest, "countries") if rest else {}
+        return sorted(set(resolved.values())), blocs
+
+
+def _pick_edition(frame: pd.DataFrame, edition: str) -> pd.DataFrame:
+    if edition == "all" or frame.empty:
+        return frame
+    if edition != "best":
+        out = frame[frame["edition"] == edition]
+        if out.empty and edition not in set(frame["edition"]):
+            raise QueryError(f"edition {edition!r} not found; available: "
+                             f"{sorted(set(frame['edition']))}")
+        return out
+    ranked = frame.assign(_secondary=frame["flags"].str.contains("secondary", regex=False))
+    ranked = ranked.sort_values(["_secondary", "edition"], ascending=[True, False], kind="stable")
+    best = ranked.drop_duplicates(["iso3", "year", "source"], keep="first")
+    return best.drop(columns="_secondary").sort_values(["iso3", "year", "source"], kind="stable")
+
+
+def _years(years: Years) -> set[int] | None:
+    if years is None:
+        return None
+    if isinstance(years, int):
+        return {years}
+    if isinstance(years, tuple) and len(years) == 2:
+        first, last = years
+        if first > last:
+            raise QueryError(f"year range {first}-{last} runs backwards")
+        return set(range(int(first), int(last) + 1))
+    out = {int(y) for y in years}
+    if not out:
+        raise QueryError("years is empty")
+    return out
+
+
+def _quote(path: Path) -> str:
+    return re.sub("'", "''", str(path))
