@@ -87,6 +87,7 @@ class Registry:
                 self._lookup.setdefault(normalise(alias), country.iso3)
         for name, code in AGGREGATE_NAMES.items():
             self._lookup.setdefault(normalise(name), code)
+            self._lookup.setdefault(normalise(code), code)
 
     @classmethod
     def from_files(cls, countries_csv: Path | None = None,

@@ -205,8 +205,18 @@ def parse_table(sheet: Sheet, registry: Registry, edition: str) -> list[dict[str
             raise sheet.error(r, first_year_col, "numbers in a row without a country label")
         if block is None:
             raise sheet.error(r, texts[0][0], "data row before any block heading")
+        _check_aligned(sheet, r, header, years)
         labelled.append((r, texts[-1][1], block.measure, unit))
     return _observations(sheet, registry, labelled, years, edition)
+
+
+def _check_aligned(sheet: Sheet, r: int, header: int, years: dict[int, tuple[int, bool]]) -> None:
+    """Numbers just outside the year columns mean the header does not line up with the data."""
+    for c in (min(years) - 1, max(years) + 1):
+        value = sheet.value(r, c)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise sheet.error(header, min(years), f"year header does not line up with the data "
+                              f"(number at {cell(r, c)} outside the year columns)")
 
 
 def _is_note(text: str) -> bool:
@@ -336,7 +346,9 @@ def _cross_check(path: Path, obs: pd.DataFrame, checks: list[tuple[str, int, str
         if other is None or abs(other - value) > 1e-6 * max(1.0, abs(value)):
             problems.append(f"{where}={value} vs {measure} {iso3} {year}={other}")
     if problems:
-        raise SourceError(path, "TABLE4", "figures disagree with Tables 2/3: " + "; ".join(problems))
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise SourceError(path, "TABLE4", f"{len(problems)} figures disagree with Tables 2/3: "
+                          + "; ".join(problems[:5]) + more)
 
 
 def _check_complete(path: Path, obs: pd.DataFrame, registry: Registry) -> None:

@@ -1,0 +1,89 @@
+"""The bundled snapshot: reproducible byte for byte, verified at load, within SIPRI's terms."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import milex
+from milex import snapshot
+from milex.errors import MilexError, SnapshotError, SourceError
+
+SHIPPED = snapshot.package_dir()
+FILES = (snapshot.OBSERVATIONS, snapshot.DATAPACKAGE, snapshot.COUNTRIES)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(raw_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("rebuilt")
+    snapshot.build(raw_dir, out)
+    return out
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_rebuilding_from_raw_reproduces_the_committed_snapshot_byte_for_byte(rebuilt, name):
+    assert (rebuilt / name).read_bytes() == (SHIPPED / name).read_bytes()
+
+
+def test_sipri_figures_in_the_snapshot_stay_within_3500():
+    obs = pd.read_parquet(SHIPPED / snapshot.OBSERVATIONS)
+    count = int((obs["source"] == "sipri").sum())
+    assert 0 < count <= 3500
+    assert json.loads((SHIPPED / snapshot.DATAPACKAGE).read_text())["sipri_figures"] == count
+
+
+def test_datapackage_records_provenance_for_every_raw_file(raw_dir):
+    package = json.loads((SHIPPED / snapshot.DATAPACKAGE).read_text())
+    for src in package["sources"]:
+        for field in ("publisher", "url", "edition", "licence", "retrieved", "sha256", "citation"):
+            assert src[field], f"{src['name']} lacks {field}"
+        assert src["sha256"] == snapshot.sha256_file(raw_dir / src["path"])
+    assert {r["name"] for r in package["resources"]} == {"observations", "countries"}
+
+
+def test_nato_and_sipri_series_are_never_merged(dataset):
+    both = dataset.series("milex_pct_gdp", "POL", years=2024, include_secondary=False)
+    assert sorted(both["source"]) == ["nato", "sipri"]
+    assert both["value"].nunique() == 2
+
+
+def copy_snapshot(tmp_path: Path) -> Path:
+    for name in (*FILES, "memberships.csv"):
+        shutil.copy(SHIPPED / name, tmp_path / name)
+    return tmp_path
+
+
+def test_a_damaged_snapshot_is_a_clear_error(tmp_path):
+    folder = copy_snapshot(tmp_path)
+    data = bytearray((folder / snapshot.OBSERVATIONS).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / snapshot.OBSERVATIONS).write_bytes(bytes(data))
+    with pytest.raises(SnapshotError, match="snapshot damaged: sha256"):
+        milex.load(str(folder))
+
+
+def test_a_missing_snapshot_is_a_clear_error(tmp_path):
+    with pytest.raises(SnapshotError, match="no snapshot"):
+        milex.load(str(tmp_path))
+
+
+def test_a_failed_build_writes_nothing(raw_dir, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw, ignore=shutil.ignore_patterns("*.rda", "*.json"))
+    shutil.copy(raw_dir / "geo/restcountries-countriesV3.1.json", raw / "geo")
+    (raw / "imf/weo_oct2025_selected_wide.csv").write_text("ref_area,area_name\n")
+    out = copy_snapshot(tmp_path / "out") if (tmp_path / "out").mkdir() is None else None
+    before = {name: (out / name).read_bytes() for name in FILES}
+    with pytest.raises(SourceError, match="weo_oct2025_selected_wide.csv"):
+        snapshot.build(raw, out)
+    assert {name: (out / name).read_bytes() for name in FILES} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, "memberships.csv"])
+
+
+def test_build_from_a_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(MilexError, match="raw data directory not found"):
+        snapshot.build(tmp_path / "nowhere", tmp_path)

@@ -1,0 +1,147 @@
+"""SIPRI's workbook: header by content, regions dropped, '...'/'xxx' missing, colours become flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import Font
+from openpyxl.styles.colors import Color
+
+from milex.errors import SourceError, UnknownCountryError
+from milex.sources import sipri
+
+SHEETS = {  # sheet name -> metadata columns before the years
+    "Local currency calendar years": ["Country", "Currency", "Notes"],
+    "Constant (2023) US$": ["Country", "", "Notes"],
+    "Current US$": ["Country", "Notes"],
+    "Share of GDP": ["Country", "Notes"],
+    "Per capita": ["Country", "Notes"],
+    "Share of Govt. spending": ["Country", "Notes", "Reporting year"],
+}
+BLUE, RED = Font(color=Color(indexed=12)), Font(color=Color(indexed=10))
+
+
+def small_workbook(path: Path, header_row: int = 6, rows=None, drop: str | None = None) -> Path:
+    """A SIPRI-shaped workbook with three countries and two regions, built from scratch."""
+    rows = rows or [
+        ("Europe", None), ("Central Europe", None),
+        ("Poland", [0.02, 0.0326, ("blue", 0.0415)]),
+        ("Eastern Europe", None),
+        ("Russia", [0.041, ("red", 0.054), ("blue", 0.0705)]),
+        ("Korea, North", ["...", "...", "..."]),
+        ("Czechoslovakia", ["xxx", "xxx", "xxx"]),
+    ]
+    wb = openpyxl.Workbook()
+    wb.active.title = "Front page"
+    for name, meta in SHEETS.items():
+        if name == drop:
+            continue
+        ws = wb.create_sheet(name)
+        ws["A1"] = f"Military expenditure ({name})     © SIPRI 2024"
+        for c, text in enumerate([*meta, 2022, 2023, 2024], start=1):
+            ws.cell(header_row, c, text)
+        r = header_row + 2
+        for label, values in rows:
+            ws.cell(r, 1, label)
+            for i, value in enumerate(values or []):
+                target = ws.cell(r, len(meta) + 1 + i)
+                if isinstance(value, tuple):
+                    target.font = BLUE if value[0] == "blue" else RED
+                    value = value[1]
+                target.value = value
+            r += 1
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def small(tmp_path):
+    return small_workbook(tmp_path / "sipri.xlsx")
+
+
+def test_shares_become_percent_and_colours_become_flags(small, registry):
+    obs = sipri.parse_workbook(small, registry)
+    share = obs[obs["measure"] == "milex_pct_gdp"].set_index(["iso3", "year"])
+    assert share.loc[("POL", 2024), "value"] == 4.15
+    assert share.loc[("POL", 2024), "flags"] == "estimate"
+    assert share.loc[("RUS", 2023), "flags"] == "uncertain"
+    assert share.loc[("POL", 2022), "flags"] == ""
+    assert share.loc[("POL", 2022), "unit"] == "percent"
+
+
+def test_missing_markers_are_missing_never_zero_and_regions_are_dropped(small, registry):
+    obs = sipri.parse_workbook(small, registry)
+    assert "PRK" not in set(obs["iso3"]) and "CSK" not in set(obs["iso3"])
+    assert set(obs["iso3"]) == {"POL", "RUS"}
+    assert (obs["value"] != 0).all()
+
+
+def test_constant_price_base_year_is_read_from_the_sheet(small, registry):
+    obs = sipri.parse_workbook(small, registry)
+    assert set(obs[obs["measure"] == "milex_usd_const"]["unit"]) == {"USD m constant 2023"}
+
+
+def test_header_row_is_found_by_content_wherever_it_is(tmp_path, registry):
+    obs = sipri.parse_workbook(small_workbook(tmp_path / "s.xlsx", header_row=9), registry)
+    assert len(obs[obs["measure"] == "milex_pct_gdp"]) == 6
+
+
+def test_header_row_missing_is_an_error_naming_the_sheet(tmp_path, registry):
+    path = small_workbook(tmp_path / "s.xlsx", header_row=22)
+    with pytest.raises(SourceError, match=r"\[Share of GDP\]: no header row starting with 'Country'"):
+        sipri.parse_workbook(path, registry)
+
+
+def test_missing_sheet_is_an_error_naming_it(tmp_path, registry):
+    path = small_workbook(tmp_path / "s.xlsx", drop="Share of GDP")
+    with pytest.raises(SourceError, match="missing sheet.*Share of GDP"):
+        sipri.parse_workbook(path, registry)
+
+
+def test_text_in_a_numeric_cell_is_an_error_naming_the_cell(tmp_path, registry):
+    path = small_workbook(tmp_path / "s.xlsx", rows=[("Poland", [0.02, "n.a.", 0.04])])
+    with pytest.raises(SourceError, match=r"Local currency calendar years!E8.*'n.a.'"):
+        sipri.parse_workbook(path, registry)
+
+
+def test_unknown_country_names_are_all_listed(tmp_path, registry):
+    path = small_workbook(tmp_path / "s.xlsx", rows=[("Narnia", [1, 2, 3]), ("Oz", [1, 2, 3])])
+    with pytest.raises(UnknownCountryError, match="Narnia.*Oz"):
+        sipri.parse_workbook(path, registry)
+
+
+def test_truncated_workbook_is_an_error_naming_the_file(small, tmp_path, registry):
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(small.read_bytes()[:2000])
+    with pytest.raises(SourceError, match="cut.xlsx"):
+        sipri.parse_workbook(cut, registry)
+
+
+# --- the real workbook ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real(raw_dir, registry):
+    return sipri.parse_workbook(raw_dir / sipri.RESOURCE.path, registry)
+
+
+def test_russia_2024_share_of_gdp_equals_the_cell_as_percent(raw_dir, real, dataset):
+    ws = openpyxl.load_workbook(raw_dir / sipri.RESOURCE.path, read_only=True)["Share of GDP"]
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
+    header = rows["Country"]
+    fraction = rows["Russia"][header.index(2024)]
+    expected = sipri.as_percent(fraction)
+    assert expected == pytest.approx(fraction * 100, rel=1e-12)
+    parsed = real[(real["iso3"] == "RUS") & (real["year"] == 2024) & (real["measure"] == "milex_pct_gdp")]
+    assert parsed["value"].tolist() == [expected]
+    shipped = dataset.series("milex_pct_gdp", "RUS", "sipri", 2024, include_secondary=False)
+    assert shipped["value"].tolist() == [expected]
+    assert shipped["flags"].tolist() == ["estimate"]  # SIPRI shows Russia 2024 in blue
+
+
+def test_real_workbook_has_every_sheet_and_north_korea_only_uncertain_money_figures(real):
+    assert set(real["measure"]) == {s.measure for s in sipri.SHEETS}
+    north_korea = real[real["iso3"] == "PRK"]
+    assert "milex_pct_gdp" not in set(north_korea["measure"])
+    assert set(north_korea["flags"]) == {"uncertain"}
+    assert real[(real["iso3"] == "USA") & (real["year"] == 1949)]["measure"].nunique() >= 3
