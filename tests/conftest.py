@@ -15,8 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def find_raw_dir() -> Path | None:
     """MILEX_RAW_DIR, else ../shared/data/raw beside the project, else /work/shared/data/raw."""
-    candidates = [os.environ.get("MILEX_RAW_DIR"), ROOT.parent / "shared/data/raw",
-                  "/work/shared/data/raw"]
+    candidates = [
+        os.environ.get("MILEX_RAW_DIR"),
+        ROOT.parent / "shared/data/raw",
+        "/work/shared/data/raw",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "SOURCES.md").is_file():
             return Path(candidate)

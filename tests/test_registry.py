@@ -5,14 +5,33 @@ import pytest
 from milex.errors import MilexError, UnknownCountryError
 
 
-@pytest.mark.parametrize(("name", "iso3"), [
-    ("Türkiye", "TUR"), ("Turkey", "TUR"), ("turkiye", "TUR"), ("Türkiye, Republic of", "TUR"),
-    ("United States of America", "USA"), ("United States", "USA"), ("Slovak Republic", "SVK"),
-    ("Czechia*", "CZE"), ("Poland*   ", "POL"), ("Poland, Republic of", "POL"), ("pol", "POL"),
-    ("Korea, North", "PRK"), ("Korea, South", "KOR"), ("Viet Nam", "VNM"), ("USSR", "SUN"),
-    ("KOS", "XKX"), ("XKX", "XKX"), ("UNK", "XKX"), ("Kosovo", "XKX"), ("NA", "NAM"),
-    ("NATO Total", "NATO"), ("NATO Europe and Canada", "NATO_EU_CA"),
-])
+@pytest.mark.parametrize(
+    ("name", "iso3"),
+    [
+        ("Türkiye", "TUR"),
+        ("Turkey", "TUR"),
+        ("turkiye", "TUR"),
+        ("Türkiye, Republic of", "TUR"),
+        ("United States of America", "USA"),
+        ("United States", "USA"),
+        ("Slovak Republic", "SVK"),
+        ("Czechia*", "CZE"),
+        ("Poland*   ", "POL"),
+        ("Poland, Republic of", "POL"),
+        ("pol", "POL"),
+        ("Korea, North", "PRK"),
+        ("Korea, South", "KOR"),
+        ("Viet Nam", "VNM"),
+        ("USSR", "SUN"),
+        ("KOS", "XKX"),
+        ("XKX", "XKX"),
+        ("UNK", "XKX"),
+        ("Kosovo", "XKX"),
+        ("NA", "NAM"),
+        ("NATO Total", "NATO"),
+        ("NATO Europe and Canada", "NATO_EU_CA"),
+    ],
+)
 def test_names_resolve_in_any_publishers_spelling(registry, name, iso3):
     assert registry.resolve(name) == iso3
 
@@ -25,9 +44,20 @@ def test_unknown_names_are_all_listed_in_one_error(registry):
     assert info.value.names == ["Freedonia", "Narnia"]
 
 
-@pytest.mark.parametrize(("year", "count"), [(1949, 12), (1999, 19), (2004, 26), (2009, 28),
-                                             (2017, 29), (2020, 30), (2022, 30), (2023, 31),
-                                             (2024, 32)])
+@pytest.mark.parametrize(
+    ("year", "count"),
+    [
+        (1949, 12),
+        (1999, 19),
+        (2004, 26),
+        (2009, 28),
+        (2017, 29),
+        (2020, 30),
+        (2022, 30),
+        (2023, 31),
+        (2024, 32),
+    ],
+)
 def test_nato_membership_follows_accession_years(registry, year, count):
     assert len(registry.members("NATO", year)) == count
 
@@ -40,7 +70,9 @@ def test_finland_and_sweden_join_in_2023_and_2024(registry):
 
 
 def test_nato_europe_and_canada_is_nato_without_the_united_states(registry):
-    assert set(registry.members("NATO_EU_CA", 2024)) == set(registry.members("NATO", 2024)) - {"USA"}
+    assert set(registry.members("NATO_EU_CA", 2024)) == set(registry.members("NATO", 2024)) - {
+        "USA"
+    }
 
 
 def test_eu27_is_fixed_but_eu_membership_changes_over_time(registry):

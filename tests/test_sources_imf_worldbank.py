@@ -56,8 +56,9 @@ def test_weo_unknown_area_code_is_an_error(tmp_path, raw_dir, registry):
 def test_weo_text_in_a_numeric_cell_names_row_and_year(tmp_path, raw_dir, registry):
     lines = (raw_dir / imf.RESOURCE.path).read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "weo.csv"
-    bad.write_text("\n".join([lines[0], lines[1].rsplit(",", 1)[0] + ",n/a"]) + "\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "\n".join([lines[0], lines[1].rsplit(",", 1)[0] + ",n/a"]) + "\n", encoding="utf-8"
+    )
     with pytest.raises(SourceError, match=r"row 2, column 2030.*'n/a'"):
         imf.parse(bad, registry)
 
@@ -68,8 +69,11 @@ def test_world_bank_namibia_na_code_is_not_read_as_missing(dataset):
 
 def test_world_bank_gdp_is_in_usd_millions_and_aggregates_are_skipped(raw_dir, dataset):
     with (raw_dir / worldbank.INDICATORS[0].resource.path).open(encoding="utf-8") as fh:
-        cell = next(r["Value"] for r in csv.DictReader(fh)
-                    if r["Country Code"] == "POL" and r["Year"] == "2023")
+        cell = next(
+            r["Value"]
+            for r in csv.DictReader(fh)
+            if r["Country Code"] == "POL" and r["Year"] == "2023"
+        )
     shipped = dataset.series("gdp_usd", "POL", "worldbank", 2023)["value"].tolist()
     assert shipped == [float(Decimal(cell) / 1_000_000)]
     assert dataset.series("gdp_usd", "WLD", "worldbank").empty
@@ -81,6 +85,7 @@ def test_world_bank_unknown_code_is_an_error_naming_file_and_column(tmp_path, re
     ind = worldbank.INDICATORS[0]
     (tmp_path / ind.resource.path).write_text(
         "Country Name,Country Code,Year,Value\nPoland,POL,2020,1\nAtlantis,ATL,2020,2\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(UnknownCountryError, match=r"Country Code.*ATL"):
         worldbank.parse(tmp_path, ind, registry)

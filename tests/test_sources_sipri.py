@@ -26,7 +26,8 @@ BLUE, RED = Font(color=Color(indexed=12)), Font(color=Color(indexed=10))
 def small_workbook(path: Path, header_row: int = 6, rows=None, drop: str | None = None) -> Path:
     """A SIPRI-shaped workbook with three countries and two regions, built from scratch."""
     rows = rows or [
-        ("Europe", None), ("Central Europe", None),
+        ("Europe", None),
+        ("Central Europe", None),
         ("Poland", [0.02, 0.0326, ("blue", 0.0415)]),
         ("Eastern Europe", None),
         ("Russia", [0.041, ("red", 0.054), ("blue", 0.0705)]),
@@ -90,7 +91,9 @@ def test_header_row_is_found_by_content_wherever_it_is(tmp_path, registry):
 
 def test_header_row_missing_is_an_error_naming_the_sheet(tmp_path, registry):
     path = small_workbook(tmp_path / "s.xlsx", header_row=22)
-    with pytest.raises(SourceError, match=r"\[Share of GDP\]: no header row starting with 'Country'"):
+    with pytest.raises(
+        SourceError, match=r"\[Share of GDP\]: no header row starting with 'Country'"
+    ):
         sipri.parse_workbook(path, registry)
 
 
@@ -132,7 +135,9 @@ def test_russia_2024_share_of_gdp_equals_the_cell_as_percent(raw_dir, real, data
     fraction = rows["Russia"][header.index(2024)]
     expected = sipri.as_percent(fraction)
     assert expected == pytest.approx(fraction * 100, rel=1e-12)
-    parsed = real[(real["iso3"] == "RUS") & (real["year"] == 2024) & (real["measure"] == "milex_pct_gdp")]
+    parsed = real[
+        (real["iso3"] == "RUS") & (real["year"] == 2024) & (real["measure"] == "milex_pct_gdp")
+    ]
     assert parsed["value"].tolist() == [expected]
     shipped = dataset.series("milex_pct_gdp", "RUS", "sipri", 2024, include_secondary=False)
     assert shipped["value"].tolist() == [expected]

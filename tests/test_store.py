@@ -9,8 +9,16 @@ from milex.errors import QueryError, UnknownCountryError
 
 def test_series_has_the_documented_columns(dataset):
     frame = dataset.series("milex_pct_gdp", "POL", "nato", (2014, 2024))
-    assert list(frame.columns)[:8] == ["iso3", "year", "measure", "source", "edition", "value",
-                                       "unit", "flags"]
+    assert list(frame.columns)[:8] == [
+        "iso3",
+        "year",
+        "measure",
+        "source",
+        "edition",
+        "value",
+        "unit",
+        "flags",
+    ]
     assert frame["year"].tolist() == list(range(2014, 2025))
 
 
@@ -23,15 +31,18 @@ def test_a_bloc_expands_to_its_members_as_of_each_year(dataset):
 
 
 def test_names_blocs_and_codes_mix_in_one_query(dataset):
-    frame = dataset.series("milex_pct_gdp", "Türkiye, CRINK", "sipri", 2024,
-                           include_secondary=False)
+    frame = dataset.series(
+        "milex_pct_gdp", "Türkiye, CRINK", "sipri", 2024, include_secondary=False
+    )
     assert set(frame["iso3"]) == {"TUR", "RUS", "CHN", "IRN"}
 
 
 def test_best_edition_prefers_the_publishers_file_over_a_secondary_restatement(dataset):
     frame = dataset.series("milex_pct_gdp", "POL", "nato", (2024, 2025))
     assert frame.set_index("year")["flags"].to_dict() == {
-        2024: "estimate;national_2pct_law", 2025: "estimate;secondary"}
+        2024: "estimate;national_2pct_law",
+        2025: "estimate;secondary",
+    }
     every = dataset.series("milex_pct_gdp", "POL", "nato", (2024, 2025), edition="all")
     assert len(every) == 2
 
@@ -42,12 +53,15 @@ def test_wide_view_has_one_column_per_year(dataset):
     assert table.loc["POL", 2024] == pytest.approx(4.1202, abs=1e-4)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"measure": "milex_pct"}, "unknown measure 'milex_pct'"),
-    ({"measure": "milex_pct_gdp", "source": "oecd"}, "unknown source 'oecd'"),
-    ({"measure": "milex_pct_gdp", "years": (2024, 2014)}, "runs backwards"),
-    ({"measure": "milex_pct_gdp", "edition": "1999"}, "edition '1999' not found"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"measure": "milex_pct"}, "unknown measure 'milex_pct'"),
+        ({"measure": "milex_pct_gdp", "source": "oecd"}, "unknown source 'oecd'"),
+        ({"measure": "milex_pct_gdp", "years": (2024, 2014)}, "runs backwards"),
+        ({"measure": "milex_pct_gdp", "edition": "1999"}, "edition '1999' not found"),
+    ],
+)
 def test_bad_queries_are_clear_errors(dataset, kwargs, message):
     with pytest.raises(QueryError, match=message):
         dataset.series(**kwargs)

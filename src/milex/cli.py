@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,9 +18,15 @@ from milex.errors import MilexError
 if TYPE_CHECKING:
     import pandas as pd
 
-app = typer.Typer(help="milex: NATO defence-spending data, commitments and projections.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="The bundled data snapshot: status, build, export.", no_args_is_help=True)
+app = typer.Typer(
+    help="milex: NATO defence-spending data, commitments and projections.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(
+    help="The bundled data snapshot: status, build, export.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 console = Console()
 err_console = Console(stderr=True)
@@ -28,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_RAW = Path("../shared/data/raw")
 
 
-class TableFormat(str, Enum):
+class TableFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -36,7 +42,7 @@ class TableFormat(str, Enum):
     parquet = "parquet"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     xlsx = "xlsx"
@@ -57,8 +63,13 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def emit(frame: pd.DataFrame, fmt: str, output: Path | None, title: str,
-         meta: dict[str, Any] | None = None) -> None:
+def emit(
+    frame: pd.DataFrame,
+    fmt: str,
+    output: Path | None,
+    title: str,
+    meta: dict[str, Any] | None = None,
+) -> None:
     """Show a frame as a Rich table, or write/print it as CSV, JSON, XLSX or Parquet."""
     from milex import export
 
@@ -102,12 +113,16 @@ def data_status() -> None:
     for col in ("source", "edition", "retrieved", "sha256", "figures"):
         prov.add_column(col, overflow="fold", justify="right" if col == "figures" else "left")
     for src in pkg["sources"]:
-        prov.add_row(src["source"], src["edition"], src["retrieved"], src["sha256"][:12],
-                     str(src["figures"]))
+        prov.add_row(
+            src["source"], src["edition"], src["retrieved"], src["sha256"][:12], str(src["figures"])
+        )
     console.print(prov)
     for src in pkg["sources"]:
-        console.print(f"- {src['path']}: {src['publisher']}; {src['licence']}; {src['url']}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"- {src['path']}: {src['publisher']}; {src['licence']}; {src['url']}",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(rich_table(ds.status(), "Figures by source and edition"))
 
 
@@ -130,15 +145,19 @@ def data_build(
 
         package = snapshot.build(raw, output, progress=step)
     target = output or snapshot.package_dir()
-    console.print(f"wrote {package['resources'][0]['rows']} observations "
-                  f"({package['sipri_figures']} SIPRI) to {target}")
+    console.print(
+        f"wrote {package['resources'][0]['rows']} observations "
+        f"({package['sipri_figures']} SIPRI) to {target}"
+    )
 
 
 @data_app.command("export")
 @handle_errors
 def data_export(
     output: Annotated[Path, typer.Option(help="File to write.")],
-    format: Annotated[ExportFormat | None, typer.Option(help="Default: from the extension.")] = None,
+    format: Annotated[
+        ExportFormat | None, typer.Option(help="Default: from the extension.")
+    ] = None,
     measure: Annotated[str | None, typer.Option(help="Only this measure.")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
 ) -> None:
@@ -175,7 +194,9 @@ def data_measures(
 @handle_errors
 def series(
     measure: Annotated[str, typer.Option(help="Measure id, e.g. milex_pct_gdp.")],
-    country: Annotated[str | None, typer.Option(help="ISO3, names or blocs, comma-separated.")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO3, names or blocs, comma-separated.")
+    ] = None,
     source: Annotated[str | None, typer.Option(help="nato, sipri, imf_weo or worldbank.")] = None,
     from_: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     to: Annotated[int | None, typer.Option(help="Last year.")] = None,
@@ -195,11 +216,18 @@ def series(
     if format is TableFormat.table and output is None:
         units = ", ".join(sorted(set(frame["unit"])))
         shown = frame.assign(country=[ds.registry.name(c) for c in frame["iso3"]])
-        console.print(rich_table(shown[["iso3", "country", "year", "source", "value", "flags"]],
-                                 f"{measure} ({units})"))
+        console.print(
+            rich_table(
+                shown[["iso3", "country", "year", "source", "value", "flags"]],
+                f"{measure} ({units})",
+            )
+        )
         for src in _meta(ds, frame)["sources"]:
-            console.print(f"source: {src['citation']}; edition {src['edition']}", highlight=False,
-                          soft_wrap=True)
+            console.print(
+                f"source: {src['citation']}; edition {src['edition']}",
+                highlight=False,
+                soft_wrap=True,
+            )
         return
     emit(frame, format.value, output, measure, _meta(ds, frame))
 
@@ -207,9 +235,19 @@ def series(
 def _meta(ds: Any, frame: pd.DataFrame) -> dict[str, Any]:
     """Sources and editions behind a frame, for JSON output."""
     used = set(zip(frame["source"], frame["edition"], strict=True)) if len(frame) else set()
-    return {"sources": [{"source": s["source"], "edition": s["edition"], "citation": s["citation"],
-                         "url": s["url"], "licence": s["licence"]}
-                        for s in ds.package["sources"] if (s["source"], s["edition"]) in used]}
+    return {
+        "sources": [
+            {
+                "source": s["source"],
+                "edition": s["edition"],
+                "citation": s["citation"],
+                "url": s["url"],
+                "licence": s["licence"],
+            }
+            for s in ds.package["sources"]
+            if (s["source"], s["edition"]) in used
+        ]
+    }
 
 
 def main() -> None:

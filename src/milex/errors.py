@@ -23,7 +23,9 @@ class SourceError(MilexError):
 class UnknownCountryError(MilexError):
     """One or more names or codes the registry does not know; lists every one of them."""
 
-    def __init__(self, names: list[str], context: str, suggestions: dict[str, list[str]] | None = None):
+    def __init__(
+        self, names: list[str], context: str, suggestions: dict[str, list[str]] | None = None
+    ):
         self.names = sorted(set(names))
         self.suggestions = suggestions or {}
         parts = []

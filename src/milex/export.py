@@ -26,13 +26,16 @@ def to_text(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None) -
     raise MilexError(f"format {fmt!r} cannot be printed; use --output FILE")
 
 
-def write(frame: pd.DataFrame, path: Path, fmt: str | None = None,
-          meta: dict[str, Any] | None = None) -> Path:
+def write(
+    frame: pd.DataFrame, path: Path, fmt: str | None = None, meta: dict[str, Any] | None = None
+) -> Path:
     """Write frame to path in fmt (default: from the extension), via a temporary file and rename."""
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
-        raise MilexError(f"unsupported output format {fmt!r} for {path}; use one of {', '.join(FORMATS)}")
+        raise MilexError(
+            f"unsupported output format {fmt!r} for {path}; use one of {', '.join(FORMATS)}"
+        )
     if not path.parent.is_dir():
         raise MilexError(f"output directory does not exist: {path.parent}")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

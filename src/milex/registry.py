@@ -71,7 +71,9 @@ class Membership:
     note: str
 
     def active(self, year: int) -> bool:
-        return (self.joined is None or self.joined <= year) and (self.left is None or year < self.left)
+        return (self.joined is None or self.joined <= year) and (
+            self.left is None or year < self.left
+        )
 
 
 class Registry:
@@ -90,8 +92,9 @@ class Registry:
             self._lookup.setdefault(normalise(code), code)
 
     @classmethod
-    def from_files(cls, countries_csv: Path | None = None,
-                   memberships_csv: Path | None = None) -> Registry:
+    def from_files(
+        cls, countries_csv: Path | None = None, memberships_csv: Path | None = None
+    ) -> Registry:
         """Read the registry tables (package data unless paths are given)."""
         data = resources.files("milex") / "data"
         with (countries_csv or data / "countries.csv").open(encoding="utf-8", newline="") as fh:
@@ -174,16 +177,22 @@ def _int(text: str) -> int | None:
 
 def _country(record: dict[str, str]) -> Country:
     return Country(
-        iso3=record["iso3"], iso2=record["iso2"], name=record["name"], kind=record["kind"],
-        currency=record["currency"], capital=record["capital"],
-        capital_lat=_float(record["capital_lat"]), capital_lon=_float(record["capital_lon"]),
+        iso3=record["iso3"],
+        iso2=record["iso2"],
+        name=record["name"],
+        kind=record["kind"],
+        currency=record["currency"],
+        capital=record["capital"],
+        capital_lat=_float(record["capital_lat"]),
+        capital_lon=_float(record["capital_lon"]),
         aliases=tuple(a for a in record["aliases"].split("|") if a),
     )
 
 
 def _membership(record: dict[str, str]) -> Membership:
-    return Membership(record["bloc"], record["iso3"], _int(record["joined"]), _int(record["left"]),
-                      record["note"])
+    return Membership(
+        record["bloc"], record["iso3"], _int(record["joined"]), _int(record["left"]), record["note"]
+    )
 
 
 @cache

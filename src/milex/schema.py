@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 #: Columns of the long observations table, in order. (iso3, year, measure, source, edition) is the key.
 COLUMNS: tuple[str, ...] = (
-    "iso3", "year", "measure", "source", "edition", "value", "unit", "flags", "origin",
+    "iso3",
+    "year",
+    "measure",
+    "source",
+    "edition",
+    "value",
+    "unit",
+    "flags",
+    "origin",
 )
 KEY: tuple[str, ...] = ("iso3", "year", "measure", "source", "edition")
 
@@ -39,64 +47,149 @@ class Measure:
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("milex_pct_gdp", "percent",
-            "Military (defence) expenditure as a share of GDP. NATO: share of real GDP at constant "
-            "prices; SIPRI: share of current-price GDP.", "nato, sipri"),
-    Measure("milex_lcu", "national currency m", "Defence expenditure at current prices.", "nato, sipri"),
-    Measure("milex_lcu_const", "national currency m constant <base>",
-            "Defence expenditure at constant prices of the base year on the unit.", "nato"),
-    Measure("milex_usd", "USD m", "Defence expenditure, current prices and exchange rates.",
-            "nato, sipri"),
-    Measure("milex_usd_const", "USD m constant <base>",
-            "Defence expenditure at constant prices and exchange rates of the base year.", "nato, sipri"),
-    Measure("milex_real_change_pct", "percent", "Annual real change in defence expenditure.", "nato"),
-    Measure("milex_real_change_since_2014_pct", "percent",
-            "Real change in defence expenditure from 2014 to the year (NATO Table 4).", "nato"),
+    Measure(
+        "milex_pct_gdp",
+        "percent",
+        "Military (defence) expenditure as a share of GDP. NATO: share of real GDP at constant "
+        "prices; SIPRI: share of current-price GDP.",
+        "nato, sipri",
+    ),
+    Measure(
+        "milex_lcu", "national currency m", "Defence expenditure at current prices.", "nato, sipri"
+    ),
+    Measure(
+        "milex_lcu_const",
+        "national currency m constant <base>",
+        "Defence expenditure at constant prices of the base year on the unit.",
+        "nato",
+    ),
+    Measure(
+        "milex_usd",
+        "USD m",
+        "Defence expenditure, current prices and exchange rates.",
+        "nato, sipri",
+    ),
+    Measure(
+        "milex_usd_const",
+        "USD m constant <base>",
+        "Defence expenditure at constant prices and exchange rates of the base year.",
+        "nato, sipri",
+    ),
+    Measure(
+        "milex_real_change_pct", "percent", "Annual real change in defence expenditure.", "nato"
+    ),
+    Measure(
+        "milex_real_change_since_2014_pct",
+        "percent",
+        "Real change in defence expenditure from 2014 to the year (NATO Table 4).",
+        "nato",
+    ),
     Measure("milex_per_capita_usd", "USD", "Defence expenditure per capita, current US$.", "sipri"),
-    Measure("milex_per_capita_usd_const", "USD constant <base>",
-            "Defence expenditure per capita at constant prices and exchange rates.", "nato"),
-    Measure("milex_pct_govt", "percent",
-            "Military expenditure as a share of general government expenditure.", "sipri"),
-    Measure("equipment_pct", "percent",
-            "Major equipment and related R&D as a share of defence expenditure (Wales 20% guideline).",
-            "nato"),
-    Measure("personnel_pct", "percent",
-            "Personnel (military, civilian, pensions) as a share of defence expenditure.", "nato"),
-    Measure("infrastructure_pct", "percent",
-            "Infrastructure (NATO common and national military construction) share of defence "
-            "expenditure.", "nato"),
-    Measure("other_pct", "percent",
-            "Operations, maintenance, other R&D and unallocated share of defence expenditure.", "nato"),
+    Measure(
+        "milex_per_capita_usd_const",
+        "USD constant <base>",
+        "Defence expenditure per capita at constant prices and exchange rates.",
+        "nato",
+    ),
+    Measure(
+        "milex_pct_govt",
+        "percent",
+        "Military expenditure as a share of general government expenditure.",
+        "sipri",
+    ),
+    Measure(
+        "equipment_pct",
+        "percent",
+        "Major equipment and related R&D as a share of defence expenditure (Wales 20% guideline).",
+        "nato",
+    ),
+    Measure(
+        "personnel_pct",
+        "percent",
+        "Personnel (military, civilian, pensions) as a share of defence expenditure.",
+        "nato",
+    ),
+    Measure(
+        "infrastructure_pct",
+        "percent",
+        "Infrastructure (NATO common and national military construction) share of defence "
+        "expenditure.",
+        "nato",
+    ),
+    Measure(
+        "other_pct",
+        "percent",
+        "Operations, maintenance, other R&D and unallocated share of defence expenditure.",
+        "nato",
+    ),
     Measure("mil_personnel", "thousand persons", "Military personnel.", "nato"),
     Measure("gdp_lcu", "national currency m", "GDP at current prices.", "imf_weo"),
-    Measure("gdp_lcu_const", "national currency m constant <base>", "GDP at constant prices.",
-            "imf_weo"),
-    Measure("gdp_usd", "USD m", "GDP at current prices and exchange rates.",
-            "nato, imf_weo, worldbank"),
-    Measure("gdp_usd_const", "USD m constant <base>", "GDP at constant prices and exchange rates.",
-            "nato"),
+    Measure(
+        "gdp_lcu_const", "national currency m constant <base>", "GDP at constant prices.", "imf_weo"
+    ),
+    Measure(
+        "gdp_usd", "USD m", "GDP at current prices and exchange rates.", "nato, imf_weo, worldbank"
+    ),
+    Measure(
+        "gdp_usd_const",
+        "USD m constant <base>",
+        "GDP at constant prices and exchange rates.",
+        "nato",
+    ),
     Measure("gdp_per_capita_usd", "USD", "GDP per capita, current US$.", "imf_weo"),
-    Measure("gdp_per_capita_usd_const", "USD thousand constant <base>",
-            "GDP per capita at constant prices and exchange rates.", "nato"),
-    Measure("gdp_ppp", "international USD m", "GDP at purchasing-power parity, current prices.",
-            "imf_weo"),
-    Measure("gdp_ppp_per_capita", "international USD", "GDP per capita at purchasing-power parity.",
-            "imf_weo"),
-    Measure("ppp_factor", "national currency per international USD",
-            "PPP conversion factor for GDP.", "imf_weo, worldbank"),
+    Measure(
+        "gdp_per_capita_usd_const",
+        "USD thousand constant <base>",
+        "GDP per capita at constant prices and exchange rates.",
+        "nato",
+    ),
+    Measure(
+        "gdp_ppp",
+        "international USD m",
+        "GDP at purchasing-power parity, current prices.",
+        "imf_weo",
+    ),
+    Measure(
+        "gdp_ppp_per_capita",
+        "international USD",
+        "GDP per capita at purchasing-power parity.",
+        "imf_weo",
+    ),
+    Measure(
+        "ppp_factor",
+        "national currency per international USD",
+        "PPP conversion factor for GDP.",
+        "imf_weo, worldbank",
+    ),
     Measure("gdp_real_growth_pct", "percent", "Real GDP growth on the previous year.", "imf_weo"),
     Measure("gdp_deflator", "index <base>=100", "GDP deflator (index level).", "imf_weo"),
-    Measure("inflation_gdp_deflator_pct", "percent", "Inflation measured by the GDP deflator.",
-            "worldbank"),
+    Measure(
+        "inflation_gdp_deflator_pct",
+        "percent",
+        "Inflation measured by the GDP deflator.",
+        "worldbank",
+    ),
     Measure("inflation_cpi_pct", "percent", "Consumer-price inflation, annual average.", "imf_weo"),
     Measure("population", "persons", "Total population.", "imf_weo, worldbank"),
-    Measure("govt_expenditure_lcu", "national currency m", "General government total expenditure.",
-            "imf_weo"),
-    Measure("govt_expenditure_pct_gdp", "percent", "General government total expenditure, % of GDP.",
-            "imf_weo"),
+    Measure(
+        "govt_expenditure_lcu",
+        "national currency m",
+        "General government total expenditure.",
+        "imf_weo",
+    ),
+    Measure(
+        "govt_expenditure_pct_gdp",
+        "percent",
+        "General government total expenditure, % of GDP.",
+        "imf_weo",
+    ),
     Measure("govt_revenue_pct_gdp", "percent", "General government revenue, % of GDP.", "imf_weo"),
-    Measure("govt_net_lending_pct_gdp", "percent",
-            "General government net lending (+) / borrowing (-), % of GDP.", "imf_weo"),
+    Measure(
+        "govt_net_lending_pct_gdp",
+        "percent",
+        "General government net lending (+) / borrowing (-), % of GDP.",
+        "imf_weo",
+    ),
     Measure("govt_debt_pct_gdp", "percent", "General government gross debt, % of GDP.", "imf_weo"),
 )
 

@@ -46,8 +46,9 @@ def package_dir() -> Path:
     return Path(str(resources.files("milex") / "data"))
 
 
-def parse_all(raw_dir: Path, registry: Registry,
-              progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, list[Resource]]:
+def parse_all(
+    raw_dir: Path, registry: Registry, progress: Callable[[str], None] | None = None
+) -> tuple[pd.DataFrame, list[Resource]]:
     """Every publisher file in raw_dir as one observations frame, with the resources read."""
     import pandas as pd
 
@@ -60,8 +61,10 @@ def parse_all(raw_dir: Path, registry: Registry,
         (sipri.SECONDARY, lambda: sipri.parse_secondary(raw_dir / sipri.SECONDARY.path, registry)),
         (imf.RESOURCE, lambda: imf.parse(raw_dir / imf.RESOURCE.path, registry)),
     ]
-    steps += [(ind.resource, lambda ind=ind: worldbank.parse(raw_dir, ind, registry))
-              for ind in worldbank.INDICATORS]
+    steps += [
+        (ind.resource, lambda ind=ind: worldbank.parse(raw_dir, ind, registry))
+        for ind in worldbank.INDICATORS
+    ]
     frames = []
     for resource, parse in steps:
         if progress:
@@ -72,12 +75,18 @@ def parse_all(raw_dir: Path, registry: Registry,
 
 def sipri_extract(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """Observations with SIPRI figures cut to the shipped extract (see SIPRI_CUT)."""
-    countries = {m.iso3 for m in registry.memberships if m.bloc == "NATO"} | set(SIPRI_COUNTRIES_EXTRA)
+    countries = {m.iso3 for m in registry.memberships if m.bloc == "NATO"} | set(
+        SIPRI_COUNTRIES_EXTRA
+    )
     is_sipri = obs["source"] == "sipri"
     keep = ~is_sipri
     for measure, (first, last) in SIPRI_CUT.items():
-        keep |= (is_sipri & (obs["measure"] == measure) & obs["iso3"].isin(countries)
-                 & obs["year"].between(first, last))
+        keep |= (
+            is_sipri
+            & (obs["measure"] == measure)
+            & obs["iso3"].isin(countries)
+            & obs["year"].between(first, last)
+        )
     return obs[keep]
 
 
@@ -88,7 +97,9 @@ def validate(obs: pd.DataFrame) -> None:
     problems = []
     dupes = obs[obs.duplicated(list(KEY), keep=False)]
     if len(dupes):
-        problems.append(f"{len(dupes)} rows share a key, e.g. {dupes.head(3)[list(KEY)].values.tolist()}")
+        problems.append(
+            f"{len(dupes)} rows share a key, e.g. {dupes.head(3)[list(KEY)].values.tolist()}"
+        )
     unknown = sorted(set(obs["measure"]) - MEASURE_IDS)
     if unknown:
         problems.append(f"measures missing from the catalogue: {unknown}")
@@ -125,8 +136,9 @@ def write_parquet(obs: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", compression_level=9, row_group_size=1 << 20)
 
 
-def build(raw_dir: Path, out_dir: Path | None = None,
-          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def build(
+    raw_dir: Path, out_dir: Path | None = None, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Parse raw_dir, validate, and write the snapshot to out_dir (default: the package's data)."""
     import pyarrow
 
@@ -148,22 +160,34 @@ def build(raw_dir: Path, out_dir: Path | None = None,
         obs = obs.sort_values(list(KEY), kind="stable").reset_index(drop=True)[list(COLUMNS)]
         validate(obs)
         staged = {
-            COUNTRIES: _atomic_write(out_dir / COUNTRIES,
-                                     lambda p: p.write_bytes(countries_tmp.read_bytes())),
+            COUNTRIES: _atomic_write(
+                out_dir / COUNTRIES, lambda p: p.write_bytes(countries_tmp.read_bytes())
+            ),
             OBSERVATIONS: _atomic_write(out_dir / OBSERVATIONS, lambda p: write_parquet(obs, p)),
         }
-    package = datapackage(raw_dir, read + [geo.RESOURCE], obs, staged,
-                          {"milex": __version__, "pyarrow": pyarrow.__version__})
+    package = datapackage(
+        raw_dir,
+        [*read, geo.RESOURCE],
+        obs,
+        staged,
+        {"milex": __version__, "pyarrow": pyarrow.__version__},
+    )
     staged[DATAPACKAGE] = _atomic_write(
         out_dir / DATAPACKAGE,
-        lambda p: p.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"))
+        lambda p: p.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"),
+    )
     for name, tmp_path in staged.items():
         os.replace(tmp_path, out_dir / name)
     return package
 
 
-def datapackage(raw_dir: Path, read: list[Resource], obs: pd.DataFrame, staged: dict[str, Path],
-                versions: dict[str, str]) -> dict[str, Any]:
+def datapackage(
+    raw_dir: Path,
+    read: list[Resource],
+    obs: pd.DataFrame,
+    staged: dict[str, Path],
+    versions: dict[str, str],
+) -> dict[str, Any]:
     """The Frictionless Data Package descriptor: every raw input and every output, with sha256."""
     counts = obs.groupby(["source", "edition"]).size()
     sources = []
@@ -179,15 +203,26 @@ def datapackage(raw_dir: Path, read: list[Resource], obs: pd.DataFrame, staged: 
         "created_with": versions,
         "sipri_figures": int((obs["source"] == "sipri").sum()),
         "sipri_limit": SIPRI_LIMIT,
-        "sipri_cut": {"countries": "NATO allies (any year) + " + ", ".join(SIPRI_COUNTRIES_EXTRA),
-                      "years_by_measure": {m: list(span) for m, span in SIPRI_CUT.items()}},
+        "sipri_cut": {
+            "countries": "NATO allies (any year) + " + ", ".join(SIPRI_COUNTRIES_EXTRA),
+            "years_by_measure": {m: list(span) for m, span in SIPRI_CUT.items()},
+        },
         "sources": sources,
         "resources": [
-            {"name": "observations", "path": OBSERVATIONS, "format": "parquet",
-             "sha256": sha256_file(staged[OBSERVATIONS]), "rows": len(obs),
-             "schema": {"fields": [{"name": c} for c in COLUMNS], "primaryKey": list(KEY)}},
-            {"name": "countries", "path": COUNTRIES, "format": "csv",
-             "sha256": sha256_file(staged[COUNTRIES])},
+            {
+                "name": "observations",
+                "path": OBSERVATIONS,
+                "format": "parquet",
+                "sha256": sha256_file(staged[OBSERVATIONS]),
+                "rows": len(obs),
+                "schema": {"fields": [{"name": c} for c in COLUMNS], "primaryKey": list(KEY)},
+            },
+            {
+                "name": "countries",
+                "path": COUNTRIES,
+                "format": "csv",
+                "sha256": sha256_file(staged[COUNTRIES]),
+            },
         ],
     }
 
@@ -199,8 +234,9 @@ def read_package(directory: Path | None = None) -> tuple[Path, dict[str, Any]]:
     try:
         package = json.loads(descriptor_path.read_text("utf-8"))
     except FileNotFoundError:
-        raise SnapshotError(f"no snapshot at {directory} (missing {DATAPACKAGE}); "
-                            "run `milex data build --raw DIR`") from None
+        raise SnapshotError(
+            f"no snapshot at {directory} (missing {DATAPACKAGE}); run `milex data build --raw DIR`"
+        ) from None
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"{descriptor_path} is not valid JSON: {exc}") from None
     entry = next((r for r in package.get("resources", []) if r.get("name") == "observations"), None)
@@ -211,7 +247,9 @@ def read_package(directory: Path | None = None) -> tuple[Path, dict[str, Any]]:
         raise SnapshotError(f"snapshot file missing: {path}")
     actual = sha256_file(path)
     if actual != entry.get("sha256"):
-        raise SnapshotError(f"snapshot damaged: sha256 of {path} is {actual[:12]}..., "
-                            f"{DATAPACKAGE} expects {str(entry.get('sha256'))[:12]}...; "
-                            "reinstall milex or rebuild with `milex data build`")
+        raise SnapshotError(
+            f"snapshot damaged: sha256 of {path} is {actual[:12]}..., "
+            f"{DATAPACKAGE} expects {str(entry.get('sha256'))[:12]}...; "
+            "reinstall milex or rebuild with `milex data build`"
+        )
     return path, package

@@ -31,7 +31,9 @@ class Dataset:
         self.package = package
         self.registry = registry
         self._db: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
-        self._db.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet('{_quote(path)}')")
+        self._db.execute(
+            f"CREATE VIEW observations AS SELECT * FROM read_parquet('{_quote(path)}')"
+        )
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> Dataset:
@@ -50,8 +52,10 @@ class Dataset:
 
     def observations(self) -> pd.DataFrame:
         """The whole table, sorted by its key."""
-        return self.sql(f"SELECT {', '.join(COLUMNS)} FROM observations "
-                        "ORDER BY iso3, year, measure, source, edition")
+        return self.sql(
+            f"SELECT {', '.join(COLUMNS)} FROM observations "
+            "ORDER BY iso3, year, measure, source, edition"
+        )
 
     def status(self) -> pd.DataFrame:
         """Figure counts and year spans per source and edition."""
@@ -67,16 +71,25 @@ class Dataset:
     def latest_year(self, measure: str, source: str, *, include_secondary: bool = False) -> int:
         """The latest year with figures for a measure from a source."""
         clause = "" if include_secondary else "AND flags NOT LIKE '%secondary%'"
-        out = self.sql(f"SELECT max(year) AS y FROM observations WHERE measure = ? AND source = ? "
-                       f"{clause}", [measure, source])["y"].iloc[0]
+        out = self.sql(
+            f"SELECT max(year) AS y FROM observations WHERE measure = ? AND source = ? {clause}",
+            [measure, source],
+        )["y"].iloc[0]
         if out is None or out != out:
             raise QueryError(f"no {source} figures for {measure}")
         return int(out)
 
     # -------------------------------------------------------------------------------------------
-    def series(self, measure: str, countries: Countries = None, source: str | None = None,
-               years: Years = None, *, edition: str = "best",
-               include_secondary: bool = True) -> pd.DataFrame:
+    def series(
+        self,
+        measure: str,
+        countries: Countries = None,
+        source: str | None = None,
+        years: Years = None,
+        *,
+        edition: str = "best",
+        include_secondary: bool = True,
+    ) -> pd.DataFrame:
         """Tidy rows of one measure: iso3, year, measure, source, edition, value, unit, flags, origin.
 
         ``countries`` takes ISO3 codes, names in any publisher's spelling, or bloc codes (NATO,
@@ -104,20 +117,37 @@ class Dataset:
             members = set(codes).union(*(self.registry.ever_members(b) for b in blocs))
             where.append(f"iso3 IN ({', '.join('?' * len(members))})")
             params += sorted(members)
-        frame = self.sql(f"SELECT {', '.join(COLUMNS)} FROM observations WHERE "
-                         f"{' AND '.join(where)} ORDER BY iso3, year, source, edition", params)
+        frame = self.sql(
+            f"SELECT {', '.join(COLUMNS)} FROM observations WHERE "
+            f"{' AND '.join(where)} ORDER BY iso3, year, source, edition",
+            params,
+        )
         if year_set is not None:
             frame = frame[frame["year"].isin(year_set)]
         if blocs:
-            allowed = {(c, y) for y in set(frame["year"]) for b in blocs
-                       for c in self.registry.members(b, int(y))}
-            frame = frame[[iso3 in codes or (iso3, y) in allowed
-                           for iso3, y in zip(frame["iso3"], frame["year"], strict=True)]]
+            allowed = {
+                (c, y)
+                for y in set(frame["year"])
+                for b in blocs
+                for c in self.registry.members(b, int(y))
+            }
+            frame = frame[
+                [
+                    iso3 in codes or (iso3, y) in allowed
+                    for iso3, y in zip(frame["iso3"], frame["year"], strict=True)
+                ]
+            ]
         frame = _pick_edition(frame, edition)
         return frame.reset_index(drop=True)
 
-    def wide(self, measure: str, countries: Countries = None, source: str | None = None,
-             years: Years = None, **kwargs: Any) -> pd.DataFrame:
+    def wide(
+        self,
+        measure: str,
+        countries: Countries = None,
+        source: str | None = None,
+        years: Years = None,
+        **kwargs: Any,
+    ) -> pd.DataFrame:
         """The same figures as ``series``, one row per country (and source), one column per year."""
         tidy = self.series(measure, countries, source, years, **kwargs)
         index = ["iso3", "source"] if tidy["source"].nunique() > 1 or source is None else ["iso3"]
@@ -136,8 +166,11 @@ class Dataset:
         """Split a country argument into ISO3 codes and bloc codes (None: no filter)."""
         if countries is None:
             return None, []
-        items = [c.strip() for c in (countries.split(",") if isinstance(countries, str)
-                                     else countries) if c.strip()]
+        items = [
+            c.strip()
+            for c in (countries.split(",") if isinstance(countries, str) else countries)
+            if c.strip()
+        ]
         if not items:
             raise QueryError("countries is empty")
         blocs = [i.upper() for i in items if i.upper() in self.registry.bloc_codes]
@@ -152,8 +185,9 @@ def _pick_edition(frame: pd.DataFrame, edition: str) -> pd.DataFrame:
     if edition != "best":
         out = frame[frame["edition"] == edition]
         if out.empty and edition not in set(frame["edition"]):
-            raise QueryError(f"edition {edition!r} not found; available: "
-                             f"{sorted(set(frame['edition']))}")
+            raise QueryError(
+                f"edition {edition!r} not found; available: {sorted(set(frame['edition']))}"
+            )
         return out
     ranked = frame.assign(_secondary=frame["flags"].str.contains("secondary", regex=False))
     ranked = ranked.sort_values(["_secondary", "edition"], ascending=[True, False], kind="stable")

@@ -61,7 +61,9 @@ def open_workbook(path: Path, *, styles: bool = True) -> Any:
     try:
         return openpyxl.load_workbook(path, read_only=not styles, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SourceError(path, None, f"cannot read workbook ({exc.__class__.__name__}: {exc})") from exc
+        raise SourceError(
+            path, None, f"cannot read workbook ({exc.__class__.__name__}: {exc})"
+        ) from exc
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
@@ -79,7 +81,9 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], path: Path) -> 
     """Raise naming every expected column the file lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SourceError(path, "header", f"missing column(s) {missing}; found {list(frame.columns)}")
+        raise SourceError(
+            path, "header", f"missing column(s) {missing}; found {list(frame.columns)}"
+        )
 
 
 def parse_number(text: str, path: Path, location: str) -> float | None:
@@ -93,11 +97,29 @@ def parse_number(text: str, path: Path, location: str) -> float | None:
         raise SourceError(path, location, f"expected a number, found {text!r}") from None
 
 
-def row(iso3: str, year: int, measure: str, source: str, edition: str, value: float, unit: str,
-        flags: Iterable[str] = (), origin: str = "") -> dict[str, Any]:
+def row(
+    iso3: str,
+    year: int,
+    measure: str,
+    source: str,
+    edition: str,
+    value: float,
+    unit: str,
+    flags: Iterable[str] = (),
+    origin: str = "",
+) -> dict[str, Any]:
     """One observation as a dict in schema column order."""
-    values = (iso3, int(year), measure, source, edition, float(value), unit, join_flags(tuple(flags)),
-              origin)
+    values = (
+        iso3,
+        int(year),
+        measure,
+        source,
+        edition,
+        float(value),
+        unit,
+        join_flags(tuple(flags)),
+        origin,
+    )
     return dict(zip(COLUMNS, values, strict=True))
 
 

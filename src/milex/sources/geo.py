@@ -18,7 +18,7 @@ RESOURCE = Resource(
     path="geo/restcountries-countriesV3.1.json",
     publisher="REST Countries project",
     url="https://github.com/restcountries/restcountries/blob/bfadee4f951682c29970e53677707bc558e80b74/"
-        "src/main/resources/countriesV3.1.json",
+    "src/main/resources/countriesV3.1.json",
     edition="v3.1 (2026-02-25)",
     licence="MPL-2.0",
     retrieved="2026-02-25",
@@ -91,25 +91,41 @@ def read_countries(raw_dir: Path) -> pd.DataFrame:
         try:
             iso3 = CODE_ALIASES.get(item["cca3"], item["cca3"])
             latlng = (item.get("capitalInfo") or {}).get("latlng") or [None, None]
-            rows.append({
-                "iso3": iso3,
-                "iso2": item["cca2"],
-                "name": item["name"]["common"],
-                "kind": "country" if item.get("independent") else "territory",
-                "currency": next(iter(item.get("currencies") or {}), ""),
-                "capital": ";".join(item.get("capital") or []),
-                "capital_lat": latlng[0],
-                "capital_lon": latlng[1],
-                "names": [item["name"]["common"], item["name"]["official"],
-                          *[s for s in item.get("altSpellings", []) if len(s) > 3]],
-                "codes": [item["cca3"], item["cca2"]],
-            })
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "iso2": item["cca2"],
+                    "name": item["name"]["common"],
+                    "kind": "country" if item.get("independent") else "territory",
+                    "currency": next(iter(item.get("currencies") or {}), ""),
+                    "capital": ";".join(item.get("capital") or []),
+                    "capital_lat": latlng[0],
+                    "capital_lon": latlng[1],
+                    "names": [
+                        item["name"]["common"],
+                        item["name"]["official"],
+                        *[s for s in item.get("altSpellings", []) if len(s) > 3],
+                    ],
+                    "codes": [item["cca3"], item["cca2"]],
+                }
+            )
         except (KeyError, TypeError, IndexError) as exc:
             raise SourceError(path, f"item {index}", f"missing field {exc}") from exc
     for iso3, name, kind, currency in EXTRA_ENTITIES:
-        rows.append({"iso3": iso3, "iso2": "", "name": name, "kind": kind, "currency": currency,
-                     "capital": "", "capital_lat": None, "capital_lon": None, "names": [name],
-                     "codes": [iso3]})
+        rows.append(
+            {
+                "iso3": iso3,
+                "iso2": "",
+                "name": name,
+                "kind": kind,
+                "currency": currency,
+                "capital": "",
+                "capital_lat": None,
+                "capital_lon": None,
+                "names": [name],
+                "codes": [iso3],
+            }
+        )
     return pd.DataFrame(rows)
 
 

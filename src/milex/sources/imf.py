@@ -50,8 +50,16 @@ CONCEPTS: dict[str, tuple[str, str, int]] = {
 }
 AGGREGATE = re.compile(r"^G[X\d]\d*$")  # IMF country groups: G001 World, G110, GX123, ...
 LAST_ACTUAL = re.compile(r"^(?:FY)?(\d{4})(?:/\d{2})?$")
-META = ("ref_area", "area_name", "concept", "description", "unit", "scale", "lastactualdate",
-        "base_year")
+META = (
+    "ref_area",
+    "area_name",
+    "concept",
+    "description",
+    "unit",
+    "scale",
+    "lastactualdate",
+    "base_year",
+)
 
 
 def scaled(text: str, scale: int, target: int, path: Path, where: str) -> float:
@@ -73,9 +81,16 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
     require_columns(table, META, path)
     years = [c for c in table.columns if c not in META]
     if not years or not all(y.isdigit() for y in years):
-        raise SourceError(path, "header", f"year columns expected after the metadata, got {years[:5]}")
-    unknown = sorted({code for code in table["ref_area"]
-                      if not AGGREGATE.match(code) and registry.lookup(code) is None})
+        raise SourceError(
+            path, "header", f"year columns expected after the metadata, got {years[:5]}"
+        )
+    unknown = sorted(
+        {
+            code
+            for code in table["ref_area"]
+            if not AGGREGATE.match(code) and registry.lookup(code) is None
+        }
+    )
     if unknown:
         raise UnknownCountryError(unknown, path.name)
     fallback = _area_last_actual(table)
@@ -87,13 +102,18 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
         measure, unit, target = CONCEPTS[concept]
         if "{base}" in unit:
             if not rec["base_year"].strip():
-                raise SourceError(path, f"row {line}, field base_year",
-                                  f"{concept} needs a base year, found {rec['base_year']!r}")
+                raise SourceError(
+                    path,
+                    f"row {line}, field base_year",
+                    f"{concept} needs a base year, found {rec['base_year']!r}",
+                )
             unit = unit.format(base=rec["base_year"])
         try:
             scale = int(rec["scale"])
         except ValueError:
-            raise SourceError(path, f"row {line}, field scale", f"not an integer: {rec['scale']!r}") from None
+            raise SourceError(
+                path, f"row {line}, field scale", f"not an integer: {rec['scale']!r}"
+            ) from None
         last = last_actual_year(rec["lastactualdate"]) or fallback.get(code)
         iso3 = registry.resolve(code)
         for year in years:
@@ -104,8 +124,19 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
             if measure == "population":
                 value = float(round(value))
             flags = {"projection"} if last is not None and int(year) > last else set()
-            rows.append(row(iso3, int(year), measure, SOURCE, RESOURCE.edition, value, unit, flags,
-                            f"row {line}, {concept} {year}"))
+            rows.append(
+                row(
+                    iso3,
+                    int(year),
+                    measure,
+                    SOURCE,
+                    RESOURCE.edition,
+                    value,
+                    unit,
+                    flags,
+                    f"row {line}, {concept} {year}",
+                )
+            )
     return frame(rows)
 
 

@@ -40,7 +40,7 @@ SECONDARY = Resource(
     path="nato/nato_2025e_headline_secondary.csv",
     publisher="press reports of NATO's Defence Expenditure of NATO Countries (2014-2025)",
     url="https://en.defence-ua.com/analysis/all_nato_states_hit_2_defense_goal_but_belgium_still_"
-        "lands_in_the_hot_seat-15697.html",
+    "lands_in_the_hot_seat-15697.html",
     edition="2014-2025 (2025-08, press reports)",
     licence="facts reported in the press; each figure keeps its article URL",
     retrieved="2025-08-28",
@@ -71,39 +71,75 @@ class TableSpec:
 
 
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("1", r"^(core )?defence expenditure$", (
-        Block(r"^current prices", "milex_lcu", "national currency m"),
-        Block(r"^constant \d{4} prices", "milex_lcu_const", "national currency m constant {base}"),
-    )),
-    TableSpec("2", r"^(core )?defence expenditure$", (
-        Block(r"^current prices", "milex_usd", "USD m"),
-        Block(r"^constant \d{4} prices", "milex_usd_const", "USD m constant {base}"),
-    )),
-    TableSpec("3", r"^(core )?defence expenditure as a share of gdp", (
-        Block(r"^share of real gdp", "milex_pct_gdp", "percent"),
-        Block(r"^annual real change", "milex_real_change_pct", "percent"),
-    )),
+    TableSpec(
+        "1",
+        r"^(core )?defence expenditure$",
+        (
+            Block(r"^current prices", "milex_lcu", "national currency m"),
+            Block(
+                r"^constant \d{4} prices", "milex_lcu_const", "national currency m constant {base}"
+            ),
+        ),
+    ),
+    TableSpec(
+        "2",
+        r"^(core )?defence expenditure$",
+        (
+            Block(r"^current prices", "milex_usd", "USD m"),
+            Block(r"^constant \d{4} prices", "milex_usd_const", "USD m constant {base}"),
+        ),
+    ),
+    TableSpec(
+        "3",
+        r"^(core )?defence expenditure as a share of gdp",
+        (
+            Block(r"^share of real gdp", "milex_pct_gdp", "percent"),
+            Block(r"^annual real change", "milex_real_change_pct", "percent"),
+        ),
+    ),
     TableSpec("4", r"^(core )?defence expenditure real change (\d{4})-(\d{4})e?$", ()),
-    TableSpec("5", r"^gdp$", (
-        Block(r"^current prices", "gdp_usd", "USD m"),
-        Block(r"^constant \d{4} prices", "gdp_usd_const", "USD m constant {base}"),
-    )),
-    TableSpec("6", r"^gdp per capita and (core )?defence expenditure per capita$", (
-        Block(r"^gdp per capita", "gdp_per_capita_usd_const", "USD thousand constant {base}"),
-        Block(r"^(core )?defence expenditure per capita", "milex_per_capita_usd_const",
-              "USD constant {base}"),
-    )),
-    TableSpec("7", r"^military personnel$", (
-        Block(r"", "mil_personnel", "thousand persons"),
-    ), untitled=True),
-    TableSpec("8a", r"^distribution of (core )?defence expenditure by main category$", (
-        Block(r"^equipment", "equipment_pct", "percent"),
-        Block(r"^personnel", "personnel_pct", "percent"),
-    )),
-    TableSpec("8b", r"^distribution of (core )?defence expenditure by main category$", (
-        Block(r"^infrastructure", "infrastructure_pct", "percent"),
-        Block(r"^other", "other_pct", "percent"),
-    )),
+    TableSpec(
+        "5",
+        r"^gdp$",
+        (
+            Block(r"^current prices", "gdp_usd", "USD m"),
+            Block(r"^constant \d{4} prices", "gdp_usd_const", "USD m constant {base}"),
+        ),
+    ),
+    TableSpec(
+        "6",
+        r"^gdp per capita and (core )?defence expenditure per capita$",
+        (
+            Block(r"^gdp per capita", "gdp_per_capita_usd_const", "USD thousand constant {base}"),
+            Block(
+                r"^(core )?defence expenditure per capita",
+                "milex_per_capita_usd_const",
+                "USD constant {base}",
+            ),
+        ),
+    ),
+    TableSpec(
+        "7",
+        r"^military personnel$",
+        (Block(r"", "mil_personnel", "thousand persons"),),
+        untitled=True,
+    ),
+    TableSpec(
+        "8a",
+        r"^distribution of (core )?defence expenditure by main category$",
+        (
+            Block(r"^equipment", "equipment_pct", "percent"),
+            Block(r"^personnel", "personnel_pct", "percent"),
+        ),
+    ),
+    TableSpec(
+        "8b",
+        r"^distribution of (core )?defence expenditure by main category$",
+        (
+            Block(r"^infrastructure", "infrastructure_pct", "percent"),
+            Block(r"^other", "other_pct", "percent"),
+        ),
+    ),
 )
 SPEC_BY_NUMBER = {t.number: t for t in TABLES}
 TITLE = re.compile(r"^table\s*(\d+[ab]?)\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -130,8 +166,11 @@ class Sheet:
         return row_values[c] if c < len(row_values) else None
 
     def text_cells(self, r: int, upto: int) -> list[tuple[int, str]]:
-        return [(c, str(v).strip()) for c in range(min(upto, len(self.grid[r])))
-                if isinstance(v := self.grid[r][c], str) and v.strip()]
+        return [
+            (c, str(v).strip())
+            for c in range(min(upto, len(self.grid[r])))
+            if isinstance(v := self.grid[r][c], str) and v.strip()
+        ]
 
 
 def year_of(value: Any) -> tuple[int, bool] | None:
@@ -182,7 +221,9 @@ def parse_table(sheet: Sheet, registry: Registry, edition: str) -> list[dict[str
     header, years = find_years(sheet, title_row + 1)
     first_year_col = min(years)
     label_col = first_year_col - 1
-    subtitle = [t for r in range(title_row + 1, header) for _, t in sheet.text_cells(r, label_col + 1)]
+    subtitle = [
+        t for r in range(title_row + 1, header) for _, t in sheet.text_cells(r, label_col + 1)
+    ]
     if years != {first_year_col + i: y for i, y in enumerate(years.values())}:
         raise sheet.error(header, first_year_col, "year header is not a contiguous run of columns")
     block: Block | None = spec.blocks[0] if spec.untitled else None
@@ -196,8 +237,11 @@ def parse_table(sheet: Sheet, registry: Registry, edition: str) -> list[dict[str
             if texts and not spec.untitled and not _is_note(texts[0][1]):
                 heading_col, heading = texts[0]
                 block = _match_block(sheet, spec, heading, r, heading_col)
-                unit = block.unit.format(base=base_year(sheet, [heading, *subtitle], r, heading_col)
-                                         if "{base}" in block.unit else "")
+                unit = block.unit.format(
+                    base=base_year(sheet, [heading, *subtitle], r, heading_col)
+                    if "{base}" in block.unit
+                    else ""
+                )
             continue
         if not texts:
             if all(v in (0, None, "#REF!") for v in numbers):
@@ -215,8 +259,12 @@ def _check_aligned(sheet: Sheet, r: int, header: int, years: dict[int, tuple[int
     for c in (min(years) - 1, max(years) + 1):
         value = sheet.value(r, c)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            raise sheet.error(header, min(years), f"year header does not line up with the data "
-                              f"(number at {cell(r, c)} outside the year columns)")
+            raise sheet.error(
+                header,
+                min(years),
+                f"year header does not line up with the data "
+                f"(number at {cell(r, c)} outside the year columns)",
+            )
 
 
 def _is_note(text: str) -> bool:
@@ -233,11 +281,18 @@ def _match_block(sheet: Sheet, spec: TableSpec, heading: str, r: int, c: int) ->
 LABEL = re.compile(r"^(?P<name>.*?)(?P<star>\*)?\s*(\((?P<currency>[^)]*)\))?\s*$")
 
 
-def _observations(sheet: Sheet, registry: Registry, labelled: list[tuple[int, str, str, str]],
-                  years: dict[int, tuple[int, bool]], edition: str) -> list[dict[str, Any]]:
+def _observations(
+    sheet: Sheet,
+    registry: Registry,
+    labelled: list[tuple[int, str, str, str]],
+    years: dict[int, tuple[int, bool]],
+    edition: str,
+) -> list[dict[str, Any]]:
     parsed = [(r, LABEL.match(label), measure, unit) for r, label, measure, unit in labelled]
-    names = registry.resolve_all(sorted({m.group("name").strip() for _, m, _, _ in parsed if m}),
-                                 f"{sheet.path.name} [{sheet.name}]")
+    names = registry.resolve_all(
+        sorted({m.group("name").strip() for _, m, _, _ in parsed if m}),
+        f"{sheet.path.name} [{sheet.name}]",
+    )
     out = []
     for r, m, measure, unit in parsed:
         assert m is not None  # the pattern matches any string
@@ -250,8 +305,19 @@ def _observations(sheet: Sheet, registry: Registry, labelled: list[tuple[int, st
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise sheet.error(r, c, f"expected a number, found {value!r}")
             flags = base_flags | ({"estimate"} if estimate else set())
-            out.append(row(iso3, year, measure, SOURCE, edition, value, unit, flags,
-                           f"{sheet.name}!{cell(r, c)}"))
+            out.append(
+                row(
+                    iso3,
+                    year,
+                    measure,
+                    SOURCE,
+                    edition,
+                    value,
+                    unit,
+                    flags,
+                    f"{sheet.name}!{cell(r, c)}",
+                )
+            )
     return out
 
 
@@ -259,8 +325,9 @@ CHANGE = re.compile(r"^real change (\d{4})-(\d{4})(e?)\s*\(%\)$", re.IGNORECASE)
 SHARE = re.compile(r"^share of real gdp (\d{4})(e?)\s*\(%\)$", re.IGNORECASE)
 
 
-def parse_change_table(sheet: Sheet, registry: Registry, edition: str
-                       ) -> tuple[list[dict[str, Any]], list[tuple[str, int, str, float, str]]]:
+def parse_change_table(
+    sheet: Sheet, registry: Registry, edition: str
+) -> tuple[list[dict[str, Any]], list[tuple[str, int, str, float, str]]]:
     """Table 4: the cumulative real change (kept) and figures that repeat Tables 2 and 3 (checked).
 
     Returns the observations and (iso3, year, measure, value, cell) tuples to cross-check.
@@ -271,7 +338,9 @@ def parse_change_table(sheet: Sheet, registry: Registry, edition: str
         if any(CHANGE.match(t) for t in columns.values()):
             break
     else:
-        raise sheet.error(title_row, 1, "no header row with 'Real change YYYY-YYYY (%)' below title")
+        raise sheet.error(
+            title_row, 1, "no header row with 'Real change YYYY-YYYY (%)' below title"
+        )
     kinds: dict[int, tuple[str, int, bool]] = {}
     for c, text in columns.items():
         if y := year_of(sheet.grid[header][c]):
@@ -284,10 +353,15 @@ def parse_change_table(sheet: Sheet, registry: Registry, edition: str
             raise sheet.error(header, c, f"unknown column heading {text!r} in Table 4")
     label_col = min(kinds) - 1
     rows, checks = [], []
-    labels = {r: t for r in range(header + 1, len(sheet.grid))
-              if (t := sheet.value(r, label_col)) and isinstance(t, str) and not _is_note(t)}
-    names = registry.resolve_all(sorted({LABEL.match(t).group("name").strip() for t in labels.values()}),  # type: ignore[union-attr]
-                                 f"{sheet.path.name} [{sheet.name}]")
+    labels = {
+        r: t
+        for r in range(header + 1, len(sheet.grid))
+        if (t := sheet.value(r, label_col)) and isinstance(t, str) and not _is_note(t)
+    }
+    names = registry.resolve_all(
+        sorted({LABEL.match(t).group("name").strip() for t in labels.values()}),  # type: ignore[union-attr]
+        f"{sheet.path.name} [{sheet.name}]",
+    )
     for r, label in labels.items():
         iso3 = names[LABEL.match(label).group("name").strip()]  # type: ignore[union-attr]
         for c, (measure, year, estimate) in kinds.items():
@@ -297,8 +371,19 @@ def parse_change_table(sheet: Sheet, registry: Registry, edition: str
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise sheet.error(r, c, f"expected a number, found {value!r}")
             if measure == "milex_real_change_since_2014_pct":
-                rows.append(row(iso3, year, measure, SOURCE, edition, value, "percent",
-                                {"estimate"} if estimate else set(), f"{sheet.name}!{cell(r, c)}"))
+                rows.append(
+                    row(
+                        iso3,
+                        year,
+                        measure,
+                        SOURCE,
+                        edition,
+                        value,
+                        "percent",
+                        {"estimate"} if estimate else set(),
+                        f"{sheet.name}!{cell(r, c)}",
+                    )
+                )
             else:
                 checks.append((iso3, year, measure, float(value), f"{sheet.name}!{cell(r, c)}"))
     return rows, checks
@@ -307,21 +392,28 @@ def parse_change_table(sheet: Sheet, registry: Registry, edition: str
 def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
     """Every table of a NATO defence-expenditure workbook as tidy observations."""
     workbook = open_workbook(path, styles=False)
-    sheets = [Sheet(path, ws.title, list(ws.iter_rows(values_only=True)))
-              for ws in workbook.worksheets]
+    sheets = [
+        Sheet(path, ws.title, list(ws.iter_rows(values_only=True))) for ws in workbook.worksheets
+    ]
     modified = workbook.properties.modified
     workbook.close()
     found: dict[str, Sheet] = {}
     for sheet in sheets:
         spec = find_title(sheet)[0]
         if spec.number in found:
-            raise sheet.error(None, None, f"Table {spec.number} appears twice "
-                              f"(also sheet {found[spec.number].name})")
+            raise sheet.error(
+                None,
+                None,
+                f"Table {spec.number} appears twice (also sheet {found[spec.number].name})",
+            )
         found[spec.number] = sheet
     missing = [t.number for t in TABLES if t.number not in found]
     if missing:
-        raise SourceError(path, None, f"workbook lacks table(s) {', '.join(missing)}; "
-                          f"sheets: {[s.name for s in sheets]}")
+        raise SourceError(
+            path,
+            None,
+            f"workbook lacks table(s) {', '.join(missing)}; sheets: {[s.name for s in sheets]}",
+        )
     _, years = find_years(found["1"], find_title(found["1"])[2] + 1)
     span = f"{min(y for y, _ in years.values())}-{max(y for y, _ in years.values())}"
     edition = f"{span} ({modified:%Y-%m-%d})" if modified else span
@@ -337,7 +429,9 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
     return observations
 
 
-def _cross_check(path: Path, obs: pd.DataFrame, checks: list[tuple[str, int, str, float, str]]) -> None:
+def _cross_check(
+    path: Path, obs: pd.DataFrame, checks: list[tuple[str, int, str, float, str]]
+) -> None:
     """Table 4 repeats Tables 2 and 3: every repeated figure must agree (all mismatches listed)."""
     index = obs.set_index(["iso3", "year", "measure"])["value"]
     problems = []
@@ -347,16 +441,23 @@ def _cross_check(path: Path, obs: pd.DataFrame, checks: list[tuple[str, int, str
             problems.append(f"{where}={value} vs {measure} {iso3} {year}={other}")
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise SourceError(path, "TABLE4", f"{len(problems)} figures disagree with Tables 2/3: "
-                          + "; ".join(problems[:5]) + more)
+        raise SourceError(
+            path,
+            "TABLE4",
+            f"{len(problems)} figures disagree with Tables 2/3: " + "; ".join(problems[:5]) + more,
+        )
 
 
 def _check_complete(path: Path, obs: pd.DataFrame, registry: Registry) -> None:
     """Every ally with armed forces must have a share of GDP in every year it was a member."""
     shares = obs[obs["measure"] == "milex_pct_gdp"]
     have = set(zip(shares["iso3"], shares["year"], strict=True))
-    missing = [f"{iso3} {year}" for year in sorted(set(shares["year"]))
-               for iso3 in registry.members("NATO", year) if iso3 != "ISL" and (iso3, year) not in have]
+    missing = [
+        f"{iso3} {year}"
+        for year in sorted(set(shares["year"]))
+        for iso3 in registry.members("NATO", year)
+        if iso3 != "ISL" and (iso3, year) not in have
+    ]
     if missing:
         raise SourceError(path, "TABLE3", f"no share of GDP for member(s): {', '.join(missing)}")
 
@@ -371,8 +472,9 @@ SECONDARY_INDICATORS: dict[str, tuple[str, str]] = {
 def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
     """Press-reported NATO estimates: flagged ``secondary``, each with its article URL as origin."""
     table = read_csv(path)
-    require_columns(table, ("country", "year", "indicator", "value", "unit", "status", "source_url"),
-                    path)
+    require_columns(
+        table, ("country", "year", "indicator", "value", "unit", "status", "source_url"), path
+    )
     names = registry.resolve_all(sorted(set(table["country"])), path.name)
     rows = []
     for i, rec in enumerate(table.to_dict("records"), start=2):
@@ -383,10 +485,22 @@ def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
         try:
             value, year = float(rec["value"]), int(rec["year"])
         except ValueError:
-            raise SourceError(path, f"row {i}", f"value {rec['value']!r} or year {rec['year']!r} "
-                              "is not a number") from None
+            raise SourceError(
+                path, f"row {i}", f"value {rec['value']!r} or year {rec['year']!r} is not a number"
+            ) from None
         measure, unit = SECONDARY_INDICATORS[rec["indicator"]]
         flags = {"secondary"} | ({"estimate"} if rec["status"] == "estimate" else set())
-        rows.append(row(names[rec["country"]], year, measure, SOURCE, SECONDARY.edition, value, unit,
-                        flags, rec["source_url"]))
+        rows.append(
+            row(
+                names[rec["country"]],
+                year,
+                measure,
+                SOURCE,
+                SECONDARY.edition,
+                value,
+                unit,
+                flags,
+                rec["source_url"],
+            )
+        )
     return frame(rows)

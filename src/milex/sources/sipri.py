@@ -51,7 +51,7 @@ SECONDARY = Resource(
     path="sipri/sipri_2025_top40_secondary_icaew.csv",
     publisher="ICAEW (restating SIPRI Military Expenditure Database, April 2026 release)",
     url="https://www.icaew.com/insights/viewpoints-on-the-news/2026/may-2026/"
-        "chart-of-the-week-top-20-military-spenders",
+    "chart-of-the-week-top-20-military-spenders",
     edition="2026-04 (2025 figures, ICAEW restatement 2026-05)",
     licence="SIPRI fair use (as above); facts restated by ICAEW",
     retrieved="2026-05-31",
@@ -60,12 +60,28 @@ SECONDARY = Resource(
 
 ESTIMATE_COLOUR, UNCERTAIN_COLOUR = 12, 10
 MISSING = {"...", "xxx", ". .", ".."}
-REGIONS = frozenset({
-    "Africa", "North Africa", "sub-Saharan Africa", "Americas", "Central America and the Caribbean",
-    "North America", "South America", "Asia & Oceania", "Oceania", "South Asia", "East Asia",
-    "South East Asia", "Central Asia", "Europe", "Central Europe", "Eastern Europe",
-    "Western Europe", "Middle East",
-})
+REGIONS = frozenset(
+    {
+        "Africa",
+        "North Africa",
+        "sub-Saharan Africa",
+        "Americas",
+        "Central America and the Caribbean",
+        "North America",
+        "South America",
+        "Asia & Oceania",
+        "Oceania",
+        "South Asia",
+        "East Asia",
+        "South East Asia",
+        "Central Asia",
+        "Europe",
+        "Central Europe",
+        "Eastern Europe",
+        "Western Europe",
+        "Middle East",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -96,16 +112,21 @@ def as_percent(value: float) -> float:
 
 def find_header(ws: Any, path: Path) -> tuple[int, dict[int, int]]:
     """Row index (1-based) of the 'Country' header and its year columns (column -> year)."""
-    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True),
-                               start=1):
+    for r, values in enumerate(
+        ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True), start=1
+    ):
         if values and isinstance(values[0], str) and values[0].strip().lower() == "country":
-            years = {c: int(v) for c, v in enumerate(values, start=1)
-                     if isinstance(v, int | float) and not isinstance(v, bool) and 1900 < v < 2100}
+            years = {
+                c: int(v)
+                for c, v in enumerate(values, start=1)
+                if isinstance(v, int | float) and not isinstance(v, bool) and 1900 < v < 2100
+            }
             if not years:
                 raise SourceError(path, f"{ws.title}!A{r}", "header row has no year columns")
             return r, years
-    raise SourceError(path, ws.title, f"no header row starting with 'Country' in rows "
-                      f"1-{HEADER_SEARCH_ROWS}")
+    raise SourceError(
+        path, ws.title, f"no header row starting with 'Country' in rows 1-{HEADER_SEARCH_ROWS}"
+    )
 
 
 def colour_flags(font: Any) -> set[str]:
@@ -118,13 +139,15 @@ def colour_flags(font: Any) -> set[str]:
     return set()
 
 
-def parse_sheet(ws: Any, spec: SheetSpec, path: Path, registry: Registry, edition: str
-                ) -> list[dict[str, Any]]:
+def parse_sheet(
+    ws: Any, spec: SheetSpec, path: Path, registry: Registry, edition: str
+) -> list[dict[str, Any]]:
     header, years = find_header(ws, path)
     unit = spec.unit
     if "{base}" in unit:
-        m = re.search(r"\((\d{4})\)", ws.title) or re.search(r"constant \((\d{4})\)",
-                                                             str(ws["A1"].value or ""))
+        m = re.search(r"\((\d{4})\)", ws.title) or re.search(
+            r"constant \((\d{4})\)", str(ws["A1"].value or "")
+        )
         if not m:
             raise SourceError(path, f"{ws.title}!A1", "constant-price sheet without a base year")
         unit = unit.format(base=m.group(1))
@@ -150,8 +173,19 @@ def parse_sheet(ws: Any, spec: SheetSpec, path: Path, registry: Registry, editio
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SourceError(path, where, f"expected a number or '...'/'xxx', found {value!r}")
             stored = as_percent(value) if spec.percent else float(value)
-            out.append(row(names[name], year, spec.measure, SOURCE, edition, stored, unit,
-                           colour_flags(cell.font), where))
+            out.append(
+                row(
+                    names[name],
+                    year,
+                    spec.measure,
+                    SOURCE,
+                    edition,
+                    stored,
+                    unit,
+                    colour_flags(cell.font),
+                    where,
+                )
+            )
     return out
 
 
@@ -163,8 +197,11 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
         for spec in SHEETS:
             match = [ws for ws in workbook.worksheets if re.match(spec.name, ws.title)]
             if not match:
-                raise SourceError(path, None, f"missing sheet matching {spec.name!r}; sheets: "
-                                  f"{workbook.sheetnames}")
+                raise SourceError(
+                    path,
+                    None,
+                    f"missing sheet matching {spec.name!r}; sheets: {workbook.sheetnames}",
+                )
             by_spec[spec] = match[0]
         modified = workbook.properties.modified
         first_ws = by_spec[SHEETS[3]]
@@ -191,11 +228,34 @@ def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
             raise SourceError(path, f"row {line}, field year", "missing year")
         usd = rec["milex_current_usd_bn"].strip()
         if parse_number(usd, path, f"row {line}, field milex_current_usd_bn") is not None:
-            rows.append(row(names[rec["country"]], int(year), "milex_usd", SOURCE, SECONDARY.edition,
-                            float(Decimal(usd).scaleb(3)), "USD m", {"secondary"}, SECONDARY.url))
-        share = parse_number(rec["milex_share_of_gdp_pct"], path,
-                             f"row {line}, field milex_share_of_gdp_pct")
+            rows.append(
+                row(
+                    names[rec["country"]],
+                    int(year),
+                    "milex_usd",
+                    SOURCE,
+                    SECONDARY.edition,
+                    float(Decimal(usd).scaleb(3)),
+                    "USD m",
+                    {"secondary"},
+                    SECONDARY.url,
+                )
+            )
+        share = parse_number(
+            rec["milex_share_of_gdp_pct"], path, f"row {line}, field milex_share_of_gdp_pct"
+        )
         if share is not None:
-            rows.append(row(names[rec["country"]], int(year), "milex_pct_gdp", SOURCE,
-                            SECONDARY.edition, share, "percent", {"secondary"}, SECONDARY.url))
+            rows.append(
+                row(
+                    names[rec["country"]],
+                    int(year),
+                    "milex_pct_gdp",
+                    SOURCE,
+                    SECONDARY.edition,
+                    share,
+                    "percent",
+                    {"secondary"},
+                    SECONDARY.url,
+                )
+            )
     return frame(rows)

@@ -1,0 +1,140 @@
+"""The command line: every command works on the bundled data; errors are one line, exit 1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from milex.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_data_status_shows_editions_and_the_sipri_count():
+    result = run("data", "status")
+    assert result.exit_code == 0, result.output
+    assert "sha256 verified" in result.output
+    assert "2014-2024 (2024-06-17)" in result.output and "WEO 2025-10" in result.output
+    assert "of 3500 allowed" in result.output
+
+
+def test_series_as_csv_carries_source_edition_and_flags():
+    result = run(
+        "series",
+        "--measure",
+        "milex_pct_gdp",
+        "--country",
+        "POL,DEU",
+        "--source",
+        "nato",
+        "--from",
+        "2014",
+        "--to",
+        "2024",
+        "--format",
+        "csv",
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "iso3,year,measure,source,edition,value,unit,flags,origin"
+    assert len(lines) == 1 + 2 * 11
+
+
+def test_series_as_json_lists_its_sources():
+    result = run(
+        "series",
+        "--measure",
+        "milex_pct_gdp",
+        "--country",
+        "Poland",
+        "--from",
+        "2024",
+        "--to",
+        "2024",
+        "--format",
+        "json",
+    )
+    payload = json.loads(result.stdout)
+    assert {s["source"] for s in payload["sources"]} == {"nato", "sipri"}
+    assert {row["source"] for row in payload["data"]} == {"nato", "sipri"}
+
+
+def test_series_table_is_readable():
+    result = run(
+        "series",
+        "--measure",
+        "milex_pct_gdp",
+        "--country",
+        "POL",
+        "--source",
+        "nato",
+        "--from",
+        "2024",
+        "--to",
+        "2024",
+    )
+    assert result.exit_code == 0 and "Poland" in result.output and "4.12" in result.output
+
+
+@pytest.mark.parametrize("ext", ["csv", "json", "xlsx", "parquet"])
+def test_data_export_writes_every_format(tmp_path, ext):
+    out = tmp_path / f"pct.{ext}"
+    result = run(
+        "data", "export", "--measure", "milex_pct_gdp", "--source", "nato", "--output", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    if ext == "csv":
+        frame = pd.read_csv(out)
+    elif ext == "json":
+        frame = pd.DataFrame(json.loads(out.read_text())["data"])
+    elif ext == "xlsx":
+        frame = pd.read_excel(out, engine="openpyxl")
+    else:
+        frame = pd.read_parquet(out)
+    assert len(frame) > 300 and set(frame["source"]) == {"nato"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["series", "--measure", "nope"], "unknown measure 'nope'"),
+        (["series", "--measure", "milex_pct_gdp", "--country", "Narnia"], "Narnia"),
+        (["data", "export", "--output", "x.docx"], "unsupported output format 'docx'"),
+        (
+            ["data", "build", "--raw", "/nonexistent", "--output", "/tmp"],
+            "raw data directory not found",
+        ),
+    ],
+)
+def test_errors_are_one_clear_line_and_exit_1(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_python_dash_m_milex_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "milex", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "series" in out.stdout and "data" in out.stdout
+
+
+def test_import_milex_stays_light():
+    code = (
+        "import sys, milex; heavy = [m for m in ('pandas', 'duckdb', 'numpy', 'pyarrow', "
+        "'openpyxl', 'typer') if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
