@@ -96,7 +96,7 @@ class Registry:
         cls, countries_csv: Path | None = None, memberships_csv: Path | None = None
     ) -> Registry:
         """Read the registry tables (package data unless paths are given)."""
-        data = resources.files("milex") / "data"
+        data = Path(str(resources.files("milex") / "data"))
         with (countries_csv or data / "countries.csv").open(encoding="utf-8", newline="") as fh:
             countries = [_country(r) for r in csv.DictReader(fh)]
         with (memberships_csv or data / "memberships.csv").open(encoding="utf-8", newline="") as fh:

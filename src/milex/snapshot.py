@@ -7,6 +7,7 @@ leaves the previous snapshot untouched. Building twice from the same files gives
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -61,10 +62,8 @@ def parse_all(
         (sipri.SECONDARY, lambda: sipri.parse_secondary(raw_dir / sipri.SECONDARY.path, registry)),
         (imf.RESOURCE, lambda: imf.parse(raw_dir / imf.RESOURCE.path, registry)),
     ]
-    steps += [
-        (ind.resource, lambda ind=ind: worldbank.parse(raw_dir, ind, registry))
-        for ind in worldbank.INDICATORS
-    ]
+    for ind in worldbank.INDICATORS:
+        steps.append((ind.resource, functools.partial(worldbank.parse, raw_dir, ind, registry)))
     frames = []
     for resource, parse in steps:
         if progress:
@@ -115,7 +114,7 @@ def validate(obs: pd.DataFrame) -> None:
         raise MilexError("snapshot validation failed: " + "; ".join(problems))
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     """Write to a temporary file beside path; the caller renames it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

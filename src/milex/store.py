@@ -100,7 +100,8 @@ class Dataset:
         other value keeps only that edition.
         """
         self._check_measure(measure)
-        where, params = ["measure = ?"], [measure]
+        where: list[str] = ["measure = ?"]
+        params: list[Any] = [measure]
         if source is not None:
             if source not in SOURCES and not source.startswith("user:"):
                 raise QueryError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
@@ -133,7 +134,7 @@ class Dataset:
             }
             frame = frame[
                 [
-                    iso3 in codes or (iso3, y) in allowed
+                    iso3 in (codes or ()) or (iso3, y) in allowed
                     for iso3, y in zip(frame["iso3"], frame["year"], strict=True)
                 ]
             ]
