@@ -16,7 +16,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_readme_opens_with_the_install_and_run_and_the_test_commands():
     blocks = re.findall(r"```bash\n(.*?)\n```", README, re.S)
-    assert "milex data status" in blocks[0] and "milex series" in blocks[0]
+    assert blocks[0].endswith("milex tracker")
     assert "pytest" in blocks[1] and "[test]" in blocks[1]
 
 

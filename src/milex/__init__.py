@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.profile import CountryProfile
     from milex.store import Dataset
 
-__all__ = ["__version__", "load"]
+__all__ = ["__version__", "country_profile", "load", "tracker"]
 
 
 def load(directory: str | None = None) -> Dataset:
@@ -20,3 +23,21 @@ def load(directory: str | None = None) -> Dataset:
     from milex.store import Dataset
 
     return Dataset.open(directory)
+
+
+def tracker(
+    year: int | None = None, bloc: str = "NATO", *, dataset: Dataset | None = None
+) -> pd.DataFrame:
+    """Every ally against every guideline in a year (default: the latest NATO year); see tracking."""
+    from milex.tracking import tracker as build
+
+    return build(year, bloc, dataset=dataset)
+
+
+def country_profile(
+    country: str, year: int | None = None, *, dataset: Dataset | None = None
+) -> CountryProfile:
+    """One ally's profile, named by ISO3 or any publisher's spelling; see profile."""
+    from milex.profile import country_profile as build
+
+    return build(country, year, dataset=dataset)

@@ -141,9 +141,12 @@ def status(value: float | None, rule: Guideline, year: int, *, applicable: bool 
     return MET if value >= rule.threshold else NOT_MET
 
 
-def gap(value: float, base: float, threshold_pct: float) -> float:
-    """Money needed to lift spending from ``value`` (as % of base) to ``threshold_pct`` of base.
+def spending_gap(spending: float, share_pct: float, threshold_pct: float) -> float:
+    """Extra spending that lifts ``share_pct`` of GDP to ``threshold_pct``, in spending's unit.
 
-    ``base`` is GDP in any currency unit; the result is in the same unit, zero when already met.
+    GDP is implied by spending / share, so the gap is spending x (threshold / share - 1): on
+    NATO's constant-price measure this is exact for the year's money. Zero when already met.
     """
-    return max(0.0, (threshold_pct - value) / 100.0 * base)
+    if share_pct <= 0:
+        raise ValueError(f"share of GDP must be positive, got {share_pct}")
+    return max(0.0, spending * (threshold_pct / share_pct - 1.0))

@@ -141,6 +141,19 @@ class Dataset:
         frame = _pick_edition(frame, edition)
         return frame.reset_index(drop=True)
 
+    def aggregate(self, measure: str, code: str, source: str, years: Years = None) -> pd.DataFrame:
+        """A publisher's own aggregate rows (e.g. NATO's ``NATO`` or ``NATO_EU_CA``), unexpanded."""
+        self._check_measure(measure)
+        frame = self.sql(
+            f"SELECT {', '.join(COLUMNS)} FROM observations WHERE measure = ? AND source = ? "
+            "AND iso3 = ? ORDER BY year, edition",
+            [measure, source, code],
+        )
+        year_set = _years(years)
+        if year_set is not None:
+            frame = frame[frame["year"].isin(year_set)]
+        return _pick_edition(frame, "best").reset_index(drop=True)
+
     def wide(
         self,
         measure: str,

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 console = Console()
+OutputOption = Annotated[
+    Path | None, typer.Option(help="Write to this file (format from --format).")
+]
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 

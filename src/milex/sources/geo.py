@@ -36,6 +36,9 @@ EXTRA_ENTITIES: tuple[tuple[str, str, str, str], ...] = (
     ("CHI", "Channel Islands", "territory", "GBP"),
 )
 
+#: Display names where NATO's and SIPRI's current spelling differs from REST Countries' common name.
+DISPLAY_NAMES: dict[str, str] = {"TUR": "Türkiye"}
+
 #: Codes other publishers use for a registry country: publisher code -> canonical ISO3.
 CODE_ALIASES: dict[str, str] = {
     "UNK": "XKX",  # REST Countries' Kosovo
@@ -95,7 +98,7 @@ def read_countries(raw_dir: Path) -> pd.DataFrame:
                 {
                     "iso3": iso3,
                     "iso2": item["cca2"],
-                    "name": item["name"]["common"],
+                    "name": DISPLAY_NAMES.get(iso3, item["name"]["common"]),
                     "kind": "country" if item.get("independent") else "territory",
                     "currency": next(iter(item.get("currencies") or {}), ""),
                     "capital": ";".join(item.get("capital") or []),

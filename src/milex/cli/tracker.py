@@ -1,0 +1,248 @@
+"""`milex tracker` and `milex country`: allies against the guidelines, and one ally's profile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from milex.cli.common import (
+    OutputOption,
+    TableFormat,
+    console,
+    emit,
+    handle_errors,
+)
+from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import JustifyMethod
+
+STATUS_MARK = {
+    "met": "[green]✓ met[/green]",
+    "not met": "[red]✗ not met[/red]",
+    "not applicable": "[dim]· n/a[/dim]",
+    "no data": "[yellow]? no data[/yellow]",
+}
+SHORT_MARK = {
+    "met": "[green]✓[/green]",
+    "not met": "[red]✗[/red]",
+    "not applicable": "[dim]·[/dim]",
+    "no data": "[yellow]?[/yellow]",
+}
+SHORT_NAMES = {"NATO": "NATO total", "NATO_EU_CA": "Europe+Canada", "USA": "United States"}
+ASCENDING_BY_DEFAULT = {"rank", "year", "iso3", "country", "currency"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tracker")(tracker_command)
+    app.command("country")(country_command)
+
+
+@handle_errors
+def tracker_command(
+    year: Annotated[int | None, typer.Option(help="Year (default: latest NATO year).")] = None,
+    bloc: Annotated[str, typer.Option(help="NATO or NATO_EU_CA.")] = "NATO",
+    sort: Annotated[str, typer.Option(help="Column to sort allies by.")] = "rank",
+    ascending: Annotated[bool, typer.Option(help="Flip the default sort order.")] = False,
+    format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Every ally against 2%, 20% equipment and the Hague 3.5%, with gaps in money and rank."""
+    from milex.tracking import COLUMNS, summary_line, tracker
+
+    frame = tracker(year, bloc)
+    frame = _sorted(frame, sort, ascending, COLUMNS)
+    meta = _json_meta({str(k): v for k, v in frame.attrs.items()})
+    if format is TableFormat.table and output is None:
+        console.print(_tracker_table(frame))
+        console.print(summary_line(frame), highlight=False)
+        for row in frame[(frame["row_type"] == "ally") & (frame["note"] != "")].itertuples():
+            console.print(f"{row.country}: {row.note}", highlight=False)
+        for check in frame.attrs["aggregate_checks"]:
+            console.print(f"{check['iso3']}: {check['note']}", highlight=False)
+        for note in frame.attrs["notes"]:
+            console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        for src in frame.attrs["sources"]:
+            console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
+        return
+    emit(frame, format.value, output, "tracker", meta)
+
+
+def _sorted(frame: pd.DataFrame, column: str, flip: bool, columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
+    if column not in columns:
+        import difflib
+
+        close = difflib.get_close_matches(column, columns, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise MilexError(f"cannot sort by {column!r}{hint} (columns: {', '.join(columns)})")
+    ascending = (column in ASCENDING_BY_DEFAULT) != flip
+    allies = frame[frame["row_type"] == "ally"].sort_values(
+        column, ascending=ascending, na_position="last", kind="stable"
+    )
+    out = pd.concat([allies, frame[frame["row_type"] != "ally"]], ignore_index=True)
+    out.attrs = frame.attrs
+    return out
+
+
+def _money(value: Any) -> str:
+    if value is None or value != value:
+        return ""
+    return f"{value:,.0f}"
+
+
+def _pct(value: Any) -> str:
+    if value is None or value != value:
+        return ""
+    return f"{value:.2f}"
+
+
+def _tracker_table(frame: pd.DataFrame) -> Table:
+    attrs = frame.attrs
+    table = Table(
+        title=f"NATO allies against the spending guidelines, {attrs['year']}",
+        caption="✓ met  ✗ not met  · not applicable  ? no data. % of GDP: NATO's (share of real "
+        "GDP); SIPRI's beside it, never merged. Gaps: USD m. ≥3.5%: level of the Hague core "
+        "target (adopted 2025, due 2035). Notes: e estimate, s secondary, * national 2% law.",
+        caption_justify="left",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    headers: list[tuple[str, JustifyMethod]] = [
+        ("#", "right"), ("Ally", "left"), ("%GDP", "right"), ("SIPRI", "right"),
+        ("Eq%", "right"), ("2%", "center"), ("20%", "center"), ("3.5", "center"),
+        ("Gap2%", "right"), ("Gap3.5%", "right"), ("Real%", "right"), ("Note", "left"),
+    ]  # fmt: skip
+    for name, justify in headers:
+        table.add_column(
+            name,
+            justify=justify,
+            no_wrap=True,
+        )
+    for row in frame.to_dict("records"):
+        aggregate = row["row_type"] == "aggregate"
+        if aggregate:
+            table.add_section()
+        flags = "".join(
+            code
+            for code, present in (
+                ("e", "estimate" in (row["flags"] or "")),
+                ("s", "secondary" in (row["flags"] or "")),
+                ("*", bool(row["national_2pct_law"])),
+            )
+            if present
+        )
+        table.add_row(
+            "" if row["rank"] is None or row["rank"] != row["rank"] else str(int(row["rank"])),
+            SHORT_NAMES.get(row["iso3"], row["country"]),
+            _pct(row["milex_pct_gdp"]),
+            _pct(row["milex_pct_gdp_sipri"]),
+            _pct(row["equipment_pct"]),
+            *(
+                "" if aggregate else SHORT_MARK.get(row[f"status_{rule}"], row[f"status_{rule}"])
+                for rule in ("wales_2pct", "wales_20pct_equipment")
+            ),
+            "" if aggregate else _level(row["milex_pct_gdp"], 3.5),
+            _money(row["gap_2pct_usd_m"]),
+            _money(row["gap_3_5pct_usd_m"]),
+            _pct(row["real_change_pct"]),
+            flags if not aggregate else "sum",
+        )
+    return table
+
+
+def _level(value: Any, threshold: float) -> str:
+    """Whether a share reaches a level, readable without colour (the Hague target's level)."""
+    if value is None or value != value:
+        return ""
+    return "[green]✓[/green]" if value >= threshold else "[red]✗[/red]"
+
+
+def _json_meta(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if k != "sources"} | {"sources": attrs["sources"]}
+
+
+@handle_errors
+def country_command(
+    country: Annotated[str, typer.Argument(help="ISO3 code or name in any spelling.")],
+    year: Annotated[int | None, typer.Option(help="Year for status and gaps.")] = None,
+    format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """One ally: every NATO measure since 2014, SIPRI beside it, status, gaps, rank, Hague path."""
+    from milex.profile import country_profile
+
+    profile = country_profile(country, year)
+    s = profile.status
+    if format is not TableFormat.table or output is not None:
+        meta = {"country": profile.iso3, "name": profile.name, "status": _jsonable(s),
+                "sources": profile.sources}  # fmt: skip
+        emit(profile.measures, format.value, output, profile.name, meta)
+        return
+    console.print(f"[bold]{profile.name}[/bold] ({profile.iso3}), NATO ally since "
+                  f"{profile.joined_nato}", highlight=False)  # fmt: skip
+    rank = "" if s["rank"] != s["rank"] or s["rank"] is None else f"rank {int(s['rank'])}, "
+    console.print(
+        f"{profile.year}: {_pct(s['milex_pct_gdp'])}% of GDP (NATO), {rank}"
+        f"SIPRI {_pct(s['milex_pct_gdp_sipri']) or 'n/a'}%; equipment {_pct(s['equipment_pct'])}%",
+        highlight=False,
+    )
+    for rule, label in (("wales_2pct", "Wales 2%"), ("wales_20pct_equipment", "Wales 20% equipment"),
+                        ("vilnius_2pct_floor", "Vilnius 2% floor"),
+                        ("hague_core_3_5pct", "Hague 3.5% core")):  # fmt: skip
+        console.print(f"  {label}: {STATUS_MARK.get(s[f'status_{rule}'], s[f'status_{rule}'])}")
+    console.print(
+        f"  gap to 2%: {_money(s['gap_2pct_lcu_m'])} {s['currency']} m = {_money(s['gap_2pct_usd_m'])}"
+        f" USD m; gap to 3.5%: {_money(s['gap_3_5pct_lcu_m'])} {s['currency']} m = "
+        f"{_money(s['gap_3_5pct_usd_m'])} USD m = {_money(s['gap_3_5pct_eur_m'])} EUR m",
+        highlight=False,
+    )
+    reach = profile.reach
+    when = f"in {reach.year}" if reach.year else "not reached"
+    console.print(f"  3.5% at recent trend: {when} ({reach.note})", highlight=False)
+    console.print(_history_table(profile))
+    for src in profile.sources:
+        console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
+
+
+HISTORY = (
+    ("milex_pct_gdp", "nato", "% GDP", _pct),
+    ("milex_pct_gdp", "sipri", "SIPRI", _pct),
+    ("equipment_pct", "nato", "Equip %", _pct),
+    ("milex_usd", "nato", "USD m", _money),
+    ("milex_real_change_pct", "nato", "Real chg %", _pct),
+    ("mil_personnel", "nato", "Personnel k", _pct),
+)
+
+
+def _history_table(profile: Any) -> Table:
+    """Years down, key measures across: readable in an 80-column terminal."""
+    m = profile.measures
+    table = Table(title=f"{profile.name}: NATO figures, SIPRI beside", title_justify="left")
+    table.add_column("Year")
+    for _, _, header, _ in HISTORY:
+        table.add_column(header, justify="right")
+    for year in sorted(set(m["year"])):
+        here = m[m["year"] == year]
+        cells = []
+        for measure, source, _, fmt in HISTORY:
+            hit = here[(here["measure"] == measure) & (here["source"] == source)]
+            cells.append(fmt(hit["value"].iloc[0]) if len(hit) else "")
+        flags = set(";".join(here["flags"]).split(";"))
+        mark = "e" if "estimate" in flags else ""
+        mark += "s" if "secondary" in flags else ""
+        table.add_row(f"{year}{mark}", *cells)
+    table.caption = "e: estimate; s: secondary (press report). Full table: --format csv"
+    return table
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}

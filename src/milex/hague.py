@@ -1,0 +1,138 @@
+"""The Hague path check: is an ally on a straight line to 3.5% of GDP by 2035, and when would it
+get there if its spending kept its recent real growth?
+
+The path starts at the ally's share in the base year (the latest year of NATO's own file) and runs
+in equal steps of share of GDP to 3.5% in 2035. The reach year compounds the ally's average real
+growth in defence spending over the last three years against real GDP growth from the IMF WEO
+(to 2030, then the 2028-2030 average), on NATO's share of real GDP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from milex.commitments import BY_ID
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.store import Dataset
+
+CORE = BY_ID["hague_core_3_5pct"]
+ON_PATH, BELOW_PATH = "on or above path", "below path"
+REACH_HORIZON = 2100
+GROWTH_YEARS = 3
+
+
+@dataclass(frozen=True)
+class Reach:
+    """When an ally reaches 3.5% at its recent trend, and why (or why not)."""
+
+    iso3: str
+    year: int | None
+    note: str
+    spending_growth_pct: float | None
+    base_year: int
+    base_share: float | None
+
+
+def path_value(base_share: float, base_year: int, year: int) -> float:
+    """The straight-line share of GDP for ``year`` from ``base_share`` to 3.5% in 2035."""
+    target, deadline = CORE.threshold, CORE.deadline or base_year
+    if year >= deadline:
+        return target
+    return base_share + (target - base_share) * (year - base_year) / (deadline - base_year)
+
+
+def path_status(actual: float | None, base_share: float | None, base_year: int, year: int) -> str:
+    """'on or above path' / 'below path' for a year after the base with a figure, else ''."""
+    if actual is None or base_share is None or year <= base_year:
+        return ""
+    return ON_PATH if actual >= path_value(base_share, base_year, year) - 1e-12 else BELOW_PATH
+
+
+def base_year(ds: Dataset) -> int:
+    """The latest year of NATO's own file: where every path starts."""
+    return ds.latest_year("milex_pct_gdp", "nato")
+
+
+def path(ds: Dataset, iso3: str) -> pd.DataFrame:
+    """Year-by-year path to 3.5% in 2035 for one ally, with NATO's figures where they exist."""
+    import pandas as pd
+
+    start = base_year(ds)
+    shares = ds.series("milex_pct_gdp", iso3, "nato", (start, CORE.deadline or start))
+    actual = dict(zip(shares["year"], shares["value"], strict=True))
+    flags = dict(zip(shares["year"], shares["flags"], strict=True))
+    base_share = actual.get(start)
+    rows = []
+    for year in range(start, (CORE.deadline or start) + 1):
+        value = actual.get(year)
+        rows.append(
+            {
+                "iso3": iso3,
+                "year": year,
+                "path_pct": None if base_share is None else path_value(base_share, start, year),
+                "milex_pct_gdp": value,
+                "flags": flags.get(year, ""),
+                "status": path_status(value, base_share, start, year),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reach_year(ds: Dataset, iso3: str) -> Reach:
+    """The first year the ally's NATO share reaches 3.5% if its recent real trend continues."""
+    return reach_years(ds, [iso3])[iso3]
+
+
+def reach_years(ds: Dataset, countries: list[str]) -> dict[str, Reach]:
+    """Reach years for many allies with three queries in all."""
+    start = base_year(ds)
+    shares = ds.series("milex_pct_gdp", countries, "nato", start, include_secondary=False)
+    changes = ds.series(
+        "milex_real_change_pct", countries, "nato", (start - GROWTH_YEARS + 1, start),
+        include_secondary=False,
+    )  # fmt: skip
+    gdp = ds.series("gdp_real_growth_pct", countries, "imf_weo", (start + 1, 2030))
+    share_by = dict(zip(shares["iso3"], shares["value"].astype(float), strict=True))
+    out = {}
+    for iso3 in countries:
+        growth = changes[changes["iso3"] == iso3]["value"].astype(float).tolist()
+        own = gdp[gdp["iso3"] == iso3]
+        gdp_by_year = dict(zip(own["year"].astype(int), own["value"].astype(float), strict=True))
+        out[iso3] = reach(iso3, start, share_by.get(iso3), growth, gdp_by_year)
+    return out
+
+
+def reach(
+    iso3: str, start: int, share: float | None, changes: list[float], gdp: dict[int, float]
+) -> Reach:
+    """Compound the mean real change in spending against real GDP growth until 3.5% is reached.
+
+    ``changes`` are the last three annual real changes in spending (percent), ``gdp`` real GDP
+    growth by year (percent); after its last year the 2028-2030 average holds.
+    """
+    if share is None:
+        return Reach(iso3, None, "no NATO figure in the base year", None, start, None)
+    if share >= CORE.threshold:
+        return Reach(iso3, start, f"already at {share:.2f}% in {start}", None, start, share)
+    if len(changes) < GROWTH_YEARS:
+        return Reach(iso3, None, "fewer than three years of real change", None, start, share)
+    factor = 1.0
+    for change in changes:
+        factor *= 1 + change / 100
+    growth = factor ** (1 / GROWTH_YEARS) - 1
+    if not gdp:
+        return Reach(iso3, None, "no IMF WEO real GDP growth", growth * 100, start, share)
+    tail = [gdp[y] for y in (2028, 2029, 2030) if y in gdp] or [gdp[max(gdp)]]
+    long_run = sum(tail) / len(tail)
+    level = share
+    for year in range(start + 1, REACH_HORIZON + 1):
+        level *= (1 + growth) / (1 + gdp.get(year, long_run) / 100)
+        if level >= CORE.threshold:
+            note = f"spending {growth * 100:+.1f}% a year in real terms"
+            return Reach(iso3, year, note, growth * 100, start, share)
+    note = f"not by {REACH_HORIZON} at {growth * 100:+.1f}% a year in real terms"
+    return Reach(iso3, None, note, growth * 100, start, share)

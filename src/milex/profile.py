@@ -1,0 +1,87 @@
+"""One ally's profile: every NATO measure over time, SIPRI beside it, status, gaps, rank, path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from milex.errors import QueryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.hague import Reach
+    from milex.store import Dataset
+
+PROFILE_MEASURES = (
+    "milex_pct_gdp", "equipment_pct", "personnel_pct", "infrastructure_pct", "other_pct",
+    "milex_lcu", "milex_usd", "milex_usd_const", "milex_real_change_pct",
+    "milex_per_capita_usd_const", "mil_personnel", "gdp_usd",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CountryProfile:
+    """Everything the tracker knows about one ally, for a brief or a country page."""
+
+    iso3: str
+    name: str
+    joined_nato: int | None
+    year: int
+    measures: pd.DataFrame  # tidy: measure, source, year, value, unit, flags, edition
+    status: dict[str, Any]  # the ally's tracker row for ``year``
+    path: pd.DataFrame  # Hague path from the base year to 2035
+    reach: Reach
+    sources: list[dict[str, str]]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Measures wide: one row per (measure, source, unit), one column per year."""
+        table = self.measures.pivot_table(
+            index=["measure", "source", "unit"], columns="year", values="value", aggfunc="first"
+        )
+        order = {m: i for i, m in enumerate(PROFILE_MEASURES)}
+        table = table.sort_index(key=lambda idx: idx.map(lambda v: order.get(v, 99)), level=0)
+        table.columns.name = None
+        return table.reset_index()
+
+
+def country_profile(
+    country: str, year: int | None = None, *, dataset: Dataset | None = None
+) -> CountryProfile:
+    """The profile of one ally, named by ISO3 or any publisher's spelling ("Türkiye", "Turkey")."""
+    import pandas as pd
+
+    from milex import hague, load
+    from milex.tracking import tracker
+
+    ds = dataset or load()
+    iso3 = ds.registry.resolve(country)
+    if iso3 not in ds.registry.ever_members("NATO"):
+        raise QueryError(f"{ds.registry.name(iso3)} ({iso3}) is not a NATO ally")
+    table = tracker(year, dataset=ds)
+    row = table[table["iso3"] == iso3]
+    if row.empty:
+        raise QueryError(f"{ds.registry.name(iso3)} was not a NATO member in {table.attrs['year']}")
+    frames = [ds.series(m, iso3, "nato", include_secondary=True) for m in PROFILE_MEASURES]
+    frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
+    measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    used = set(zip(measures["source"], measures["edition"], strict=True))
+    sources = [
+        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
+        for s in ds.package["sources"]
+        if (s["source"], s["edition"]) in used
+    ]
+    joined = next(
+        (m.joined for m in ds.registry.memberships if m.bloc == "NATO" and m.iso3 == iso3), None
+    )
+    return CountryProfile(
+        iso3=iso3,
+        name=ds.registry.name(iso3),
+        joined_nato=joined,
+        year=int(table.attrs["year"]),
+        measures=measures[["measure", "source", "year", "value", "unit", "flags", "edition"]],
+        status={str(k): v for k, v in row.iloc[0].to_dict().items()},
+        path=hague.path(ds, iso3),
+        reach=hague.reach_year(ds, iso3),
+        sources=sources,
+    )

@@ -1,0 +1,370 @@
+"""The commitment tracker: every ally against every guideline in a year, with the gap in money.
+
+Figures are NATO's own (share of real GDP, equipment share, spending); SIPRI's share of GDP sits
+beside them in its own column, never merged. Gaps use NATO's measure: the extra spending in the
+year's money that would lift the ally's NATO share to the threshold, i.e. spending x (threshold /
+share - 1). Aggregates are recomputed from that year's members exactly as NATO does (constant-price
+spending over constant-price GDP, Iceland's GDP included) and checked against NATO's published rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from milex.commitments import GUIDELINES, MET, spending_gap, status
+from milex.errors import QueryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.store import Dataset
+
+TRACKED_BLOCS = ("NATO", "NATO_EU_CA")
+NO_FORCES = {"ISL": "no armed forces"}
+#: Guidelines the tracker reports a status for (the Hague 1.5% and 5% lack published figures yet).
+STATUS_GUIDELINES = (
+    "wales_2pct",
+    "wales_20pct_equipment",
+    "vilnius_2pct_floor",
+    "hague_core_3_5pct",
+)
+GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
+AGGREGATE_TOLERANCE_PP = 0.01
+NATO_MEASURES = (
+    "milex_pct_gdp",
+    "equipment_pct",
+    "milex_lcu",
+    "milex_usd",
+    "milex_usd_const",
+    "gdp_usd_const",
+    "milex_real_change_pct",
+)
+
+#: Output columns, in order; names are stable (documented in the README).
+COLUMNS = (
+    "row_type", "iso3", "country", "year", "rank", "milex_pct_gdp", "milex_pct_gdp_sipri",
+    "equipment_pct", "status_wales_2pct", "status_wales_20pct_equipment",
+    "status_vilnius_2pct_floor", "status_hague_core_3_5pct", "gap_2pct_lcu_m", "gap_2pct_usd_m",
+    "gap_2pct_eur_m", "gap_3_5pct_lcu_m", "gap_3_5pct_usd_m", "gap_3_5pct_eur_m",
+    "milex_lcu_m", "milex_usd_m", "currency", "real_change_pct", "national_2pct_law", "flags",
+    "hague_path_pct", "hague_path_status", "hague_reach_year", "hague_reach_note",
+    "edition", "sipri_edition", "published_pct_gdp", "note",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class YearData:
+    """NATO figures for one year, by measure then ISO3, with flags and editions."""
+
+    year: int
+    values: dict[str, dict[str, float]]
+    flags: dict[str, set[str]]
+    editions: set[str]
+
+
+def available_years(ds: Dataset) -> list[int]:
+    """Years with NATO share-of-GDP figures (the publisher's file or secondary restatements)."""
+    frame = ds.sql(
+        "SELECT DISTINCT year FROM observations WHERE source = 'nato' AND measure = "
+        "'milex_pct_gdp' ORDER BY year"
+    )
+    return [int(y) for y in frame["year"]]
+
+
+def default_year(ds: Dataset) -> int:
+    """The latest year with figures from NATO's own file (estimates count; press reports do not)."""
+    return ds.latest_year("milex_pct_gdp", "nato")
+
+
+def tracker(
+    year: int | None = None, bloc: str = "NATO", *, dataset: Dataset | None = None
+) -> pd.DataFrame:
+    """One row per ally that was a member in ``year`` plus the bloc's aggregate rows.
+
+    ``frame.attrs`` carries the counts, the aggregate checks, the sources and editions used and
+    the notes a reader needs (estimates, secondary figures, the exchange rate used for euros).
+    """
+    import pandas as pd
+
+    from milex import load
+
+    ds = dataset or load()
+    year = _check_year(ds, year)
+    members = _members(ds, bloc, year)
+    data = _year_data(ds, year, members)
+    sipri = _by_iso(ds.series("milex_pct_gdp", members, "sipri", year, include_secondary=False))
+    eur_per_usd = _eur_per_usd(data)
+    rows = [_ally_row(ds, iso3, data, sipri, eur_per_usd) for iso3 in members]
+    _rank(rows)
+    _hague(ds, rows, year)
+    aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
+    frame = pd.DataFrame([*rows, *aggregates], columns=list(COLUMNS))
+    frame.attrs.update(_attrs(ds, frame, data, eur_per_usd, bloc))
+    return frame
+
+
+# -- inputs ----------------------------------------------------------------------------------------
+def _check_year(ds: Dataset, year: int | None) -> int:
+    years = available_years(ds)
+    if year is None:
+        return default_year(ds)
+    if year not in years:
+        raise QueryError(
+            f"no NATO figures for {year}; available: {years[0]}-{years[-1]} "
+            f"({years[-1]} from secondary press reports only)"
+        )
+    return year
+
+
+def _members(ds: Dataset, bloc: str, year: int) -> list[str]:
+    code = bloc.strip().upper()
+    if code not in TRACKED_BLOCS:
+        import difflib
+
+        close = difflib.get_close_matches(code, [*TRACKED_BLOCS, *ds.registry.bloc_codes], n=3)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise QueryError(
+            f"the tracker covers NATO allies: bloc must be one of {', '.join(TRACKED_BLOCS)}, "
+            f"not {bloc!r}{hint}"
+        )
+    return ds.registry.members(code, year)
+
+
+def _year_data(ds: Dataset, year: int, members: list[str]) -> YearData:
+    values: dict[str, dict[str, float]] = {}
+    flags: dict[str, set[str]] = {}
+    editions: set[str] = set()
+    codes = [*members, "ISL"]
+    for measure in NATO_MEASURES:
+        frame = ds.series(measure, codes, "nato", year)
+        values[measure] = _by_iso(frame)
+        for iso3, text, edition in zip(
+            frame["iso3"], frame["flags"], frame["edition"], strict=True
+        ):
+            if measure == "milex_pct_gdp":
+                flags[iso3] = {f for f in text.split(";") if f}
+                editions.add(edition)
+    return YearData(year, values, flags, editions)
+
+
+def _by_iso(frame: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(frame["iso3"], frame["value"].astype(float), strict=True))
+
+
+def _eur_per_usd(data: YearData) -> float | None:
+    """NATO's own exchange rate for the year: Germany's euro spending over its dollar spending."""
+    eur = data.values["milex_lcu"].get("DEU")
+    usd = data.values["milex_usd"].get("DEU")
+    return eur / usd if eur and usd else None
+
+
+# -- rows ------------------------------------------------------------------------------------------
+def _ally_row(
+    ds: Dataset, iso3: str, data: YearData, sipri: dict[str, float], eur_per_usd: float | None
+) -> dict[str, Any]:
+    share = data.values["milex_pct_gdp"].get(iso3)
+    equipment = data.values["equipment_pct"].get(iso3)
+    lcu = data.values["milex_lcu"].get(iso3)
+    usd = data.values["milex_usd"].get(iso3)
+    flags = data.flags.get(iso3, set())
+    applicable = iso3 not in NO_FORCES
+    row: dict[str, Any] = {
+        "row_type": "ally",
+        "iso3": iso3,
+        "country": ds.registry.name(iso3),
+        "year": data.year,
+        "rank": None,
+        "milex_pct_gdp": share,
+        "milex_pct_gdp_sipri": sipri.get(iso3),
+        "equipment_pct": equipment,
+        "milex_lcu_m": lcu,
+        "milex_usd_m": usd,
+        "currency": ds.registry.countries[iso3].currency,
+        "real_change_pct": data.values["milex_real_change_pct"].get(iso3),
+        "national_2pct_law": "national_2pct_law" in flags,
+        "flags": ";".join(sorted(flags - {"national_2pct_law"})),
+        "edition": next(iter(data.editions)) if share is not None and data.editions else None,
+        "sipri_edition": _sipri_edition(ds) if iso3 in sipri else None,
+        "published_pct_gdp": None,
+        "note": NO_FORCES.get(iso3, "" if share is not None else "no NATO figure for this year"),
+    }
+    for rule in GUIDELINES:
+        if rule.id in STATUS_GUIDELINES:
+            value = equipment if rule.metric == "equipment_pct" else share
+            row[f"status_{rule.id}"] = status(value, rule, data.year, applicable=applicable)
+    eur_spending = None if eur_per_usd is None or usd is None else usd * eur_per_usd
+    for label, threshold in GAP_THRESHOLDS.items():
+        for unit, spending in (("lcu", lcu), ("usd", usd), ("eur", eur_spending)):
+            row[f"gap_{label}_{unit}_m"] = (
+                spending_gap(spending, share, threshold) if share and spending is not None else None
+            )
+    return row
+
+
+def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
+    """Add the Hague path for the year (after the base year) and each ally's reach year."""
+    from milex import hague
+
+    start = hague.base_year(ds)
+    allies = [r["iso3"] for r in rows if r["iso3"] not in NO_FORCES]
+    reaches = hague.reach_years(ds, allies)
+    for row in rows:
+        found = reaches.get(row["iso3"])
+        if found is None:
+            row["hague_reach_note"] = NO_FORCES.get(row["iso3"], "")
+            continue
+        if found.base_share is not None and year > start:
+            row["hague_path_pct"] = hague.path_value(found.base_share, start, year)
+        row["hague_path_status"] = hague.path_status(
+            row["milex_pct_gdp"], found.base_share, start, year
+        )
+        row["hague_reach_year"] = found.year
+        row["hague_reach_note"] = found.note
+
+
+def _sipri_edition(ds: Dataset) -> str | None:
+    editions = [s["edition"] for s in ds.package["sources"] if s["source"] == "sipri"]
+    return editions[0] if editions else None
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Rank allies by NATO share of GDP, highest first; no figure or no armed forces: no rank."""
+    ranked = sorted(
+        (r for r in rows if r["milex_pct_gdp"] is not None and r["iso3"] not in NO_FORCES),
+        key=lambda r: -r["milex_pct_gdp"],
+    )
+    for position, row in enumerate(ranked, start=1):
+        row["rank"] = position
+
+
+def _aggregate_codes(bloc: str) -> tuple[str, ...]:
+    return ("NATO", "NATO_EU_CA") if bloc.upper() == "NATO" else ("NATO_EU_CA",)
+
+
+def _aggregate_row(
+    ds: Dataset, code: str, year: int, rows: list[dict[str, Any]], data: YearData
+) -> dict[str, Any]:
+    """A bloc total recomputed from its members that year, beside NATO's published figure."""
+    members = [m for m in ds.registry.members(code, year) if m not in NO_FORCES]
+    const = data.values["milex_usd_const"]
+    gdp = data.values["gdp_usd_const"]
+    have = [m for m in members if m in const and m in gdp]
+    share = None
+    if have and len(have) == len(members):
+        denominator = sum(gdp[m] for m in have) + gdp.get("ISL", 0.0) * (
+            "ISL" in ds.registry.members(code, year)
+        )
+        share = 100.0 * sum(const[m] for m in have) / denominator
+    published = ds.aggregate("milex_pct_gdp", code, "nato", year)
+    pub = float(published["value"].iloc[0]) if len(published) else None
+    allies = [r for r in rows if r["iso3"] in members]
+    usd = [r["milex_usd_m"] for r in allies if r["milex_usd_m"] is not None]
+    equip = [
+        (r["equipment_pct"], r["milex_usd_m"])
+        for r in allies
+        if r["equipment_pct"] is not None and r["milex_usd_m"] is not None
+    ]
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        row_type="aggregate",
+        iso3=code,
+        country=ds.registry.name(code),
+        year=year,
+        milex_pct_gdp=share,
+        equipment_pct=(sum(e * w for e, w in equip) / sum(w for _, w in equip)) if equip else None,
+        milex_usd_m=sum(usd) if usd else None,
+        published_pct_gdp=pub,
+        currency="USD",
+        national_2pct_law=False,
+        flags="derived",
+        edition=next(iter(data.editions), None),
+        note=_aggregate_note(share, pub, len(have), len(members)),
+    )
+    for label in GAP_THRESHOLDS:
+        for unit in ("usd", "eur"):
+            gaps = [r[f"gap_{label}_{unit}_m"] for r in allies if r[f"gap_{label}_{unit}_m"]]
+            row[f"gap_{label}_{unit}_m"] = sum(gaps) if gaps else 0.0
+    return row
+
+
+def _aggregate_note(share: float | None, published: float | None, have: int, members: int) -> str:
+    if share is None:
+        return f"not computed: figures for {have} of {members} members"
+    if published is None:
+        return f"computed from {members} members; NATO publishes no aggregate for this year"
+    diff = share - published
+    verdict = "matches" if abs(diff) <= AGGREGATE_TOLERANCE_PP else "DIFFERS from"
+    return (
+        f"computed from {members} members; {verdict} NATO's published {published:.4f}% "
+        f"(difference {diff:+.4f} pp)"
+    )
+
+
+# -- metadata --------------------------------------------------------------------------------------
+def _attrs(
+    ds: Dataset, frame: pd.DataFrame, data: YearData, eur_per_usd: float | None, bloc: str
+) -> dict[str, Any]:
+    allies = frame[(frame["row_type"] == "ally") & ~frame["iso3"].isin(list(NO_FORCES))]
+    counted = allies[allies["milex_pct_gdp"].notna()]
+    counts = {
+        f"count_{rule}": int((counted[f"status_{rule}"] == MET).sum()) for rule in STATUS_GUIDELINES
+    }
+    for label, threshold in GAP_THRESHOLDS.items():
+        counts[f"count_at_or_above_{label}"] = int((counted["milex_pct_gdp"] >= threshold).sum())
+    equipment = counted["equipment_pct"].dropna()
+    counts["count_equipment_20pct"] = int((equipment >= 20.0).sum())
+    counts["allies_with_equipment"] = len(equipment)
+    aggregates = frame[frame["row_type"] == "aggregate"]
+    checks = []
+    for r in aggregates.to_dict("records"):
+        computed, published = r["milex_pct_gdp"], r["published_pct_gdp"]
+        difference = None if computed is None or published is None else computed - published
+        checks.append(
+            {"iso3": r["iso3"], "computed": computed, "published": published,
+             "difference_pp": difference, "note": r["note"]}
+        )  # fmt: skip
+    notes = [
+        "Figures are NATO's; SIPRI's share of GDP is shown beside them, never merged.",
+        "Gaps: extra spending in the year's money to reach the threshold on NATO's measure "
+        "(spending x (threshold / share - 1)); zero when already met.",
+        "Iceland has no armed forces: listed, but left out of counts and ranks, as NATO does.",
+    ]
+    if eur_per_usd:
+        notes.append(f"EUR at NATO's exchange rate for {data.year}: {eur_per_usd:.4f} EUR per USD.")
+    if any("estimate" in f for f in frame["flags"].fillna("")):
+        notes.append(f"{data.year} figures marked 'estimate' are NATO estimates.")
+    if any("secondary" in f for f in frame["flags"].fillna("")):
+        notes.append("Figures marked 'secondary' come from press reports of NATO's figures.")
+    used = {("nato", e) for e in data.editions} | {("sipri", _sipri_edition(ds))}
+    sources = [
+        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
+        for s in ds.package["sources"]
+        if (s["source"], s["edition"]) in used
+    ]
+    return {
+        "year": data.year,
+        "bloc": bloc.upper(),
+        "allies": len(allies),
+        "allies_with_figures": len(counted),
+        **counts,
+        "aggregate_checks": checks,
+        "eur_per_usd": eur_per_usd,
+        "notes": notes,
+        "sources": sources,
+    }
+
+
+def summary_line(frame: pd.DataFrame) -> str:
+    """One sentence a journalist can quote: how many allies meet 2% and the Hague core target."""
+    a = frame.attrs
+    return (
+        f"{a['year']}: {a['count_at_or_above_2pct']} of {a['allies_with_figures']} allies with "
+        f"figures at or above 2% of GDP; {a['count_at_or_above_3_5pct']} at or above 3.5%; "
+        + (
+            f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} spend 20% or more on "
+            "major equipment."
+            if a["allies_with_equipment"]
+            else "no equipment shares published for this year."
+        )
+    )
