@@ -11,6 +11,7 @@ import milex
 from milex.registry import default_registry
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ.pop("MILEX_DATA_DIR", None)  # the tests read the bundled snapshot, whatever the shell says
 
 
 def find_raw_dir() -> Path | None:

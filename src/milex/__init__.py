@@ -19,7 +19,11 @@ __all__ = ["__version__", "country_profile", "load", "tracker"]
 
 
 def load(directory: str | None = None) -> Dataset:
-    """The bundled snapshot (or one in ``directory``) as a queryable Dataset, checksum verified."""
+    """The snapshot as a queryable Dataset, checksum verified.
+
+    Reads ``directory`` if given, else ``$MILEX_DATA_DIR`` (e.g. a full snapshot written by
+    ``milex data update``), else the snapshot bundled with the package.
+    """
     from milex.store import Dataset
 
     return Dataset.open(directory)

@@ -89,7 +89,7 @@ def sipri_extract(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return obs[keep]
 
 
-def validate(obs: pd.DataFrame) -> None:
+def validate(obs: pd.DataFrame, sipri_limit: int | None = SIPRI_LIMIT) -> None:
     """Schema checks over the whole table; raises once, listing every kind of violation found."""
     import numpy as np
 
@@ -108,8 +108,8 @@ def validate(obs: pd.DataFrame) -> None:
     if not np.isfinite(obs["value"].to_numpy()).all():
         problems.append("non-finite values")
     sipri_count = int((obs["source"] == "sipri").sum())
-    if sipri_count > SIPRI_LIMIT:
-        problems.append(f"{sipri_count} SIPRI figures exceed the {SIPRI_LIMIT} SIPRI allows")
+    if sipri_limit is not None and sipri_count > sipri_limit:
+        problems.append(f"{sipri_count} SIPRI figures exceed the {sipri_limit} SIPRI allows")
     if problems:
         raise MilexError("snapshot validation failed: " + "; ".join(problems))
 
@@ -136,76 +136,120 @@ def write_parquet(obs: pd.DataFrame, path: Path) -> None:
 
 
 def build(
-    raw_dir: Path, out_dir: Path | None = None, progress: Callable[[str], None] | None = None
+    raw_dir: Path,
+    out_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    full_sipri: bool = False,
 ) -> dict[str, Any]:
-    """Parse raw_dir, validate, and write the snapshot to out_dir (default: the package's data)."""
-    import pyarrow
+    """Parse raw_dir, validate, and write the snapshot to out_dir (default: the package's data).
 
-    from milex import __version__
+    ``full_sipri`` keeps every SIPRI figure (for a user's own machine only: SIPRI's terms allow
+    3,500 to be reproduced, so such a snapshot may not be written into the package).
+    """
     from milex.registry import Registry
     from milex.sources import geo
 
     raw_dir, out_dir = Path(raw_dir), Path(out_dir or package_dir())
     if not raw_dir.is_dir():
         raise MilexError(f"raw data directory not found: {raw_dir}")
-    out_dir.mkdir(parents=True, exist_ok=True)
     countries = geo.countries_table(raw_dir)
     with tempfile.TemporaryDirectory() as tmp:
         countries_tmp = Path(tmp) / COUNTRIES
         countries.to_csv(countries_tmp, index=False, lineterminator="\n")
         registry = Registry.from_files(countries_tmp, package_dir() / "memberships.csv")
         obs, read = parse_all(raw_dir, registry, progress)
-        obs = sipri_extract(obs, registry)
-        obs = obs.sort_values(list(KEY), kind="stable").reset_index(drop=True)[list(COLUMNS)]
-        validate(obs)
-        staged = {
-            COUNTRIES: _atomic_write(
-                out_dir / COUNTRIES, lambda p: p.write_bytes(countries_tmp.read_bytes())
+        if not full_sipri:
+            obs = sipri_extract(obs, registry)
+        sources = source_entries(raw_dir, [*read, geo.RESOURCE], obs)
+        return write_snapshot(
+            out_dir, obs, countries_tmp.read_bytes(), sources, full_sipri=full_sipri
+        )
+
+
+def source_entries(raw_dir: Path, read: list[Resource], obs: pd.DataFrame) -> list[dict[str, Any]]:
+    """datapackage.json entries for raw files: provenance, sha256 and the figures each gave."""
+    counts = obs.groupby(["source", "edition"]).size()
+    entries = []
+    for res in read:
+        entry = {k: v for k, v in asdict(res).items() if k != "extra" and v != ""}
+        entry["sha256"] = sha256_file(raw_dir / res.path)
+        entry["figures"] = int(counts.get((res.source, res.edition), 0))
+        entries.append(entry)
+    return entries
+
+
+def write_snapshot(
+    out_dir: Path,
+    obs: pd.DataFrame,
+    countries_csv: bytes,
+    sources: list[dict[str, Any]],
+    *,
+    full_sipri: bool = False,
+) -> dict[str, Any]:
+    """Validate and write observations, registry and descriptor; all files renamed in at the end."""
+    import pyarrow
+
+    from milex import __version__
+
+    out_dir = Path(out_dir)
+    if full_sipri and out_dir.resolve() == package_dir().resolve():
+        raise MilexError(
+            "a snapshot with the full SIPRI workbook cannot be written into the package "
+            f"(SIPRI's terms allow {SIPRI_LIMIT} figures to be reproduced); choose --output DIR"
+        )
+    obs = obs.sort_values(list(KEY), kind="stable").reset_index(drop=True)[list(COLUMNS)]
+    validate(obs, sipri_limit=None if full_sipri else SIPRI_LIMIT)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged = {
+        COUNTRIES: _atomic_write(out_dir / COUNTRIES, lambda p: p.write_bytes(countries_csv)),
+        OBSERVATIONS: _atomic_write(out_dir / OBSERVATIONS, lambda p: write_parquet(obs, p)),
+    }
+    try:
+        package = datapackage(
+            sources, obs, staged, {"milex": __version__, "pyarrow": pyarrow.__version__},
+            full_sipri=full_sipri,
+        )  # fmt: skip
+        staged[DATAPACKAGE] = _atomic_write(
+            out_dir / DATAPACKAGE,
+            lambda p: p.write_text(
+                json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
             ),
-            OBSERVATIONS: _atomic_write(out_dir / OBSERVATIONS, lambda p: write_parquet(obs, p)),
-        }
-    package = datapackage(
-        raw_dir,
-        [*read, geo.RESOURCE],
-        obs,
-        staged,
-        {"milex": __version__, "pyarrow": pyarrow.__version__},
-    )
-    staged[DATAPACKAGE] = _atomic_write(
-        out_dir / DATAPACKAGE,
-        lambda p: p.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"),
-    )
+        )
+    except BaseException:
+        for tmp_path in staged.values():
+            tmp_path.unlink(missing_ok=True)
+        raise
     for name, tmp_path in staged.items():
         os.replace(tmp_path, out_dir / name)
     return package
 
 
 def datapackage(
-    raw_dir: Path,
-    read: list[Resource],
+    sources: list[dict[str, Any]],
     obs: pd.DataFrame,
     staged: dict[str, Path],
     versions: dict[str, str],
+    *,
+    full_sipri: bool = False,
 ) -> dict[str, Any]:
     """The Frictionless Data Package descriptor: every raw input and every output, with sha256."""
-    counts = obs.groupby(["source", "edition"]).size()
-    sources = []
-    for res in read:
-        entry = {k: v for k, v in asdict(res).items() if k not in ("extra",) and v != ""}
-        entry["sha256"] = sha256_file(raw_dir / res.path)
-        entry["figures"] = int(counts.get((res.source, res.edition), 0))
-        sources.append(entry)
+    cut: dict[str, Any] = (
+        {"countries": "all (full workbook: for local use only, not for redistribution)"}
+        if full_sipri
+        else {
+            "countries": "NATO allies (any year) + " + ", ".join(SIPRI_COUNTRIES_EXTRA),
+            "years_by_measure": {m: list(span) for m, span in SIPRI_CUT.items()},
+        }
+    )
     return {
         "profile": "data-package",
         "name": "milex-snapshot",
         "title": "milex: defence expenditure, GDP and population from NATO, SIPRI, IMF, World Bank",
         "created_with": versions,
         "sipri_figures": int((obs["source"] == "sipri").sum()),
-        "sipri_limit": SIPRI_LIMIT,
-        "sipri_cut": {
-            "countries": "NATO allies (any year) + " + ", ".join(SIPRI_COUNTRIES_EXTRA),
-            "years_by_measure": {m: list(span) for m, span in SIPRI_CUT.items()},
-        },
+        "sipri_limit": None if full_sipri else SIPRI_LIMIT,
+        "sipri_cut": cut,
         "sources": sources,
         "resources": [
             {

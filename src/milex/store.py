@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,6 +38,8 @@ class Dataset:
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> Dataset:
+        """The snapshot in ``directory``, else in $MILEX_DATA_DIR, else the bundled one."""
+        directory = directory or os.environ.get("MILEX_DATA_DIR") or None
         path, package = read_package(Path(directory) if directory else None)
         countries = path.parent / "countries.csv"
         registry = Registry.from_files(countries) if directory else default_registry()

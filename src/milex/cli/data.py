@@ -64,6 +64,9 @@ def data_status() -> None:
 def data_build(
     raw: Annotated[Path, typer.Option(help="Directory of raw publisher files.")] = DEFAULT_RAW,
     output: Annotated[Path | None, typer.Option(help="Write here instead of the package.")] = None,
+    full_sipri: Annotated[
+        bool, typer.Option(help="Keep every SIPRI figure (local use; needs --output).")
+    ] = False,
 ) -> None:
     """Parse the raw publisher files and write the snapshot (Parquet + datapackage.json)."""
     from rich.progress import Progress
@@ -76,11 +79,42 @@ def data_build(
         def step(name: str) -> None:
             progress.update(task, advance=1, description=f"parsing {name}")
 
-        package = snapshot.build(raw, output, progress=step)
+        package = snapshot.build(raw, output, progress=step, full_sipri=full_sipri)
     target = output or snapshot.package_dir()
     console.print(
         f"wrote {package['resources'][0]['rows']} observations "
         f"({package['sipri_figures']} SIPRI) to {target}"
+    )
+
+
+@data_app.command("update")
+@handle_errors
+def data_update(
+    url: Annotated[str | None, typer.Option(help="Workbook URL (default: SIPRI's).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Snapshot directory to write.")] = None,
+) -> None:
+    """Download SIPRI's full workbook and build a full snapshot in your user data directory."""
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from milex import update
+
+    with Progress(
+        *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
+        console=err_console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("downloading", total=None)
+
+        def step(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        package = update.update(url or update.DEFAULT_URL, output, progress=step)
+    target = output or update.user_snapshot_dir()
+    console.print(
+        f"wrote {package['resources'][0]['rows']} observations ({package['sipri_figures']} "
+        f"SIPRI, full workbook) to {target}. Use it with {update.ENV_DATA_DIR}={target} or "
+        f"milex.load('{target}'). It is for local use: do not redistribute it.",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
