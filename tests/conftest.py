@@ -11,7 +11,8 @@ import milex
 from milex.registry import default_registry
 
 ROOT = Path(__file__).resolve().parents[1]
-os.environ.pop("MILEX_DATA_DIR", None)  # the tests read the bundled snapshot, whatever the shell says
+# The tests read the bundled snapshot, whatever the shell says.
+os.environ.pop("MILEX_DATA_DIR", None)
 
 
 def find_raw_dir() -> Path | None:

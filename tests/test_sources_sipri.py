@@ -41,6 +41,7 @@ def small_workbook(path: Path, header_row: int = 6, rows=None, drop: str | None 
             continue
         ws = wb.create_sheet(name)
         ws["A1"] = f"Military expenditure ({name})     © SIPRI 2024"
+        ws["A2"] = "Figures are in US $m." if "US$" in name else "Figures are in local currency."
         for c, text in enumerate([*meta, 2022, 2023, 2024], start=1):
             ws.cell(header_row, c, text)
         r = header_row + 2
@@ -150,3 +151,34 @@ def test_real_workbook_has_every_sheet_and_north_korea_only_uncertain_money_figu
     assert "milex_pct_gdp" not in set(north_korea["measure"])
     assert set(north_korea["flags"]) == {"uncertain"}
     assert real[(real["iso3"] == "USA") & (real["year"] == 1949)]["measure"].nunique() >= 3
+
+
+def test_local_currency_units_become_millions(small, registry):
+    obs = sipri.parse_workbook(small, registry)
+    lcu = obs[(obs["measure"] == "milex_lcu") & (obs["iso3"] == "POL") & (obs["year"] == 2022)]
+    assert lcu["value"].tolist() == [0.02 / 1e6] and lcu["unit"].tolist() == ["national currency m"]
+
+
+def test_a_sheet_whose_unit_text_changed_is_an_error(tmp_path, registry):
+    path = small_workbook(tmp_path / "s.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Current US$"]["A2"] = "Figures are in US dollars."
+    wb.save(path)
+    with pytest.raises(SourceError, match=r"Current US\$!A2.*no longer states US\$ millions"):
+        sipri.parse_workbook(path, registry)
+
+
+def test_real_local_currency_figures_are_in_millions_like_natos(real, dataset):
+    usa = real[(real["iso3"] == "USA") & (real["year"] == 2024)].set_index("measure")["value"]
+    assert usa["milex_lcu"] == usa["milex_usd"] == 997309.0  # dollars: both sheets agree
+    nato = dataset.series("milex_lcu", "POL", "nato", 2024)["value"].iloc[0]
+    sipri_pol = dataset.series("milex_lcu", "POL", "sipri", 2024)["value"].iloc[0]
+    assert 0.9 < sipri_pol / nato < 1.1
+
+
+def test_placeholder_zeros_in_current_dollars_are_dropped_but_true_zeros_kept(real):
+    usd = real[real["measure"] == "milex_usd"]
+    assert usd[(usd["iso3"] == "PRK") & (usd["value"] == 0)].empty  # footnote 57: no US$ figures
+    assert usd[(usd["iso3"] == "SUN")].empty or (usd[usd["iso3"] == "SUN"]["value"] > 0).all()
+    costa_rica = usd[(usd["iso3"] == "CRI") & (usd["year"] == 2024)]
+    assert costa_rica["value"].tolist() == [0.0]  # no armed forces: a real zero

@@ -70,3 +70,8 @@ def test_bad_queries_are_clear_errors(dataset, kwargs, message):
 def test_unknown_country_lists_suggestions(dataset):
     with pytest.raises(UnknownCountryError, match=r"Polnd.*Poland \(POL\)"):
         dataset.series("milex_pct_gdp", "Polnd")
+
+
+def test_an_empty_bloc_result_keeps_the_columns(dataset):
+    frame = dataset.series("milex_pct_gdp", "NATO", "nato", 1990)
+    assert frame.empty and list(frame.columns)[:3] == ["iso3", "year", "measure"]

@@ -29,6 +29,7 @@ BLOC_NAMES: dict[str, str] = {
     "EU": "European Union (members as of each year)",
     "EU27": "EU-27 (the 27 members since 2020, fixed)",
     "CRINK": "Russia, China, Iran and North Korea",
+    "WLD": "World",
 }
 #: Aggregate codes and the spellings publishers use for them.
 AGGREGATE_NAMES: dict[str, str] = {

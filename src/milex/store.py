@@ -116,6 +116,8 @@ class Dataset:
         if year_set is not None:
             where.append("year BETWEEN ? AND ?")
             params += [min(year_set), max(year_set)]
+        import numpy as np
+
         codes, blocs = self._countries(countries)
         if codes is not None:
             members = set(codes).union(*(self.registry.ever_members(b) for b in blocs))
@@ -135,12 +137,11 @@ class Dataset:
                 for b in blocs
                 for c in self.registry.members(b, int(y))
             }
-            frame = frame[
-                [
-                    iso3 in (codes or ()) or (iso3, y) in allowed
-                    for iso3, y in zip(frame["iso3"], frame["year"], strict=True)
-                ]
+            keep = [
+                iso3 in (codes or ()) or (iso3, y) in allowed
+                for iso3, y in zip(frame["iso3"], frame["year"], strict=True)
             ]
+            frame = frame.loc[np.asarray(keep, dtype=bool)]
         frame = _pick_edition(frame, edition)
         return frame.reset_index(drop=True)
 

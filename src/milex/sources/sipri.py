@@ -92,10 +92,13 @@ class SheetSpec:
     measure: str
     unit: str  # may contain {base}, read from the sheet name or title
     percent: bool = False  # cells are fractions to store as percent
+    to_millions: bool = False  # cells are in currency units; stored in millions
 
 
 SHEETS: tuple[SheetSpec, ...] = (
-    SheetSpec(r"^Local currency calendar years$", "milex_lcu", "national currency m"),
+    SheetSpec(
+        r"^Local currency calendar years$", "milex_lcu", "national currency m", to_millions=True
+    ),
     SheetSpec(r"^Constant \((\d{4})\) US\$$", "milex_usd_const", "USD m constant {base}"),
     SheetSpec(r"^Current US\$$", "milex_usd", "USD m"),
     SheetSpec(r"^Share of GDP$", "milex_pct_gdp", "percent", percent=True),
@@ -108,6 +111,42 @@ HEADER_SEARCH_ROWS = 20
 def as_percent(value: float) -> float:
     """A fraction as percent, rounded once from its shortest decimal form (0.0415 -> 4.15)."""
     return float(Decimal(repr(value)).scaleb(2))
+
+
+def scaled(value: float, spec: SheetSpec) -> float:
+    """A cell as stored: fractions as percent, currency units as millions, rounded once."""
+    if spec.percent:
+        return as_percent(value)
+    if spec.to_millions:
+        return float(Decimal(repr(value)).scaleb(-6))
+    return float(value)
+
+
+def check_units(ws: Any, spec: SheetSpec, path: Path) -> None:
+    """The sheet's own description must state the unit the spec assumes (SIPRI words it in A2)."""
+    text = " ".join(str(ws.cell(r, 1).value or "") for r in (1, 2, 3)).lower()
+    says_millions = "m." in text or "million" in text
+    if spec.to_millions and says_millions:
+        raise SourceError(path, f"{ws.title}!A2", "sheet now states millions; expected currency "
+                          "units: update the sheet spec")  # fmt: skip
+    if spec.measure in ("milex_usd", "milex_usd_const") and not says_millions:
+        raise SourceError(path, f"{ws.title}!A2", "sheet no longer states US$ millions")
+
+
+def drop_placeholder_zeros(obs: pd.DataFrame) -> pd.DataFrame:
+    """Drop SIPRI's current-US$ zeros that stand for 'not converted', keeping genuine zeros.
+
+    Evidence: footnote 57 says SIPRI gives no current-US$ figures for North Korea, yet its row
+    shows 0 (in red) for 1986-2014; the USSR, Czechoslovakia, the GDR, Yugoslavia and Russia in
+    1987-1992 show 0 in current US$ beside non-zero local-currency spending. A zero is kept where
+    local-currency spending is zero too (Costa Rica, Panama, Iceland: no armed forces).
+    """
+    lcu = obs[obs["measure"] == "milex_lcu"].set_index(["iso3", "year"])["value"]
+    usd_zero = (obs["measure"] == "milex_usd") & (obs["value"] == 0)
+    keys = list(zip(obs.loc[usd_zero, "iso3"], obs.loc[usd_zero, "year"], strict=True))
+    genuine = [lcu.get(key) == 0 for key in keys]
+    drop = obs.index[usd_zero][[not g for g in genuine]]
+    return obs.drop(index=drop).reset_index(drop=True)
 
 
 def find_header(ws: Any, path: Path) -> tuple[int, dict[int, int]]:
@@ -142,6 +181,7 @@ def colour_flags(font: Any) -> set[str]:
 def parse_sheet(
     ws: Any, spec: SheetSpec, path: Path, registry: Registry, edition: str
 ) -> list[dict[str, Any]]:
+    check_units(ws, spec, path)
     header, years = find_header(ws, path)
     unit = spec.unit
     if "{base}" in unit:
@@ -172,7 +212,7 @@ def parse_sheet(
             where = f"{ws.title}!{get_column_letter(c)}{cell.row}"
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SourceError(path, where, f"expected a number or '...'/'xxx', found {value!r}")
-            stored = as_percent(value) if spec.percent else float(value)
+            stored = scaled(value, spec)
             out.append(
                 row(
                     names[name],
@@ -212,7 +252,7 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
             rows.extend(parse_sheet(ws, spec, path, registry, edition))
     finally:
         workbook.close()
-    return frame(rows)
+    return drop_placeholder_zeros(frame(rows))
 
 
 def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
