@@ -12,11 +12,16 @@ import tempfile
 import time
 from pathlib import Path
 
-RAW = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared/data/raw"
+RAW = (
+    Path(sys.argv[1])
+    if len(sys.argv) > 1
+    else Path(__file__).resolve().parents[2] / "shared/data/raw"
+)
 
 
 def timed_subprocess(code: str, repeat: int = 5) -> float:
     """Median wall time of a fresh interpreter running code, minus an empty interpreter's start."""
+
     def run(src: str) -> float:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", src], check=True)
@@ -40,12 +45,14 @@ def main() -> None:
 
     report("import milex (fresh process)", timed_subprocess("import milex"), 0.3)
     cold = timed_subprocess(
-        "import milex; milex.load().series('milex_pct_gdp', 'NATO', 'nato', (2014, 2024))")
+        "import milex; milex.load().series('milex_pct_gdp', 'NATO', 'nato', (2014, 2024))"
+    )
     report("import + load() + one series (fresh process)", cold, 1.0)
+
+    import pandas  # noqa: F401  (warm the heavy imports once)
 
     import milex
 
-    import pandas, duckdb  # noqa: E401, F401  (warm the heavy imports once)
     times = []
     for _ in range(10):
         start = time.perf_counter()

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -13,9 +14,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from milex.profile import CountryProfile
+    from milex.projection import ProjectionResult, Scenario
     from milex.store import Dataset
 
-__all__ = ["__version__", "country_profile", "load", "tracker"]
+__all__ = ["__version__", "country_profile", "load", "project", "tracker"]
 
 
 def load(directory: str | None = None) -> Dataset:
@@ -45,3 +47,14 @@ def country_profile(
     from milex.profile import country_profile as build
 
     return build(country, year, dataset=dataset)
+
+
+def project(
+    scenario: Scenario | dict[str, Any] | str | Path | None = None,
+    dataset: Dataset | None = None,
+    **options: Any,
+) -> ProjectionResult:
+    """Spending paths to a target with quantiles (default: NATO, 3.5% by 2035); see projection."""
+    from milex.projection import project as run
+
+    return run(scenario, dataset, **options)

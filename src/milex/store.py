@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ class Dataset:
         self._db.execute(
             f"CREATE VIEW observations AS SELECT * FROM read_parquet('{_quote(path)}')"
         )
+        self._local = threading.local()
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> Dataset:
@@ -50,8 +52,15 @@ class Dataset:
 
     # -------------------------------------------------------------------------------------------
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run SQL against the ``observations`` view (DuckDB dialect)."""
-        return self._db.execute(query, params or []).df()
+        """Run SQL against the ``observations`` view (DuckDB dialect); safe from many threads.
+
+        A DuckDB connection serves one call at a time, so each thread gets its own cursor on the
+        same in-memory database (the web server answers requests from a thread pool).
+        """
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._db.cursor()
+        return cursor.execute(query, params or []).df()
 
     def observations(self) -> pd.DataFrame:
         """The whole table, sorted by its key."""

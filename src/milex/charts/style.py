@@ -1,0 +1,327 @@
+"""House style and shared pieces of every chart: palette, titles with sources, reference lines.
+
+Everything here formats; nothing computes a figure. The palette is Okabe & Ito's, safe for the
+common colour-vision deficiencies; every chart is 800 px wide in total (``autosize: fit``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from milex.commitments import BY_ID
+from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+WIDTH = 800
+#: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "sky": "#56B4E9",
+    "orange": "#E69F00",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "grey": "#999999",
+}
+TWO_PCT = BY_ID["wales_2pct"].threshold
+CORE_PCT = BY_ID["hague_core_3_5pct"].threshold
+EQUIPMENT_PCT = BY_ID["wales_20pct_equipment"].threshold
+BAND_CORE = f"{CORE_PCT:g}% or more"
+BAND_TWO = f"{TWO_PCT:g}% to under {CORE_PCT:g}%"
+BAND_BELOW = f"under {TWO_PCT:g}%"
+BAND_NONE = "no figure"
+BAND_NO_FORCES = "no armed forces"
+BAND_COLOURS = {
+    BAND_CORE: OKABE_ITO["blue"],
+    BAND_TWO: OKABE_ITO["sky"],
+    BAND_BELOW: OKABE_ITO["orange"],
+    BAND_NONE: "#C8C8C8",
+    BAND_NO_FORCES: "#EEEEEE",
+}
+DARK_BANDS = (BAND_CORE,)
+REFERENCE_LABELS = {
+    TWO_PCT: f"{TWO_PCT:g}% guideline",
+    CORE_PCT: f"{CORE_PCT:g}% Hague target",
+    EQUIPMENT_PCT: f"{EQUIPMENT_PCT:g}% on equipment",
+}
+REFERENCE_NOTE = (
+    f"{TWO_PCT:g}%: Wales 2014 guideline, a floor since Vilnius 2023; {CORE_PCT:g}%: core-defence "
+    "target agreed at The Hague in 2025, for 2035."
+)
+FLAG_MARKS = (
+    ("estimate", "e", "NATO estimate"),
+    ("secondary", "s", "press report of NATO's figure"),
+)
+SOURCE_NAMES = {"nato": "NATO", "sipri": "SIPRI"}
+NATO_PCT_TITLE = "Defence expenditure, % of GDP (NATO: share of real GDP)"
+
+
+def altair_module() -> Any:
+    import altair
+
+    return altair
+
+
+def missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def source_lines(sources: Iterable[dict[str, Any]], ids: Iterable[str] | None = None) -> list[str]:
+    """One 'Source: citation (editions ...)' line per publisher used, in order.
+
+    ``sources`` are the library's source records (source, edition, citation, ...); ``ids`` keeps
+    only those publishers. A publisher with several editions (its own file and a restatement) is
+    cited once with every edition listed.
+    """
+    wanted = None if ids is None else set(ids)
+    citations: dict[str, str] = {}
+    editions: dict[str, list[str]] = {}
+    for src in sources:
+        if wanted is not None and src["source"] not in wanted:
+            continue
+        citations.setdefault(src["source"], src["citation"])
+        if src["edition"] not in editions.setdefault(src["source"], []):
+            editions[src["source"]].append(src["edition"])
+    if not citations:
+        raise MilexError("a chart needs at least one source to cite; none was given")
+    lines = []
+    for key, citation in citations.items():
+        found = editions[key]
+        label = "edition" if len(found) == 1 else "editions"
+        lines.append(f"Source: {citation} ({label} {'; '.join(found)}).")
+    return lines
+
+
+def title_params(text: str, notes: Sequence[str], sources: Sequence[str]) -> Any:
+    alt = altair_module()
+    subtitle: list[str] = []
+    for line in [*notes, *sources]:
+        subtitle.extend(textwrap.wrap(line, 125) or [""])
+    return alt.TitleParams(text=text, subtitle=subtitle)
+
+
+CITED_FIELDS = ("source", "edition", "citation", "url", "licence")
+
+
+def compose(
+    layers: Sequence[Any],
+    *,
+    title: str,
+    notes: Sequence[str],
+    sources: Iterable[dict[str, Any]],
+    height: int,
+    ids: Iterable[str] | None = None,
+) -> Any:
+    """Layer a chart, title it with its notes and sources, and apply the house style.
+
+    The sources cited (``ids`` keeps only those publishers) also ride in the spec's ``usermeta``
+    so the JSON spec carries its provenance.
+    """
+    alt = altair_module()
+    wanted = None if ids is None else set(ids)
+    cited = [s for s in sources if wanted is None or s["source"] in wanted]
+    chart = alt.layer(*layers).properties(
+        title=title_params(title, notes, source_lines(cited)),
+        usermeta={"milex": {"sources": [{k: s.get(k) for k in CITED_FIELDS} for s in cited]}},
+    )
+    return finish(chart, height)
+
+
+def finish(chart: Any, height: int) -> Any:
+    """Fixed 800 px total width and the house style (font sizes readable at 800 px)."""
+    return (
+        chart.properties(width=WIDTH, height=height)
+        .configure(
+            autosize={"type": "fit", "contains": "padding"},
+            padding={"left": 12, "right": 20, "top": 12, "bottom": 10},
+            background="white",
+            font="DejaVu Sans",
+        )
+        .configure_title(
+            anchor="start",
+            fontSize=18,
+            subtitleFontSize=12,
+            subtitleColor="#444444",
+            subtitlePadding=6,
+            offset=14,
+        )
+        .configure_axis(
+            labelFontSize=12, titleFontSize=12, titleFontWeight="normal", gridColor="#E6E6E6"
+        )
+        .configure_legend(
+            labelFontSize=12,
+            titleFontSize=12,
+            orient="top",
+            symbolSize=120,
+            offset=24,
+            labelLimit=0,
+        )
+        .configure_view(stroke=None)
+    )
+
+
+def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[str], bool]:
+    """Notes for flags every row shares; True when some rows differ (so labels carry marks)."""
+    notes, mixed = [], False
+    for flag, mark, meaning in FLAG_MARKS:
+        have = [flag in (r.get("flags") or "") for r in rows]
+        if have and all(have):
+            when = f"{year} figures" if year else "All figures"
+            notes.append(f"{when}: {meaning}.")
+        elif any(have):
+            notes.append(f"{mark}: {meaning}.")
+            mixed = True
+    return notes, mixed
+
+
+def marks(flags: str | None) -> str:
+    return "".join(mark for flag, mark, _ in FLAG_MARKS if flag in (flags or ""))
+
+
+def status_band(iso3: str, share: float | None, note: str = "") -> str:
+    """The tracker's share of GDP as a band: 3.5% or more, 2% to 3.5%, under 2%, no figure."""
+    if note == BAND_NO_FORCES:
+        return BAND_NO_FORCES
+    if missing(share):
+        return BAND_NONE
+    assert share is not None
+    if share >= CORE_PCT:
+        return BAND_CORE
+    return BAND_TWO if share >= TWO_PCT else BAND_BELOW
+
+
+def band_scale(bands: Iterable[str]) -> Any:
+    alt = altair_module()
+    present = [b for b in BAND_COLOURS if b in set(bands)]
+    return alt.Scale(domain=present, range=[BAND_COLOURS[b] for b in present])
+
+
+def ally_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The tracker's ally rows as plain records with a status band and a display label."""
+    check_tracker(frame)
+    rows = []
+    for r in frame[frame["row_type"] == "ally"].to_dict("records"):
+        share = None if missing(r["milex_pct_gdp"]) else float(r["milex_pct_gdp"])
+        equipment = None if missing(r["equipment_pct"]) else float(r["equipment_pct"])
+        rows.append(
+            {
+                "iso3": r["iso3"],
+                "country": r["country"],
+                "share": share,
+                "equipment": equipment,
+                "band": status_band(r["iso3"], share, r["note"] or ""),
+                "flags": r["flags"] if isinstance(r["flags"], str) else "",
+                "rank": None if missing(r["rank"]) else int(r["rank"]),
+            }
+        )
+    return rows
+
+
+def check_tracker(frame: Any) -> None:
+    needed = {"row_type", "iso3", "country", "milex_pct_gdp", "equipment_pct", "flags", "note"}
+    if not hasattr(frame, "columns") or not needed <= set(frame.columns):
+        raise MilexError("this chart takes the frame milex.tracker() returns")
+    if "sources" not in frame.attrs or "year" not in frame.attrs:
+        raise MilexError("the tracker frame has lost its attrs (year, sources); pass it unchanged")
+
+
+def aggregate_value(frame: pd.DataFrame, code: str) -> float | None:
+    hit = frame[(frame["row_type"] == "aggregate") & (frame["iso3"] == code)]
+    value = hit["milex_pct_gdp"].iloc[0] if len(hit) else None
+    return None if value is None or missing(value) else float(value)
+
+
+def missing_note(rows: Sequence[dict[str, Any]]) -> list[str]:
+    no_forces = [r["country"] for r in rows if r["band"] == BAND_NO_FORCES]
+    none = [r["country"] for r in rows if r["band"] == BAND_NONE]
+    notes = []
+    if none:
+        notes.append(f"No figure for this year: {', '.join(none)}.")
+    if no_forces:
+        notes.append(f"{', '.join(no_forces)}: no armed forces, not shown (as NATO does).")
+    return notes
+
+
+def halo_text(base: Any, style: dict[str, Any], **encoding: Any) -> list[Any]:
+    """Text with a white outline beneath it, so a label stays legible over lines and grid."""
+    common = {"fontSize": 11, **style}
+    halo = base.mark_text(stroke="white", strokeWidth=3, strokeJoin="round", **common)
+    text = base.mark_text(color="#222222", **common)
+    return [halo.encode(**encoding), text.encode(**encoding)]
+
+
+def steps(start: float, stop: float, step: float) -> list[float]:
+    count = round((stop - start) / step)
+    return [round(start + i * step, 6) for i in range(count + 1)]
+
+
+def js(value: str | None) -> str:
+    """A value as a JavaScript (Vega expression) literal."""
+    return json.dumps(value)
+
+
+def highlight_name(rows: Sequence[dict[str, Any]], iso3: str | None) -> str | None:
+    if iso3 is None:
+        return None
+    for r in rows:
+        if r["iso3"] == iso3:
+            return str(r["country"])
+    raise MilexError(f"{iso3} is not among the allies in this chart; cannot highlight it")
+
+
+def reference_rules(axis: str, values: Sequence[float], channel: Any) -> list[Any]:
+    """Dashed reference lines, labelled just above the plot (x rules) or beside it (y rules).
+
+    ``channel`` is the main layer's position channel: the rules reuse its scale and axis, so the
+    layers share one axis.
+    """
+    import pandas as pd
+
+    alt = altair_module()
+    field = channel.to_dict()["field"]
+    data = pd.DataFrame({field: list(values), "label": [REFERENCE_LABELS[v] for v in values]})
+    rule = (
+        alt.Chart(data)
+        .mark_rule(strokeDash=[6, 4], color="#333333", strokeWidth=1.2)
+        .encode(**{axis: channel})
+    )
+    style = {"fontSize": 11, "color": "#333333", "fontWeight": "bold"}
+    if axis == "x":
+        text = alt.Chart(data).mark_text(align="center", baseline="bottom", dy=-4, **style)
+        text = text.encode(x=channel, y=alt.value(0), text="label:N")
+    else:
+        labels = pd.DataFrame({field: list(values), "label": [f"{v:g}%" for v in values]})
+        text = alt.Chart(labels).mark_text(align="left", baseline="middle", dx=5, **style)
+        text = text.encode(y=channel, x=alt.value(alt.ExprRef(expr="width")), text="label:N")
+    return [rule, text]
+
+
+def aggregate_rule(value: float, label: str, x: Any) -> list[Any]:
+    import pandas as pd
+
+    alt = altair_module()
+    data = pd.DataFrame({x.to_dict()["field"]: [value], "label": [label]})
+    rule = alt.Chart(data).mark_rule(strokeDash=[2, 2], color="#666666").encode(x=x)
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=11, color="#555555", fontStyle="italic")
+        .encode(x=x, y=alt.value(alt.ExprRef(expr="height * 0.62")), text="label:N")
+    )
+    return [rule, text]
+
+
+def hollow_when_provisional(field: str, colours: dict[str, str]) -> Any:
+    """Fill a marker with its series colour, or white when the figure is an estimate."""
+    alt = altair_module()
+    scale = alt.Scale(domain=list(colours), range=list(colours.values()))
+    return alt.condition(
+        "datum.provisional", alt.value("white"), alt.Color(f"{field}:N", scale=scale, legend=None)
+    )

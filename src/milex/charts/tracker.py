@@ -1,0 +1,339 @@
+"""Charts of the tracker frame: (a) bars by ally, (c) equipment against GDP share, (f) tiles."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from milex.charts.style import (
+    BAND_NO_FORCES,
+    CORE_PCT,
+    DARK_BANDS,
+    EQUIPMENT_PCT,
+    NATO_PCT_TITLE,
+    REFERENCE_NOTE,
+    TWO_PCT,
+    aggregate_rule,
+    aggregate_value,
+    ally_rows,
+    altair_module,
+    band_scale,
+    compose,
+    flag_notes,
+    halo_text,
+    highlight_name,
+    js,
+    marks,
+    missing_note,
+    reference_rules,
+    steps,
+)
+from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+
+# -- (a) tracker bars ------------------------------------------------------------------------------
+def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+    """(a) Every ally's NATO share of GDP as a bar, coloured by band, with the 2% and 3.5% lines."""
+    import pandas as pd
+
+    alt = altair_module()
+    rows = ally_rows(frame)
+    year = int(frame.attrs["year"])
+    plotted = sorted((r for r in rows if r["share"] is not None), key=lambda r: -r["share"])
+    if not plotted:
+        raise MilexError(f"no ally has a NATO share of GDP for {year}: nothing to chart")
+    notes, mixed = flag_notes(plotted, year)
+    for r in plotted:
+        r["label"] = f"{r['share']:.2f}" + (marks(r["flags"]) if mixed else "")
+    data = pd.DataFrame(plotted)
+    names = [r["country"] for r in plotted]
+    top = max(r["share"] for r in plotted)
+    x_max = max(4.5, math.ceil(top * 2 + 0.6) / 2)
+    hl = highlight_name(rows, highlight)
+    bold = f"datum.value === {js(hl)} ? 'bold' : 'normal'" if hl else "'normal'"
+    y = alt.Y(
+        "country:N",
+        sort=names,
+        title=None,
+        axis=alt.Axis(labelFontWeight=alt.ExprRef(expr=bold), labelLimit=200, ticks=False),
+    )
+    x = alt.X(
+        "share:Q",
+        title=NATO_PCT_TITLE,
+        scale=alt.Scale(domain=[0, x_max], nice=False),
+        axis=alt.Axis(values=steps(0, x_max, 0.5), format=".1f"),
+    )
+    base = alt.Chart(data)
+    bars = base.mark_bar(size=15).encode(
+        y=y,
+        x=x,
+        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        stroke=alt.condition(f"datum.country === {js(hl)}", alt.value("black"), alt.value(None)),
+        strokeWidth=alt.value(2),
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("rank:Q", title="Rank"),
+            alt.Tooltip("flags:N", title="Flags"),
+        ],
+    )
+    labels = halo_text(base, {"align": "left", "dx": 4}, y=y, x=x, text="label:N")
+    layers = [bars, *labels, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
+    total = aggregate_value(frame, "NATO")
+    if total is not None:
+        layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
+    a = frame.attrs
+    notes = [
+        f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} allies with figures at or "
+        f"above {TWO_PCT:g}% of GDP, {a['count_at_or_above_3_5pct']} at or above {CORE_PCT:g}%.",
+        REFERENCE_NOTE,
+        *notes,
+        *missing_note(rows),
+    ]
+    return compose(
+        layers,
+        title=f"Defence spending by NATO ally, {year}",
+        notes=notes,
+        sources=a["sources"],
+        ids=["nato"],
+        height=21 * len(plotted) + 190,
+    )
+
+
+# -- (c) equipment share against share of GDP ------------------------------------------------------
+SCATTER_HEIGHT = 600
+#: Approximate plot area inside the 800 x 600 chart (axes, titles, legend taken off), in px.
+SCATTER_PLOT = (695.0, 355.0)
+
+
+def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+    """(c) Each ally's equipment share against its share of GDP, with the 20% and 2% lines."""
+    import pandas as pd
+
+    alt = altair_module()
+    rows = ally_rows(frame)
+    year = int(frame.attrs["year"])
+    plotted = [r for r in rows if r["share"] is not None and r["equipment"] is not None]
+    if not plotted:
+        raise MilexError(f"no ally has both a share of GDP and an equipment share for {year}")
+    low = max(0.0, math.floor(min(r["share"] for r in plotted) * 2) / 2 - 0.5)
+    x_dom = [low, max(4.5, math.ceil(max(r["share"] for r in plotted) * 2 + 0.5) / 2)]
+    y_dom = [0.0, max(60.0, math.ceil(max(r["equipment"] for r in plotted) / 10 + 0.5) * 10)]
+    _place_labels(plotted, x_dom, y_dom)
+    data = pd.DataFrame(plotted)
+    hl = highlight_name(rows, highlight)
+    x = alt.X(
+        "share:Q", title=NATO_PCT_TITLE, scale=alt.Scale(domain=x_dom, nice=False),
+        axis=alt.Axis(values=steps(low, x_dom[1], 0.5), format=".1f"),
+    )  # fmt: skip
+    y = alt.Y(
+        "equipment:Q",
+        title="Major equipment incl. R&D, % of defence expenditure",
+        scale=alt.Scale(domain=y_dom, nice=False),
+    )
+    base = alt.Chart(data)
+    points = base.mark_circle(size=110, opacity=1, stroke="#333333", strokeWidth=0.6).encode(
+        x=x,
+        y=y,
+        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        strokeWidth=alt.condition(f"datum.country === {js(hl)}", alt.value(2.5), alt.value(0.6)),
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("equipment:Q", title="Equipment %", format=".1f"),
+        ],
+    )
+    leaders = (
+        base.transform_filter("datum.leader")
+        .mark_rule(color="#888888")
+        .encode(x=x, y=y, x2="lx:Q", y2="ly:Q")
+    )
+    weight = alt.ExprRef(expr=f"datum.country === {js(hl)} ? 'bold' : 'normal'")
+    labels = []
+    for align in ("left", "right", "center"):
+        part = base.transform_filter(f"datum.align === '{align}'")
+        labels += halo_text(
+            part,
+            {"align": align, "baseline": "middle", "fontWeight": weight},
+            x=alt.X("lx:Q", scale=alt.Scale(domain=x_dom, nice=False)),
+            y=alt.Y("ly:Q", scale=alt.Scale(domain=y_dom, nice=False)),
+            text="iso3:N",
+        )
+    layers = [
+        *reference_rules("x", [TWO_PCT], x),
+        *reference_rules("y", [EQUIPMENT_PCT], y),
+        leaders,
+        points,
+        *labels,
+    ]
+    a = frame.attrs
+    notes = [
+        f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies spend at least "
+        f"{EQUIPMENT_PCT:g}% of their defence budget on major equipment; "
+        f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} spend at least "
+        f"{TWO_PCT:g}% of GDP on defence. Labels: ISO 3166 country codes.",
+        f"Lines: the Wales 2014 guidelines, {TWO_PCT:g}% of GDP on defence and "
+        f"{EQUIPMENT_PCT:g}% of that on major equipment including R&D.",
+        *flag_notes(plotted, year)[0],
+        *missing_note([r for r in rows if r not in plotted]),
+    ]
+    return compose(
+        layers,
+        title=f"Equipment share and defence spending by NATO ally, {year}",
+        notes=notes,
+        sources=a["sources"],
+        ids=["nato"],
+        height=SCATTER_HEIGHT,
+    )
+
+
+def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[float]) -> None:
+    """Put each ISO3 label beside its own point, clear of other labels and points.
+
+    Greedy, in pixel space of the (approximate) plot area, most crowded points first: try eight
+    directions at growing distances and take the first spot that overlaps nothing and lies nearer
+    its own point than any other (so no label reads as a neighbour's); labels set off from their
+    point get a leader line. Sets ``lx``, ``ly`` (label anchor in data units), ``align`` and
+    ``leader`` on each row.
+    """
+    width, height = SCATTER_PLOT
+    sx = width / (x_dom[1] - x_dom[0])
+    sy = height / (y_dom[1] - y_dom[0])
+    pts = [((r["share"] - x_dom[0]) * sx, (y_dom[1] - r["equipment"]) * sy) for r in rows]
+    taken = [(px - 6, py - 6, px + 6, py + 6) for px, py in pts]
+    directions = [(1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1)]
+    crowd = [sum(math.dist(p, q) < 40 for q in pts) for p in pts]
+    for i in sorted(range(len(rows)), key=lambda i: (-crowd[i], pts[i][0])):
+        px, py = pts[i]
+        others = [q for j, q in enumerate(pts) if j != i]
+        found = None
+        # First beside the point and nearer it than any other; else further off, with a leader.
+        for distances, strict in (((9, 16), True), ((16, 24, 34, 46, 60), False)):
+            for distance in distances:
+                for dx, dy in directions:
+                    cx, cy = px + dx * distance, py + dy * distance
+                    align = "left" if dx > 0 else "right" if dx < 0 else "center"
+                    box = _label_box(cx, cy, align, 28.0, 13.0)
+                    own = _box_distance(box, (px, py))
+                    if (
+                        _inside(box, width, height)
+                        and not any(_overlap(box, t) for t in taken)
+                        and (not strict or all(_box_distance(box, q) > own + 3 for q in others))
+                    ):
+                        found = (cx, cy, align, distance, box)
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found is None:  # nowhere free: beside the point, overlapping if it must
+            found = (px + 9, py, "left", 9, _label_box(px + 9, py, "left", 28.0, 13.0))
+        cx, cy, align, distance, box = found
+        taken.append(box)
+        rows[i].update(
+            lx=x_dom[0] + cx / sx, ly=y_dom[1] - cy / sy, align=align, leader=distance > 9
+        )
+
+
+def _box_distance(box: tuple[float, float, float, float], point: tuple[float, float]) -> float:
+    """Distance from a point to the nearest edge of a box (0 inside)."""
+    dx = max(box[0] - point[0], 0.0, point[0] - box[2])
+    dy = max(box[1] - point[1], 0.0, point[1] - box[3])
+    return math.hypot(dx, dy)
+
+
+def _label_box(
+    x: float, y: float, align: str, w: float, h: float
+) -> tuple[float, float, float, float]:
+    left = x if align == "left" else x - w if align == "right" else x - w / 2
+    return (left, y - h / 2, left + w, y + h / 2)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _inside(box: tuple[float, ...], width: float, height: float) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+
+
+# -- (f) tile grid of allies by status -------------------------------------------------------------
+#: Each ally's tile (column, row), placed roughly by geography; North America on the left.
+TILES: dict[str, tuple[int, int]] = {
+    "ISL": (1, 0), "NOR": (4, 0), "SWE": (5, 0), "FIN": (6, 0),
+    "CAN": (0, 1), "GBR": (2, 1), "DNK": (4, 1), "EST": (6, 1),
+    "USA": (0, 2), "NLD": (3, 2), "DEU": (4, 2), "POL": (5, 2), "LVA": (6, 2),
+    "BEL": (2, 3), "LUX": (3, 3), "CZE": (4, 3), "SVK": (5, 3), "LTU": (6, 3),
+    "FRA": (2, 4), "SVN": (4, 4), "HUN": (5, 4), "ROU": (6, 4),
+    "PRT": (1, 5), "ESP": (2, 5), "ITA": (3, 5), "HRV": (4, 5), "BGR": (6, 5),
+    "MNE": (4, 6), "MKD": (5, 6), "TUR": (6, 6),
+    "ALB": (4, 7), "GRC": (5, 7),
+}  # fmt: skip
+TILE_COLUMNS, TILE_ROWS = 7, 8
+
+
+def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+    """(f) One tile per ally, placed roughly by geography, coloured by its share-of-GDP band."""
+    import pandas as pd
+
+    alt = altair_module()
+    rows = ally_rows(frame)
+    year = int(frame.attrs["year"])
+    unplaced = [r["iso3"] for r in rows if r["iso3"] not in TILES]
+    if unplaced:
+        raise MilexError(f"no tile position for {', '.join(unplaced)}; add it to charts.TILES")
+    notes, mixed = flag_notes([r for r in rows if r["share"] is not None], year)
+    for r in rows:
+        r["col"], r["row"] = TILES[r["iso3"]]
+        r["value"] = (
+            ""
+            if r["share"] is None
+            else f"{r['share']:.2f}%" + (marks(r["flags"]) if mixed else "")
+        )
+        if r["band"] == BAND_NO_FORCES:
+            r["value"] = "no forces"
+        r["dark"] = r["band"] in DARK_BANDS
+    data = pd.DataFrame(rows)
+    hl = highlight_name(rows, highlight)
+    grid = {"paddingInner": 0.08}
+    x = alt.X("col:O", scale=alt.Scale(domain=list(range(TILE_COLUMNS)), **grid), axis=None)
+    y = alt.Y("row:O", scale=alt.Scale(domain=list(range(TILE_ROWS)), **grid), axis=None)
+    base = alt.Chart(data)
+    tiles = base.mark_rect(cornerRadius=3).encode(
+        x=x,
+        y=y,
+        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        stroke=alt.condition(f"datum.country === {js(hl)}", alt.value("black"), alt.value(None)),
+        strokeWidth=alt.value(3),
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("band:N", title="Band"),
+        ],
+    )
+    ink = alt.condition("datum.dark", alt.value("white"), alt.value("#111111"))
+    codes = base.mark_text(fontSize=15, fontWeight="bold", dy=-9).encode(
+        x=x, y=y, text="iso3:N", color=ink
+    )
+    values = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="value:N", color=ink)
+    a = frame.attrs
+    notes = [
+        f"NATO's defence expenditure as a share of GDP; {a['count_at_or_above_2pct']} of "
+        f"{a['allies_with_figures']} allies with figures at or above {TWO_PCT:g}%, "
+        f"{a['count_at_or_above_3_5pct']} at or above {CORE_PCT:g}%. Tiles are placed roughly "
+        "by geography; labels are ISO 3166 country codes.",
+        REFERENCE_NOTE,
+        *notes,
+    ]
+    return compose(
+        [tiles, codes, values],
+        title=f"Where the NATO allies stand, {year}",
+        notes=notes,
+        sources=a["sources"],
+        ids=["nato"],
+        height=800,
+    )

@@ -1,0 +1,35 @@
+"""`milex serve`: the dashboard and JSON API under uvicorn, on 127.0.0.1 unless told otherwise."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from milex.cli.common import console, handle_errors
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+@handle_errors
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Interface to bind (0.0.0.0 exposes it).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Start the web dashboard and the /api/v1 JSON API (OpenAPI at /docs)."""
+    import uvicorn
+
+    console.print(f"milex dashboard on http://{host}:{port}/ (API docs at /docs); Ctrl+C stops")
+    if workers > 1:
+        uvicorn.run(
+            "milex.web.asgi:app", host=host, port=port, workers=workers, log_level="warning"
+        )
+    else:
+        from milex.web import create_app
+
+        uvicorn.run(create_app(), host=host, port=port, log_level="warning")

@@ -1,0 +1,119 @@
+"""Path shapes: how each ally's spending moves from its base-year share to a target.
+
+Share shapes give a share of GDP for every year (spending = share x nominal GDP, so the share is
+certain and money is not); ``constant_real_growth`` gives spending in constant base-year prices
+instead (so money in constant prices is certain and the share is not). The result is the pair of
+coefficient tables the engine needs: spending = share x GDP + real spending x price level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from milex.projection.scenario import SHARE_SHAPES, PathSpec, Target
+
+
+def progress(years: np.ndarray, base_year: int, deadline: int) -> np.ndarray:
+    """Fraction of the way from the base year to the deadline: 0 in the base year, 1 from then on."""
+    return np.clip((years - base_year) / (deadline - base_year), 0.0, 1.0)
+
+
+def share_path(
+    spec: PathSpec, years: np.ndarray, base: float, target: float, deadline: int
+) -> np.ndarray:
+    """Share of GDP per year (same unit as ``base``); ``years[0]`` is the base year.
+
+    ``linear`` closes the gap in equal steps and reaches ``target`` exactly in the deadline year,
+    ``front_loaded`` closes it fastest early (1 - (1 - x)^power), ``back_loaded`` late (x^power);
+    all three hold the target after the deadline. ``hold_share`` keeps the base share; ``plan``
+    takes the table's years and holds its last share after its last year.
+    """
+    if spec.shape == "hold_share":
+        return np.full(len(years), base, dtype=float)
+    if spec.shape == "plan":
+        plan = spec.plan or {}
+        last = plan[max(plan)]
+        return np.array([base] + [plan.get(int(y), last) for y in years[1:]], dtype=float)
+    if spec.shape not in SHARE_SHAPES:
+        raise ValueError(f"{spec.shape!r} is not a share shape")
+    x = progress(years, int(years[0]), deadline)
+    if spec.shape == "front_loaded":
+        f = 1.0 - (1.0 - x) ** spec.power
+    elif spec.shape == "back_loaded":
+        f = x**spec.power
+    else:
+        f = x
+    out = base + (target - base) * f
+    out[x >= 1.0] = target  # exactly the target, not base + (target - base)
+    out[0] = base
+    return out
+
+
+def real_spending_path(years: np.ndarray, base_real: float, growth_pct: float) -> np.ndarray:
+    """Spending in constant base-year prices growing ``growth_pct`` a year from ``base_real``."""
+    return base_real * (1.0 + growth_pct / 100.0) ** (years - years[0])
+
+
+@dataclass
+class PartPaths:
+    """One target's coefficient tables (years x countries) and what a reader needs to know."""
+
+    name: str
+    share: np.ndarray  # % of GDP; 0 where spending follows a real path
+    real: np.ndarray  # national currency m at base-year prices; 0 where spending follows a share
+    base_share: np.ndarray  # % of GDP, the hold_share baseline
+    level: np.ndarray  # target share actually aimed at, % (after allow_cuts), per country
+    shapes: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def build_part(
+    target: Target,
+    countries: list[str],
+    years: np.ndarray,
+    base_pct: np.ndarray,
+    gdp0: np.ndarray,
+    horizon: int,
+) -> PartPaths:
+    """Coefficient tables for one target over ``countries`` (base shares in %, base GDP in m)."""
+    n_years, n = len(years), len(countries)
+    share = np.zeros((n_years, n))
+    real = np.zeros((n_years, n))
+    levels = np.zeros(n)
+    shapes: list[str] = []
+    held, plans = [], []
+    for j, iso3 in enumerate(countries):
+        override = target.overrides.get(iso3)
+        spec = override.path if override and override.path else target.path
+        level = override.target_pct if override and override.target_pct is not None else None
+        level = target.level if level is None else level
+        if spec.shape in SHARE_SHAPES and not target.allow_cuts and base_pct[j] > level:
+            held.append(iso3)
+            level = float(base_pct[j])
+        levels[j] = level
+        shapes.append(spec.shape)
+        deadline = target.deadline_for(horizon)
+        if spec.shape == "constant_real_growth":
+            path = real_spending_path(
+                years, base_pct[j] / 100.0 * gdp0[j], spec.real_growth_pct or 0
+            )
+            real[1:, j] = path[1:]
+            share[0, j] = base_pct[j]  # the base year is observed, not projected
+        else:
+            share[:, j] = share_path(spec, years, base_pct[j], level, deadline)
+            if spec.shape == "plan" and spec.plan and max(spec.plan) < years[-1]:
+                plans.append(f"{iso3} after {max(spec.plan)}")
+    notes = []
+    if held:
+        notes.append(
+            f"Target {target.name!r}: allies already above {target.level}% of GDP in the base year "
+            f"hold their base-year share (allow_cuts = false): {', '.join(held)}."
+        )
+    if plans:
+        notes.append(
+            f"Target {target.name!r}: plans end before the horizon; the last planned share is held "
+            f"({'; '.join(plans)})."
+        )
+    return PartPaths(target.name, share, real, base_pct.astype(float), levels, shapes, notes)

@@ -1,0 +1,278 @@
+"""JSON API under /api/v1: every response names the sources and editions it used.
+
+Tables come as JSON by default and as CSV with ``?format=csv``. Computation lives in the library;
+this module only validates parameters, memoises and serialises.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from milex.errors import QueryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.web.cache import Cache
+
+MAX_PATHS = 100_000
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: a one-line detail; field errors and country suggestions when they apply."""
+
+    detail: str
+    errors: list[FieldError] = []
+    suggestions: list[str] = []
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Unknown country (with suggestions)"},
+    413: {"model": ErrorBody, "description": "Request body over 64 KiB"},
+    422: {"model": ErrorBody, "description": "Invalid parameter or body, naming the field"},
+}
+CSV_TOO: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON or CSV"}
+}
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class Source(BaseModel):
+    source: str
+    edition: str
+    citation: str
+    url: str
+    licence: str
+
+
+class Table(BaseModel):
+    """A table of rows with the sources and editions behind it."""
+
+    model_config = ConfigDict(extra="allow")
+    sources: list[Source]
+    notes: list[str] = []
+    data: list[dict[str, Any]]
+
+
+def cache(request: Request) -> Cache:
+    return request.app.state.cache  # type: ignore[no-any-return]
+
+
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-safe dicts (NaN becomes null)."""
+    return json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))  # type: ignore[no-any-return]
+
+
+def sources_for(c: Cache, frame: pd.DataFrame) -> list[dict[str, str]]:
+    used = set(zip(frame["source"], frame["edition"], strict=True)) if len(frame) else set()
+    return [
+        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
+        for s in c.dataset.package["sources"]
+        if (s["source"], s["edition"]) in used
+    ]
+
+
+Rendered = tuple[bytes, str, dict[str, str]]
+
+
+def render(payload: dict[str, Any], frame: pd.DataFrame, fmt: Format, name: str) -> Rendered:
+    """The payload as JSON bytes, or the frame as a CSV download that still names its sources."""
+    if fmt is Format.csv:
+        cites = "; ".join(f"{s['citation']} ({s['edition']})" for s in payload["sources"])
+        headers = {
+            "content-disposition": f'attachment; filename="{name}.csv"',
+            "x-milex-sources": cites.encode("ascii", "replace").decode(),
+        }
+        body = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        return body, "text/csv; charset=utf-8", headers
+    text = json.dumps(clean(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8"), "application/json", {}
+
+
+def respond(rendered: Rendered) -> Response:
+    body, media_type, headers = rendered
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null, numpy scalars plain Python."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+FormatQuery = Annotated[Format, Query(description="json (default) or csv")]
+
+
+@router.get(
+    "/tracker",
+    response_model=Table,
+    summary="Every ally against every guideline",
+    responses=CSV_TOO,
+)
+def get_tracker(
+    request: Request,
+    year: Annotated[
+        int | None, Query(ge=1949, le=2100, description="Default: latest NATO year")
+    ] = None,
+    bloc: Annotated[str, Query(pattern="^[A-Za-z_]{2,20}$")] = "NATO",
+    format: FormatQuery = Format.json,
+) -> Any:
+    return respond(tracker_answer(cache(request), year, bloc, format))
+
+
+def tracker_answer(c: Cache, year: int | None, bloc: str, format: Format) -> Rendered:
+    def build() -> Rendered:
+        from milex.tracking import tracker
+
+        frame = tracker(year, bloc, dataset=c.dataset)
+        payload = {**{str(k): v for k, v in frame.attrs.items()}, "data": rows(frame)}
+        return render(payload, frame, format, f"milex-tracker-{payload['year']}")
+
+    return c.get(("tracker", year, bloc.upper(), format), build)  # type: ignore[no-any-return]
+
+
+def warm(c: Cache) -> None:
+    """Compute the default tracker answer (JSON) into the cache."""
+    tracker_answer(c, None, "NATO", Format.json)
+
+
+@router.get(
+    "/countries", response_model=Table, summary="Countries and blocs milex knows", responses=CSV_TOO
+)
+def get_countries(
+    request: Request,
+    bloc: Annotated[str | None, Query(pattern="^[A-Za-z_0-9]{2,20}$")] = None,
+    format: FormatQuery = Format.json,
+) -> Any:
+    import pandas as pd
+
+    c = cache(request)
+    registry = c.dataset.registry
+    codes = sorted(registry.ever_members(bloc.upper())) if bloc else sorted(registry.countries)
+    joined = {m.iso3: m.joined for m in registry.memberships if m.bloc == "NATO"}
+    frame = pd.DataFrame(
+        [
+            {"iso3": code, "name": registry.name(code), "kind": registry.countries[code].kind,
+             "currency": registry.countries[code].currency, "nato_joined": joined.get(code),
+             "capital": registry.countries[code].capital}
+            for code in codes
+            if code in registry.countries
+        ]
+    )  # fmt: skip
+    registry_source = {
+        "source": "registry",
+        "edition": c.dataset.package["resources"][1]["sha256"][:12],
+        "citation": "milex registry (REST Countries, IMF and World Bank names)",
+        "url": "https://github.com/restcountries/restcountries",
+        "licence": "MPL-2.0",
+    }
+    payload = {"sources": [registry_source], "notes": [], "data": rows(frame)}
+    return respond(render(payload, frame, format, "milex-countries"))
+
+
+@router.get("/countries/{country}", summary="One ally's profile", responses=CSV_TOO)
+def get_country(
+    request: Request,
+    country: Annotated[str, Path(min_length=2, max_length=60)],
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    format: FormatQuery = Format.json,
+) -> Any:
+    c = cache(request)
+
+    def build() -> Rendered:
+        from milex.profile import country_profile
+
+        profile = country_profile(country, year, dataset=c.dataset)
+        payload = {
+            "iso3": profile.iso3, "name": profile.name, "joined_nato": profile.joined_nato,
+            "year": profile.year, "status": profile.status,
+            "reach": {"year": profile.reach.year, "note": profile.reach.note},
+            "path": rows(profile.path), "sources": profile.sources, "notes": [],
+            "data": rows(profile.measures),
+        }  # fmt: skip
+        return render(payload, profile.measures, format, f"milex-{profile.iso3}")
+
+    return respond(c.get(("country", country.casefold(), year, format), build))
+
+
+@router.get(
+    "/series", response_model=Table, summary="One measure, tidy, with provenance", responses=CSV_TOO
+)
+def get_series(
+    request: Request,
+    measure: Annotated[str, Query(min_length=2, max_length=60, description="e.g. milex_pct_gdp")],
+    countries: Annotated[
+        str | None, Query(max_length=2000, description="ISO3, names, blocs")
+    ] = None,
+    source: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[int | None, Query(alias="from", ge=1900, le=2100)] = None,
+    to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    format: FormatQuery = Format.json,
+) -> Any:
+    c = cache(request)
+    years = None
+    if from_ is not None or to is not None:
+        years = (from_ if from_ is not None else 1900, to if to is not None else 2100)
+        if years[0] > years[1]:
+            raise QueryError(f"from={years[0]} is after to={years[1]}")
+    frame = c.dataset.series(measure, countries or None, source, years)
+    payload = {"sources": sources_for(c, frame), "notes": [], "data": rows(frame)}
+    return respond(render(payload, frame, format, f"milex-{measure}"))
+
+
+@router.get("/charts/{name}", summary="A chart as a Vega-Lite spec")
+def get_chart(
+    request: Request,
+    name: Annotated[str, Path(pattern="^[a-z-]{2,40}$", description="e.g. tracker, country")],
+    country: Annotated[str | None, Query(max_length=60)] = None,
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+) -> Any:
+    c = cache(request)
+
+    def build() -> dict[str, Any]:
+        from milex.web.charting import chart_spec
+
+        return chart_spec(c.dataset, name, country=country, year=year)
+
+    return c.get(("chart", name, (country or "").casefold(), year), build)
+
+
+@router.post(
+    "/projections", summary="Run a projection scenario (paths capped at 100,000)", responses=CSV_TOO
+)
+def post_projection(
+    request: Request,
+    scenario: Annotated[
+        dict[str, Any], Body(description="A projection scenario, as in TOML files")
+    ],
+    chart: Annotated[bool, Query(description="Also return the fan chart spec")] = False,
+    format: FormatQuery = Format.json,
+) -> Any:
+    from milex.web.charting import projection_payload
+
+    payload, frame = projection_payload(cache(request).dataset, scenario, MAX_PATHS, chart=chart)
+    return respond(render(payload, frame, format, "milex-projection"))

@@ -1,0 +1,41 @@
+"""Per-process memo of expensive, deterministic results (the tracker, profiles, chart specs)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from milex.store import Dataset
+
+
+class Cache:
+    """A small thread-safe LRU keyed by request parameters; the dataset never changes under it."""
+
+    def __init__(self, dataset: Dataset, size: int = 256) -> None:
+        self.dataset = dataset
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._flights: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The memoised value; concurrent misses on one key compute it once (single flight)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            value = compute()
+            with self._lock:
+                self._items[key] = value
+                self._flights.pop(key, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return value

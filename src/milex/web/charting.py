@@ -1,0 +1,59 @@
+"""Chart specs and projection payloads for the API: thin glue to milex.charts and milex.projection."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.store import Dataset
+
+
+def chart_spec(ds: Dataset, name: str, *, country: str | None, year: int | None) -> dict[str, Any]:
+    """The Vega-Lite spec of a named chart (see milex.charts); sources ride in ``usermeta``."""
+    from milex import charts
+
+    chart = charts.build(name, country=country, year=year, dataset=ds)
+    spec: dict[str, Any] = chart.to_dict()
+    spec["usermeta"] = {"milex": {"chart": name, "sources": _sources_in(ds, spec)}}
+    return spec
+
+
+def _sources_in(ds: Dataset, spec: dict[str, Any]) -> list[dict[str, str]]:
+    """The snapshot sources a chart's subtitle names (its source line is the citation)."""
+    text = json.dumps(spec.get("title", ""), ensure_ascii=False)
+    return [
+        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
+        for s in ds.package["sources"]
+        if s["source"] != "geo" and s["edition"] in text
+    ]
+
+
+def projection_payload(
+    ds: Dataset, scenario: dict[str, Any], max_paths: int, *, chart: bool
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Run a scenario posted as JSON (paths capped) and return the payload and its tidy frame."""
+    from milex.projection import Scenario, ScenarioError, project
+    from milex.web.api import rows
+
+    parsed = Scenario.parse(scenario)
+    if parsed.uncertainty.paths > max_paths:
+        raise ScenarioError(
+            f"uncertainty.paths = {parsed.uncertainty.paths}: this server runs at most "
+            f"{max_paths:,} paths (use the Python API or the CLI for more)"
+        )
+    result = project(parsed, ds)
+    frame = result.to_frame()
+    payload: dict[str, Any] = {
+        **result.meta(),
+        "summary": rows(result.summary()),
+        "assumptions": rows(result.assumptions()),
+        "data": rows(frame),
+    }
+    if chart:
+        from milex.charts import projection_fan
+
+        payload["chart"] = projection_fan(result, measure="spending").to_dict()
+    return payload, frame

@@ -1,0 +1,325 @@
+"""Publication charts: the structure of every figure, PNG/SVG/HTML/JSON output, and bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from PIL import Image
+from typer.testing import CliRunner
+
+import milex
+from milex import charts, render
+from milex.charts import style
+from milex.cli import charts as charts_cli
+from milex.errors import MilexError
+from milex.profile import country_profile
+from milex.projection import project
+
+SMALL = {"bloc": "NATO", "uncertainty": {"paths": 1000, "seed": 3}}
+
+
+@pytest.fixture(scope="module")
+def frame(dataset):
+    return milex.tracker(dataset=dataset)
+
+
+@pytest.fixture(scope="module")
+def projection(dataset):
+    return project(SMALL, dataset)
+
+
+@pytest.fixture(scope="module")
+def built(dataset, frame, projection):
+    """Every figure, built once from the library's results."""
+    totals, sources = charts.totals_frame(dataset)
+    return {
+        "tracker": charts.tracker_bars(frame, highlight="DEU"),
+        "country": charts.country_share(country_profile("DEU", dataset=dataset)),
+        "equipment": charts.equipment_scatter(frame),
+        "projection-share": charts.projection_fan(projection, "NATO", measure="share_pct"),
+        "projection-money": charts.projection_fan(projection, "DEU", measure="spending"),
+        "totals": charts.alliance_totals(totals, sources),
+        "tiles": charts.status_tiles(frame),
+    }
+
+
+def layers(spec):
+    return spec.get("layer", [spec])
+
+
+def marks(spec):
+    return {
+        (lay["mark"]["type"] if isinstance(lay["mark"], dict) else lay["mark"])
+        for lay in layers(spec)
+    }
+
+
+def fields(spec):
+    found = set()
+    for lay in layers(spec):
+        for channel in lay.get("encoding", {}).values():
+            if isinstance(channel, dict) and "field" in channel:
+                found.add(channel["field"])
+    return found
+
+
+def axis_titles(spec):
+    return {
+        ch["title"]
+        for lay in layers(spec)
+        for ch in lay.get("encoding", {}).values()
+        if isinstance(ch, dict) and isinstance(ch.get("title"), str)
+    }
+
+
+EXPECTED = {
+    # name: (marks, fields, a phrase of an axis title with its unit, a phrase of the title)
+    "tracker": (
+        {"bar", "rule", "text"}, {"country", "share", "band"}, "% of GDP", "by NATO ally, 2024"
+    ),
+    "country": ({"line", "point", "rule"}, {"year", "value", "series"}, "% of GDP", "Germany"),
+    "equipment": (
+        {"circle", "rule", "text"}, {"share", "equipment", "band"}, "% of defence expenditure",
+        "Equipment share",
+    ),
+    "projection-share": (
+        {"area", "line", "rule"}, {"year", "p5", "p25", "p50", "p75", "p95"}, "% of GDP",
+        "NATO: projected",
+    ),
+    "projection-money": (
+        {"area", "line"}, {"year", "p5", "p95", "p50"}, "USD bn", "Germany: projected"
+    ),
+    "totals": (
+        {"line", "point", "text"}, {"year", "bn", "who"}, "US$ bn, constant 2015 prices",
+        "United States",
+    ),
+    "tiles": ({"rect", "text"}, {"col", "row", "band", "iso3"}, None, "Where the NATO allies"),
+}  # fmt: skip
+
+
+def test_every_registered_chart_is_tested():
+    assert set(charts.CHARTS) == set(EXPECTED)
+    assert {d.figure for d in charts.CHARTS.values()} == set("abcdef")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_chart_structure_title_source_and_units(built, name):
+    spec = built[name].to_dict()  # validates against the Vega-Lite schema
+    want_marks, want_fields, unit, title = EXPECTED[name]
+    assert want_marks <= marks(spec)
+    assert want_fields <= fields(spec)
+    assert title in spec["title"]["text"]
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "Source: " in subtitle and "edition" in subtitle
+    cited = spec["usermeta"]["milex"]["sources"]
+    assert cited and all(s["edition"] in subtitle.replace("\n", " ") for s in cited)
+    if unit:
+        assert any(unit in t for t in axis_titles(spec)), axis_titles(spec)
+    assert spec["width"] == charts.WIDTH and spec["config"]["autosize"]["type"] == "fit"
+    assert spec["config"]["axis"]["labelFontSize"] >= 11
+
+
+def test_colours_are_from_the_colour_blind_safe_palette(built):
+    spec = built["tracker"].to_dict()
+    colour = next(lay["encoding"]["color"] for lay in spec["layer"] if "color" in lay["encoding"])
+    assert set(colour["scale"]["range"]) <= set(style.OKABE_ITO.values()) | set(
+        style.BAND_COLOURS.values()
+    )
+
+
+def test_status_bands_agree_with_the_trackers_own_counts(frame):
+    bands = [b for b in (r["band"] for r in style.ally_rows(frame))]
+    a = frame.attrs
+    assert bands.count(style.BAND_CORE) == a["count_at_or_above_3_5pct"]
+    assert bands.count(style.BAND_CORE) + bands.count(style.BAND_TWO) == a["count_at_or_above_2pct"]
+    assert bands.count(style.BAND_NO_FORCES) == 1  # Iceland
+
+
+def test_tracker_bars_plot_every_ally_with_a_figure_and_mark_2025_press_figures(dataset):
+    frame = milex.tracker(2025, dataset=dataset)
+    spec = charts.tracker_bars(frame).to_dict()
+    data = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    with_figure = frame[(frame["row_type"] == "ally") & frame["milex_pct_gdp"].notna()]
+    assert {d["iso3"] for d in data} == set(with_figure["iso3"])
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "press report" in subtitle and "No figure for this year" in subtitle
+
+
+def test_scatter_labels_do_not_overlap(frame):
+    rows = [
+        r for r in style.ally_rows(frame) if r["share"] is not None and r["equipment"] is not None
+    ]
+    from milex.charts.tracker import _box_distance, _label_box, _overlap, _place_labels
+
+    _place_labels(rows, [0.5, 4.5], [0.0, 60.0])
+    sx, sy = 695.0 / 4.0, 355.0 / 60.0
+    boxes = [
+        _label_box((r["lx"] - 0.5) * sx, (60 - r["ly"]) * sy, r["align"], 28.0, 13.0) for r in rows
+    ]
+    clashes = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if _overlap(a, b)]
+    assert not clashes
+    points = [((r["share"] - 0.5) * sx, (60 - r["equipment"]) * sy) for r in rows]
+    for k, (row, box) in enumerate(zip(rows, boxes, strict=True)):
+        if not row["leader"]:  # a label without a leader line sits nearest its own point
+            own = _box_distance(box, points[k])
+            assert all(_box_distance(box, p) > own for j, p in enumerate(points) if j != k)
+
+
+def test_source_lines_cite_each_publisher_once_with_all_its_editions():
+    sources = [
+        {"source": "sipri", "edition": "A", "citation": "SIPRI db"},
+        {"source": "sipri", "edition": "B", "citation": "SIPRI db (restated)"},
+        {"source": "nato", "edition": "N", "citation": "NATO table"},
+    ]
+    assert charts.source_lines(sources) == [
+        "Source: SIPRI db (editions A; B).",
+        "Source: NATO table (edition N).",
+    ]
+    with pytest.raises(MilexError, match="source"):
+        charts.source_lines(sources, ["imf_weo"])
+
+
+# -- rendering ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_png_has_the_charts_size_and_is_not_blank_and_svg_is_text(built, name):
+    spec = render.spec(built[name])
+    with Image.open(io.BytesIO(render.to_png(spec, scale=1))) as image:
+        assert image.size == (charts.WIDTH, spec["height"])
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    ink = float((pixels.min(axis=1) < 200).mean())  # share of pixels that are not near-white
+    assert 0.02 < ink < 0.9, ink
+    packed = (
+        (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
+    )
+    assert len(np.unique(packed)) > 20  # colours, not a flat fill
+    svg = render.to_svg(spec)
+    assert svg.startswith("<svg") and f'width="{charts.WIDTH}"' in svg
+    assert spec["title"]["text"].split(",")[0].replace("&", "&amp;") in svg
+
+
+def test_png_scale_multiplies_the_size(built):
+    with Image.open(io.BytesIO(render.to_png(built["totals"], scale=2))) as image:
+        assert image.size == (2 * charts.WIDTH, 2 * built["totals"].to_dict()["height"])
+
+
+def test_standalone_html_inlines_the_vendored_libraries_and_the_spec(built, tmp_path):
+    path = render.save(built["tiles"], tmp_path / "tiles.html")
+    page = path.read_text(encoding="utf-8")
+    assert "<script src" not in page and "cdn" not in page.lower()
+    for name in render.VENDOR_SCRIPTS:
+        assert render.vendor_script(name)[:200] in page
+    assert page.count("<script>") == len(render.VENDOR_SCRIPTS) + 1
+    assert "vegaEmbed(" in page and "Where the NATO allies stand" in page
+
+
+def test_vendored_vega_lite_is_the_version_altair_writes():
+    header = render.vendor_script("vega-lite.min.js")[:2000]
+    version = re.search(r'"(\d+\.\d+\.\d+)"', header)
+    assert version and version.group(1) == alt.SCHEMA_VERSION.lstrip("v")
+
+
+def test_json_is_the_vega_lite_spec_with_its_sources(built, tmp_path):
+    path = render.save(built["country"], tmp_path / "c.json")
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert {s["source"] for s in spec["usermeta"]["milex"]["sources"]} == {"nato", "sipri"}
+
+
+# -- bad input ---------------------------------------------------------------------------------
+def test_unknown_chart_lists_every_available_one():
+    with pytest.raises(MilexError) as err:
+        charts.build("trackr")
+    message = str(err.value)
+    assert "did you mean tracker" in message
+    assert all(name in message for name in charts.CHARTS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"name": "country"}, "needs --country"),
+        ({"name": "totals", "year": 2020}, "does not take --year"),
+        ({"name": "tracker", "country": "Russia"}, "not among the allies"),
+        ({"name": "tracker", "year": 1990}, "no NATO figures for 1990"),
+        ({"name": "country", "country": "Iceland"}, "no armed forces"),
+        ({"name": "projection-money", "scenario": "missing.toml"}, "not found"),
+    ],
+)
+def test_build_rejects_bad_options_clearly(dataset, kwargs, match):
+    name = kwargs.pop("name")
+    with pytest.raises(MilexError, match=match):
+        charts.build(name, dataset=dataset, **kwargs)
+
+
+def test_builders_reject_inputs_they_cannot_chart(frame, projection, dataset):
+    stripped = pd.DataFrame(frame)
+    stripped.attrs = {}
+    with pytest.raises(MilexError, match="lost its attrs"):
+        charts.tracker_bars(stripped)
+    with pytest.raises(MilexError, match="tracker"):
+        charts.status_tiles(pd.DataFrame({"x": [1]}))
+    with pytest.raises(MilexError, match="not in this projection"):
+        charts.projection_fan(projection, "RUS")
+    totals, sources = charts.totals_frame(dataset)
+    mixed = totals.copy()
+    mixed.loc[0, "unit"] = "USD m constant 2021"
+    with pytest.raises(MilexError, match="one unit"):
+        charts.alliance_totals(mixed, sources)
+
+
+def test_unsupported_extension_and_failed_render_leave_no_file(built, tmp_path):
+    with pytest.raises(MilexError, match=r"unsupported output extension \(\.gif\)"):
+        render.save(built["tracker"], tmp_path / "chart.gif")
+    broken = built["totals"].to_dict()
+    broken["data"] = {"url": "https://example.invalid/data.csv"}
+    broken.pop("datasets", None)
+    for lay in broken["layer"]:
+        lay.pop("data", None)
+    with pytest.raises(MilexError, match="could not render"):
+        render.save(broken, tmp_path / "chart.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- command line ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cli():
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    charts_cli.register(app)
+    return app
+
+
+def test_cli_writes_a_png(cli, tmp_path):
+    out = tmp_path / "tiles.png"
+    args = ["chart", "tiles", "--year", "2023", "--output", str(out), "--scale", "1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as image:
+        assert image.size[0] == charts.WIDTH
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["chart", "pie", "-o", "x.png"], "unknown chart 'pie'"),
+        (["chart", "tracker", "-o", "x.pdf"], "unsupported output extension"),
+        (["chart", "tracker"], "give --output"),
+        (["chart", "country", "--country", "Atlantis", "-o", "x.png"], "unknown country"),
+        (["report", "-o", "x.docx"], "unsupported output extension"),
+        (["report", "--scenario", "bad.toml", "-o", "r.html"], "not valid TOML"),
+    ],
+)
+def test_cli_errors_are_one_line_exit_1_and_write_nothing(cli, tmp_path, monkeypatch, args, match):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.toml").write_text("bloc = [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert match in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 3  # one line, soft-wrapped at most
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]

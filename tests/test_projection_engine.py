@@ -1,0 +1,296 @@
+"""The Monte Carlo engine on synthetic inputs: exact by hand, deterministic, and its properties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from milex.projection.engine import (
+    QUANTILES,
+    EngineInputs,
+    Shocks,
+    _Engine,
+    simulate,
+)
+from milex.projection.quantiles import exact_quantiles
+
+MONEY = (
+    "gdp",
+    "spending",
+    "spending_const",
+    "extra",
+    "extra_const",
+    "cum_extra",
+    "cum_extra_const",
+)
+
+
+@dataclass
+class Part:
+    name: str
+    share: np.ndarray
+    real: np.ndarray
+    base_share: np.ndarray
+
+
+def make_inputs(
+    *,
+    countries: int = 3,
+    years: int = 5,
+    gdp0: np.ndarray | None = None,
+    seed: int = 0,
+    real_growth: bool = False,
+    groups: bool = True,
+) -> EngineInputs:
+    """Plausible random inputs: growth 0-4%, inflation 0-5%, shares rising from 1-4% to 3.5%."""
+    rng = np.random.default_rng(seed)
+    T1, C = years + 1, countries
+    base = rng.uniform(0.01, 0.04, C)
+    steps = np.linspace(0, 1, T1)[:, None]
+    share = base + (0.035 - base) * steps
+    real = np.zeros((T1, C))
+    gdp0 = rng.uniform(10, 5000, C) if gdp0 is None else gdp0
+    if real_growth:  # the last country grows spending 3% a year in real terms
+        share[1:, -1] = 0.0
+        real[1:, -1] = base[-1] * gdp0[-1] * 1.03 ** np.arange(1, T1)
+    return EngineInputs(
+        years=np.arange(2024, 2024 + T1),
+        gdp0=gdp0,
+        growth=rng.uniform(0.0, 0.04, (T1 - 1, C)),
+        inflation=rng.uniform(0.0, 0.05, (T1 - 1, C)),
+        fx=rng.uniform(0.5, 2.0, (T1, C)),
+        fx_const=rng.uniform(0.5, 2.0, C),
+        parts=(Part("core", 100 * share, real, 100 * base),),
+        groups=(
+            (("ALL", np.arange(C)), ("HEAD", np.arange(C - 1)), ("EVEN", np.arange(0, C, 2)))
+            if groups and C > 2
+            else (("ALL", np.arange(C)),)
+            if groups
+            else ()
+        ),
+    )
+
+
+def shocks(paths: int = 400, seed: int = 1, sd: float = 0.015, **kw) -> Shocks:
+    return Shocks(
+        sd, kw.pop("inflation_sd", sd), kw.pop("correlation", 0.5), 0.5, paths, seed, **kw
+    )
+
+
+def series(out, part: str, measure: str) -> int:
+    return out.series.index(("" if measure == "gdp" else part, measure))
+
+
+# -- a case computed by hand -------------------------------------------------------------------
+def test_two_years_one_country_by_hand():
+    """GDP 1000, growth 2% then 3%, inflation 1% then 2%, share 2% -> 2.5% -> 3%, fx 1."""
+    inputs = EngineInputs(
+        years=np.array([2024, 2025, 2026]),
+        gdp0=np.array([1000.0]),
+        growth=np.array([[0.02], [0.03]]),
+        inflation=np.array([[0.01], [0.02]]),
+        fx=np.ones((3, 1)),
+        fx_const=np.ones(1),
+        parts=(Part("core", np.array([[2.0], [2.5], [3.0]]), np.zeros((3, 1)), np.array([2.0])),),
+    )
+    out = simulate(inputs, shocks(paths=10))
+    got = {m: out.central[series(out, "core", m), 0] for m in (*MONEY, "share_pct")}
+    # 2025: Y = 1000 x 1.02 x 1.01 = 1030.2, P = 1.01; 2026: Y = 1030.2 x 1.03 x 1.02, P = 1.0302
+    expected = {
+        "gdp": [1000.0, 1030.2, 1082.32812],
+        "share_pct": [2.0, 2.5, 3.0],
+        "spending": [20.0, 25.755, 32.4698436],  # 2.5% of 1030.2; 3% of 1082.32812
+        "spending_const": [20.0, 25.5, 31.518],  # 2.5% of 1020 (real GDP); 3% of 1050.6
+        "extra": [0.0, 5.151, 10.8232812],  # 0.5% of 1030.2; 1% of 1082.32812
+        "extra_const": [0.0, 5.1, 10.506],
+        "cum_extra": [0.0, 5.151, 15.9742812],
+        "cum_extra_const": [0.0, 5.1, 15.606],
+    }
+    for measure, values in expected.items():
+        np.testing.assert_allclose(got[measure], values, rtol=1e-12, err_msg=measure)
+
+
+def test_one_shock_by_hand():
+    """A +1 pp growth and -1 pp inflation shock in the first year moves one path as computed."""
+    inputs = make_inputs(countries=1, years=1, gdp0=np.array([100.0]), groups=False)
+    engine = _Engine(inputs, shocks())
+    eg, ep = np.array([[[0.01, -0.01]]]), np.array([[[-0.01, 0.01]]])
+    prim, floored = engine.levels(eg, ep)
+    g, p = inputs.growth[0, 0], inputs.inflation[0, 0]
+    assert prim["Y"][1, 0, 0] == pytest.approx(100 * (1 + g + 0.01) * (1 + p - 0.01), rel=1e-14)
+    assert prim["P"][1, 0, 1] == pytest.approx(1 + p + 0.01, rel=1e-14)
+    assert prim["R"][1, 0, 1] == pytest.approx(100 * (1 + g - 0.01), rel=1e-14)
+    assert floored == 0
+
+
+def test_a_collapse_beyond_ninety_percent_is_floored_and_counted():
+    inputs = make_inputs(countries=1, years=1, groups=False)
+    prim, floored = _Engine(inputs, shocks()).levels(np.array([[[-5.0]]]), np.zeros((1, 1, 1)))
+    assert floored == 1 and prim["R"][1, 0, 0] == pytest.approx(inputs.gdp0[0] * 0.1)
+
+
+def test_shocks_have_the_stated_sd_correlation_and_persistence():
+    sh = Shocks(0.02, 0.01, 0.6, 0.5, 20_000, 3)
+    eg, ep = _Engine(make_inputs(countries=2, years=2), sh).draws(0, 20_000)
+    assert eg[0].std() == pytest.approx(0.02, rel=0.03) and ep[0].std() == pytest.approx(
+        0.01, rel=0.03
+    )
+    assert np.corrcoef(eg[0, 0], eg[0, 1])[0, 1] == pytest.approx(0.6, abs=0.03)
+    # e2 = 0.5 e1 + u2: corr(e1, e2) = 0.5 / sqrt(1.25)
+    assert np.corrcoef(eg[0, 0], eg[1, 0])[0, 1] == pytest.approx(0.5 / 1.25**0.5, abs=0.03)
+    assert abs(np.corrcoef(eg[0, 0], ep[0, 0])[0, 1]) < 0.03  # growth and inflation independent
+
+
+def test_antithetic_pairs_mirror_each_other():
+    eg, _ = _Engine(make_inputs(), shocks()).draws(0, 10)
+    np.testing.assert_array_equal(eg[:, :, :5], -eg[:, :, 5:])
+
+
+# -- zero uncertainty --------------------------------------------------------------------------
+@pytest.mark.parametrize("real_growth", [False, True])
+def test_zero_uncertainty_every_quantile_is_the_central_path(real_growth):
+    out = simulate(make_inputs(real_growth=real_growth), shocks(sd=0.0, paths=300))
+    for q in range(len(QUANTILES)):
+        np.testing.assert_array_equal(out.quantiles[q], out.central)
+
+
+def test_zero_uncertainty_in_streaming_mode_too():
+    out = simulate(make_inputs(), shocks(sd=0.0, paths=9000), memory_limit=1)
+    assert out.method == "histogram"
+    for q in range(len(QUANTILES)):
+        np.testing.assert_array_equal(out.quantiles[q], out.central)
+
+
+def test_holding_the_share_costs_nothing_extra_on_every_path():
+    inputs = make_inputs()
+    part = inputs.parts[0]
+    held = Part("core", np.repeat(part.base_share[None], 6, axis=0), part.real, part.base_share)
+    out = simulate(replace(inputs, parts=(held,)), shocks())
+    for measure in ("extra", "extra_const", "cum_extra", "cum_extra_const"):
+        s = series(out, "core", measure)
+        assert not out.central[s].any() and not out.quantiles[:, s].any(), measure
+
+
+# -- the quantiles are what a brute-force computation gives -----------------------------------
+@pytest.mark.parametrize("real_growth", [False, True])
+def test_quantiles_equal_numpy_quantiles_of_every_path(real_growth):
+    """Cells derived from another quantity's quantiles (affine maps) match sorting them directly."""
+    inputs, sh = make_inputs(real_growth=real_growth), shocks(paths=5000)
+    out = simulate(inputs, sh)
+    engine = _Engine(inputs, sh)
+    chunks = []
+    for i, start in enumerate(range(0, sh.paths, 2048)):
+        prim, _ = engine.levels(*engine.draws(i, min(2048, sh.paths - start)))
+        values = engine.evaluate(prim, full=True)
+        G, C = len(inputs.groups), inputs.gdp0.size
+        per_path = np.empty((len(engine.series), C + G, 6, prim["Y"].shape[2]))
+        for s in range(len(engine.series)):
+            per_path[s, :C] = values[("series", s)].transpose(1, 0, 2)
+            for g in range(G):
+                per_path[s, C + g] = values[("agg", s * G + g)]
+        chunks.append(per_path)
+    expected = np.quantile(np.concatenate(chunks, axis=3), QUANTILES, axis=3)
+    np.testing.assert_allclose(out.quantiles, expected, rtol=1e-10, atol=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.integers(1, 5),
+    n=st.integers(1, 300),
+    levels=st.integers(1, 50),
+    seed=st.integers(0, 1000),
+)
+def test_exact_quantiles_select_what_numpy_quantile_gives(rows, n, levels, seed):
+    """Nested partitions find the same order statistics as sorting, ties included."""
+    values = np.random.default_rng(seed).integers(0, levels, (rows, n)).astype(float) / 7
+    expected = np.quantile(values, QUANTILES, axis=1)
+    np.testing.assert_allclose(exact_quantiles(values.copy()), expected, rtol=1e-15, atol=0)
+
+
+def test_streamed_histogram_quantiles_are_within_a_bin_of_exact():
+    inputs, sh = make_inputs(), shocks(paths=20_000)
+    exact = simulate(inputs, sh)
+    streamed = simulate(inputs, sh, memory_limit=1)
+    assert (exact.method, streamed.method) == ("exact", "histogram")
+    spread = exact.quantiles[-1] - exact.quantiles[0]
+    assert np.all(np.abs(streamed.quantiles - exact.quantiles) <= 0.01 * spread + 1e-9)
+    np.testing.assert_array_equal(streamed.central, exact.central)
+
+
+# -- determinism -------------------------------------------------------------------------------
+@pytest.mark.parametrize("memory_limit", [2**30, 1])  # exact, then streamed into histograms
+def test_results_do_not_depend_on_the_number_of_threads(memory_limit):
+    inputs, sh = make_inputs(), shocks(paths=15_000)
+    one = simulate(inputs, sh, workers=1, memory_limit=memory_limit)
+    three = simulate(inputs, sh, workers=3, memory_limit=memory_limit)
+    np.testing.assert_array_equal(one.quantiles, three.quantiles)
+
+
+def test_progress_reports_every_path():
+    seen = []
+    simulate(make_inputs(), shocks(paths=5000), progress=lambda done, total: seen.append(done))
+    assert seen == [2048, 4096, 5000]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    paths=st.integers(1, 600),
+    countries=st.integers(1, 4),
+    years=st.integers(1, 6),
+    antithetic=st.booleans(),
+)
+def test_same_seed_is_bit_identical_and_another_seed_differs(
+    seed, paths, countries, years, antithetic
+):
+    inputs = make_inputs(countries=countries, years=years, seed=seed % 1000)
+    a = simulate(inputs, shocks(paths=paths, seed=seed, antithetic=antithetic))
+    b = simulate(inputs, shocks(paths=paths, seed=seed, antithetic=antithetic))
+    assert a.quantiles.tobytes() == b.quantiles.tobytes()
+    assert a.central.tobytes() == b.central.tobytes()
+    c = simulate(inputs, shocks(paths=paths, seed=seed + 1, antithetic=antithetic))
+    gdp = series(a, "core", "gdp")
+    assert not np.array_equal(a.quantiles[:, gdp, :, 1:], c.quantiles[:, gdp, :, 1:])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    paths=st.integers(2, 500),
+    sd=st.floats(0.0, 0.1),
+    correlation=st.floats(0.0, 1.0),
+    real_growth=st.booleans(),
+)
+def test_quantiles_are_ordered(seed, paths, sd, correlation, real_growth):
+    inputs = make_inputs(seed=seed, real_growth=real_growth)
+    out = simulate(inputs, shocks(paths=paths, seed=seed, sd=sd, correlation=correlation))
+    assert np.all(np.diff(out.quantiles, axis=0) >= 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    k=st.floats(1e-3, 1e3),
+    real_growth=st.booleans(),
+    paths=st.integers(1, 300),
+)
+def test_scaling_every_gdp_by_k_scales_spending_by_k(seed, k, real_growth, paths):
+    inputs = make_inputs(seed=seed, real_growth=real_growth)
+    scaled = replace(inputs, gdp0=inputs.gdp0 * k)
+    if real_growth:  # real spending is money too: it scales with the economy
+        part = inputs.parts[0]
+        scaled = replace(scaled, parts=(Part("core", part.share, part.real * k, part.base_share),))
+    sh = shocks(paths=paths, seed=seed)
+    a, b = simulate(inputs, sh), simulate(scaled, sh)
+    for measure in MONEY:
+        s = series(a, "core", measure)
+        # extra spending can be a small difference of large numbers: tolerance on the series' scale
+        atol = 1e-9 * k * np.abs(a.quantiles[:, s]).max() + 1e-300
+        np.testing.assert_allclose(b.central[s], k * a.central[s], rtol=1e-9, atol=atol)
+        np.testing.assert_allclose(b.quantiles[:, s], k * a.quantiles[:, s], rtol=1e-9, atol=atol)
+    s = series(a, "core", "share_pct")
+    np.testing.assert_allclose(b.quantiles[:, s], a.quantiles[:, s], rtol=1e-9)
