@@ -130,8 +130,12 @@ def real(raw_dir, registry):
 
 
 def test_russia_2024_share_of_gdp_equals_the_cell_as_percent(raw_dir, real, dataset):
-    ws = openpyxl.load_workbook(raw_dir / sipri.RESOURCE.path, read_only=True)["Share of GDP"]
-    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
+    workbook = openpyxl.load_workbook(raw_dir / sipri.RESOURCE.path, read_only=True)
+    try:
+        ws = workbook["Share of GDP"]
+        rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
+    finally:
+        workbook.close()  # a read-only workbook keeps its file open until closed
     header = rows["Country"]
     fraction = rows["Russia"][header.index(2024)]
     expected = sipri.as_percent(fraction)

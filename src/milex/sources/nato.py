@@ -392,11 +392,14 @@ def parse_change_table(
 def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
     """Every table of a NATO defence-expenditure workbook as tidy observations."""
     workbook = open_workbook(path, styles=False)
-    sheets = [
-        Sheet(path, ws.title, list(ws.iter_rows(values_only=True))) for ws in workbook.worksheets
-    ]
-    modified = workbook.properties.modified
-    workbook.close()
+    try:
+        sheets = [
+            Sheet(path, ws.title, list(ws.iter_rows(values_only=True)))
+            for ws in workbook.worksheets
+        ]
+        modified = workbook.properties.modified
+    finally:
+        workbook.close()  # read-only workbooks hold their file open until closed
     found: dict[str, Sheet] = {}
     for sheet in sheets:
         spec = find_title(sheet)[0]

@@ -126,7 +126,13 @@ async function runScenario(form) {
     if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
     await embed(document.getElementById("fan-chart"), payload.chart);
     renderSummary(payload.summary || []);
-    status.textContent = `${settings.paths} paths, seed ${settings.seed}. ${(payload.notes || []).join(" ")}`;
+    status.textContent = `${settings.paths} paths, seed ${settings.seed}.`;
+    const notes = document.getElementById("scenario-notes");
+    notes.replaceChildren(...(payload.notes || []).map((n) => {
+      const li = document.createElement("li");
+      li.textContent = n;
+      return li;
+    }));
     const csv = await fetch("/api/v1/projections?format=csv", {
       method: "POST", headers: { "content-type": "application/json" }, body,
     });
@@ -140,21 +146,37 @@ async function runScenario(form) {
   }
 }
 
+const number = (v, digits = 0) =>
+  typeof v === "number" ? v.toLocaleString("en-GB", { maximumFractionDigits: digits }) : "";
+
+// The summary's key columns, in words; the CSV link carries every column.
+const SUMMARY_COLUMNS = [
+  ["Country or bloc", (r) => r.name],
+  ["Currency", (r) => r.currency],
+  ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2)} → ${number(r.horizon_share_pct, 2)}`],
+  ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
+  ["Extra spending to horizon (m, median)", (r) => number(r.extra_to_horizon_p50_m)],
+  ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
+  ["Peak annual rise (m)", (r) => `${number(r.peak_increase_m)} in ${r.peak_increase_year ?? ""}`],
+];
+
 function renderSummary(rows) {
   const table = document.getElementById("scenario-summary");
   table.replaceChildren();
   if (!rows.length) return;
-  const columns = Object.keys(rows[0]);
   const head = table.createTHead().insertRow();
-  columns.forEach((c) => { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+  SUMMARY_COLUMNS.forEach(([title]) => {
+    const th = document.createElement("th");
+    th.textContent = title;
+    head.appendChild(th);
+  });
   const body = table.createTBody();
   rows.forEach((row) => {
     const tr = body.insertRow();
-    columns.forEach((c) => {
+    SUMMARY_COLUMNS.forEach(([title, cell], index) => {
       const td = tr.insertCell();
-      const v = row[c];
-      td.textContent = typeof v === "number" ? v.toLocaleString("en-GB", { maximumFractionDigits: 1 }) : (v ?? "");
-      if (typeof v === "number") td.className = "num";
+      td.textContent = cell(row);
+      if (index > 1) td.className = "num";
     });
   });
 }
