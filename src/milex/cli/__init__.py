@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from milex.cli import analyses, charts, data, project, serve, tracker
+from milex.cli import analyses, charts, data, industry, project, serve, tracker
 
 app = typer.Typer(
     help="milex: NATO defence-spending data, commitments and projections.",
@@ -15,7 +15,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (data, tracker, analyses, charts, project, serve):
+for module in (data, tracker, analyses, charts, project, industry, serve):
     module.register(app)
 
 
