@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError, UnknownCountryError
-from milex.registry import Registry, default_registry
+from milex.registry import NO_ARMED_FORCES, Registry, default_registry
 from milex.schema import COLUMNS, FLAGS, MEASURES
 
 if TYPE_CHECKING:
@@ -377,7 +377,9 @@ def _drop_keys(frame: pd.DataFrame, keys: set[tuple[str, int]]) -> pd.DataFrame:
 
 #: Allies with no armed forces and no defence figures: excluded from every total with a note,
 #: never counted as zero (SIPRI footnote 86: "Iceland has no standing army/military").
-NO_FORCES: dict[str, str] = {"ISL": "no armed forces, so no defence expenditure"}
+NO_FORCES: dict[str, str] = {
+    c: f"{why}, so no defence expenditure" for c, why in NO_ARMED_FORCES.items()
+}
 
 
 def no_forces_note(codes: Sequence[str]) -> str:

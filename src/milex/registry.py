@@ -31,6 +31,9 @@ BLOC_NAMES: dict[str, str] = {
     "CRINK": "Russia, China, Iran and North Korea",
     "WLD": "World",
 }
+#: Members that have no armed forces and so no defence-expenditure figures: listed, never counted
+#: as zero, left out of counts, ranks and totals (as NATO does for Iceland). One list for milex.
+NO_ARMED_FORCES: dict[str, str] = {"ISL": "no armed forces"}
 #: Aggregate codes and the spellings publishers use for them.
 AGGREGATE_NAMES: dict[str, str] = {
     "NATO Total": "NATO",

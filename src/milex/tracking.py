@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.commitments import GUIDELINES, MET, spending_gap, status
 from milex.errors import QueryError
+from milex.registry import NO_ARMED_FORCES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from milex.store import Dataset
 
 TRACKED_BLOCS = ("NATO", "NATO_EU_CA")
-NO_FORCES = {"ISL": "no armed forces"}
+NO_FORCES = NO_ARMED_FORCES
 #: Guidelines the tracker reports a status for (the Hague 1.5% and 5% lack published figures yet).
 STATUS_GUIDELINES = (
     "wales_2pct",
@@ -135,7 +136,7 @@ def _year_data(ds: Dataset, year: int, members: list[str]) -> YearData:
     values: dict[str, dict[str, float]] = {}
     flags: dict[str, set[str]] = {}
     editions: set[str] = set()
-    codes = [*members, "ISL"]
+    codes = [*members, *NO_FORCES]
     for measure in NATO_MEASURES:
         frame = ds.series(measure, codes, "nato", year)
         values[measure] = _by_iso(frame)

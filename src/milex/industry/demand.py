@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from milex.industry.models import IndustryError
+from milex.registry import NO_ARMED_FORCES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 REFERENCE_YEAR = 2014  # the Wales pledge and the first year of NATO's file
 BLOCS = ("NATO", "NATO_EU_CA")
-NO_FORCES = ("ISL",)
+NO_FORCES = tuple(NO_ARMED_FORCES)
 EURO_REFERENCE = "DEU"
 QUANTILES = ("p5", "p25", "p50", "p75", "p95")
 VALUES = ("value", *QUANTILES)

@@ -24,11 +24,12 @@ from milex.projection.scenario import (
     Target,
     check_years,
 )
+from milex.registry import NO_ARMED_FORCES
 
 if TYPE_CHECKING:
     from milex.store import Dataset
 
-NO_FORCES = {"ISL": "no armed forces and no defence-expenditure figures"}
+NO_FORCES = {c: f"{why} and no defence-expenditure figures" for c, why in NO_ARMED_FORCES.items()}
 WEO, NATO = "imf_weo", "nato"
 EURO_REFERENCE = "DEU"  # euros per dollar: Germany's GDP in euros over its GDP in dollars
 WEO_MEASURES = ("gdp_lcu", "gdp_usd", "gdp_real_growth_pct", "gdp_deflator")

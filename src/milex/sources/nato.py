@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from openpyxl.utils import get_column_letter
 
 from milex.errors import SourceError
-from milex.registry import Registry
+from milex.registry import NO_ARMED_FORCES, Registry
 from milex.sources._common import Resource, frame, open_workbook, read_csv, require_columns, row
 
 if TYPE_CHECKING:
@@ -459,7 +459,7 @@ def _check_complete(path: Path, obs: pd.DataFrame, registry: Registry) -> None:
         f"{iso3} {year}"
         for year in sorted(set(shares["year"]))
         for iso3 in registry.members("NATO", year)
-        if iso3 != "ISL" and (iso3, year) not in have
+        if iso3 not in NO_ARMED_FORCES and (iso3, year) not in have
     ]
     if missing:
         raise SourceError(path, "TABLE3", f"no share of GDP for member(s): {', '.join(missing)}")

@@ -87,7 +87,9 @@ def country_page(
 @router.get("/scenario", response_class=HTMLResponse)
 def scenario_page(request: Request) -> HTMLResponse:
     ds = request.app.state.cache.dataset
-    allies = sorted(ds.registry.ever_members("NATO") - {"ISL"}, key=ds.registry.name)
+    from milex.registry import NO_ARMED_FORCES
+
+    allies = sorted(ds.registry.ever_members("NATO") - set(NO_ARMED_FORCES), key=ds.registry.name)
     return _render(request, "scenario.html", allies=[(c, ds.registry.name(c)) for c in allies])
 
 
