@@ -138,3 +138,11 @@ def test_import_milex_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_public_api_is_small_sorted_and_lazy():
+    import milex
+
+    assert milex.__all__ == sorted(milex.__all__)
+    assert set(milex.__all__) == {"__version__", "country_profile", "load", "project", "tracker"}
+    assert all(callable(getattr(milex, name)) for name in milex.__all__ if name != "__version__")
