@@ -75,3 +75,12 @@ def test_unknown_country_lists_suggestions(dataset):
 def test_an_empty_bloc_result_keeps_the_columns(dataset):
     frame = dataset.series("milex_pct_gdp", "NATO", "nato", 1990)
     assert frame.empty and list(frame.columns)[:3] == ["iso3", "year", "measure"]
+
+
+def test_citations_cover_every_pair_used_in_snapshot_order(dataset):
+    frame = dataset.series("milex_pct_gdp", "POL", years=2024, include_secondary=False)
+    cited = dataset.citations(frame)
+    assert [c["source"] for c in cited] == ["nato", "sipri"]
+    assert all(c["citation"] and c["url"] and c["licence"] for c in cited)
+    user = dataset.citations({("user:estimates", "2026-11")})
+    assert user == [{"source": "user:estimates", "edition": "2026-11"}]  # cited, never dropped

@@ -65,12 +65,7 @@ def country_profile(
     frames = [ds.series(m, iso3, "nato", include_secondary=True) for m in PROFILE_MEASURES]
     frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
     measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    used = set(zip(measures["source"], measures["edition"], strict=True))
-    sources = [
-        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
-        for s in ds.package["sources"]
-        if (s["source"], s["edition"]) in used
-    ]
+    sources = ds.citations(measures)
     joined = next(
         (m.joined for m in ds.registry.memberships if m.bloc == "NATO" and m.iso3 == iso3), None
     )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
+CITATION_KEYS = ("source", "edition", "citation", "url", "licence")
 Years = int | range | tuple[int, int] | Iterable[int] | None
 Countries = str | Iterable[str] | None
 
@@ -76,6 +77,29 @@ class Dataset:
                    count(DISTINCT measure) AS measures, min(year) AS first_year,
                    max(year) AS last_year
             FROM observations GROUP BY source, edition ORDER BY source, edition""")
+
+    def citations(self, used: Iterable[tuple[str, str]] | pd.DataFrame) -> list[dict[str, str]]:
+        """Provenance (source, edition, citation, URL, licence) of the (source, edition) pairs used.
+
+        ``used`` is a set of pairs or a frame with source and edition columns. Entries follow the
+        snapshot's order; a pair the snapshot does not describe (a user overlay) keeps just its
+        source and edition, so nothing used goes uncited.
+        """
+        import pandas as pd
+
+        if isinstance(used, pd.DataFrame):
+            pairs = list(zip(used["source"], used["edition"], strict=True))
+        else:
+            pairs = list(used)
+        wanted = dict.fromkeys((str(s), str(e)) for s, e in pairs)
+        out = []
+        for entry in self.package.get("sources", []):
+            key = (entry["source"], entry["edition"])
+            if key in wanted:
+                out.append({k: str(entry[k]) for k in CITATION_KEYS if k in entry})
+                wanted.pop(key)
+        out += [{"source": s, "edition": e} for s, e in wanted]
+        return out
 
     def measures(self) -> list[str]:
         return list(self.sql("SELECT DISTINCT measure FROM observations ORDER BY 1")["measure"])

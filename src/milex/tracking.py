@@ -337,12 +337,9 @@ def _attrs(
         notes.append(f"{data.year} figures marked 'estimate' are NATO estimates.")
     if any("secondary" in f for f in frame["flags"].fillna("")):
         notes.append("Figures marked 'secondary' come from press reports of NATO's figures.")
-    used = {("nato", e) for e in data.editions} | {("sipri", _sipri_edition(ds))}
-    sources = [
-        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
-        for s in ds.package["sources"]
-        if (s["source"], s["edition"]) in used
-    ]
+    sipri = _sipri_edition(ds)
+    used = {("nato", e) for e in data.editions} | ({("sipri", sipri)} if sipri else set())
+    sources = ds.citations(used)
     return {
         "year": data.year,
         "bloc": bloc.upper(),

@@ -249,7 +249,7 @@ def _show(
     extra_sources: list[dict[str, str]] | None = None,
 ) -> None:
     """Emit the frame; notes beside it (under the table, in JSON, or on stderr)."""
-    meta = {"sources": _sources(ds, used) + (extra_sources or []), "notes": list(notes)}
+    meta = {"sources": ds.citations(used) + (extra_sources or []), "notes": list(notes)}
     if fmt is TableFormat.table and output is None:
         console.print(rich_table(frame[list(display)] if display else frame, title))
         _print_notes(notes)
@@ -263,13 +263,3 @@ def _show(
 def _print_notes(notes: tuple[str, ...] | list[str]) -> None:
     for note in notes:
         console.print(f"- {note}", highlight=False, soft_wrap=True, markup=False)
-
-
-def _sources(ds: Dataset, used: set[Any]) -> list[dict[str, str]]:
-    """Package provenance entries for the (source, edition) pairs a result used."""
-    keys = ("source", "edition", "citation", "url", "licence")
-    return [
-        {k: s[k] for k in keys}
-        for s in ds.package["sources"]
-        if (s["source"], s["edition"]) in used
-    ]

@@ -92,17 +92,4 @@ def _cell(value: Any) -> str:
 
 def sources_meta(ds: Any, frame: pd.DataFrame) -> dict[str, Any]:
     """Sources and editions behind a frame, for JSON output."""
-    used = set(zip(frame["source"], frame["edition"], strict=True)) if len(frame) else set()
-    return {
-        "sources": [
-            {
-                "source": s["source"],
-                "edition": s["edition"],
-                "citation": s["citation"],
-                "url": s["url"],
-                "licence": s["licence"],
-            }
-            for s in ds.package["sources"]
-            if (s["source"], s["edition"]) in used
-        ]
-    }
+    return {"sources": ds.citations(frame)}

@@ -488,7 +488,7 @@ def _build(
     frame = frame.reindex(columns=list(FRAME_COLUMNS)).reset_index(drop=True)
     base = p.base if p else h.years[-1]
     horizon = p.years[-1] if p else None
-    sources = _sources(ds, used) + ([dict(s) for s in p.usd.sources] if p else [])
+    sources = ds.citations(used) + ([dict(s) for s in p.usd.sources] if p else [])
     return DemandResult(
         frame=frame,
         summary_frame=_summary(frame, codes, base, horizon),
@@ -499,14 +499,6 @@ def _build(
         sources=tuple({(s["source"], s["edition"]): s for s in sources}.values()),
         scenario=p.scenario.to_dict() if p else None,
     )
-
-
-def _sources(ds: Dataset, used: set[tuple[str, str]]) -> list[dict[str, str]]:
-    return [
-        {k: str(s[k]) for k in ("source", "edition", "citation", "url", "licence") if k in s}
-        for s in ds.package.get("sources", [])
-        if (s["source"], s["edition"]) in used
-    ]
 
 
 #: Summary columns: (column, measure, year, value column); "horizon" ones are the projection's.

@@ -103,24 +103,10 @@ def project(
         series=out.series,
         central=out.central,
         quantiles=out.quantiles,
-        sources=tuple(_sources(dataset, prepared.sources)),
+        sources=tuple(dataset.citations(prepared.sources)),
         notes=tuple(notes),
         excluded=dict(prepared.excluded),
         method=out.method,
         paths=out.paths,
         assumption_rows=tuple(prepared.assumptions),
     )
-
-
-def _sources(ds: Dataset, used: list[tuple[str, str]]) -> list[dict[str, str]]:
-    """Each (source, edition) used, with citation, URL and licence from the snapshot's package."""
-    out = []
-    known: dict[tuple[str, str], dict[str, Any]] = {
-        (s["source"], s["edition"]): s for s in ds.package.get("sources", [])
-    }
-    for source, edition in used:
-        entry = known.get((source, edition), {})
-        row = {"source": source, "edition": edition}
-        row.update({k: str(entry[k]) for k in ("citation", "url", "licence") if k in entry})
-        out.append(row)
-    return out

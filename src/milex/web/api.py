@@ -80,15 +80,6 @@ def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))  # type: ignore[no-any-return]
 
 
-def sources_for(c: Cache, frame: pd.DataFrame) -> list[dict[str, str]]:
-    used = set(zip(frame["source"], frame["edition"], strict=True)) if len(frame) else set()
-    return [
-        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
-        for s in c.dataset.package["sources"]
-        if (s["source"], s["edition"]) in used
-    ]
-
-
 Rendered = tuple[bytes, str, dict[str, str]]
 
 
@@ -146,9 +137,7 @@ def get_tracker(
 
 def tracker_answer(c: Cache, year: int | None, bloc: str, format: Format) -> Rendered:
     def build() -> Rendered:
-        from milex.tracking import tracker
-
-        frame = tracker(year, bloc, dataset=c.dataset)
+        frame = c.tracker(year, bloc)
         payload = {**{str(k): v for k, v in frame.attrs.items()}, "data": rows(frame)}
         return render(payload, frame, format, f"milex-tracker-{payload['year']}")
 
@@ -240,7 +229,7 @@ def get_series(
         if years[0] > years[1]:
             raise QueryError(f"from={years[0]} is after to={years[1]}")
     frame = c.dataset.series(measure, countries or None, source, years)
-    payload = {"sources": sources_for(c, frame), "notes": [], "data": rows(frame)}
+    payload = {"sources": c.dataset.citations(frame), "notes": [], "data": rows(frame)}
     return respond(render(payload, frame, format, f"milex-{measure}"))
 
 

@@ -21,6 +21,14 @@ class Cache:
         self._lock = threading.Lock()
         self._flights: dict[tuple[Any, ...], threading.Lock] = {}
 
+    def tracker(self, year: int | None, bloc: str = "NATO") -> Any:
+        """The tracker frame for a year and bloc, computed once for pages and API alike."""
+        from milex.tracking import tracker
+
+        return self.get(
+            ("tracker-frame", year, bloc.upper()), lambda: tracker(year, bloc, dataset=self.dataset)
+        )
+
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """The memoised value; concurrent misses on one key compute it once (single flight)."""
         with self._lock:

@@ -47,10 +47,10 @@ templates.env.filters["fmt"] = _fmt
 def tracker_page(
     request: Request, year: Annotated[int | None, Query(ge=1949, le=2100)] = None
 ) -> HTMLResponse:
-    from milex.tracking import available_years, tracker
+    from milex.tracking import available_years
 
     cache = request.app.state.cache
-    frame = cache.get(("tracker-frame", year), lambda: tracker(year, dataset=cache.dataset))
+    frame = cache.tracker(year)
     allies = frame[frame["row_type"] == "ally"].sort_values("rank", na_position="last")
     aggregates = frame[frame["row_type"] == "aggregate"]
     return _render(
