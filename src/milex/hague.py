@@ -5,6 +5,13 @@ The path starts at the ally's share in the base year (the latest year of NATO's 
 in equal steps of share of GDP to 3.5% in 2035. The reach year compounds the ally's average real
 growth in defence spending over the last three years against real GDP growth from the IMF WEO
 (to 2030, then the 2028-2030 average), on NATO's share of real GDP.
+
+The reach year and the trend levels are arithmetic, not a forecast: they say where the share
+would be if spending kept growing as it has. Because a one-year surge (Denmark's +25% a year in
+2022-2024) would otherwise read as a forecast, the growth is capped at ``MAX_TREND_GROWTH_PCT``
+(10% a year in real terms, which doubles real spending in about seven years: above the upper
+quartile of allies' annual real changes in NATO's 2014-2024 figures, 11.4%, only for single
+years). The cap and whether it bit are on every :class:`Reach`. See docs/plans.md.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ CORE = BY_ID["hague_core_3_5pct"]
 ON_PATH, BELOW_PATH = "on or above path", "below path"
 REACH_HORIZON = 2100
 GROWTH_YEARS = 3
+#: The highest real growth in spending a trend may assume, % a year (documented above).
+MAX_TREND_GROWTH_PCT = 10.0
+ARITHMETIC = "arithmetic at the recent trend, not a forecast"
 
 
 @dataclass(frozen=True)
@@ -32,9 +42,16 @@ class Reach:
     iso3: str
     year: int | None
     note: str
-    spending_growth_pct: float | None
+    spending_growth_pct: float | None  # the growth assumed (after the cap)
     base_year: int
     base_share: float | None
+    observed_growth_pct: float | None = None  # the recent mean, before the cap
+    capped: bool = False
+    levels: tuple[tuple[int, float], ...] = ()  # (year, share %) at the trend, to the reach year
+
+    def level(self, year: int) -> float | None:
+        """The share at the trend in ``year`` (arithmetic), if computed that far."""
+        return dict(self.levels).get(year)
 
 
 def path_value(base_share: float, base_year: int, year: int) -> float:
@@ -87,8 +104,8 @@ def reach_year(ds: Dataset, iso3: str) -> Reach:
     return reach_years(ds, [iso3])[iso3]
 
 
-def reach_years(ds: Dataset, countries: list[str]) -> dict[str, Reach]:
-    """Reach years for many allies with three queries in all."""
+def reach_years(ds: Dataset, countries: list[str], *, until: int | None = None) -> dict[str, Reach]:
+    """Reach years for many allies with three queries in all; levels kept to ``until`` at least."""
     start = base_year(ds)
     shares = ds.series("milex_pct_gdp", countries, "nato", start, include_secondary=False)
     changes = ds.series(
@@ -102,37 +119,58 @@ def reach_years(ds: Dataset, countries: list[str]) -> dict[str, Reach]:
         growth = changes[changes["iso3"] == iso3]["value"].astype(float).tolist()
         own = gdp[gdp["iso3"] == iso3]
         gdp_by_year = dict(zip(own["year"].astype(int), own["value"].astype(float), strict=True))
-        out[iso3] = reach(iso3, start, share_by.get(iso3), growth, gdp_by_year)
+        out[iso3] = reach(iso3, start, share_by.get(iso3), growth, gdp_by_year, until=until)
     return out
 
 
 def reach(
-    iso3: str, start: int, share: float | None, changes: list[float], gdp: dict[int, float]
+    iso3: str,
+    start: int,
+    share: float | None,
+    changes: list[float],
+    gdp: dict[int, float],
+    *,
+    until: int | None = None,
 ) -> Reach:
-    """Compound the mean real change in spending against real GDP growth until 3.5% is reached.
+    """Compound the mean real change in spending (capped) against real GDP growth to 3.5%.
 
     ``changes`` are the last three annual real changes in spending (percent), ``gdp`` real GDP
-    growth by year (percent); after its last year the 2028-2030 average holds.
+    growth by year (percent); after its last year the 2028-2030 average holds. The mean is
+    capped at ``MAX_TREND_GROWTH_PCT``; levels are kept to the reach year or ``until``.
     """
     if share is None:
         return Reach(iso3, None, "no NATO figure in the base year", None, start, None)
-    if share >= CORE.threshold:
-        return Reach(iso3, start, f"already at {share:.2f}% in {start}", None, start, share)
     if len(changes) < GROWTH_YEARS:
-        return Reach(iso3, None, "fewer than three years of real change", None, start, share)
+        note = "fewer than three years of real change"
+        if share >= CORE.threshold:
+            note = f"already at {share:.2f}% in {start}"
+        return Reach(iso3, start if share >= CORE.threshold else None, note, None, start, share)
     factor = 1.0
     for change in changes:
         factor *= 1 + change / 100
-    growth = factor ** (1 / GROWTH_YEARS) - 1
+    observed = (factor ** (1 / GROWTH_YEARS) - 1) * 100
+    growth = min(observed, MAX_TREND_GROWTH_PCT)
+    capped = growth < observed
+    how = f"{growth:+.1f}% a year in real terms" + (
+        f" (capped from {observed:+.1f}%)" if capped else ""
+    )
     if not gdp:
-        return Reach(iso3, None, "no IMF WEO real GDP growth", growth * 100, start, share)
+        return Reach(iso3, None, "no IMF WEO real GDP growth", growth, start, share, observed,
+                     capped)  # fmt: skip
     tail = [gdp[y] for y in (2028, 2029, 2030) if y in gdp] or [gdp[max(gdp)]]
     long_run = sum(tail) / len(tail)
-    level = share
+    level, levels, reached = share, [(start, share)], start if share >= CORE.threshold else None
     for year in range(start + 1, REACH_HORIZON + 1):
-        level *= (1 + growth) / (1 + gdp.get(year, long_run) / 100)
-        if level >= CORE.threshold:
-            note = f"spending {growth * 100:+.1f}% a year in real terms"
-            return Reach(iso3, year, note, growth * 100, start, share)
-    note = f"not by {REACH_HORIZON} at {growth * 100:+.1f}% a year in real terms"
-    return Reach(iso3, None, note, growth * 100, start, share)
+        if reached is not None and year > (until or start):
+            break
+        level *= (1 + growth / 100) / (1 + gdp.get(year, long_run) / 100)
+        levels.append((year, level))
+        if reached is None and level >= CORE.threshold:
+            reached = year
+    if reached == start:
+        note = f"already at {share:.2f}% in {start}"
+    elif reached is not None:
+        note = f"spending {how}; {ARITHMETIC}"
+    else:
+        note = f"not by {REACH_HORIZON} at {how}; {ARITHMETIC}"
+    return Reach(iso3, reached, note, growth, start, share, observed, capped, tuple(levels))
