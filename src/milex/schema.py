@@ -26,6 +26,9 @@ FLAGS: dict[str, str] = {
     "derived": "computed by milex from other figures",
     "projection": "IMF projection (a year after the series' last actual year)",
     "national_2pct_law": "NATO '*': the ally has a national law or agreement to spend at least 2% of GDP",
+    "nato_footnote": "NATO '*' in an edition whose note gives it another meaning (see the edition)",
+    "rounded": "the secondary source rounded the figure (e.g. to one decimal)",
+    "national_plan": "an ally's announced plan, not a reported figure",
 }
 
 SOURCES: dict[str, str] = {
@@ -160,6 +163,19 @@ MEASURES: tuple[Measure, ...] = (
         "national currency per international USD",
         "PPP conversion factor for GDP.",
         "imf_weo, worldbank",
+    ),
+    Measure(
+        "related_pct_gdp",
+        "percent",
+        "Defence- and security-related expenditure (the Hague 1.5% leg), share of GDP, where NATO "
+        "publishes it.",
+        "nato",
+    ),
+    Measure(
+        "related_usd",
+        "USD m",
+        "Defence- and security-related expenditure (the Hague 1.5% leg), current US$.",
+        "nato",
     ),
     Measure("gdp_real_growth_pct", "percent", "Real GDP growth on the previous year.", "imf_weo"),
     Measure("gdp_deflator", "index <base>=100", "GDP deflator (index level).", "imf_weo"),

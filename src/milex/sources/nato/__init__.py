@@ -1,0 +1,59 @@
+"""NATO's "Defence Expenditure (Investment) of NATO Countries": workbooks in every layout since
+2014-2024, the editions as data, and restatements of editions milex could not download."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from milex.sources.nato.editions import (
+    CORE_DEFENCE,
+    DEFENCE,
+    KNOWN,
+    RESOURCE,
+    SECONDARY_2025,
+    SECONDARY_EDITIONS,
+    SOURCE,
+    TOPIC_URL,
+    Edition,
+)
+from milex.sources.nato.secondary import parse_editions, parse_secondary, press_without_repeats
+from milex.sources.nato.tables import TABLES
+from milex.sources.nato.workbook import parse_workbook
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from milex.registry import Registry
+
+SECONDARY = SECONDARY_2025  # the name earlier code used
+
+__all__ = [
+    "CORE_DEFENCE",
+    "DEFENCE",
+    "KNOWN",
+    "RESOURCE",
+    "SECONDARY",
+    "SECONDARY_2025",
+    "SECONDARY_EDITIONS",
+    "SOURCE",
+    "TABLES",
+    "TOPIC_URL",
+    "Edition",
+    "parse_editions",
+    "parse_restatements",
+    "parse_secondary",
+    "parse_workbook",
+    "press_without_repeats",
+]
+
+
+def parse_restatements(raw_dir: Path, registry: Registry) -> pd.DataFrame:
+    """Both secondary files of the raw directory as one frame, each NATO cell stated once."""
+    import pandas as pd
+
+    editions = parse_editions(raw_dir / SECONDARY_EDITIONS.path, registry)
+    press = parse_secondary(raw_dir / SECONDARY_2025.path, registry)
+    kept = press_without_repeats(press, editions, raw_dir / SECONDARY_2025.path)
+    return pd.concat([kept, editions], ignore_index=True)

@@ -1,0 +1,245 @@
+"""Build NATO defence-expenditure workbooks in each layout NATO has published, for parser tests.
+
+The 2025 and 2026 editions ("Defence Expenditure of NATO Countries (2014-2025)", constant 2021
+prices; "Defence Investment of NATO Countries (2014-2026)", tables renamed "Core defence
+expenditure") could not be downloaded here, so the tests build workbooks in their layout as public
+parsers of those files describe it: sheets ``Table 1`` .. ``Table 8b``; A1 reads "Table N: ...", row
+2 the unit; blocks headed in column A ("Current prices", "Constant 2021 prices", "Share of real GDP
+(%)"), each followed by a year row (column A empty, years from column B, ``2025e`` for estimates),
+one row per ally until a blank row, NATO's aggregates last, a "Notes:" row at the end; Iceland
+appears only in the GDP table.
+
+The figures are synthetic but internally consistent, as NATO's are: Table 3's share equals Table 2's
+constant-price spending over Table 5's constant-price GDP, the four category shares sum to 100 and
+the aggregates are the sums of that year's members (Iceland's GDP in the denominator).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from milex.registry import default_registry
+
+#: NATO's own labels (Table 1 adds the currency), in NATO's order.
+ALLIES: tuple[tuple[str, str, str], ...] = (
+    ("ALB", "Albania", "Leks"), ("BEL", "Belgium", "Euros"), ("BGR", "Bulgaria", "Leva"),
+    ("CAN", "Canada", "Canadian dollars"), ("HRV", "Croatia", "Euros"),
+    ("CZE", "Czechia", "Koruny"), ("DNK", "Denmark", "Kroner"), ("EST", "Estonia", "Euros"),
+    ("FIN", "Finland", "Euros"), ("FRA", "France", "Euros"), ("DEU", "Germany", "Euros"),
+    ("GRC", "Greece", "Euros"), ("HUN", "Hungary", "Forint"), ("ITA", "Italy", "Euros"),
+    ("LVA", "Latvia", "Euros"), ("LTU", "Lithuania", "Euros"), ("LUX", "Luxembourg", "Euros"),
+    ("MNE", "Montenegro", "Euros"), ("NLD", "Netherlands", "Euros"),
+    ("MKD", "North Macedonia", "Denars"), ("NOR", "Norway", "Kroner"),
+    ("POL", "Poland", "Zlotys"), ("PRT", "Portugal", "Euros"), ("ROU", "Romania", "New Lei"),
+    ("SVK", "Slovak Republic", "Euros"), ("SVN", "Slovenia", "Euros"), ("ESP", "Spain", "Euros"),
+    ("SWE", "Sweden", "Kronor"), ("TUR", "Türkiye", "Liras"),
+    ("GBR", "United Kingdom", "Pounds"), ("USA", "United States", "US dollars"),
+)  # fmt: skip
+AGGREGATES = (("NATO_EU_CA", "NATO Europe and Canada"), ("NATO", "NATO Total"))
+
+
+def layout_info(layout: str) -> dict[str, Any]:
+    """Years, estimate years, titles and dates of one published layout."""
+    if layout == "2025":
+        return {
+            "last": 2025,
+            "estimates": (2024, 2025),
+            "core": "",
+            "modified": dt.datetime(2025, 8, 28, 9, 0),
+            "star": ("SVN",),
+            "note": "* Slovenia: figures revised.",
+        }
+    if layout == "2026":
+        return {
+            "last": 2026,
+            "estimates": (2025, 2026),
+            "core": "Core ",
+            "modified": dt.datetime(2026, 7, 10, 9, 55),
+            "star": ("SVN",),
+            "note": "* Slovenia: the 2026 figure is a planning estimate.",
+        }
+    raise ValueError(f"unknown layout {layout!r}: 2025 or 2026")
+
+
+def figures(layout: str) -> dict[tuple[str, int, str], float]:
+    """Every figure the workbook of ``layout`` holds, keyed (iso3, year, measure)."""
+    info = layout_info(layout)
+    years = range(2014, info["last"] + 1)
+    registry = default_registry()
+    out: dict[tuple[str, int, str], float] = {}
+    for i, (iso3, _, _) in enumerate(ALLIES):
+        rate = 1.0 + 0.5 * (i % 7)  # national currency per US dollar
+        for year in years:
+            step = year - 2014
+            share = round(0.9 + 0.07 * (i % 11) + 0.11 * step + (1.2 if iso3 == "POL" else 0), 6)
+            gdp_const = 20_000.0 * (1 + i) * (1.015**step)
+            gdp_cur = gdp_const * (1.02**step)
+            const = share * gdp_const / 100
+            current = const * (1.02**step)
+            equipment = round(15 + (i % 9) * 2.5 + step * 0.8, 6)
+            personnel = round(55 - (i % 5) * 3 - step * 0.5, 6)
+            infrastructure = round(5 + (i % 3), 6)
+            out |= {
+                (iso3, year, "milex_pct_gdp"): share,
+                (iso3, year, "milex_usd_const"): const,
+                (iso3, year, "milex_usd"): current,
+                (iso3, year, "milex_lcu"): current * rate,
+                (iso3, year, "milex_lcu_const"): const * rate,
+                (iso3, year, "gdp_usd_const"): gdp_const,
+                (iso3, year, "gdp_usd"): gdp_cur,
+                (iso3, year, "gdp_per_capita_usd_const"): 20.0 + i,
+                (iso3, year, "milex_per_capita_usd_const"): 300.0 + 10 * i + step,
+                (iso3, year, "mil_personnel"): 10.0 + 3 * i,
+                (iso3, year, "equipment_pct"): equipment,
+                (iso3, year, "personnel_pct"): personnel,
+                (iso3, year, "infrastructure_pct"): infrastructure,
+                (iso3, year, "other_pct"): 100 - equipment - personnel - infrastructure,
+            }
+            if year > 2014:
+                before = out[(iso3, year - 1, "milex_usd_const")]
+                out[(iso3, year, "milex_real_change_pct")] = 100 * (const / before - 1)
+    out = {key: round(value, 6) for key, value in out.items()}  # what a cell round-trips exactly
+    for year in years:
+        out[("ISL", year, "gdp_usd_const")] = 25_000.0 * (1.01 ** (year - 2014))
+        out[("ISL", year, "gdp_usd")] = 27_000.0 * (1.03 ** (year - 2014))
+        for code, _ in AGGREGATES:
+            members = registry.members(code, year)
+            allies = [m for m in members if m != "ISL"]
+            for measure in ("milex_usd_const", "milex_usd", "gdp_usd_const", "gdp_usd"):
+                pool = members if measure.startswith("gdp") else allies
+                out[(code, year, measure)] = sum(out[(m, year, measure)] for m in pool)
+            out[(code, year, "milex_pct_gdp")] = (
+                100 * out[(code, year, "milex_usd_const")] / out[(code, year, "gdp_usd_const")]
+            )
+            out[(code, year, "mil_personnel")] = sum(
+                out[(m, year, "mil_personnel")] for m in allies
+            )
+            total = out[(code, year, "milex_usd")]
+            for measure in ("equipment_pct", "personnel_pct", "infrastructure_pct", "other_pct"):
+                out[(code, year, measure)] = (
+                    sum(out[(m, year, measure)] * out[(m, year, "milex_usd")] for m in allies)
+                    / total
+                )
+    return {key: round(value, 6) for key, value in out.items()}
+
+
+def expected_value(layout: str, iso3: str, year: int, measure: str) -> float:
+    """The figure ``build_workbook(layout)`` writes for one country, year and measure."""
+    return figures(layout)[(iso3, year, measure)]
+
+
+# (sheet, title, unit row, [(block heading, measure, with aggregates)], currency labels?)
+def _tables(layout: str) -> list[tuple[str, str, str, list[tuple[str, str, bool]], bool]]:
+    core = layout_info(layout)["core"]
+    expenditure = f"{core}defence expenditure".capitalize()
+    return [
+        ("Table 1", expenditure, "Million national currency units",
+         [("Current prices", "milex_lcu", False),
+          ("Constant 2021 prices", "milex_lcu_const", False)], True),
+        ("Table 2", expenditure, "Million US dollars",
+         [("Current prices and exchange rates", "milex_usd", True),
+          ("Constant 2021 prices and exchange rates", "milex_usd_const", True)], False),
+        ("Table 3", f"{expenditure} as a share of GDP and annual real change",
+         "Based on 2021 prices",
+         [("Share of real GDP (%)", "milex_pct_gdp", True),
+          ("Annual real change (%)", "milex_real_change_pct", False)], False),
+        ("Table 5", "GDP", "Million US dollars",
+         [("Current prices and exchange rates", "gdp_usd", True),
+          ("Constant 2021 prices and exchange rates", "gdp_usd_const", True)], False),
+        ("Table 6", f"GDP per capita and {core.lower()}defence expenditure per capita",
+         "Constant 2021 prices and exchange rates",
+         [("GDP per capita (thousand US dollars)", "gdp_per_capita_usd_const", False),
+          (f"{core}defence expenditure per capita (US dollars)".capitalize(),
+           "milex_per_capita_usd_const", False)], False),
+        ("Table 7", "Military personnel", "Thousands", [("", "mil_personnel", True)], False),
+        ("Table 8a", f"Distribution of {core.lower()}defence expenditure by main category",
+         "Percentage of total",
+         [("Equipment (%)", "equipment_pct", True), ("Personnel (%)", "personnel_pct", True)],
+         False),
+        ("Table 8b", f"Distribution of {core.lower()}defence expenditure by main category",
+         "Percentage of total",
+         [("Infrastructure (%)", "infrastructure_pct", True), ("Other (%)", "other_pct", True)],
+         False),
+    ]  # fmt: skip
+
+
+def build_workbook(
+    path: Path,
+    layout: str = "2026",
+    *,
+    overrides: dict[tuple[str, int, str], Any] | None = None,
+    drop: tuple[str, ...] = (),
+    cover: bool = False,
+) -> Path:
+    """Write a whole NATO workbook in ``layout`` ("2025" or "2026") to ``path``.
+
+    ``overrides`` replaces cells (any value, to test bad input); ``drop`` leaves allies out (ISO3);
+    ``cover`` adds the publication's cover sheet first, as the 2026 file's title page.
+    """
+    info = layout_info(layout)
+    values = figures(layout)
+    values.update(overrides or {})
+    years = list(range(2014, info["last"] + 1))
+    header = [None, *(f"{y}e" if y in info["estimates"] else y for y in years)]
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    if cover:
+        title = (
+            "Defence Investment of NATO Countries"
+            if layout == "2026"
+            else ("Defence Expenditure of NATO Countries")
+        )
+        sheet = workbook.create_sheet("Cover")
+        sheet["A1"] = f"{title} (2014-{info['last']})"
+    for name, title, unit, blocks, currency in _tables(layout):
+        sheet = workbook.create_sheet(name)
+        sheet.append([f"{name}: {title}"])
+        sheet.append([unit])
+        for heading, measure, aggregates in blocks:
+            sheet.append([])
+            if heading:
+                sheet.append([heading])
+            sheet.append(header)
+            rows = [(iso3, label, cur) for iso3, label, cur in ALLIES if iso3 not in drop]
+            if measure.startswith("gdp_usd"):
+                rows.insert(14, ("ISL", "Iceland", "Krónur"))
+            for iso3, label, cur in rows:
+                text = label + ("*" if iso3 in info["star"] else "")
+                if currency:
+                    text += f" ({cur})"
+                sheet.append([text, *(values.get((iso3, y, measure)) for y in years)])
+            if aggregates:
+                for code, label in AGGREGATES:
+                    sheet.append([label, *(values.get((code, y, measure)) for y in years)])
+        sheet.append([])
+        sheet.append(
+            [f"Notes: Figures for {info['estimates'][0]} and {info['last']} are estimates."]
+        )
+        sheet.append([info["note"]])
+    workbook.properties.title = f"Defence expenditure of NATO countries (2014-{info['last']})"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    _set_modified(path, info["modified"])
+    return path
+
+
+def _set_modified(path: Path, when: dt.datetime) -> None:
+    """Stamp the file's last-modified property (openpyxl always writes the time of saving)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    core = parts["docProps/core.xml"].decode()
+    core = re.sub(
+        r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+        rf"\g<1>{when:%Y-%m-%dT%H:%M:%SZ}\g<2>",
+        core,
+    )
+    parts["docProps/core.xml"] = core.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
