@@ -1,8 +1,16 @@
-"""Helpers every CLI command shares: consoles, error handling, formats, table output."""
+"""Helpers every CLI command shares: consoles, error handling, formats, table output.
+
+Errors stop at the command boundary (:func:`handle_errors`): whatever goes wrong, the user sees
+one line naming the file, field or parameter, and a non-zero exit status, never a traceback.
+Error text is printed verbatim (no Rich markup), so a location such as ``[row 3, column 2]``
+survives. Set ``MILEX_DEBUG=1`` to see the traceback of an unexpected error.
+"""
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -10,19 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from milex.cli.tables import FittedTable, MilexConsole, frame_table
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-console = Console()
+console = MilexConsole()
 OutputOption = Annotated[
     Path | None, typer.Option(help="Write to this file (format from --format).")
 ]
-err_console = Console(stderr=True)
+err_console = MilexConsole(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -42,17 +49,69 @@ class ExportFormat(StrEnum):
 
 
 def handle_errors(command: F) -> F:
-    """Turn a MilexError into one clear line on stderr and exit status 1, never a traceback."""
+    """Turn any error into one clear line on stderr and a non-zero exit, never a traceback.
+
+    MilexError carries its own message. Decoding, nesting and operating-system errors (disk
+    full, read-only file system, a directory where a file was expected, no permission) are
+    named after the file they concern, or else the files the command was given.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except MilexError as exc:
-            err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+        except Exception as exc:
+            if os.environ.get("MILEX_DEBUG"):
+                raise
+            fail(describe(exc, _paths(kwargs)))
 
     return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``error: message`` as one line on stderr (no markup) and exit with ``code``."""
+    line = " ".join(message.split())
+    err_console.print(f"error: {line}", highlight=False, soft_wrap=True, markup=False, style="red")
+    raise typer.Exit(code)
+
+
+def describe(exc: BaseException, files: list[Path]) -> str:
+    """A one-line explanation of an unexpected error, naming the file it concerns."""
+    given = ", ".join(str(p) for p in files) or "the input"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{given}: not UTF-8 text (byte {exc.start}: {exc.reason})"
+    if isinstance(exc, RecursionError):
+        return f"{given}: nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return f"{given}: too large to process in memory"
+    if isinstance(exc, OSError):
+        name = exc.filename or given
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            reason = "no space left on the device"
+        elif exc.errno == errno.EROFS:
+            reason = "the file system is read-only"
+        elif isinstance(exc, IsADirectoryError):
+            reason = "is a directory, not a file"
+        return f"cannot use {name}: {reason}"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"unexpected {type(exc).__name__} while handling {given}: {text[:300]}"
+
+
+def _paths(kwargs: dict[str, Any]) -> list[Path]:
+    found: list[Path] = []
+    for value in kwargs.values():
+        if isinstance(value, Path):
+            found.append(value)
+        elif isinstance(value, list | tuple):
+            found.extend(v for v in value if isinstance(v, Path))
+    return found
 
 
 def emit(
@@ -74,20 +133,9 @@ def emit(
         sys.stdout.write(export.to_text(frame, fmt, meta))
 
 
-def rich_table(frame: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        numeric = frame[column].dtype.kind in "fi"
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for values in frame.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in values])
-    return table
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return "" if value != value else f"{value:,.2f}"
-    return str(value)
+def rich_table(frame: pd.DataFrame, title: str, *, keep: int = 2) -> FittedTable:
+    """The frame as a table fitted to the terminal (plain aligned text when piped)."""
+    return frame_table(frame, title, keep=keep)
 
 
 def sources_meta(ds: Any, frame: pd.DataFrame) -> dict[str, Any]:

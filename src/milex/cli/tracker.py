@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from milex.cli.common import (
@@ -15,6 +15,7 @@ from milex.cli.common import (
     emit,
     handle_errors,
 )
+from milex.cli.tables import FittedTable
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -102,35 +103,20 @@ def _pct(value: Any) -> str:
     return f"{value:.2f}"
 
 
-def _tracker_table(frame: pd.DataFrame) -> Table:
+def _tracker_table(frame: pd.DataFrame) -> FittedTable:
+    """Allies then aggregates; fitted to the terminal, plain aligned text when piped."""
     attrs = frame.attrs
-    table = Table(
-        title=f"NATO allies against the spending guidelines, {attrs['year']}",
-        caption="✓ met  ✗ not met  · not applicable  ? no data. % of GDP: NATO's (share of real "
-        "GDP); SIPRI's beside it, never merged. Gaps: USD m. ≥3.5%: level of the Hague core "
-        "target (adopted 2025, due 2035). Notes: e estimate, s secondary, * national 2% law.",
-        caption_justify="left",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        padding=(0, 0),
-        pad_edge=False,
-        collapse_padding=True,
-    )
     headers: list[tuple[str, JustifyMethod]] = [
         ("#", "right"), ("Ally", "left"), ("%GDP", "right"), ("SIPRI", "right"),
         ("Eq%", "right"), ("2%", "center"), ("20%", "center"), ("3.5", "center"),
         ("Gap2%", "right"), ("Gap3.5%", "right"), ("Real%", "right"), ("Note", "left"),
     ]  # fmt: skip
-    for name, justify in headers:
-        table.add_column(
-            name,
-            justify=justify,
-            no_wrap=True,
-        )
+    rows: list[list[str]] = []
+    sections: set[int] = set()
     for row in frame.to_dict("records"):
         aggregate = row["row_type"] == "aggregate"
-        if aggregate:
-            table.add_section()
+        if aggregate and not sections:
+            sections.add(len(rows))
         flags = "".join(
             code
             for code, present in (
@@ -140,9 +126,9 @@ def _tracker_table(frame: pd.DataFrame) -> Table:
             )
             if present
         )
-        table.add_row(
+        rows.append([
             "" if row["rank"] is None or row["rank"] != row["rank"] else str(int(row["rank"])),
-            SHORT_NAMES.get(row["iso3"], row["country"]),
+            escape(SHORT_NAMES.get(row["iso3"], row["country"])),
             _pct(row["milex_pct_gdp"]),
             _pct(row["milex_pct_gdp_sipri"]),
             _pct(row["equipment_pct"]),
@@ -154,9 +140,21 @@ def _tracker_table(frame: pd.DataFrame) -> Table:
             _money(row["gap_2pct_usd_m"]),
             _money(row["gap_3_5pct_usd_m"]),
             _pct(row["real_change_pct"]),
-            flags if not aggregate else "sum",
-        )
-    return table
+            escape(flags if not aggregate else "sum"),
+        ])  # fmt: skip
+    return FittedTable(
+        title=f"NATO allies against the spending guidelines, {attrs['year']}",
+        headers=[h for h, _ in headers],
+        rows=rows,
+        justify=[j for _, j in headers],
+        numeric=[j == "right" and h != "Ally" for h, j in headers],
+        caption="✓ met  ✗ not met  · not applicable  ? no data. % of GDP: NATO's (share of real "
+        "GDP); SIPRI's beside it, never merged. Gaps: USD m. ≥3.5%: level of the Hague core "
+        "target (adopted 2025, due 2035). Notes: e estimate, s secondary, * national 2% law.",
+        markup=True,
+        sections=sections,
+        gap=1,
+    )
 
 
 def _level(value: Any, threshold: float) -> str:
