@@ -23,8 +23,18 @@ SHEETS = {  # sheet name -> metadata columns before the years
 BLUE, RED = Font(color=Color(indexed=12)), Font(color=Color(indexed=10))
 
 
-def small_workbook(path: Path, header_row: int = 6, rows=None, drop: str | None = None) -> Path:
-    """A SIPRI-shaped workbook with three countries and two regions, built from scratch."""
+def small_workbook(
+    path: Path,
+    header_row: int = 6,
+    rows=None,
+    drop: str | None = None,
+    years: tuple[int, ...] = (2022, 2023, 2024),
+    base: int = 2023,
+) -> Path:
+    """A SIPRI-shaped workbook with three countries and two regions, built from scratch.
+
+    ``years`` and ``base`` give the 2026 layout (1949-2025, constant 2024 US$) when asked.
+    """
     rows = rows or [
         ("Europe", None),
         ("Central Europe", None),
@@ -39,10 +49,11 @@ def small_workbook(path: Path, header_row: int = 6, rows=None, drop: str | None 
     for name, meta in SHEETS.items():
         if name == drop:
             continue
+        name = name.replace("(2023)", f"({base})")
         ws = wb.create_sheet(name)
         ws["A1"] = f"Military expenditure ({name})     © SIPRI 2024"
         ws["A2"] = "Figures are in US $m." if "US$" in name else "Figures are in local currency."
-        for c, text in enumerate([*meta, 2022, 2023, 2024], start=1):
+        for c, text in enumerate([*meta, *years], start=1):
             ws.cell(header_row, c, text)
         r = header_row + 2
         for label, values in rows:

@@ -29,6 +29,7 @@ FLAGS: dict[str, str] = {
     "nato_footnote": "NATO '*' in an edition whose note gives it another meaning (see the edition)",
     "rounded": "the secondary source rounded the figure (e.g. to one decimal)",
     "national_plan": "an ally's announced plan, not a reported figure",
+    "corrected": "milex corrected an evident publisher error (a named correction; see the origin)",
 }
 
 SOURCES: dict[str, str] = {

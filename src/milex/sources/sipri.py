@@ -149,6 +149,40 @@ def drop_placeholder_zeros(obs: pd.DataFrame) -> pd.DataFrame:
     return obs.drop(index=drop).reset_index(drop=True)
 
 
+#: (iso3, measure, first year, last year, factor): cells a SIPRI edition publishes at the wrong scale.
+SCALE_ERRORS = (("BLR", "milex_pct_gdp", 1992, 2013, 1000.0),)
+
+
+def correct_belarus_share_of_gdp(obs: pd.DataFrame) -> pd.DataFrame:
+    """Divide Belarus's 1992-2013 share of GDP by 1,000 where the workbook shows it 1,000x too large.
+
+    Evidence: SIPRI's April 2026 workbook (1949-2025) gives Belarus's share of GDP for 1992-2013 as
+    e.g. 1,500% where the 2025 workbook and SIPRI's own local-currency and GDP figures give about
+    1.5%; Our World in Data's pipeline corrects the same cells by the same factor. Only cells above
+    100% are touched, so an edition in which SIPRI has fixed the error passes through unchanged.
+    Corrected figures carry the flag ``corrected`` and say so in their origin.
+    """
+    out = obs.copy()
+    for iso3, measure, first, last, factor in SCALE_ERRORS:
+        wrong = (
+            (out["iso3"] == iso3)
+            & (out["measure"] == measure)
+            & out["year"].between(first, last)
+            & (out["value"] > 100)
+        )
+        if not wrong.any():
+            continue
+        out.loc[wrong, "value"] = out.loc[wrong, "value"] / factor
+        out.loc[wrong, "flags"] = [
+            ";".join(sorted({*filter(None, f.split(";")), "corrected"}))
+            for f in out.loc[wrong, "flags"]
+        ]
+        out.loc[wrong, "origin"] = (
+            out.loc[wrong, "origin"] + f" (divided by {factor:,.0f}: scale error)"
+        )
+    return out
+
+
 def find_header(ws: Any, path: Path) -> tuple[int, dict[int, int]]:
     """Row index (1-based) of the 'Country' header and its year columns (column -> year)."""
     for r, values in enumerate(
@@ -252,7 +286,24 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
             rows.extend(parse_sheet(ws, spec, path, registry, edition))
     finally:
         workbook.close()
-    return drop_placeholder_zeros(frame(rows))
+    observations = correct_belarus_share_of_gdp(drop_placeholder_zeros(frame(rows)))
+    observations.attrs["edition"] = describe(observations, edition, modified)
+    return observations
+
+
+def describe(observations: pd.DataFrame, edition: str, modified: Any) -> dict[str, Any]:
+    """The SIPRI edition a workbook holds: its span, release month and constant-price base."""
+    units = observations.loc[observations["measure"] == "milex_usd_const", "unit"].unique()
+    base = next((int(u[-4:]) for u in units if u[-4:].isdigit()), None)
+    years = observations["year"]
+    span = f"{years.min()}-{years.max()}" if len(years) else ""
+    return {
+        "edition": edition,
+        "title": f"SIPRI Military Expenditure Database ({span})",
+        "published": f"{modified:%Y-%m-%d}" if modified else "",
+        "price_base": base,
+        "definition": "military expenditure (SIPRI definition)",
+    }
 
 
 def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
