@@ -13,7 +13,9 @@ from milex.web import create_app
 
 @pytest.fixture(scope="module")
 def client(dataset):
-    return TestClient(create_app(dataset), raise_server_exceptions=False)
+    return TestClient(
+        create_app(dataset), base_url="http://127.0.0.1", raise_server_exceptions=False
+    )
 
 
 def test_tracker_json_carries_rows_counts_and_sources(client):
@@ -84,6 +86,72 @@ def test_a_body_over_64_kib_is_413(client):
         headers={"content-type": "application/json"},
     )  # fmt: skip
     assert response.status_code == 413
+
+
+def test_a_chunked_body_over_64_kib_is_413_too(client):
+    """No Content-Length: the body arrives in chunks and is counted as it comes."""
+
+    def chunks():
+        yield b"{"
+        for _ in range(20):
+            yield b" " * 4096
+
+    response = client.post(
+        "/api/v1/projections", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413 and "65536" in response.json()["detail"]
+
+
+def test_a_chunked_body_under_the_limit_is_read_whole(client):
+    def chunks():
+        yield b'{"countries": ["DEU"], '
+        yield b'"uncertainty": {"paths": 50}}'
+
+    response = client.post(
+        "/api/v1/projections", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200 and response.json()["summary"][0]["iso3"] == "DEU"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:8000", "localhost:8000", "[::1]:80"])
+def test_loopback_host_names_are_answered(client, host):
+    assert client.get("/api/v1/countries", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.nip.io", ""])
+def test_a_foreign_host_header_is_refused(client, host):
+    """DNS rebinding: a page whose name resolves to 127.0.0.1 must not read the API."""
+    response = client.get("/api/v1/tracker", headers={"host": host})
+    assert response.status_code == 400
+    assert "not allowed" in response.json()["detail"]
+    assert "content-security-policy" in response.headers
+
+
+def test_the_host_given_to_serve_is_answered(dataset):
+    app = create_app(dataset, hosts=["milex.internal"])
+    named = TestClient(app, base_url="http://milex.internal:8000")
+    assert named.get("/api/v1/countries").status_code == 200
+    other = TestClient(app, base_url="http://other.internal")
+    assert other.get("/api/v1/countries").status_code == 400
+
+
+def test_a_failed_computation_is_not_remembered(dataset):
+    """The cache forgets a key whose computation raised: the next call computes again."""
+    from milex.web.cache import Cache
+
+    c, calls = Cache(dataset), []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("first call fails")
+        return "ok"
+
+    with pytest.raises(RuntimeError):
+        c.get(("k",), flaky)
+    assert c.peek(("k",)) is None and not c._flights
+    assert c.get(("k",), flaky) == "ok" and len(calls) == 2
 
 
 def test_every_response_has_a_strict_content_security_policy(client):

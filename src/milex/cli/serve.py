@@ -21,9 +21,18 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
-    """Start the web dashboard and the /api/v1 JSON API (OpenAPI at /docs)."""
+    """Start the web dashboard and the /api/v1 JSON API (OpenAPI at /docs).
+
+    It answers to the Host names 127.0.0.1, localhost and the one --host gives, nothing else.
+    """
+    import os
+
     import uvicorn
 
+    from milex.web.app import HOSTS_ENV
+
+    # the worker processes of --workers read the allow-list from the environment
+    os.environ[HOSTS_ENV] = ",".join(filter(None, [os.environ.get(HOSTS_ENV), host]))
     console.print(f"milex dashboard on http://{host}:{port}/ (API docs at /docs); Ctrl+C stops")
     if workers > 1:
         uvicorn.run(

@@ -43,6 +43,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "Request body over 64 KiB"},
     422: {"model": ErrorBody, "description": "Invalid parameter or body, naming the field"},
 }
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "The server is at its projection limit: try again after Retry-After",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    }
+}
 CSV_TOO: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON or CSV"}
 }
@@ -124,7 +131,7 @@ FormatQuery = Annotated[Format, Query(description="json (default) or csv")]
     summary="Every ally against every guideline",
     responses=CSV_TOO,
 )
-def get_tracker(
+async def get_tracker(
     request: Request,
     year: Annotated[
         int | None, Query(ge=1949, le=2100, description="Default: latest NATO year")
@@ -132,7 +139,18 @@ def get_tracker(
     bloc: Annotated[str, Query(pattern="^[A-Za-z_]{2,20}$")] = "NATO",
     format: FormatQuery = Format.json,
 ) -> Any:
-    return respond(tracker_answer(cache(request), year, bloc, format))
+    """Pre-encoded bytes from the cache, answered on the event loop; a miss computes in a thread."""
+    c = cache(request)
+    rendered: Rendered | None = c.peek(tracker_key(year, bloc, format))
+    if rendered is None:
+        import anyio
+
+        rendered = await anyio.to_thread.run_sync(tracker_answer, c, year, bloc, format)
+    return respond(rendered)
+
+
+def tracker_key(year: int | None, bloc: str, format: Format) -> tuple[Any, ...]:
+    return ("tracker", year, bloc.upper(), format)
 
 
 def tracker_answer(c: Cache, year: int | None, bloc: str, format: Format) -> Rendered:
@@ -141,7 +159,7 @@ def tracker_answer(c: Cache, year: int | None, bloc: str, format: Format) -> Ren
         payload = {**{str(k): v for k, v in frame.attrs.items()}, "data": rows(frame)}
         return render(payload, frame, format, f"milex-tracker-{payload['year']}")
 
-    return c.get(("tracker", year, bloc.upper(), format), build)  # type: ignore[no-any-return]
+    return c.get(tracker_key(year, bloc, format), build)  # type: ignore[no-any-return]
 
 
 def warm(c: Cache) -> None:
@@ -251,7 +269,9 @@ def get_chart(
 
 
 @router.post(
-    "/projections", summary="Run a projection scenario (paths capped at 100,000)", responses=CSV_TOO
+    "/projections",
+    summary="Run a projection scenario (paths capped at 100,000)",
+    responses={**CSV_TOO, **BUSY},
 )
 def post_projection(
     request: Request,
@@ -261,7 +281,21 @@ def post_projection(
     chart: Annotated[bool, Query(description="Also return the fan chart spec")] = False,
     format: FormatQuery = Format.json,
 ) -> Any:
+    """Identical requests are answered from a cache; new ones run within the server's limits
+    (a few at once, a budget of paths x countries x years in flight): beyond them, 429."""
+    from milex.projection import Scenario
     from milex.web.charting import projection_payload
+    from milex.web.limits import cells
 
-    payload, frame = projection_payload(cache(request).dataset, scenario, MAX_PATHS, chart=chart)
-    return respond(render(payload, frame, format, "milex-projection"))
+    state = request.app.state
+    key = (json.dumps(scenario, sort_keys=True, default=str), chart, format)
+
+    def build() -> Rendered:
+        ds = state.cache.dataset
+        parsed = Scenario.parse(scenario)
+        size = cells(parsed, ds) if parsed.uncertainty.paths <= MAX_PATHS else 0
+        with state.limiter.admit(size):
+            payload, frame = projection_payload(ds, scenario, MAX_PATHS, chart=chart)
+            return render(payload, frame, format, "milex-projection")
+
+    return respond(state.projections.get(key, build))

@@ -1,8 +1,10 @@
-"""The FastAPI application: security headers, body limit, error shapes, and the routers."""
+"""The FastAPI application: Host allow-list, security headers, body limit, error shapes, routers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import os
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
     from milex.store import Dataset
 
 MAX_BODY = 64 * 1024
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+HOSTS_ENV = "MILEX_HOSTS"
+PROJECTION_CACHE = 32  # answers of up to a few MB each
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -35,58 +40,114 @@ SECURITY_HEADERS = [
 
 
 class Guard:
-    """ASGI middleware: reject bodies over 64 KiB with 413 and add security headers everywhere."""
+    """ASGI middleware: answer only to allowed Host names (400), reject bodies over 64 KiB with
+    413 whether or not they declare their length, and add security headers everywhere.
 
-    def __init__(self, app: ASGIApp) -> None:
+    A body with no Content-Length (chunked) is read here, up to the limit, before the app sees it:
+    left to the app, an oversized chunked body would surface as a parse error (422), not 413.
+    The Host check stops DNS rebinding: a page on another site that resolves its own name to
+    127.0.0.1 must not read the API.
+    """
+
+    def __init__(self, app: ASGIApp, hosts: Iterable[str] = ()) -> None:
         self.app = app
+        self.hosts = frozenset(h.lower() for h in (*LOCAL_HOSTS, *hosts))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
+        host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+        if host not in self.hosts:
+            await _error(send, 400, f"host {host!r} not allowed; this server answers to "
+                         f"{', '.join(sorted(self.hosts))} (milex serve --host NAME adds NAME)")  # fmt: skip
+            return
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             await _too_large(send)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > MAX_BODY:
-                    raise BodyTooLarge
-            return message
+        if length is None and scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
+            body = await _read_body(receive)
+            if body is None:
+                await _too_large(send)
+                return
+            receive = _replay(body, receive)
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, secured_send)
-        except BodyTooLarge:
-            await _too_large(send)
+        await self.app(scope, receive, secured_send)
 
 
-class BodyTooLarge(Exception):
-    pass
+def _host_name(value: str) -> str:
+    """The name in a Host header, without its port: ``[::1]:8000`` -> ``::1``."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-async def _too_large(send: Send) -> None:
-    body = b'{"detail":"request body larger than 65536 bytes"}'
-    await send({"type": "http.response.start", "status": 413,
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None as soon as it passes MAX_BODY."""
+    parts, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: let the app see an empty body
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        parts.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that gives the buffered body once, then the client's own messages."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _error(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS]})  # fmt: skip
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(dataset: Dataset | None = None) -> Any:
-    """The dashboard and API over a dataset (default: `milex.load()`), ready for uvicorn."""
+async def _too_large(send: Send) -> None:
+    await _error(send, 413, f"request body larger than {MAX_BODY} bytes")
+
+
+def allowed_hosts(hosts: Iterable[str] | None = None) -> list[str]:
+    """Host names to answer to besides 127.0.0.1 and localhost: ``hosts``, else $MILEX_HOSTS
+    (comma-separated; `milex serve --host` sets it for its worker processes)."""
+    if hosts is None:
+        hosts = os.environ.get(HOSTS_ENV, "").split(",")
+    return [h.strip() for h in hosts if h.strip()]
+
+
+def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = None) -> Any:
+    """The dashboard and API over a dataset (default: `milex.load()`), ready for uvicorn.
+
+    The app answers to 127.0.0.1, localhost and ``hosts`` (default: $MILEX_HOSTS) only.
+    """
     from milex import load
     from milex.web import api, pages
     from milex.web.cache import Cache
+    from milex.web.limits import Busy, Limiter
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -108,7 +169,9 @@ def create_app(dataset: Dataset | None = None) -> Any:
         redoc_url=None,
     )
     app.state.cache = Cache(dataset or load())
-    app.add_middleware(Guard)
+    app.state.projections = Cache(app.state.cache.dataset, size=PROJECTION_CACHE)
+    app.state.limiter = Limiter()
+    app.add_middleware(Guard, hosts=allowed_hosts(hosts))
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -132,6 +195,11 @@ def create_app(dataset: Dataset | None = None) -> Any:
             errors = [{"field": "body", "message": str(exc.detail)}]
             return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
         return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        headers = {"retry-after": str(exc.retry_after)}
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
 
     @app.exception_handler(UnknownCountryError)
     async def unknown(request: Request, exc: UnknownCountryError) -> JSONResponse:

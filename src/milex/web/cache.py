@@ -40,10 +40,20 @@ class Cache:
             with self._lock:
                 if key in self._items:
                     return self._items[key]
-            value = compute()
+            try:
+                value = compute()
+            except BaseException:
+                with self._lock:  # a failure is not remembered: the next request tries again
+                    self._flights.pop(key, None)
+                raise
             with self._lock:
                 self._items[key] = value
                 self._flights.pop(key, None)
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         return value
+
+    def peek(self, key: tuple[Any, ...]) -> Any | None:
+        """The memoised value if there is one, without computing (for answers on the event loop)."""
+        with self._lock:
+            return self._items.get(key)
