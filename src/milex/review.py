@@ -91,9 +91,12 @@ def _inputs(ds: Dataset, codes: list[str]) -> _Inputs:
     shares = ds.series("milex_pct_gdp", codes, "nato", (start, DEADLINE))
     latest: dict[str, tuple[int, float, str]] = {}
     editions: set[tuple[str, str]] = set()
-    for row in shares.itertuples():
-        if row.value == row.value:  # a missing value is never a figure
-            latest[str(row.iso3)] = (int(row.year), float(row.value), str(row.edition))
+    keep = shares["value"].notna()  # a missing value is never a figure
+    for iso3, year, value, edition in zip(
+        shares["iso3"][keep], shares["year"][keep], shares["value"][keep],
+        shares["edition"][keep], strict=True,
+    ):  # fmt: skip
+        latest[str(iso3)] = (int(year), float(value), str(edition))
     editions |= {("nato", e) for _, _, e in latest.values()}
     weo_codes = sorted(set(codes) | {EURO_REFERENCE})
     money: dict[str, dict[str, dict[int, float]]] = {}
@@ -184,11 +187,18 @@ def plans_table(
     ds: Dataset, countries: list[str] | None = None, *, plans: Plans | None = None
 ) -> pd.DataFrame:
     """Every ally and year after the base year to 2035: line, plan, trend, verdict and cost."""
-    import pandas as pd
 
     plans = plans or load_plans()
     codes = allies(ds, countries)
     inp = _inputs(ds, codes)
+    frame = _table(ds, inp, plans, codes)
+    frame.attrs.update(_attrs(ds, inp, plans, codes))
+    return frame
+
+
+def _table(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     for iso3 in codes:
         latest = inp.latest.get(iso3)
@@ -203,7 +213,7 @@ def plans_table(
                 "line_pct": line, "plan_pct": level.share if level else None,
                 "plan_basis": level.basis if level else "",
                 "plan_definition": level.figure.definition if level else "",
-                "trend_pct": reach.level(year), "verdict": verdict(level and level.share, line),
+                "trend_pct": reach.level(year), "verdict": verdict(level.share if level else None, line),
                 "latest_pct": latest[1] if latest else None,
                 "latest_year": latest[0] if latest else None,
                 "plan_cost_lcu_m": lcu, "plan_cost_usd_m": usd, "plan_cost_eur_m": eur,
@@ -211,9 +221,7 @@ def plans_table(
                 "plan_status": plans.status(iso3),
                 "plan_source": level.figure.cite() if level else "",
             })  # fmt: skip
-    frame = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
-    frame.attrs.update(_attrs(ds, inp, plans, codes))
-    return frame
+    return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
 
 
 def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) -> pd.DataFrame:
@@ -231,15 +239,14 @@ def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) 
         raise MilexError(f"--review {year}: must be after the base year {start} and by {DEADLINE}")
     codes = allies(ds)
     inp = _inputs(ds, codes)
-    table = plans_table(ds, codes, plans=plans)
+    table = _table(ds, inp, plans, codes)
     at = table[table["year"] == year].set_index("iso3")
     rows = []
     for iso3 in codes:
         r = at.loc[iso3]
         latest = inp.latest.get(iso3)
-        gap = (
-            None if r["line_pct"] is None or latest is None else max(0.0, r["line_pct"] - latest[1])
-        )
+        line = _line(inp, iso3, year)
+        gap = None if line is None or latest is None else max(0.0, line - latest[1])
         lcu, usd, eur = _money(inp, iso3, year, gap)
         trend = inp.reaches[iso3].level(year)
         rows.append({
@@ -249,7 +256,7 @@ def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) 
             "latest_pct": latest[1] if latest else None,
             "latest_year": latest[0] if latest else None,
             "latest_edition": latest[2] if latest else "", "verdict": r["verdict"],
-            "trend_verdict": verdict(trend, r["line_pct"]).replace("plan", "trend"),
+            "trend_verdict": verdict(trend, line).replace("plan", "trend"),
             "gap_pp": gap, "gap_lcu_m": lcu, "gap_usd_m": usd, "gap_eur_m": eur,
             "currency": r["currency"], "related_plan": _related(plans, iso3),
             "plan_source": r["plan_source"],

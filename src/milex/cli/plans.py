@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
@@ -74,11 +75,11 @@ def hague_command(
     emit(frame, format.value, output, "hague", meta)
 
 
-def _meta(attrs: dict[str, Any]) -> dict[str, Any]:
+def _meta(attrs: Mapping[Any, Any]) -> dict[str, Any]:
     return {str(k): v for k, v in attrs.items()}
 
 
-def _print_notes(attrs: dict[str, Any]) -> None:
+def _print_notes(attrs: Mapping[Any, Any]) -> None:
     for note in attrs["notes"]:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
     for src in attrs["sources"]:

@@ -4,6 +4,11 @@ Share shapes give a share of GDP for every year (spending = share x nominal GDP,
 certain and money is not); ``constant_real_growth`` gives spending in constant base-year prices
 instead (so money in constant prices is certain and the share is not). The result is the pair of
 coefficient tables the engine needs: spending = share x GDP + real spending x price level.
+
+``national_plans`` gives each ally the share path of its own announced plan (``milex.plans``:
+stated shares of GDP on NATO's or the national definition; between two stated years a straight
+line from the base share or the previous stated year; after the last stated year, that share held)
+and the spec's ``default`` shape to everyone without one. A stated share is reproduced exactly.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ def share_path(
     """
     if spec.shape == "hold_share":
         return np.full(len(years), base, dtype=float)
+    if spec.shape == "national_plans":
+        raise ValueError("'national_plans' is per country: use plan_share_path or build_part")
     if spec.shape == "plan":
         plan = spec.plan or {}
         last = plan[max(plan)]
@@ -49,6 +56,40 @@ def share_path(
     out[x >= 1.0] = target  # exactly the target, not base + (target - base)
     out[0] = base
     return out
+
+
+def plan_share_path(years: np.ndarray, base: float, points: dict[int, float]) -> np.ndarray:
+    """Share per year through stated ``points`` (year -> %): exact at each, straight between.
+
+    ``years[0]`` is the base year (its share is ``base``); points at or before it are observed
+    years and are left out; after the last point its share holds.
+    """
+    out = np.full(len(years), float(base))
+    ahead = sorted(y for y in points if y > int(years[0]))
+    previous_year, previous_share = int(years[0]), float(base)
+    for i, year in enumerate(int(y) for y in years):
+        if i == 0:
+            continue
+        upcoming = [y for y in ahead if y >= year]
+        if not upcoming:
+            out[i] = points[ahead[-1]] if ahead else base
+            continue
+        nxt = upcoming[0]
+        if nxt == year:
+            out[i] = points[year]  # exactly the stated share
+            previous_year, previous_share = year, points[year]
+        else:
+            step = (year - previous_year) / (nxt - previous_year)
+            out[i] = previous_share + (points[nxt] - previous_share) * step
+    return out
+
+
+def national_points(iso3: str, base_year: int, horizon: int) -> dict[int, float]:
+    """An ally's stated shares of GDP after the base year, to the horizon (empty: no plan)."""
+    from milex.plans import load_plans
+
+    points = load_plans().core_points(iso3)
+    return {y: f.value for y, f in points.items() if base_year < y <= horizon}
 
 
 def real_spending_path(years: np.ndarray, base_real: float, growth_pct: float) -> np.ndarray:
@@ -84,11 +125,22 @@ def build_part(
     levels = np.zeros(n)
     shapes: list[str] = []
     held, plans = [], []
+    national: dict[str, list[str]] = {"plan": [], "default": []}
     for j, iso3 in enumerate(countries):
         override = target.overrides.get(iso3)
         spec = override.path if override and override.path else target.path
         level = override.target_pct if override and override.target_pct is not None else None
         level = target.level if level is None else level
+        if spec.shape == "national_plans":
+            points = national_points(iso3, int(years[0]), int(years[-1]))
+            if points:
+                share[:, j] = plan_share_path(years, base_pct[j], points)
+                levels[j] = points[max(points)]
+                shapes.append("national plan")
+                national["plan"].append(f"{iso3} to {max(points)}")
+                continue
+            spec = PathSpec(shape=spec.default or "linear")
+            national["default"].append(iso3)
         if spec.shape in SHARE_SHAPES and not target.allow_cuts and base_pct[j] > level:
             held.append(iso3)
             level = float(base_pct[j])
@@ -110,6 +162,13 @@ def build_part(
         notes.append(
             f"Target {target.name!r}: allies already above {target.level}% of GDP in the base year "
             f"hold their base-year share (allow_cuts = false): {', '.join(held)}."
+        )
+    if national["plan"] or national["default"]:
+        notes.append(
+            f"Target {target.name!r}: national plans (milex.plans, flag national_plan; stated "
+            "shares exact, straight lines between, the last share held) for "
+            f"{', '.join(national['plan']) or 'none'}; "
+            f"no stated share of GDP, so the default shape: {', '.join(national['default']) or 'none'}."
         )
     if plans:
         notes.append(

@@ -30,8 +30,16 @@ from milex.commitments import BY_ID as GUIDELINES
 from milex.errors import MilexError, UnknownCountryError
 
 Shape = Literal[
-    "linear", "front_loaded", "back_loaded", "constant_real_growth", "hold_share", "plan"
+    "linear",
+    "front_loaded",
+    "back_loaded",
+    "constant_real_growth",
+    "hold_share",
+    "plan",
+    "national_plans",
 ]
+#: national_plans: the shape an ally without a stated plan follows.
+DefaultShape = Literal["linear", "front_loaded", "back_loaded", "hold_share"]
 SHARE_SHAPES = ("linear", "front_loaded", "back_loaded")
 MAX_PATHS = 10_000_000
 DEFAULT_GUIDELINE = "hague_core_3_5pct"
@@ -76,6 +84,8 @@ class PathSpec(_Model):
     plan: dict[int, float] | None = None
     #: front_loaded / back_loaded: curvature (2 = quadratic); 1 would be linear.
     power: float = Field(default=2.0, ge=1, le=10)
+    #: national_plans: each ally follows its stated plan (milex.plans), the others this shape.
+    default: DefaultShape | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -107,6 +117,8 @@ class PathSpec(_Model):
             raise ValueError("shape 'plan' needs a plan table (year = % of GDP)")
         if self.shape != "plan" and self.plan is not None:
             raise ValueError(f"a plan table is only for shape 'plan', not {self.shape!r}")
+        if self.shape != "national_plans" and self.default is not None:
+            raise ValueError(f"default is only for shape 'national_plans', not {self.shape!r}")
         return self
 
     @field_serializer("plan")
@@ -116,7 +128,12 @@ class PathSpec(_Model):
     @model_serializer(mode="wrap")
     def _compact(self, handler: Any) -> Any:
         data = handler(self)
-        plain = self.real_growth_pct is None and self.plan is None and self.power == 2.0
+        plain = (
+            self.real_growth_pct is None
+            and self.plan is None
+            and self.power == 2.0
+            and self.default is None
+        )
         return self.shape if plain else data
 
 
