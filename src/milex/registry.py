@@ -101,7 +101,11 @@ class Registry:
     ) -> Registry:
         """Read the registry tables (package data unless paths are given)."""
         data = Path(str(resources.files("milex") / "data"))
-        with (countries_csv or data / "countries.csv").open(encoding="utf-8", newline="") as fh:
+        if countries_csv is None:  # the snapshot's descriptor names the (verified) registry file
+            from milex.snapshot import countries_path
+
+            countries_csv = countries_path(data)
+        with countries_csv.open(encoding="utf-8", newline="") as fh:
             countries = [_country(r) for r in csv.DictReader(fh)]
         with (memberships_csv or data / "memberships.csv").open(encoding="utf-8", newline="") as fh:
             memberships = [_membership(r) for r in csv.DictReader(fh)]

@@ -1,15 +1,17 @@
-"""Build, write and verify the bundled snapshot: observations.parquet + datapackage.json (+ registry).
+"""Build, write and verify a snapshot: datapackage.json naming its observations and registry files.
 
-Building is load -> process -> save: every raw file is parsed and validated before anything is
-written, then each output goes to a temporary file and is renamed into place, so a failed build
-leaves the previous snapshot untouched. Building twice from the same files gives identical bytes.
+Building is load -> process -> save: every raw file is parsed, and the whole table checked
+(milex.checks, milex.receipts) before anything is written. The commit is atomic (milex.atomic):
+content-addressed data files (``observations-<sha12>.parquet``, ``countries-<sha12>.csv``), then
+``datapackage.json`` renamed into place, so a failed or killed build leaves the previous snapshot
+loadable and byte-identical. Readers find every file through the descriptor and verify its sha256.
+Building twice from the same files gives identical bytes.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError, SnapshotError
-from milex.schema import COLUMNS, FLAGS, KEY, MEASURE_IDS
+from milex.schema import COLUMNS, KEY
 from milex.sources._common import Resource, sha256_file
 
 if TYPE_CHECKING:
@@ -26,9 +28,11 @@ if TYPE_CHECKING:
 
     from milex.registry import Registry
 
+#: Resource keys (and pre-content-address file names): files are named by the descriptor.
 OBSERVATIONS = "observations.parquet"
 DATAPACKAGE = "datapackage.json"
 COUNTRIES = "countries.csv"
+PREVIOUS = "datapackage.previous.json"
 SIPRI_LIMIT = 3500
 
 #: The SIPRI extract that ships (SIPRI's terms allow at most 3,500 figures to be reproduced):
@@ -90,41 +94,10 @@ def sipri_extract(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def validate(obs: pd.DataFrame, sipri_limit: int | None = SIPRI_LIMIT) -> None:
-    """Schema checks over the whole table; raises once, listing every kind of violation found."""
-    import numpy as np
+    """Schema, duplicate, range and finiteness checks (milex.checks); raises once, listing all."""
+    from milex.checks import run_checks
 
-    problems = []
-    dupes = obs[obs.duplicated(list(KEY), keep=False)]
-    if len(dupes):
-        problems.append(
-            f"{len(dupes)} rows share a key, e.g. {dupes.head(3)[list(KEY)].values.tolist()}"
-        )
-    unknown = sorted(set(obs["measure"]) - MEASURE_IDS)
-    if unknown:
-        problems.append(f"measures missing from the catalogue: {unknown}")
-    flags = {f for text in set(obs["flags"]) for f in text.split(";") if f}
-    if flags - FLAGS.keys():
-        problems.append(f"unknown flags {sorted(flags - FLAGS.keys())}")
-    if not np.isfinite(obs["value"].to_numpy()).all():
-        problems.append("non-finite values")
-    sipri_count = int((obs["source"] == "sipri").sum())
-    if sipri_limit is not None and sipri_count > sipri_limit:
-        problems.append(f"{sipri_count} SIPRI figures exceed the {sipri_limit} SIPRI allows")
-    if problems:
-        raise MilexError("snapshot validation failed: " + "; ".join(problems))
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
-    """Write to a temporary file beside path; the caller renames it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    Path(tmp).chmod(0o644)
-    return Path(tmp)
+    run_checks(obs, [], sipri_limit=sipri_limit)
 
 
 def write_parquet(obs: pd.DataFrame, path: Path) -> None:
@@ -141,11 +114,13 @@ def build(
     progress: Callable[[str], None] | None = None,
     *,
     full_sipri: bool = False,
+    allow_shrink: bool = False,
 ) -> dict[str, Any]:
-    """Parse raw_dir, validate, and write the snapshot to out_dir (default: the package's data).
+    """Parse raw_dir, check, and commit the snapshot to out_dir (default: the package's data).
 
     ``full_sipri`` keeps every SIPRI figure (for a user's own machine only: SIPRI's terms allow
     3,500 to be reproduced, so such a snapshot may not be written into the package).
+    ``allow_shrink`` lets a source lose more than 5% of its figures against the snapshot replaced.
     """
     from milex.registry import Registry
     from milex.sources import geo
@@ -163,7 +138,12 @@ def build(
             obs = sipri_extract(obs, registry)
         sources = source_entries(raw_dir, [*read, geo.RESOURCE], obs)
         return write_snapshot(
-            out_dir, obs, countries_tmp.read_bytes(), sources, full_sipri=full_sipri
+            out_dir,
+            obs,
+            countries_tmp.read_bytes(),
+            sources,
+            full_sipri=full_sipri,
+            allow_shrink=allow_shrink,
         )
 
 
@@ -186,43 +166,123 @@ def write_snapshot(
     sources: list[dict[str, Any]],
     *,
     full_sipri: bool = False,
+    allow_shrink: bool = False,
+    keep_previous: bool | None = None,
 ) -> dict[str, Any]:
-    """Validate and write observations, registry and descriptor; all files renamed in at the end."""
-    import pyarrow
+    """Check observations, then commit them with the registry and descriptor atomically.
 
-    from milex import __version__
+    The checks (milex.checks) run against the snapshot already in out_dir, and the NATO receipts
+    (milex.receipts) are recorded per edition; any failure raises before anything is committed.
+    The commit writes content-addressed files, then renames datapackage.json into place (the single
+    commit point, see milex.atomic). ``keep_previous`` (default: everywhere but the package
+    directory, where git keeps history) saves the replaced descriptor as datapackage.previous.json
+    with its files; older files are removed. ``allow_shrink`` permits a source to lose figures.
+    """
+    from milex import atomic, checks
 
     out_dir = Path(out_dir)
-    if full_sipri and out_dir.resolve() == package_dir().resolve():
+    in_package = out_dir.resolve() == package_dir().resolve()
+    if full_sipri and in_package:
         raise MilexError(
             "a snapshot with the full SIPRI workbook cannot be written into the package "
             f"(SIPRI's terms allow {SIPRI_LIMIT} figures to be reproduced); choose --output DIR"
         )
+    keep_previous = not in_package if keep_previous is None else keep_previous
     obs = obs.sort_values(list(KEY), kind="stable").reset_index(drop=True)[list(COLUMNS)]
-    validate(obs, sipri_limit=None if full_sipri else SIPRI_LIMIT)
+    current = _current(out_dir)
+    checks.run_checks(
+        obs,
+        sources,
+        current[1] if current else None,
+        sipri_limit=None if full_sipri else SIPRI_LIMIT,
+        allow_shrink=allow_shrink,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
-    staged = {
-        COUNTRIES: _atomic_write(out_dir / COUNTRIES, lambda p: p.write_bytes(countries_csv)),
-        OBSERVATIONS: _atomic_write(out_dir / OBSERVATIONS, lambda p: write_parquet(obs, p)),
-    }
-    try:
-        package = datapackage(
-            sources, obs, staged, {"milex": __version__, "pyarrow": pyarrow.__version__},
-            full_sipri=full_sipri,
-        )  # fmt: skip
-        staged[DATAPACKAGE] = _atomic_write(
-            out_dir / DATAPACKAGE,
-            lambda p: p.write_text(
-                json.dumps(package, indent=2, ensure_ascii=False) + "\n", "utf-8"
-            ),
-        )
-    except BaseException:
-        for tmp_path in staged.values():
-            tmp_path.unlink(missing_ok=True)
-        raise
-    for name, tmp_path in staged.items():
-        os.replace(tmp_path, out_dir / name)
+    with atomic.locked(out_dir):
+        try:
+            package = _commit(out_dir, obs, countries_csv, sources, full_sipri=full_sipri)
+            if keep_previous and current:
+                atomic.replace_file(out_dir / PREVIOUS, current[2], "previous-saved")
+            encoded = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+            atomic.replace_file(out_dir / DATAPACKAGE, encoded.encode("utf-8"), "descriptor-temp")
+            atomic.fault_point("committed")
+            if not keep_previous:
+                (out_dir / PREVIOUS).unlink(missing_ok=True)
+        finally:
+            legacy = {OBSERVATIONS, COUNTRIES} & set(_referenced(current[0]) if current else ())
+            atomic.sweep(out_dir, _on_disk_references(out_dir), legacy)
     return package
+
+
+def _commit(
+    out_dir: Path,
+    obs: pd.DataFrame,
+    countries_csv: bytes,
+    sources: list[dict[str, Any]],
+    *,
+    full_sipri: bool,
+) -> dict[str, Any]:
+    """Write the data files under their content addresses and build the descriptor naming them."""
+    import pyarrow
+
+    from milex import __version__, atomic, receipts
+    from milex.checks import ChecksFailed, files_by_edition
+    from milex.registry import NO_ARMED_FORCES, Registry
+
+    staged = {
+        OBSERVATIONS: atomic.write_addressed(
+            out_dir, "observations", ".parquet", lambda p: write_parquet(obs, p)
+        ),
+        COUNTRIES: atomic.write_addressed(
+            out_dir, "countries", ".csv", lambda p: p.write_bytes(countries_csv)
+        ),
+    }
+    atomic.fsync_dir(out_dir)
+    atomic.fault_point("data-written")
+    registry = Registry.from_files(staged[COUNTRIES], package_dir() / "memberships.csv")
+    found = receipts.all_receipts(obs, registry.members, set(NO_ARMED_FORCES))
+    gross = receipts.gross_violations(found, files_by_edition(sources))
+    if gross:
+        raise ChecksFailed(gross)
+    sources = [
+        {k: v for k, v in s.items() if k != "receipts"}
+        | (
+            {"receipts": found[(s["source"], s["edition"])]}
+            if (s["source"], s["edition"]) in found
+            else {}
+        )
+        for s in sources
+    ]
+    versions = {"milex": __version__, "pyarrow": pyarrow.__version__}
+    return datapackage(sources, obs, staged, versions, full_sipri=full_sipri)
+
+
+def _current(directory: Path) -> tuple[dict[str, Any], pd.DataFrame, bytes] | None:
+    """The snapshot now in directory (descriptor, observations, descriptor bytes), if it reads."""
+    import pandas as pd
+
+    try:
+        path, package = read_package(directory)
+        return package, pd.read_parquet(path), (directory / DATAPACKAGE).read_bytes()
+    except (SnapshotError, OSError):
+        return None
+
+
+def _referenced(package: dict[str, Any]) -> list[str]:
+    return [str(r["path"]) for r in package.get("resources", []) if "path" in r]
+
+
+def _on_disk_references(directory: Path) -> list[str] | None:
+    """Files the descriptors on disk name (None if the current one cannot be read)."""
+    names: list[str] = []
+    for descriptor in (DATAPACKAGE, PREVIOUS):
+        try:
+            names += _referenced(json.loads((directory / descriptor).read_text("utf-8")))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+    return names
 
 
 def datapackage(
@@ -254,7 +314,7 @@ def datapackage(
         "resources": [
             {
                 "name": "observations",
-                "path": OBSERVATIONS,
+                "path": staged[OBSERVATIONS].name,
                 "format": "parquet",
                 "sha256": sha256_file(staged[OBSERVATIONS]),
                 "rows": len(obs),
@@ -262,7 +322,7 @@ def datapackage(
             },
             {
                 "name": "countries",
-                "path": COUNTRIES,
+                "path": staged[COUNTRIES].name,
                 "format": "csv",
                 "sha256": sha256_file(staged[COUNTRIES]),
             },
@@ -270,29 +330,66 @@ def datapackage(
     }
 
 
-def read_package(directory: Path | None = None) -> tuple[Path, dict[str, Any]]:
-    """Path of a verified observations file and its descriptor; a damaged snapshot is an error."""
+def read_package(
+    directory: Path | None = None, *, descriptor: str = DATAPACKAGE
+) -> tuple[Path, dict[str, Any]]:
+    """Path of a verified observations file and its descriptor; a damaged snapshot is an error.
+
+    Every file is found through the descriptor, and the observations and countries files are
+    checked against their sha256. ``descriptor=PREVIOUS`` reads the snapshot a commit replaced.
+    """
     directory = Path(directory or package_dir())
-    descriptor_path = directory / DATAPACKAGE
+    descriptor_path = directory / descriptor
     try:
         package = json.loads(descriptor_path.read_text("utf-8"))
     except FileNotFoundError:
+        if descriptor == PREVIOUS:
+            raise SnapshotError(
+                f"no previous snapshot in {directory} (missing {PREVIOUS})"
+            ) from None
         raise SnapshotError(
             f"no snapshot at {directory} (missing {DATAPACKAGE}); run `milex data build --raw DIR`"
         ) from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{descriptor_path} is not valid JSON: {exc}") from None
-    entry = next((r for r in package.get("resources", []) if r.get("name") == "observations"), None)
-    if entry is None:
-        raise SnapshotError(f"{descriptor_path} lists no 'observations' resource")
-    path = directory / entry["path"]
+    if not isinstance(package, dict):
+        raise SnapshotError(f"{descriptor_path} is not a data package descriptor")
+    path = resource_path(directory, package, "observations", descriptor_path)
+    if any(r.get("name") == "countries" for r in package.get("resources", [])):
+        resource_path(directory, package, "countries", descriptor_path)
+    return path, package
+
+
+def resource_path(
+    directory: Path, package: dict[str, Any], name: str, descriptor_path: Path | None = None
+) -> Path:
+    """The verified path of the descriptor's resource ``name`` (e.g. "observations", "countries")."""
+    where = descriptor_path or directory / DATAPACKAGE
+    entry = next((r for r in package.get("resources", []) if r.get("name") == name), None)
+    if entry is None or not entry.get("path"):
+        raise SnapshotError(f"{where} lists no {name!r} resource")
+    path = Path(directory) / Path(str(entry["path"])).name
     if not path.is_file():
         raise SnapshotError(f"snapshot file missing: {path}")
     actual = sha256_file(path)
     if actual != entry.get("sha256"):
         raise SnapshotError(
             f"snapshot damaged: sha256 of {path} is {actual[:12]}..., "
-            f"{DATAPACKAGE} expects {str(entry.get('sha256'))[:12]}...; "
+            f"{where.name} expects {str(entry.get('sha256'))[:12]}...; "
             "reinstall milex or rebuild with `milex data build`"
         )
-    return path, package
+    return path
+
+
+def countries_path(directory: Path | None = None) -> Path:
+    """The verified registry file (countries-<sha12>.csv) of the snapshot in directory."""
+    directory = Path(directory or package_dir())
+    try:
+        package = json.loads((directory / DATAPACKAGE).read_text("utf-8"))
+    except FileNotFoundError:
+        if (directory / COUNTRIES).is_file():  # a registry without a snapshot (building afresh)
+            return directory / COUNTRIES
+        raise SnapshotError(f"no snapshot at {directory} (missing {DATAPACKAGE})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{directory / DATAPACKAGE} is not valid JSON: {exc}") from None
+    return resource_path(directory, package, "countries")

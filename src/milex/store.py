@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from milex.errors import QueryError
 from milex.registry import Registry, default_registry
 from milex.schema import COLUMNS, MEASURE_IDS, SOURCES
-from milex.snapshot import read_package
+from milex.snapshot import read_package, resource_path
 
 if TYPE_CHECKING:
     import duckdb
@@ -47,7 +47,7 @@ class Dataset:
         """The snapshot in ``directory``, else in $MILEX_DATA_DIR, else the bundled one."""
         directory = directory or os.environ.get("MILEX_DATA_DIR") or None
         path, package = read_package(Path(directory) if directory else None)
-        countries = path.parent / "countries.csv"
+        countries = resource_path(path.parent, package, "countries")
         registry = Registry.from_files(countries) if directory else default_registry()
         return cls(path, package, registry)
 
