@@ -394,8 +394,13 @@ def check_choice(value: str, choices: tuple[str, ...], parameter: str) -> None:
 
 
 def parse_list(value: str | Sequence[str], parameter: str) -> list[str]:
-    """A comma-separated string or a sequence of names, stripped; empty is an error."""
-    items = value.split(",") if isinstance(value, str) else list(value)
+    """A comma- or semicolon-separated string or a sequence of names, stripped; empty is an error.
+
+    Commas inside a name survive (quoted, or "Poland, Republic of"): see ``split_names``.
+    """
+    from milex.registry import split_names
+
+    items = split_names(value) if isinstance(value, str) else list(value)
     out = [str(i).strip() for i in items if str(i).strip()]
     if not out:
         raise MilexError(f"{parameter} is empty")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +43,44 @@ AGGREGATE_NAMES: dict[str, str] = {
     "NATO Europe & Canada": "NATO_EU_CA",
     "World": "WLD",
 }
+
+#: Short forms people type that no publisher file uses (the build's aliases cover publishers).
+SHORT_FORMS: dict[str, str] = {
+    "UK": "GBR",
+    "U.K.": "GBR",
+    "Britain": "GBR",
+    "U.S.": "USA",
+    "U.S.A.": "USA",
+    "United States of America": "USA",
+    "Czech Rep.": "CZE",
+    "Czech Rep": "CZE",
+    "Czech Republic": "CZE",
+    "Slovak Rep.": "SVK",
+    "Slovak Rep": "SVK",
+    "Slovak Republic": "SVK",
+    "FYROM": "MKD",
+    "Former Yugoslav Republic of Macedonia": "MKD",
+    "The former Yugoslav Republic of Macedonia": "MKD",
+}
+#: States that no longer exist, by the names a user would type: their successors, for the error.
+DISSOLVED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Soviet Union": (
+        "the Soviet Union (dissolved 1991)",
+        ("RUS", "UKR", "BLR", "MDA", "EST", "LVA", "LTU", "GEO", "ARM", "AZE", "KAZ",
+         "KGZ", "TJK", "TKM", "UZB"),
+    ),
+    "Czechoslovakia": ("Czechoslovakia (dissolved 1993)", ("CZE", "SVK")),
+    "Yugoslavia": (
+        "Yugoslavia (dissolved 1992)",
+        ("SVN", "HRV", "BIH", "SRB", "MNE", "MKD", "XKX"),
+    ),
+}  # fmt: skip
+DISSOLVED["Union of Soviet Socialist Republics"] = DISSOLVED["Soviet Union"]
+#: Qualifiers publishers put after a comma ("Korea, Republic of"): dropped when matching names.
+_QUALIFIER = re.compile(
+    r"^(the|republic of|rep\. of|rep of|kingdom of|state of|federal republic of|"
+    r"islamic republic of|islamic rep\. of|people's republic of|democratic republic of)$"
+)
 
 
 def normalise(name: str) -> str:
@@ -117,18 +156,30 @@ class Registry:
         key = normalise(name)
         if key.upper() in self.countries or key.upper() in self.bloc_codes:
             return key.upper()
-        return self._lookup.get(key)
+        found = self._lookup.get(key) or _SHORT.get(key)
+        if found is None and "," in key:  # "Poland, Republic of" -> "Poland"
+            head, _, tail = key.partition(",")
+            if _QUALIFIER.match(tail.strip()):
+                found = self._lookup.get(head.strip()) or _SHORT.get(head.strip())
+        return found
 
     def resolve(self, name: str) -> str:
         """ISO3 or bloc code for a name; an unknown name is an error with suggestions."""
-        found = self.lookup(name)
-        if found is None:
-            raise UnknownCountryError([name], "registry", {name: self.suggest(name)})
-        return found
+        return self.resolve_all([name], "registry")[name]
 
     def resolve_all(self, names: list[str], context: str) -> dict[str, str]:
-        """Resolve many names at once; raises once, listing every unknown name."""
+        """Resolve many names at once; raises once, listing every unknown name.
+
+        A dissolved state typed by name ("Soviet Union") is an error naming its successors.
+        """
         found = {name: self.lookup(name) for name in names}
+        for name, code in found.items():
+            if code is None and normalise(name) in _DISSOLVED:
+                what, successors = _DISSOLVED[normalise(name)]
+                listed = ", ".join(f"{self.name(c)} ({c})" for c in successors)
+                raise MilexError(
+                    f"{context}: {name!r} is {what}; name its successor states instead: {listed}"
+                )
         unknown = [name for name, code in found.items() if code is None]
         if unknown:
             raise UnknownCountryError(unknown, context, {n: self.suggest(n) for n in unknown})
@@ -173,6 +224,32 @@ class Registry:
     def membership_note(self, bloc: str, iso3: str) -> str:
         base = DERIVED_BLOCS.get(bloc, (bloc,))[0]
         return next((m.note for m in self.memberships if m.bloc == base and m.iso3 == iso3), "")
+
+
+_SHORT = {normalise(k): v for k, v in SHORT_FORMS.items()}
+_DISSOLVED = {normalise(k): v for k, v in DISSOLVED.items()}
+
+
+def split_names(text: str, registry: Registry | None = None) -> list[str]:
+    """Split a list of names typed on one line, keeping commas that belong to a name.
+
+    Names are separated by ``;`` when the text has one, else by commas. Double quotes protect a
+    comma (``"Korea, Republic of",POL``); unquoted, a piece that is only a qualifier (``Poland,
+    Republic of``) joins the name before it when together they are a known name.
+    """
+    by_semicolon = ";" in text
+    pieces = (
+        text.split(";") if by_semicolon else next(csv.reader([text], skipinitialspace=True), [])
+    )
+    items = [p.strip() for p in pieces if p.strip()]
+    reg = registry or default_registry()
+    out: list[str] = []
+    for item in items:
+        if out and reg.lookup(item) is None and reg.lookup(f"{out[-1]}, {item}") is not None:
+            out[-1] = f"{out[-1]}, {item}"
+        else:
+            out.append(item)
+    return out
 
 
 def _float(text: str) -> float | None:
