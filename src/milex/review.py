@@ -72,6 +72,7 @@ class _Inputs:
     lcu_per_usd: dict[str, dict[int, float]]
     eur_per_usd: dict[int, float]
     editions: set[tuple[str, str]]
+    currency: dict[str, str]
 
 
 def allies(ds: Dataset, countries: list[str] | None = None) -> list[str]:
@@ -120,6 +121,7 @@ def _inputs(ds: Dataset, codes: list[str]) -> _Inputs:
         lcu_per_usd=rates,
         eur_per_usd=rates.get(EURO_REFERENCE, {}),
         editions=editions,
+        currency={c: ds.registry.countries[c].currency for c in codes},
     )
 
 
@@ -170,10 +172,11 @@ def _money(inp: _Inputs, iso3: str, year: int, pct_points: float | None) -> tupl
     if pct_points is None or gdp is None:
         return None, None, None
     lcu = pct_points / 100.0 * gdp
-    rate = inp.lcu_per_usd.get(iso3, {}).get(year)
+    currency = inp.currency.get(iso3)
+    rate = 1.0 if currency == "USD" else inp.lcu_per_usd.get(iso3, {}).get(year)
     usd = lcu / rate if rate else None
     eur = usd * inp.eur_per_usd[year] if usd is not None and year in inp.eur_per_usd else None
-    return lcu, usd, eur
+    return lcu, usd, lcu if currency == "EUR" else eur  # the euro area converts at 1
 
 
 def _line(inp: _Inputs, iso3: str, year: int) -> float | None:

@@ -147,3 +147,237 @@ def _area_last_actual(table: pd.DataFrame) -> dict[str, int]:
         if (year := last_actual_year(text)) is not None:
             out[code] = max(out.get(code, year), year)
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The IMF's own bulk files, as `milex data update` downloads them.
+#
+# * Up to April 2025: "WEO<Mon><YYYY>all.xls", which is tab-delimited text despite its name (UTF-16
+#   in recent editions, Latin-1 before), one row per (country, concept), years as columns, numbers
+#   with thousands separators, "n/a"/"--" for missing, "Estimates Start After" last.
+# * Since October 2025: the data portal's IMF.RES:WEO "full dataset" CSV, observation per row
+#   ("ID and Name": COUNTRY.ID, INDICATOR.ID, SCALE.ID, UNIT.ID, LATEST_ACTUAL_ANNUAL_DATA,
+#   BASE_YEAR, TIME_PERIOD, OBS_VALUE, ...), values in units (not divided by the scale).
+
+#: ISO codes the WEO files use that the registry spells differently.
+ISO_ALIASES = {"UVK": "XKX", "KOS": "XKX"}
+SCALES = {"billions": 9, "millions": 6, "thousands": 3, "units": 0, "": 0}
+TSV_META = ("ISO", "WEO Subject Code", "Scale", "Country/Series-specific Notes")
+PORTAL_META = ("country_id", "indicator_id", "time_period", "obs_value")
+BASE_YEAR = re.compile(r"base\s+year\s*:?\s*(\d{4})", re.IGNORECASE)
+EDITION_LINE = re.compile(r"World Economic Outlook Database,\s+(April|September|October)\s+(\d{4})")
+PORTAL_DATE = re.compile(r"(\d{4})-(\d{2})-\d{2}T")
+MISSING = {"", "n/a", "--", "NA", "..."}
+MONTH_NUMBERS = {"Apr": "04", "Sep": "09", "Oct": "10"}
+PORTAL_OPTIONAL = ("frequency_id", "latest_actual_annual_data", "base_year")
+
+
+def bulk_edition(path: Path, text_head: str = "") -> str | None:
+    """The WEO edition a bulk file's name (or footer line) states, e.g. 'WEO 2024-10'.
+
+    A data-portal download is named by its timestamp: one made from April to September belongs to
+    the April edition, from October to March to the October one (the IMF publishes twice a year).
+    """
+    if m := re.match(r"^WEO(Apr|Sep|Oct)(\d{4})all", path.name):
+        return f"WEO {m[2]}-{MONTH_NUMBERS[m[1]]}"
+    if m := EDITION_LINE.search(text_head):
+        number = {"April": "04", "September": "09", "October": "10"}[m[1]]
+        return f"WEO {m[2]}-{number}"
+    if m := PORTAL_DATE.search(path.name):
+        year, month = int(m[1]), int(m[2])
+        if month >= 10:
+            return f"WEO {year}-10"
+        return f"WEO {year}-04" if month >= 4 else f"WEO {year - 1}-10"
+    return None
+
+
+def parse_bulk(path: Path, registry: Registry, edition: str | None = None) -> pd.DataFrame:
+    """An IMF bulk WEO file in either layout (recognised by its header) as observations."""
+    from milex.sources._common import require_file
+
+    require_file(path)
+    text = _decode(path)
+    first = text.split("\n", 1)[0]
+    if "\t" in first and "WEO Subject Code" in first:
+        label = edition or bulk_edition(path, text[-2000:])
+        return _parse_tsv(path, text, registry, _need_edition(path, label))
+    header = [_normal(h) for h in next(csv_reader([first]))]
+    if all(col in header for col in PORTAL_META):
+        label = edition or bulk_edition(path)
+        return _parse_portal(path, registry, _need_edition(path, label))
+    raise SourceError(
+        path,
+        "header",
+        "not a WEO bulk file: expected the tab-delimited 'WEO Subject Code' layout or the data "
+        f"portal's CSV (COUNTRY.ID, INDICATOR.ID, TIME_PERIOD, OBS_VALUE); found {first[:120]!r}",
+    )
+
+
+def csv_reader(lines: Any, delimiter: str = ",") -> Any:
+    import csv
+
+    return csv.reader(lines, delimiter=delimiter)
+
+
+def _need_edition(path: Path, label: str | None) -> str:
+    if not label:
+        raise SourceError(
+            path, None, "cannot tell which WEO edition this is (name it like WEOOct2026all.xls)"
+        )
+    return label
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _iso3(code: str, registry: Registry) -> str | None:
+    return registry.lookup(ISO_ALIASES.get(code, code))
+
+
+def _unit(unit: str, concept: str, base: str, path: Path, where: str) -> str:
+    if "{base}" not in unit:
+        return unit
+    if not base:
+        raise SourceError(path, where, f"{concept} needs a base year, none given")
+    return unit.format(base=base)
+
+
+def _parse_tsv(path: Path, text: str, registry: Registry, edition: str) -> pd.DataFrame:
+    lines = text.splitlines()
+    reader = csv_reader(lines, "\t")
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in TSV_META if c not in header]
+    if missing:
+        raise SourceError(path, "header", f"missing column(s) {missing}")
+    years = [(i, int(h)) for i, h in enumerate(header) if h.isdigit()]
+    if not years:
+        raise SourceError(path, "header", "no year columns")
+    col = {h: i for i, h in enumerate(header)}
+    rows: list[dict[str, Any]] = []
+    unknown = set()
+    for line, rec in enumerate(reader, start=2):
+        if len(rec) < len(header):
+            if len(rec) <= 1:  # the footer line names the database and edition
+                continue
+            raise SourceError(path, f"row {line}", f"{len(rec)} fields, header has {len(header)}")
+        concept = rec[col["WEO Subject Code"]].strip()
+        if concept not in CONCEPTS:
+            continue
+        code = rec[col["ISO"]].strip()
+        iso3 = _iso3(code, registry)
+        if iso3 is None:
+            unknown.add(code)
+            continue
+        rows += _tsv_row(rec, col, years, line, iso3, path, edition)
+    if unknown:
+        raise UnknownCountryError(sorted(unknown), f"{path.name}, column ISO")
+    return frame(rows)
+
+
+def _parse_portal(path: Path, registry: Registry, edition: str) -> pd.DataFrame:
+    header = read_csv(path, nrows=0).columns
+    wanted = {c: _normal(c) for c in header if _normal(c) in PORTAL_META + PORTAL_OPTIONAL}
+    table = read_csv(path, usecols=list(wanted)).rename(columns=wanted)
+    require_columns(table, PORTAL_META, path)
+    for optional in PORTAL_OPTIONAL:
+        if optional not in table.columns:
+            table[optional] = ""
+    table["_line"] = range(2, len(table) + 2)
+    table = table[table["indicator_id"].isin(CONCEPTS.keys())]
+    table = table[table["frequency_id"].isin(["A", ""])]
+    table = table[~table["country_id"].map(lambda c: bool(AGGREGATE.match(c)))]
+    codes = {c: _iso3(c, registry) for c in set(table["country_id"])}
+    unknown = sorted(c for c, iso3 in codes.items() if iso3 is None)
+    if unknown:
+        raise UnknownCountryError(unknown, f"{path.name}, column COUNTRY.ID")
+    rows: list[dict[str, Any]] = []
+    for rec in table.to_dict("records"):
+        text = rec["obs_value"].strip()
+        if text in MISSING:
+            continue
+        line, concept = rec["_line"], rec["indicator_id"]
+        measure, unit, target = CONCEPTS[concept]
+        unit = _unit(unit, concept, rec["base_year"].strip(), path, f"row {line}, BASE_YEAR")
+        try:
+            year = int(rec["time_period"])
+        except ValueError:
+            raise SourceError(
+                path, f"row {line}, TIME_PERIOD", f"not a year: {rec['time_period']!r}"
+            ) from None
+        value = scaled(text, 0, target, path, f"row {line}, OBS_VALUE")
+        if measure == "population":
+            value = float(round(value))
+        last = last_actual_year(rec["latest_actual_annual_data"])
+        flags = {"projection"} if last is not None and year > last else set()
+        iso3 = codes[rec["country_id"]]
+        assert iso3 is not None
+        rows.append(
+            row(
+                iso3,
+                year,
+                measure,
+                SOURCE,
+                edition,
+                value,
+                unit,
+                flags,
+                f"row {line}, {concept} {year}",
+            )
+        )
+    return frame(rows)
+
+
+def _tsv_row(
+    rec: list[str],
+    col: dict[str, int],
+    years: list[tuple[int, int]],
+    line: int,
+    iso3: str,
+    path: Path,
+    edition: str,
+) -> list[dict[str, Any]]:
+    """The observations of one (country, concept) row of the tab-delimited WEO file."""
+    concept = rec[col["WEO Subject Code"]].strip()
+    measure, unit, target = CONCEPTS[concept]
+    notes = rec[col["Country/Series-specific Notes"]]
+    base = m[1] if (m := BASE_YEAR.search(notes)) else ""
+    unit = _unit(unit, concept, base, path, f"row {line}, Country/Series-specific Notes")
+    scale_text = rec[col["Scale"]].strip().lower()
+    if scale_text not in SCALES:
+        raise SourceError(path, f"row {line}, Scale", f"unknown scale {rec[col['Scale']]!r}")
+    last_text = rec[col["Estimates Start After"]] if "Estimates Start After" in col else ""
+    last = last_actual_year(last_text)
+    out = []
+    for i, year in years:
+        cell = rec[i].strip().replace(",", "")
+        if cell in MISSING:
+            continue
+        value = scaled(cell, SCALES[scale_text], target, path, f"row {line}, column {year}")
+        if measure == "population":
+            value = float(round(value))
+        flags = {"projection"} if last is not None and year > last else set()
+        out.append(
+            row(
+                iso3,
+                year,
+                measure,
+                SOURCE,
+                edition,
+                value,
+                unit,
+                flags,
+                f"row {line}, {concept} {year}",
+            )
+        )
+    return out

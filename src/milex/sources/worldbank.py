@@ -1,8 +1,14 @@
-"""World Bank World Development Indicators (long CSVs repackaged by the Frictionless datasets project)."""
+"""World Bank World Development Indicators: long CSVs (Frictionless datasets) or the WDI API v2 JSON.
+
+The bundled snapshot reads the repackaged CSVs; `milex data update` reads the API's paged JSON
+(``[{page, pages, lastupdated, ...}, [{countryiso3code, date, value, ...}, ...]]``), pages joined
+into one array, with the edition named by the API's ``lastupdated`` date.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,4 +215,97 @@ def parse(raw_dir: Path, indicator: Indicator, registry: Registry) -> pd.DataFra
                 f"row {line}",
             )
         )
+    return frame(rows)
+
+
+API_URL = (
+    "https://api.worldbank.org/v2/country/all/indicator/{code}?format=json&per_page={per_page}"
+)
+
+
+def indicator_code(indicator: Indicator) -> str:
+    """The WDI code of an indicator, e.g. NY.GDP.MKTP.CD."""
+    return indicator.resource.url.rsplit("/", 1)[-1]
+
+
+def by_code(code: str) -> Indicator:
+    """The indicator with this WDI code; an unknown code is an error listing the known ones."""
+    for ind in INDICATORS:
+        if indicator_code(ind) == code:
+            return ind
+    known = ", ".join(indicator_code(i) for i in INDICATORS)
+    raise SourceError(code, None, f"not one of the indicators milex reads ({known})")
+
+
+def api_resource(indicator: Indicator, updated: str, url: str) -> Resource:
+    """Provenance of an API download: edition 'WDI <code> <lastupdated> (API)'."""
+    code = indicator_code(indicator)
+    return replace(
+        indicator.resource,
+        name=f"{indicator.resource.name}-api",
+        path=f"worldbank/{code}.json",
+        url=url,
+        edition=f"WDI {code} {updated} (API)",
+        licence="CC BY 4.0 (World Bank)",
+        retrieved=updated,
+        notes="WDI API v2, all pages joined.",
+    )
+
+
+def read_api(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The (metadata, records) of a saved API answer; an API error message is reported as such."""
+    from milex.sources._common import require_file
+
+    require_file(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(path, None, f"not valid JSON ({exc})") from None
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "message" in data[0]:
+        raise SourceError(path, None, f"the API answered an error: {data[0]['message']}")
+    if not (
+        isinstance(data, list)
+        and len(data) == 2
+        and isinstance(data[0], dict)
+        and isinstance(data[1], list)
+    ):
+        raise SourceError(path, None, "expected the WDI API's [metadata, records] JSON array")
+    return data[0], data[1]
+
+
+def parse_api(path: Path, registry: Registry, indicator: Indicator | None = None) -> pd.DataFrame:
+    """One indicator's API records as observations (the indicator read from the records)."""
+    meta, records = read_api(path)
+    if not records:
+        raise SourceError(path, None, "the API returned no records")
+    codes = {str((r.get("indicator") or {}).get("id")) for r in records}
+    if len(codes) != 1:
+        raise SourceError(path, None, f"records mix indicators {sorted(codes)}")
+    found = by_code(codes.pop())
+    if indicator is not None and found != indicator:
+        raise SourceError(
+            path, None, f"holds {indicator_code(found)}, not {indicator_code(indicator)}"
+        )
+    edition = f"WDI {indicator_code(found)} {meta.get('lastupdated') or 'undated'} (API)"
+    unknown = set()
+    rows: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        code, value = str(rec.get("countryiso3code") or ""), rec.get("value")
+        if code == "" or code in AGGREGATES or value is None:
+            continue
+        iso3 = registry.lookup(code)
+        if iso3 is None:
+            unknown.add(code)
+            continue
+        where = f"record {i + 1}"
+        try:
+            number = float(Decimal(str(value)).scaleb(found.shift))
+            year = int(rec["date"])
+        except (InvalidOperation, ValueError, KeyError):
+            raise SourceError(
+                path, where, f"value={value!r} or date={rec.get('date')!r} is not a number"
+            ) from None
+        rows.append(row(iso3, year, found.measure, SOURCE, edition, number, found.unit, (), where))
+    if unknown:
+        raise UnknownCountryError(sorted(unknown), f"{path.name}, field countryiso3code")
     return frame(rows)

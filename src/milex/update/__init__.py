@@ -1,110 +1,152 @@
-"""`milex data update`: download the full SIPRI workbook and build a full snapshot for local use.
+"""`milex data update`: fetch each publisher's newest edition and commit it beside the others.
 
-The bundled snapshot carries at most 3,500 SIPRI figures (SIPRI's terms). A user who wants every
-country and every year since 1949 downloads SIPRI's own workbook; milex verifies and parses it and
-writes a snapshot to the user's data directory that keeps the bundled NATO, IMF and World Bank
-figures and replaces the SIPRI extract with the whole workbook. Nothing is written unless the
-download and the parse both succeed.
+For NATO, SIPRI, the IMF and the World Bank, discover the newest edition on the publisher's own
+pages (or take ``origin``, a local file or URL), download it within timeouts, a deadline and a size
+cap, parse and validate it, then merge it into the current snapshot: rows of the same (source,
+edition) are replaced, every other edition is kept. Nothing is written unless every requested
+publisher was fetched and parsed; the commit itself is `milex.snapshot.write_snapshot`'s.
+
+The default target is the user data directory (`user_snapshot_dir()`), which `milex.load()` reads
+when it exists (after $MILEX_DATA_DIR, before the bundled snapshot).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from milex.errors import MilexError
-from milex.sources import sipri
-from milex.sources._common import sha256_file
+from milex.update.download import Limits, Progress
+from milex.update.locate import ENV_DATA_DIR, ENV_USER_DIR, choose_snapshot, user_snapshot_dir
+from milex.update.publishers import PUBLISHERS
 
-DEFAULT_URL = sipri.RESOURCE.url
-ENV_DATA_DIR = "MILEX_DATA_DIR"
-TIMEOUT_SECONDS = 60.0
+__all__ = [
+    "ENV_DATA_DIR",
+    "ENV_USER_DIR",
+    "PUBLISHERS",
+    "Limits",
+    "UpdateResult",
+    "choose_snapshot",
+    "update",
+    "user_snapshot_dir",
+]
 
 
-def user_snapshot_dir() -> Path:
-    """Where `milex data update` writes by default (the platform's user data directory)."""
-    import platformdirs
+@dataclass
+class UpdateResult:
+    """Where the update wrote, its descriptor, what changed per edition and the raw files kept."""
 
-    return Path(platformdirs.user_data_dir("milex")) / "snapshot"
+    target: Path
+    package: dict[str, Any]
+    changes: list[Any]
+    kept: list[Path] = field(default_factory=list)
+    diff_summary: str | None = None
 
-
-def download(
-    url: str, dest: Path, *, progress: Callable[[int, int | None], None] | None = None
-) -> Path:
-    """Stream url to dest (via a temporary file); HTTP and network failures name the URL."""
-    import httpx
-
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with (
-            httpx.stream("GET", url, timeout=TIMEOUT_SECONDS, follow_redirects=True) as response,
-            tmp.open("wb") as out,
-        ):
-            if response.status_code != 200:
-                raise MilexError(f"download failed: {url} answered HTTP {response.status_code}")
-            total = (
-                int(response.headers["content-length"])
-                if "content-length" in response.headers
-                else None
-            )
-            done = 0
-            for chunk in response.iter_bytes(1 << 16):
-                out.write(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        if total is not None and done != total:
-            raise MilexError(f"download incomplete: {url} sent {done} of {total} bytes")
-        os.replace(tmp, dest)
-    except httpx.HTTPError as exc:
-        raise MilexError(f"download failed: {url}: {exc.__class__.__name__}: {exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return dest
+    def summary(self) -> str:
+        """What changed, one line per new edition (plus `milex.diff`'s summary where available)."""
+        lines = [c.line() for c in self.changes]
+        if self.diff_summary:
+            lines.append(self.diff_summary)
+        return "\n".join(lines)
 
 
 def update(
-    url: str = DEFAULT_URL,
-    out_dir: Path | None = None,
+    source: str | Iterable[str] = "all",
     *,
-    progress: Callable[[int, int | None], None] | None = None,
-) -> dict[str, Any]:
-    """Download SIPRI's workbook from url, parse it, and write a full snapshot to out_dir."""
+    origin: str | Path | None = None,
+    out_dir: Path | None = None,
+    keep_raw: Path | None = None,
+    allow_shrink: bool = False,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+    pages: dict[str, str] | None = None,
+    today: dt.date | None = None,
+) -> UpdateResult:
+    """Fetch, parse and commit the newest edition of each publisher in ``source``.
+
+    ``source`` is ``"all"`` or any of nato, sipri, imf, worldbank. ``origin`` (``--from``) replaces
+    discovery with a local file or URL; with ``"all"`` it must name one publisher's file, and only
+    that publisher is updated. ``pages`` overrides a publisher's discovery start page (a mirror).
+    """
+    chosen = _publishers(source, origin)
+    target = Path(out_dir) if out_dir else user_snapshot_dir()
+    with tempfile.TemporaryDirectory(prefix="milex-update-") as workdir:
+        fetched = _fetch_all(
+            chosen, origin, limits or Limits(), progress, pages or {}, today, Path(workdir)
+        )
+        result = _commit(target, fetched, allow_shrink)
+        if keep_raw:
+            result.kept = [p for f in fetched for p in f.keep(Path(keep_raw))]
+    return result
+
+
+def _publishers(source: str | Iterable[str], origin: str | Path | None) -> list[str]:
+    from milex.update.publishers import publisher_of
+
+    names = [source] if isinstance(source, str) else list(source)
+    if names == ["all"]:
+        return [publisher_of(str(origin))] if origin else list(PUBLISHERS)
+    unknown = [n for n in names if n not in PUBLISHERS]
+    if unknown:
+        raise MilexError(
+            f"unknown source {', '.join(unknown)}; choose from all, {', '.join(PUBLISHERS)}"
+        )
+    if origin and len(names) > 1:
+        raise MilexError("--from names one file: give one --source with it")
+    return names
+
+
+def _fetch_all(
+    chosen: list[str],
+    origin: str | Path | None,
+    limits: Limits,
+    progress: Progress | None,
+    pages: dict[str, str],
+    today: dt.date | None,
+    workdir: Path,
+) -> list[Any]:
+    from milex.registry import default_registry
+    from milex.update import download, publishers
+
+    with download.client(limits) as http:
+        ctx = publishers.Context(
+            http, limits, workdir, default_registry(), progress, pages, today or dt.date.today()
+        )
+        fetched = []
+        for name in chosen:
+            fetched.append(publishers.FETCHERS[name](ctx, str(origin) if origin else None))
+    return fetched
+
+
+def _commit(target: Path, fetched: list[Any], allow_shrink: bool) -> UpdateResult:
+    """Merge every fetched edition into the base snapshot and write it to target."""
     import pandas as pd
 
-    from milex.registry import default_registry
-    from milex.snapshot import COUNTRIES, package_dir, read_package, write_snapshot
+    from milex.snapshot import SIPRI_LIMIT, read_package
+    from milex.update import commit
 
-    target = Path(out_dir) if out_dir else user_snapshot_dir()
-    with tempfile.TemporaryDirectory() as tmp:
-        workbook = download(url, Path(tmp) / Path(url.split("?")[0]).name, progress=progress)
-        observations = sipri.parse_workbook(workbook, default_registry())
-        digest = sha256_file(workbook)
-    bundled_path, bundled = read_package()
-    base = pd.read_parquet(bundled_path)
-    primary_sipri = (base["source"] == "sipri") & ~base["flags"].str.contains("secondary")
-    merged = pd.concat([base[~primary_sipri], observations], ignore_index=True)
-    edition = str(observations["edition"].iloc[0]) if len(observations) else ""
-    entry = {
-        "name": "sipri-milex-download",
-        "source": "sipri",
-        "path": workbook.name,
-        "publisher": sipri.RESOURCE.publisher,
-        "url": url,
-        "edition": edition,
-        "licence": sipri.RESOURCE.licence + "; full workbook for local use only",
-        "retrieved": dt.date.today().isoformat(),
-        "citation": sipri.CITATION,
-        "sha256": digest,
-        "figures": len(observations),
-    }
-    sources = [s for s in bundled["sources"] if s["name"] != sipri.RESOURCE.name] + [entry]
-    countries = (package_dir() / COUNTRIES).read_bytes()
-    return write_snapshot(target, merged, countries, sources, full_sipri=True)
+    base_dir = target if (target / "datapackage.json").is_file() else choose_snapshot()[0]
+    base_path, base_package = read_package(base_dir)
+    base = pd.read_parquet(base_path)
+    new = pd.concat([f.frame for f in fetched], ignore_index=True)
+    merged = commit.merge(base, new)
+    sources = commit.merge_sources(
+        list(base_package.get("sources", [])), [e for f in fetched for e in f.entries]
+    )
+    countries = commit.countries_file(base_path.parent, base_package).read_bytes()
+    sipri_count = int((merged["source"] == "sipri").sum())
+    # SIPRI's whole workbook is for local use: such a snapshot is "full" (write_snapshot refuses
+    # to write one into the package), as is one built on a full snapshot.
+    full = (
+        base_package.get("sipri_limit", SIPRI_LIMIT) is None
+        or any(f.publisher == "sipri" for f in fetched)
+        or sipri_count > SIPRI_LIMIT
+    )
+    package = commit.write(
+        target, merged, countries, sources, full_sipri=full, allow_shrink=allow_shrink
+    )
+    return UpdateResult(target, package, commit.changes(base, new))
