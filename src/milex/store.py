@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import threading
 from collections.abc import Iterable
@@ -44,8 +43,13 @@ class Dataset:
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> Dataset:
-        """The snapshot in ``directory``, else in $MILEX_DATA_DIR, else the bundled one."""
-        directory = directory or os.environ.get("MILEX_DATA_DIR") or None
+        """The snapshot in ``directory``, else $MILEX_DATA_DIR, else the user's, else the bundled.
+
+        The user's is the one `milex data update` writes (`milex.update.user_snapshot_dir()`).
+        """
+        from milex.update.locate import choose_snapshot
+
+        directory = choose_snapshot(directory)[0]
         path, package = read_package(Path(directory) if directory else None)
         countries = resource_path(path.parent, package, "countries")
         registry = Registry.from_files(countries) if directory else default_registry()

@@ -37,10 +37,11 @@ def register(app: typer.Typer) -> None:
 def data_status() -> None:
     """Snapshot location, editions, provenance and figure counts by source."""
     import milex
+    from milex.update import choose_snapshot
 
     ds = milex.load()
     pkg = ds.package
-    console.print(f"snapshot: {ds.path} (sha256 verified)")
+    console.print(f"snapshot: {ds.path} (sha256 verified; {choose_snapshot()[1]})")
     console.print(f"SIPRI figures: {pkg['sipri_figures']} of {pkg['sipri_limit']} allowed")
     prov = Table(title="Raw files (provenance)", title_justify="left")
     for col in ("source", "edition", "retrieved", "sha256", "figures"):
@@ -90,32 +91,62 @@ def data_build(
 @data_app.command("update")
 @handle_errors
 def data_update(
-    url: Annotated[str | None, typer.Option(help="Workbook URL (default: SIPRI's).")] = None,
-    output: Annotated[Path | None, typer.Option(help="Snapshot directory to write.")] = None,
+    source: Annotated[str, typer.Option(help="nato, sipri, imf, worldbank or all.")] = "all",
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="A local file or URL instead of discovery (with --source all: one publisher's file).",
+        ),
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", hidden=True)] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Snapshot directory (default: your user data directory).")
+    ] = None,
+    keep_raw: Annotated[
+        Path | None, typer.Option(help="Also save the downloaded publisher files here.")
+    ] = None,
+    allow_shrink: Annotated[
+        bool, typer.Option(help="Commit even if a publisher's figure count drops sharply.")
+    ] = False,
 ) -> None:
-    """Download SIPRI's full workbook and build a full snapshot in your user data directory."""
+    """Fetch each publisher's newest edition, check it and commit it beside the other editions."""
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
     from milex import update
 
+    origin = from_ or url
+    if url and source == "all":
+        source = "sipri"  # the old --url option fetched SIPRI's workbook
     with Progress(
         *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(),
         console=err_console, transient=True,
     ) as bar:  # fmt: skip
-        task = bar.add_task("downloading", total=None)
+        task = bar.add_task("discovering", total=None)
 
-        def step(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+        def step(label: str, done: int, total: int | None) -> None:
+            name = label.rsplit("/", 1)[-1].split("?")[0][:40]
+            bar.update(task, completed=done, total=total, description=name)
 
-        package = update.update(url or update.DEFAULT_URL, output, progress=step)
-    target = output or update.user_snapshot_dir()
+        result = update.update(
+            source, origin=origin, out_dir=output, keep_raw=keep_raw,
+            allow_shrink=allow_shrink, progress=step,
+        )  # fmt: skip
+    console.print(result.summary(), highlight=False, soft_wrap=True)
+    package = result.package
+    note = (
+        " It holds SIPRI's full workbook: for local use only, do not redistribute it."
+        if package.get("sipri_limit") is None
+        else ""
+    )
     console.print(
-        f"wrote {package['resources'][0]['rows']} observations ({package['sipri_figures']} "
-        f"SIPRI, full workbook) to {target}. Use it with {update.ENV_DATA_DIR}={target} or "
-        f"milex.load('{target}'). It is for local use: do not redistribute it.",
+        f"wrote {package['resources'][0]['rows']} observations to {result.target}. "
+        f"milex.load() reads it by default (or set {update.ENV_DATA_DIR}={result.target})." + note,
         highlight=False,
         soft_wrap=True,
     )
+    for path in result.kept:
+        console.print(f"kept {path}", highlight=False, soft_wrap=True)
 
 
 @data_app.command("export")
