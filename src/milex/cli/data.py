@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,6 +19,9 @@ from milex.cli.common import (
     sources_meta,
 )
 from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 data_app = typer.Typer(
     help="The bundled data snapshot: status, build, export.", no_args_is_help=True
@@ -58,6 +61,38 @@ def data_status() -> None:
             soft_wrap=True,
         )
     console.print(rich_table(ds.status(), "Figures by source and edition"))
+    receipts = receipts_frame(pkg)
+    if not receipts.empty:
+        console.print(rich_table(receipts, "Receipts: the publishers' own identities, per edition"))
+
+
+def receipts_frame(package: dict[str, Any]) -> pd.DataFrame:
+    """One row per receipt in a descriptor: edition, check, passed/failed, counts and where."""
+    import pandas as pd
+
+    rows = []
+    for src in package.get("sources", []):
+        for rec in src.get("receipts", []):
+            where = "; ".join(
+                f"{f['iso3']} {f['year']}{' ' + f['measure'] if f.get('measure') else ''} "
+                f"({f['cells']}: {f['published']:g} vs {f['computed']:g})"
+                for f in rec["failures"][:3]
+            )
+            more = rec["failed"] - min(3, len(rec["failures"]))
+            rows.append(
+                {
+                    "source": src["source"],
+                    "edition": src["edition"],
+                    "check": rec["check"],
+                    "status": rec["status"],
+                    "checked": rec["checked"],
+                    "failed": rec["failed"],
+                    "where": where + (f"; and {more} more" if more > 0 else ""),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["source", "edition", "check", "status", "checked", "failed", "where"]
+    )
 
 
 @data_app.command("build")
@@ -68,8 +103,14 @@ def data_build(
     full_sipri: Annotated[
         bool, typer.Option(help="Keep every SIPRI figure (local use; needs --output).")
     ] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            help="Allow a source to lose more than 5% of its figures (checked otherwise)."
+        ),
+    ] = False,
 ) -> None:
-    """Parse the raw publisher files and write the snapshot (Parquet + datapackage.json)."""
+    """Parse the raw publisher files, check them, and commit the snapshot atomically."""
     from rich.progress import Progress
 
     from milex import snapshot
@@ -80,7 +121,9 @@ def data_build(
         def step(name: str) -> None:
             progress.update(task, advance=1, description=f"parsing {name}")
 
-        package = snapshot.build(raw, output, progress=step, full_sipri=full_sipri)
+        package = snapshot.build(
+            raw, output, progress=step, full_sipri=full_sipri, allow_shrink=allow_shrink
+        )
     target = output or snapshot.package_dir()
     console.print(
         f"wrote {package['resources'][0]['rows']} observations "
@@ -147,6 +190,84 @@ def data_update(
     )
     for path in result.kept:
         console.print(f"kept {path}", highlight=False, soft_wrap=True)
+
+
+@data_app.command("diff")
+@handle_errors
+def data_diff(
+    old: Annotated[
+        str | None,
+        typer.Argument(
+            help="Snapshot directory or edition label (default: the previous snapshot)."
+        ),
+    ] = None,
+    new: Annotated[
+        str | None,
+        typer.Argument(help="Snapshot directory or edition label (default: the current snapshot)."),
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    measure: Annotated[str | None, typer.Option(help="Only this measure.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Rows shown in the table format.")] = 30,
+    format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """What a new snapshot or edition revised, added and removed, largest revisions first.
+
+    With no arguments: the snapshot the last commit replaced against the current one. OLD and NEW
+    are snapshot directories, or two edition labels of the current snapshot.
+    """
+    import milex
+    from milex import diff, snapshot
+
+    current = milex.load().path.parent
+    sides = [x for x in (old, new) if x is not None]
+    dirs = [Path(x).is_dir() for x in sides]
+    if not sides:
+        if not (current / snapshot.PREVIOUS).is_file():
+            raise MilexError(
+                f"no previous snapshot in {current}: only a commit outside the package keeps one "
+                "(the bundled snapshot's history is in git); pass OLD and NEW"
+            )
+        result = diff.compare(
+            diff.Snapshot.read(current, previous=True),
+            diff.Snapshot.read(current),
+            source=source,
+            measure=measure,
+        )
+    elif all(dirs):
+        later = new if new is not None else current
+        result = diff.compare(
+            diff.Snapshot.read(sides[0]), diff.Snapshot.read(later), source=source, measure=measure
+        )
+    elif len(sides) == 2 and not any(dirs):
+        result = diff.compare_editions(
+            diff.Snapshot.read(current), sides[0], sides[1], source=source, measure=measure
+        )
+    else:
+        raise MilexError(
+            "OLD and NEW must both be snapshot directories or both edition labels of the current "
+            f"snapshot; not a directory: {', '.join(x for x, d in zip(sides, dirs, strict=True) if not d)}"
+        )
+    frame = result.to_frame()
+    meta = {
+        "old": result.old_label,
+        "new": result.new_label,
+        "definition_breaks": [
+            {k: getattr(p, k) for k in ("source", "old_edition", "new_edition",
+                                        "old_definition", "new_definition")}
+            for p in result.breaks
+        ],
+    }  # fmt: skip
+    if format is TableFormat.table and output is None:
+        console.print(result.summary(), highlight=False, soft_wrap=True)
+        if not frame.empty:
+            rank = frame["change"].map({"revised": 0, "added": 1, "removed": 2})
+            shown = frame.iloc[rank.argsort(kind="stable")].drop(
+                columns=["unit", "flags", "origin", "definition_break"]
+            )
+            console.print(rich_table(shown.head(limit), f"Revisions first (first {limit} rows)"))
+        return
+    emit(frame, format.value, output, "Changes", meta)
 
 
 @data_app.command("export")
