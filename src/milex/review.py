@@ -267,7 +267,7 @@ def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) 
     frame = pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
     frame = frame.astype({"plan_pct": float, "line_pct": float, "trend_pct": float})
     attrs = _attrs(ds, inp, plans, codes)
-    attrs.update(_counts(frame), review_year=year, related=_related_leg(plans, codes))
+    attrs.update(_counts(frame), review_year=year, related=_related_leg(ds, plans, codes))
     frame.attrs.update(attrs)
     return frame
 
@@ -297,16 +297,23 @@ def _related(plans: Plans, iso3: str) -> str:
     return "; ".join(parts)
 
 
-def _related_leg(plans: Plans, codes: list[str]) -> dict[str, Any]:
+def _related_leg(ds: Dataset, plans: Plans, codes: list[str]) -> dict[str, Any]:
     stated = {c: _related(plans, c) for c in codes if _related(plans, c)}
+    reported: dict[str, str] = {}
+    if "related_pct_gdp" in ds.measures():  # NATO's figures for the 1.5% leg, where published
+        frame = ds.series("related_pct_gdp", codes, "nato")
+        for iso3, year, value in zip(frame["iso3"], frame["year"], frame["value"], strict=True):
+            if value == value:
+                reported[str(iso3)] = f"{float(value):.2f}% in {int(year)}"
     return {
         "ceiling_pct": RELATED_CEILING_PCT,
         "kind": "up to",
         "stated": stated,
+        "reported": reported,
         "note": (
             f"The Hague 1.5% leg is a ceiling ('up to {RELATED_CEILING_PCT}%') on what may count, "
             "not a floor: what allies have stated for it is listed, never summed with core "
-            "defence as if binding. NATO publishes no figures for it yet."
+            "defence as if binding; NATO's own figures for it, where published, are under 'reported'."
         ),
     }
 
