@@ -19,6 +19,7 @@ from milex.errors import MilexError
 
 if TYPE_CHECKING:
     import altair as alt
+    import pandas as pd
 
     from milex.profile import CountryProfile
 
@@ -27,11 +28,26 @@ if TYPE_CHECKING:
 SERIES_NATO = "NATO: share of real GDP"
 SERIES_SIPRI = "SIPRI: share of current GDP"
 SERIES_PATH = f"Straight line to {CORE_PCT:g}% by 2035"
+SERIES_PLAN = "National plan (stated)"
 SERIES_COLOURS = {
     SERIES_NATO: OKABE_ITO["blue"],
     SERIES_SIPRI: OKABE_ITO["vermillion"],
     SERIES_PATH: "#777777",
+    SERIES_PLAN: OKABE_ITO["green"],
 }
+
+
+def plan_points(iso3: str) -> pd.DataFrame:
+    """The ally's stated plan shares of GDP (milex.plans, core definitions), one row a year."""
+    import pandas as pd
+
+    from milex.plans import load_plans
+
+    points = load_plans().core_points(iso3)
+    return pd.DataFrame(
+        {"year": list(points), "value": [f.value for f in points.values()]},
+        columns=["year", "value"],
+    ).assign(series=SERIES_PLAN)
 
 
 def country_share(profile: CountryProfile) -> alt.LayerChart:
@@ -61,8 +77,10 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
     path_data = pd.DataFrame(
         {"year": path["year"].astype(int), "value": path["path_pct"].astype(float)}
     ).assign(series=SERIES_PATH)
-    last = int(max(data["year"].max(), path_data["year"].max() if len(path_data) else 0))
-    top = max(float(data["value"].max()), CORE_PCT)
+    plan_data = plan_points(profile.iso3)
+    last = int(max(data["year"].max(), path_data["year"].max() if len(path_data) else 0,
+                   plan_data["year"].max() if len(plan_data) else 0))  # fmt: skip
+    top = max(float(data["value"].max()), CORE_PCT, *plan_data["value"].tolist())
     colour = alt.Color(
         "series:N",
         title=None,
@@ -102,6 +120,12 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
             .mark_line(strokeDash=[4, 4], strokeWidth=2)
             .encode(x=x, y=y, color=colour, tooltip=tooltip),
         )
+    if len(plan_data):
+        layers.append(
+            alt.Chart(plan_data)
+            .mark_point(shape="diamond", size=70, filled=True)
+            .encode(x=x, y=y, color=colour, tooltip=tooltip)
+        )
     used = set(zip(shares["source"], shares["edition"], strict=True))
     cited = [s for s in profile.sources if (s["source"], s["edition"]) in used]
     first, final = int(data["year"].min()), int(data["year"].max())
@@ -109,6 +133,10 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
         "NATO's share is of real GDP, SIPRI's of current GDP: two measures, never merged. "
         "Hollow markers: estimates or press reports.",
         _reach_note(profile),
+        "Diamonds: the ally's national plan as stated (shares of GDP; milex national_plans.csv, "
+        "flag national_plan), not a reported figure."
+        if len(plan_data)
+        else "No national plan stated as a share of GDP.",
         REFERENCE_NOTE,
     ]
     title = f"{profile.name}: defence spending as a share of GDP, {first}-{final}"
