@@ -14,7 +14,12 @@ from milex import snapshot
 from milex.errors import MilexError, SnapshotError, SourceError
 
 SHIPPED = snapshot.package_dir()
-FILES = (snapshot.OBSERVATIONS, snapshot.DATAPACKAGE, snapshot.COUNTRIES)
+
+
+def snapshot_files(directory: Path) -> list[str]:
+    """The descriptor and the files it names (content-addressed observations and countries)."""
+    package = json.loads((directory / snapshot.DATAPACKAGE).read_text())
+    return [snapshot.DATAPACKAGE, *(r["path"] for r in package["resources"])]
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +29,25 @@ def rebuilt(raw_dir, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("name", FILES)
-def test_rebuilding_from_raw_reproduces_the_committed_snapshot_byte_for_byte(rebuilt, name):
-    assert (rebuilt / name).read_bytes() == (SHIPPED / name).read_bytes()
+def test_rebuilding_from_raw_reproduces_the_committed_snapshot_byte_for_byte(rebuilt):
+    assert snapshot_files(rebuilt) == snapshot_files(SHIPPED)
+    for name in snapshot_files(SHIPPED):
+        assert (rebuilt / name).read_bytes() == (SHIPPED / name).read_bytes(), name
+
+
+def test_the_installed_package_ships_every_snapshot_file():
+    import tomllib
+    from fnmatch import fnmatch
+
+    config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    globs = config["tool"]["setuptools"]["package-data"]["milex"]
+    for name in snapshot_files(SHIPPED):
+        assert any(fnmatch(f"data/{name}", g) for g in globs), name
+    assert not (SHIPPED / snapshot.PREVIOUS).exists()
 
 
 def test_sipri_figures_in_the_snapshot_stay_within_3500():
-    obs = pd.read_parquet(SHIPPED / snapshot.OBSERVATIONS)
+    obs = pd.read_parquet(snapshot.read_package(SHIPPED)[0])
     count = int((obs["source"] == "sipri").sum())
     assert 0 < count <= 3500
     assert json.loads((SHIPPED / snapshot.DATAPACKAGE).read_text())["sipri_figures"] == count
@@ -52,16 +69,17 @@ def test_nato_and_sipri_series_are_never_merged(dataset):
 
 
 def copy_snapshot(tmp_path: Path) -> Path:
-    for name in (*FILES, "memberships.csv"):
+    for name in (*snapshot_files(SHIPPED), "memberships.csv"):
         shutil.copy(SHIPPED / name, tmp_path / name)
     return tmp_path
 
 
 def test_a_damaged_snapshot_is_a_clear_error(tmp_path):
     folder = copy_snapshot(tmp_path)
-    data = bytearray((folder / snapshot.OBSERVATIONS).read_bytes())
+    observations = folder / snapshot_files(folder)[1]
+    data = bytearray(observations.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (folder / snapshot.OBSERVATIONS).write_bytes(bytes(data))
+    observations.write_bytes(bytes(data))
     with pytest.raises(SnapshotError, match="snapshot damaged: sha256"):
         milex.load(str(folder))
 
@@ -77,11 +95,10 @@ def test_a_failed_build_writes_nothing(raw_dir, tmp_path):
     shutil.copy(raw_dir / "geo/restcountries-countriesV3.1.json", raw / "geo")
     (raw / "imf/weo_oct2025_selected_wide.csv").write_text("ref_area,area_name\n")
     out = copy_snapshot(tmp_path / "out") if (tmp_path / "out").mkdir() is None else None
-    before = {name: (out / name).read_bytes() for name in FILES}
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     with pytest.raises(SourceError, match="weo_oct2025_selected_wide.csv"):
         snapshot.build(raw, out)
-    assert {name: (out / name).read_bytes() for name in FILES} == before
-    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, "memberships.csv"])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_build_from_a_missing_directory_is_a_clear_error(tmp_path):
