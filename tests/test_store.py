@@ -44,7 +44,19 @@ def test_best_edition_prefers_the_publishers_file_over_a_secondary_restatement(d
         2025: "estimate;secondary",
     }
     every = dataset.series("milex_pct_gdp", "POL", "nato", (2024, 2025), edition="all")
-    assert len(every) == 2
+    assert len(every) == 3  # 2025 in the 2025 edition (4.48) and the 2026 edition (4.25)
+    assert frame.set_index("year").loc[2025, "value"] == 4.25  # the newest restatement
+
+
+def test_a_series_that_meets_two_definitions_says_so(dataset):
+    frame = dataset.series("milex_pct_gdp", "POL", "nato", (2023, 2026))
+    assert frame.attrs["definition_break"] is True
+    assert frame.attrs["definitions"] == {
+        "2014-2024 (2024-06-17)": "defence expenditure",
+        "2014-2026 (2026-07)": "core defence expenditure",
+    }
+    one_edition = dataset.series("milex_pct_gdp", "POL", "nato", (2014, 2024))
+    assert one_edition.attrs["definition_break"] is False
 
 
 def test_wide_view_has_one_column_per_year(dataset):
@@ -59,7 +71,7 @@ def test_wide_view_has_one_column_per_year(dataset):
         ({"measure": "milex_pct"}, "unknown measure 'milex_pct'"),
         ({"measure": "milex_pct_gdp", "source": "oecd"}, "unknown source 'oecd'"),
         ({"measure": "milex_pct_gdp", "years": (2024, 2014)}, "runs backwards"),
-        ({"measure": "milex_pct_gdp", "edition": "1999"}, "edition '1999' not found"),
+        ({"measure": "milex_pct_gdp", "edition": "1999"}, "unknown edition '1999'"),
     ],
 )
 def test_bad_queries_are_clear_errors(dataset, kwargs, message):

@@ -90,7 +90,7 @@ def test_2025_press_figures_are_secondary_and_checked_against_the_hague_path(dat
     belgium = frame.loc["BEL"]
     assert belgium["milex_pct_gdp"] == 2.0 and "secondary" in belgium["flags"]
     assert belgium["hague_path_status"] == "on or above path"
-    assert frame.loc["DEU", "status_wales_2pct"] == "no data"
+    assert frame.loc["BGR", "status_wales_2pct"] == "no data"
 
 
 def test_hague_path_reaches_3_5_in_2035_in_equal_steps():
@@ -110,8 +110,8 @@ def test_reach_year_compounds_spending_growth_against_gdp_growth():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"year": 2030}, r"no NATO figures for 2030; available: 2014-2025"),
-        ({"year": 1999}, r"available: 2014-2025"),
+        ({"year": 2030}, r"no NATO figures for 2030; available: 2014-2026 \(partial: 2025"),
+        ({"year": 1999}, r"available: 2014-2026"),
         ({"bloc": "NATOO"}, r"closest: NATO"),
         ({"bloc": "EU27"}, r"bloc must be one of NATO, NATO_EU_CA"),
     ],
@@ -172,7 +172,7 @@ def test_sort_by_a_column_keeps_aggregates_last():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["tracker", "--year", "2031"], "available: 2014-2025"),
+        (["tracker", "--year", "2031"], "available: 2014-2026"),
         (["tracker", "--bloc", "NATZ"], "closest: NATO"),
         (["tracker", "--sort", "gdp"], "cannot sort by 'gdp'"),
         (["country", "Narnia"], "Narnia"),

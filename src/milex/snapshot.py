@@ -61,7 +61,8 @@ def parse_all(
 
     steps: list[tuple[Resource, Callable[[], pd.DataFrame]]] = [
         (nato.RESOURCE, lambda: nato.parse_workbook(raw_dir / nato.RESOURCE.path, registry)),
-        (nato.SECONDARY, lambda: nato.parse_secondary(raw_dir / nato.SECONDARY.path, registry)),
+        (nato.SECONDARY_EDITIONS, lambda: nato.parse_restatements(raw_dir, registry)),
+        (nato.SECONDARY_2025, lambda: _empty()),  # read with the editions file (one per cell)
         (sipri.RESOURCE, lambda: sipri.parse_workbook(raw_dir / sipri.RESOURCE.path, registry)),
         (sipri.SECONDARY, lambda: sipri.parse_secondary(raw_dir / sipri.SECONDARY.path, registry)),
         (imf.RESOURCE, lambda: imf.parse(raw_dir / imf.RESOURCE.path, registry)),
@@ -74,6 +75,12 @@ def parse_all(
             progress(resource.path)
         frames.append(parse())
     return pd.concat(frames, ignore_index=True), [r for r, _ in steps]
+
+
+def _empty() -> pd.DataFrame:
+    from milex.sources._common import frame
+
+    return frame([])
 
 
 def sipri_extract(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -153,6 +160,7 @@ def source_entries(raw_dir: Path, read: list[Resource], obs: pd.DataFrame) -> li
     entries = []
     for res in read:
         entry = {k: v for k, v in asdict(res).items() if k != "extra" and v != ""}
+        entry.update(res.extra)  # the edition's title, date, price base and definition
         entry["sha256"] = sha256_file(raw_dir / res.path)
         entry["figures"] = int(counts.get((res.source, res.edition), 0))
         entries.append(entry)

@@ -182,8 +182,26 @@ class Dataset:
                 for iso3, y in zip(frame["iso3"], frame["year"], strict=True)
             ]
             frame = frame.loc[np.asarray(keep, dtype=bool)]
-        frame = _pick_edition(frame, edition)
-        return frame.reset_index(drop=True)
+        if edition not in ("best", "all"):
+            self._check_edition(edition)
+        frame = _pick_edition(frame, edition).reset_index(drop=True)
+        definitions = self.definitions(set(zip(frame["source"], frame["edition"], strict=True)))
+        frame.attrs["definitions"] = definitions
+        frame.attrs["definition_break"] = len(set(definitions.values())) > 1
+        return frame
+
+    def definitions(self, used: set[tuple[str, str]]) -> dict[str, str]:
+        """The definition each (source, edition) used records in datapackage.json, by edition.
+
+        Only editions that record one are listed (NATO's); two different values in one result
+        mean it crosses a definition break, which every presenter must show.
+        """
+        recorded = {
+            (s.get("source"), s.get("edition")): s["definition"]
+            for s in self.package.get("sources", [])
+            if s.get("definition")
+        }
+        return {e: recorded[(src, e)] for src, e in sorted(used) if (src, e) in recorded}
 
     def aggregate(self, measure: str, code: str, source: str, years: Years = None) -> pd.DataFrame:
         """A publisher's own aggregate rows (e.g. NATO's ``NATO`` or ``NATO_EU_CA``), unexpanded."""
@@ -214,6 +232,19 @@ class Dataset:
         return table
 
     # -------------------------------------------------------------------------------------------
+    def editions(self, source: str | None = None) -> list[str]:
+        """Every edition label in the snapshot (of one source, if given), sorted."""
+        clause, params = ("WHERE source = ?", [source]) if source else ("", [])
+        frame = self.sql(f"SELECT DISTINCT edition FROM observations {clause} ORDER BY 1", params)
+        return [str(e) for e in frame["edition"]]
+
+    def _check_edition(self, edition: str) -> None:
+        known = self.editions()
+        if edition not in known:
+            close = difflib.get_close_matches(edition, known, n=3, cutoff=0.4)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise QueryError(f"unknown edition {edition!r}{hint} (see `milex data status`)")
+
     def _check_measure(self, measure: str) -> None:
         if measure not in MEASURE_IDS:
             close = difflib.get_close_matches(measure, sorted(MEASURE_IDS), n=3)
@@ -222,11 +253,15 @@ class Dataset:
 
     def _countries(self, countries: Countries) -> tuple[list[str] | None, list[str]]:
         """Split a country argument into ISO3 codes and bloc codes (None: no filter)."""
+        from milex.registry import split_names
+
         if countries is None:
             return None, []
         items = [
             c.strip()
-            for c in (countries.split(",") if isinstance(countries, str) else countries)
+            for c in (
+                split_names(countries, self.registry) if isinstance(countries, str) else countries
+            )
             if c.strip()
         ]
         if not items:
@@ -241,12 +276,7 @@ def _pick_edition(frame: pd.DataFrame, edition: str) -> pd.DataFrame:
     if edition == "all" or frame.empty:
         return frame
     if edition != "best":
-        out = frame[frame["edition"] == edition]
-        if out.empty and edition not in set(frame["edition"]):
-            raise QueryError(
-                f"edition {edition!r} not found; available: {sorted(set(frame['edition']))}"
-            )
-        return out
+        return frame[frame["edition"] == edition]  # known to the snapshot; may be empty here
     ranked = frame.assign(_secondary=frame["flags"].str.contains("secondary", regex=False))
     ranked = ranked.sort_values(["_secondary", "edition"], ascending=[True, False], kind="stable")
     best = ranked.drop_duplicates(["iso3", "year", "source"], keep="first")

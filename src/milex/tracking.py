@@ -9,9 +9,10 @@ spending over constant-price GDP, Iceland's GDP included) and checked against NA
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from milex import hague
 from milex.commitments import GUIDELINES, MET, spending_gap, status
 from milex.errors import QueryError
 from milex.registry import NO_ARMED_FORCES
@@ -30,6 +31,7 @@ STATUS_GUIDELINES = (
     "vilnius_2pct_floor",
     "hague_core_3_5pct",
 )
+NO_FIGURE = "no NATO figure for this year"
 GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
 AGGREGATE_TOLERANCE_PP = 0.01
 NATO_MEASURES = (
@@ -56,35 +58,61 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class YearData:
-    """NATO figures for one year, by measure then ISO3, with flags and editions."""
+    """NATO figures for one year, by measure then ISO3, with flags and each ally's edition."""
 
     year: int
     values: dict[str, dict[str, float]]
     flags: dict[str, set[str]]
     editions: set[str]
+    edition_of: dict[str, str] = field(default_factory=dict)  # the share's edition, per ally
+    law: set[str] = field(default_factory=set)  # allies with NATO's '*' national 2% law
 
 
 def available_years(ds: Dataset) -> list[int]:
     """Years with NATO share-of-GDP figures (the publisher's file or secondary restatements)."""
+    return sorted(coverage(ds))
+
+
+def coverage(ds: Dataset) -> dict[int, tuple[int, int]]:
+    """Per year with NATO shares: (allies with a figure, allies that were members), any edition."""
     frame = ds.sql(
-        "SELECT DISTINCT year FROM observations WHERE source = 'nato' AND measure = "
-        "'milex_pct_gdp' ORDER BY year"
+        "SELECT year, list(DISTINCT iso3) AS allies FROM observations WHERE source = 'nato' "
+        "AND measure = 'milex_pct_gdp' GROUP BY year ORDER BY year"
     )
-    return [int(y) for y in frame["year"]]
+    out = {}
+    for year, allies in zip(frame["year"], frame["allies"], strict=True):
+        members = [m for m in ds.registry.members("NATO", int(year)) if m not in NO_FORCES]
+        out[int(year)] = (len(set(allies) & set(members)), len(members))
+    return out
 
 
 def default_year(ds: Dataset) -> int:
-    """The latest year with figures from NATO's own file (estimates count; press reports do not)."""
-    return ds.latest_year("milex_pct_gdp", "nato")
+    """The latest year in which every ally has a NATO figure (any edition); else NATO's file's."""
+    complete = [y for y, (have, members) in coverage(ds).items() if have == members]
+    return max(complete) if complete else ds.latest_year("milex_pct_gdp", "nato")
+
+
+def partial_years(ds: Dataset) -> dict[int, tuple[int, int]]:
+    """Years after the default year for which only some allies have figures."""
+    start = default_year(ds)
+    return {y: c for y, c in coverage(ds).items() if y > start}
 
 
 def tracker(
-    year: int | None = None, bloc: str = "NATO", *, dataset: Dataset | None = None
+    year: int | None = None,
+    bloc: str = "NATO",
+    *,
+    dataset: Dataset | None = None,
+    edition: str = "best",
 ) -> pd.DataFrame:
     """One row per ally that was a member in ``year`` plus the bloc's aggregate rows.
 
     ``frame.attrs`` carries the counts, the aggregate checks, the sources and editions used and
     the notes a reader needs (estimates, secondary figures, the exchange rate used for euros).
+    ``edition="best"`` takes each ally's figure from NATO's own file first, then the newest
+    restatement; a named edition keeps only that edition's figures. When the year's figures come
+    from editions with different definitions (the 2026 edition's "core defence expenditure"), a
+    note says so and each row names its edition.
     """
     import pandas as pd
 
@@ -93,15 +121,20 @@ def tracker(
     ds = dataset or load()
     year = _check_year(ds, year)
     members = _members(ds, bloc, year)
-    data = _year_data(ds, year, members)
-    sipri = _by_iso(ds.series("milex_pct_gdp", members, "sipri", year, include_secondary=False))
+    data = _year_data(ds, year, members, edition)
+    sipri_frame = ds.series("milex_pct_gdp", members, "sipri", year)
+    sipri = _by_iso(sipri_frame)
+    sipri_editions = dict(zip(sipri_frame["iso3"], sipri_frame["edition"], strict=True))
     eur_per_usd = _eur_per_usd(data)
     rows = [_ally_row(ds, iso3, data, sipri, eur_per_usd) for iso3 in members]
+    for row in rows:
+        row["sipri_edition"] = sipri_editions.get(row["iso3"])
     _rank(rows)
     _hague(ds, rows, year)
+    _reach_consistent(ds, rows, year)
     aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
     frame = pd.DataFrame([*rows, *aggregates], columns=list(COLUMNS))
-    frame.attrs.update(_attrs(ds, frame, data, eur_per_usd, bloc))
+    frame.attrs.update(_attrs(ds, frame, data, eur_per_usd, bloc, set(sipri_editions.values())))
     return frame
 
 
@@ -111,9 +144,10 @@ def _check_year(ds: Dataset, year: int | None) -> int:
     if year is None:
         return default_year(ds)
     if year not in years:
+        partial = ", ".join(f"{y} ({h} of {m} allies)" for y, (h, m) in partial_years(ds).items())
         raise QueryError(
-            f"no NATO figures for {year}; available: {years[0]}-{years[-1]} "
-            f"({years[-1]} from secondary press reports only)"
+            f"no NATO figures for {year}; available: {years[0]}-{years[-1]}"
+            + (f" (partial: {partial})" if partial else "")
         )
     return year
 
@@ -132,21 +166,37 @@ def _members(ds: Dataset, bloc: str, year: int) -> list[str]:
     return ds.registry.members(code, year)
 
 
-def _year_data(ds: Dataset, year: int, members: list[str]) -> YearData:
+def _year_data(ds: Dataset, year: int, members: list[str], edition: str = "best") -> YearData:
     values: dict[str, dict[str, float]] = {}
     flags: dict[str, set[str]] = {}
     editions: set[str] = set()
+    edition_of: dict[str, str] = {}
     codes = [*members, *NO_FORCES]
     for measure in NATO_MEASURES:
-        frame = ds.series(measure, codes, "nato", year)
+        frame = ds.series(measure, codes, "nato", year, edition=edition)
         values[measure] = _by_iso(frame)
-        for iso3, text, edition in zip(
-            frame["iso3"], frame["flags"], frame["edition"], strict=True
-        ):
+        for iso3, text, used in zip(frame["iso3"], frame["flags"], frame["edition"], strict=True):
             if measure == "milex_pct_gdp":
                 flags[iso3] = {f for f in text.split(";") if f}
-                editions.add(edition)
-    return YearData(year, values, flags, editions)
+                editions.add(used)
+                edition_of[iso3] = used
+    return YearData(year, values, flags, editions, edition_of, _national_laws(ds, year, codes))
+
+
+def _national_laws(ds: Dataset, year: int, codes: list[str]) -> set[str]:
+    """Allies NATO marks with '*' (national 2% law) in its newest own file up to ``year``.
+
+    Restatements carry no '*', so a 2025 or 2026 figure keeps the mark of NATO's latest file.
+    """
+    frame = ds.series("milex_pct_gdp", codes, "nato", (2014, year), include_secondary=False)
+    if frame.empty:
+        return set()
+    latest = frame.sort_values("year").drop_duplicates("iso3", keep="last")
+    return {
+        iso3
+        for iso3, text in zip(latest["iso3"], latest["flags"], strict=True)
+        if "national_2pct_law" in text.split(";")
+    }
 
 
 def _by_iso(frame: pd.DataFrame) -> dict[str, float]:
@@ -183,12 +233,12 @@ def _ally_row(
         "milex_usd_m": usd,
         "currency": ds.registry.countries[iso3].currency,
         "real_change_pct": data.values["milex_real_change_pct"].get(iso3),
-        "national_2pct_law": "national_2pct_law" in flags,
+        "national_2pct_law": "national_2pct_law" in flags or iso3 in data.law,
         "flags": ";".join(sorted(flags - {"national_2pct_law"})),
-        "edition": next(iter(data.editions)) if share is not None and data.editions else None,
-        "sipri_edition": _sipri_edition(ds) if iso3 in sipri else None,
+        "edition": data.edition_of.get(iso3),
+        "sipri_edition": None,
         "published_pct_gdp": None,
-        "note": NO_FORCES.get(iso3, "" if share is not None else "no NATO figure for this year"),
+        "note": NO_FORCES.get(iso3, "" if share is not None else NO_FIGURE),
     }
     for rule in GUIDELINES:
         if rule.id in STATUS_GUIDELINES:
@@ -205,8 +255,6 @@ def _ally_row(
 
 def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
     """Add the Hague path for the year (after the base year) and each ally's reach year."""
-    from milex import hague
-
     start = hague.base_year(ds)
     allies = [r["iso3"] for r in rows if r["iso3"] not in NO_FORCES]
     reaches = hague.reach_years(ds, allies)
@@ -222,11 +270,6 @@ def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
         )
         row["hague_reach_year"] = found.year
         row["hague_reach_note"] = found.note
-
-
-def _sipri_edition(ds: Dataset) -> str | None:
-    editions = [s["edition"] for s in ds.package["sources"] if s["source"] == "sipri"]
-    return editions[0] if editions else None
 
 
 def _rank(rows: list[dict[str, Any]]) -> None:
@@ -259,7 +302,10 @@ def _aggregate_row(
         share = 100.0 * sum(const[m] for m in have) / denominator
     published = ds.aggregate("milex_pct_gdp", code, "nato", year)
     pub = float(published["value"].iloc[0]) if len(published) else None
+    pub_edition = str(published["edition"].iloc[0]) if len(published) else None
     allies = [r for r in rows if r["iso3"] in members]
+    allies_with = [r for r in allies if r["milex_pct_gdp"] is not None]
+    complete = len(allies_with) == len(members)
     usd = [r["milex_usd_m"] for r in allies if r["milex_usd_m"] is not None]
     equip = [
         (r["equipment_pct"], r["milex_usd_m"])
@@ -273,25 +319,44 @@ def _aggregate_row(
         country=ds.registry.name(code),
         year=year,
         milex_pct_gdp=share,
-        equipment_pct=(sum(e * w for e, w in equip) / sum(w for _, w in equip)) if equip else None,
-        milex_usd_m=sum(usd) if usd else None,
+        equipment_pct=(
+            sum(e * w for e, w in equip) / sum(w for _, w in equip)
+            if complete and equip and len(equip) == len(members)
+            else None
+        ),
+        milex_usd_m=sum(usd) if complete and usd and len(usd) == len(members) else None,
         published_pct_gdp=pub,
         currency="USD",
         national_2pct_law=False,
         flags="derived",
-        edition=next(iter(data.editions), None),
-        note=_aggregate_note(share, pub, len(have), len(members)),
+        edition=pub_edition or next(iter(sorted(data.editions)), None),
+        note=_aggregate_note(share, pub, len(have), len(members), pub_edition, len(allies_with)),
     )
     for label in GAP_THRESHOLDS:
         for unit in ("usd", "eur"):
-            gaps = [r[f"gap_{label}_{unit}_m"] for r in allies if r[f"gap_{label}_{unit}_m"]]
-            row[f"gap_{label}_{unit}_m"] = sum(gaps) if gaps else 0.0
+            gaps = [r[f"gap_{label}_{unit}_m"] for r in allies]
+            known = complete and all(g is not None for g in gaps)
+            row[f"gap_{label}_{unit}_m"] = sum(gaps) if known else None  # missing, never 0
     return row
 
 
-def _aggregate_note(share: float | None, published: float | None, have: int, members: int) -> str:
+def _aggregate_note(
+    share: float | None,
+    published: float | None,
+    have: int,
+    members: int,
+    edition: str | None = None,
+    shares: int | None = None,
+) -> str:
     if share is None:
-        return f"not computed: figures for {have} of {members} members"
+        shown = (
+            f"; NATO's published figure: {published:.2f}% ({edition} edition)" if published else ""
+        )
+        of = f" ({shares} have a share of GDP)" if shares is not None and shares != have else ""
+        return (
+            f"not computed: constant-price spending and GDP for {have} of {members} "
+            f"members{of}{shown}"
+        )
     if published is None:
         return f"computed from {members} members; NATO publishes no aggregate for this year"
     diff = share - published
@@ -302,9 +367,42 @@ def _aggregate_note(share: float | None, published: float | None, have: int, mem
     )
 
 
+def _reach_consistent(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
+    """The 3.5% reach year never contradicts the year's own figure.
+
+    An ally at or above 3.5% in ``year`` reached it in the first year its NATO figure did; an
+    ally below 3.5% in ``year`` cannot have reached it by then at its trend, so that trend year
+    is withdrawn with a note saying why.
+    """
+    threshold = hague.CORE.threshold
+    allies = [r["iso3"] for r in rows if r["milex_pct_gdp"] is not None]
+    history = ds.series("milex_pct_gdp", allies, "nato", (2014, year)) if allies else None
+    for row in rows:
+        share, reach = row["milex_pct_gdp"], row.get("hague_reach_year")
+        if share is None:
+            continue
+        if share >= threshold and (reach is None or reach > year):
+            assert history is not None
+            own = history[(history["iso3"] == row["iso3"]) & (history["value"] >= threshold)]
+            first = int(own["year"].min()) if len(own) else year
+            row["hague_reach_year"] = first
+            row["hague_reach_note"] = f"reached: NATO figure at or above 3.5% from {first}"
+        elif share < threshold and reach is not None and reach <= year:
+            row["hague_reach_year"] = None
+            row["hague_reach_note"] = (
+                f"the recent trend gave {reach}, but NATO's {year} figure is {share:.2f}%: "
+                "not reached"
+            )
+
+
 # -- metadata --------------------------------------------------------------------------------------
 def _attrs(
-    ds: Dataset, frame: pd.DataFrame, data: YearData, eur_per_usd: float | None, bloc: str
+    ds: Dataset,
+    frame: pd.DataFrame,
+    data: YearData,
+    eur_per_usd: float | None,
+    bloc: str,
+    sipri_editions: set[str],
 ) -> dict[str, Any]:
     allies = frame[(frame["row_type"] == "ally") & ~frame["iso3"].isin(list(NO_FORCES))]
     counted = allies[allies["milex_pct_gdp"].notna()]
@@ -325,40 +423,77 @@ def _attrs(
             {"iso3": r["iso3"], "computed": computed, "published": published,
              "difference_pp": difference, "note": r["note"]}
         )  # fmt: skip
+    without = allies[allies["milex_pct_gdp"].isna()]["country"].tolist()
+    definitions = edition_definitions(ds, data.editions)
     notes = [
         "Figures are NATO's; SIPRI's share of GDP is shown beside them, never merged.",
         "Gaps: extra spending in the year's money to reach the threshold on NATO's measure "
         "(spending x (threshold / share - 1)); zero when already met.",
         "Iceland has no armed forces: listed, but left out of counts and ranks, as NATO does.",
     ]
+    if without:
+        notes.append(
+            f"Partial year: {len(counted)} of {len(allies)} allies have a NATO figure for "
+            f"{data.year}; no figure yet for {', '.join(without)}. Aggregates and their gaps are "
+            "not computed (missing, not zero)."
+        )
+    if len(set(definitions.values())) > 1:
+        listed = "; ".join(
+            f"{edition}: {definition}" for edition, definition in sorted(definitions.items())
+        )
+        notes.append(
+            f"Definition break: {data.year} figures come from editions with different "
+            f"definitions ({listed}); each row names its edition. Compare across them with care."
+        )
     if eur_per_usd:
         notes.append(f"EUR at NATO's exchange rate for {data.year}: {eur_per_usd:.4f} EUR per USD.")
     if any("estimate" in f for f in frame["flags"].fillna("")):
         notes.append(f"{data.year} figures marked 'estimate' are NATO estimates.")
     if any("secondary" in f for f in frame["flags"].fillna("")):
-        notes.append("Figures marked 'secondary' come from press reports of NATO's figures.")
-    sipri = _sipri_edition(ds)
-    used = {("nato", e) for e in data.editions} | ({("sipri", sipri)} if sipri else set())
+        notes.append(
+            "Figures marked 'secondary' are NATO's, as reported by the press or public code "
+            "(NATO's own file for the edition was not available); each keeps its source URL."
+        )
+    used = {("nato", e) for e in data.editions} | {("sipri", e) for e in sipri_editions}
     sources = ds.citations(used)
     return {
         "year": data.year,
         "bloc": bloc.upper(),
         "allies": len(allies),
         "allies_with_figures": len(counted),
+        "allies_without_figures": without,
+        "partial": bool(without),
         **counts,
         "aggregate_checks": checks,
         "eur_per_usd": eur_per_usd,
+        "editions": definitions,
         "notes": notes,
         "sources": sources,
     }
 
 
+def edition_definitions(ds: Dataset, editions: set[str]) -> dict[str, str]:
+    """Each NATO edition used, with the definition its datapackage entry records."""
+    known = {
+        s["edition"]: s.get("definition", "unknown")
+        for s in ds.package.get("sources", [])
+        if s.get("source") == "nato"
+    }
+    return {e: known.get(e, "unknown") for e in sorted(editions)}
+
+
 def summary_line(frame: pd.DataFrame) -> str:
     """One sentence a journalist can quote: how many allies meet 2% and the Hague core target."""
     a = frame.attrs
+    partial = (
+        f" (partial year: {a['allies_with_figures']} of {a['allies']} allies have figures)"
+        if a.get("partial")
+        else ""
+    )
     return (
-        f"{a['year']}: {a['count_at_or_above_2pct']} of {a['allies_with_figures']} allies with "
-        f"figures at or above 2% of GDP; {a['count_at_or_above_3_5pct']} at or above 3.5%; "
+        f"{a['year']}{partial}: {a['count_at_or_above_2pct']} of {a['allies_with_figures']} "
+        f"allies with figures at or above 2% of GDP; {a['count_at_or_above_3_5pct']} at or above "
+        "3.5%; "
         + (
             f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} spend 20% or more on "
             "major equipment."

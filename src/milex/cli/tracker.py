@@ -53,7 +53,7 @@ def tracker_command(
     output: OutputOption = None,
 ) -> None:
     """Every ally against 2%, 20% equipment and the Hague 3.5%, with gaps in money and rank."""
-    from milex.tracking import COLUMNS, summary_line, tracker
+    from milex.tracking import COLUMNS, NO_FIGURE, summary_line, tracker
 
     frame = tracker(year, bloc)
     frame = _sorted(frame, sort, ascending, COLUMNS)
@@ -61,7 +61,10 @@ def tracker_command(
     if format is TableFormat.table and output is None:
         console.print(_tracker_table(frame))
         console.print(summary_line(frame), highlight=False)
-        for row in frame[(frame["row_type"] == "ally") & (frame["note"] != "")].itertuples():
+        missing = frame["note"] == NO_FIGURE  # listed once in the partial-year note
+        for row in frame[
+            (frame["row_type"] == "ally") & (frame["note"] != "") & ~missing
+        ].itertuples():
             console.print(f"{row.country}: {row.note}", highlight=False)
         for check in frame.attrs["aggregate_checks"]:
             console.print(f"{check['iso3']}: {check['note']}", highlight=False)

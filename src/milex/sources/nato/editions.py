@@ -39,6 +39,10 @@ class Edition:
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ("", None)}
 
+    def provenance(self) -> dict[str, Any]:
+        """The fields a datapackage source entry adds to its file's own URL and edition."""
+        return {k: v for k, v in self.as_dict().items() if k not in ("edition", "url")}
+
 
 KNOWN: dict[str, Edition] = {
     e.edition: e
@@ -81,7 +85,7 @@ RESOURCE = Resource(
     licence="NATO public release; reproduction with acknowledgement",
     retrieved="2025-05-18",
     citation="NATO, Defence Expenditure of NATO Countries (2014-2024), 17 June 2024",
-    extra=KNOWN["2014-2024 (2024-06-17)"].as_dict(),
+    extra=KNOWN["2014-2024 (2024-06-17)"].provenance(),
 )
 SECONDARY_2025 = Resource(
     name="nato-2025e-press",
@@ -95,7 +99,7 @@ SECONDARY_2025 = Resource(
     retrieved="2025-08-28",
     citation="NATO, Defence Expenditure of NATO Countries (2014-2025), 28 August 2025, "
     "as reported in the press",
-    extra=KNOWN["2014-2025 (2025-08-28)"].as_dict() | {"secondary": True},
+    extra=KNOWN["2014-2025 (2025-08-28)"].provenance() | {"secondary": True},
 )
 SECONDARY_EDITIONS = Resource(
     name="nato-2025-2026-editions-secondary",
@@ -109,7 +113,7 @@ SECONDARY_EDITIONS = Resource(
     citation="NATO, Defence Investment of NATO Countries (2014-2026), July 2026, and Defence "
     "Expenditure of NATO Countries (2014-2025), August 2025, as reported (one URL per figure)",
     notes="Also holds 2014-2025 (2025-08-28) figures; each row names its edition.",
-    extra=KNOWN["2014-2026 (2026-07)"].as_dict() | {"secondary": True},
+    extra=KNOWN["2014-2026 (2026-07)"].provenance() | {"secondary": True},
 )
 
 
