@@ -149,4 +149,19 @@ def _commit(target: Path, fetched: list[Any], allow_shrink: bool) -> UpdateResul
     package = commit.write(
         target, merged, countries, sources, full_sipri=full, allow_shrink=allow_shrink
     )
-    return UpdateResult(target, package, commit.changes(base, new))
+    result = UpdateResult(target, package, commit.changes(base, new))
+    result.diff_summary = _diff_summary(base, base_package, merged, sources)
+    return result
+
+
+def _diff_summary(
+    base: Any, base_package: dict[str, Any], merged: Any, sources: list[dict[str, Any]]
+) -> str | None:
+    """`milex.diff`'s summary of the commit (definition breaks included), if that module is there."""
+    try:
+        from milex import diff
+    except ImportError:  # pragma: no cover - diff ships with milex; tolerate a partial install
+        return None
+    before = diff.Snapshot(base, list(base_package.get("sources", [])), "before the update")
+    after = diff.Snapshot(merged, sources, "after the update")
+    return str(diff.compare(before, after).summary())

@@ -61,11 +61,9 @@ def merge(base: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """base without the (source, edition) pairs new brings, plus new."""
     import pandas as pd
 
-    pairs = set(zip(new["source"], new["edition"], strict=True))
-    drop = pd.Series(
-        [p in pairs for p in zip(base["source"], base["edition"], strict=True)],
-        index=base.index,
-        dtype=bool,
+    pairs = new[["source", "edition"]].drop_duplicates()
+    drop = pd.MultiIndex.from_frame(base[["source", "edition"]]).isin(
+        pd.MultiIndex.from_frame(pairs)
     )
     return pd.concat([base[~drop], new], ignore_index=True)
 
