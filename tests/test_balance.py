@@ -11,6 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+import milex
 from milex.balance import PPP_CAVEAT, threat_balance
 from milex.cli import analyses
 from milex.errors import MilexError
@@ -340,7 +341,7 @@ def test_compare_with_a_bad_overlay_names_the_line_and_writes_nothing(tmp_path, 
 def test_compare_json_labels_user_data_and_lists_its_source(tmp_path):
     path = write_overlay(tmp_path, 'PRK,2024,milex_usd,4000,USD m,"KIDA-based estimate",estimate\n')
     result = cli(
-        "compare", "--blocs", "NATO,PRK,CRINK", "--basis", "mer", "--from", "2024",
+        "compare", "--blocs", "NATO,PRK,CRINK", "--basis", "mer", "--from", "2024", "--to", "2024",
         "--overlay", str(path), "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -351,5 +352,19 @@ def test_compare_json_labels_user_data_and_lists_its_source(tmp_path):
     sources = {s["source"]: s for s in payload["sources"]}
     assert sources["user:prk_estimate"]["citation"] == "KIDA-based estimate"
     assert "sipri" in sources and any("User data" in n for n in payload["notes"])
-    table = cli("compare", "--blocs", "PRK,CRINK", "--from", "2024", "--overlay", str(path))
+    table = cli(
+        "compare", "--blocs", "PRK,CRINK", "--from", "2024", "--to", "2024", "--overlay", str(path)
+    )
     assert "4.0†" in table.stdout and "† includes user data" in table.stdout
+
+
+def test_compare_shows_sipris_2025_figures_as_partial_secondary_totals():
+    result = cli(
+        "compare", "--blocs", "NATO,RUS", "--basis", "mer", "--from", "2025", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    rows = {(r["bloc"], r["basis"]): r for r in json.loads(result.stdout)["data"]}
+    russia = milex.load().series("milex_usd", "RUS", "sipri", 2025)
+    assert rows[("RUS", "mer_current")]["value"] == russia["value"].iloc[0]
+    assert "secondary" in rows[("RUS", "mer_current")]["flags"]
+    assert rows[("NATO", "mer_current")]["status"] == "partial"

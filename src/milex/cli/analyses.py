@@ -143,6 +143,13 @@ def compare_command(
     include_uncertain: Annotated[
         bool, typer.Option(help="Use figures SIPRI marks highly uncertain.")
     ] = False,
+    include_secondary: Annotated[
+        bool,
+        typer.Option(
+            help="Use SIPRI's newest year as restated by others (flag secondary; totals "
+            "marked partial where members lack figures)."
+        ),
+    ] = True,
     format: FormatOption = TableFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -161,6 +168,7 @@ def compare_command(
         ppp_source=ppp_source,
         overlays=overlays,
         include_uncertain=include_uncertain,
+        include_secondary=include_secondary,
     )
     frame = result.to_frame()
     title = (
