@@ -94,7 +94,7 @@ def parse_editions(path: Path, registry: Registry) -> pd.DataFrame:
     return frame(rows)
 
 
-def _edition_row(path: Path, i: int, rec: dict[str, str], registry: Registry) -> dict[str, Any]:
+def _edition_row(path: Path, i: int, rec: dict[Any, Any], registry: Registry) -> dict[str, Any]:
     edition = rec["edition"].strip()
     if edition not in KNOWN:
         raise SourceError(path, f"row {i}", f"unknown edition {edition!r}; known: {list(KNOWN)}")
@@ -138,7 +138,7 @@ def press_without_repeats(press: pd.DataFrame, editions: pd.DataFrame, path: Pat
     return keep[keep["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
 
 
-def _number(path: Path, i: int, rec: dict[str, str]) -> float:
+def _number(path: Path, i: int, rec: dict[Any, Any]) -> float:
     try:
         return float(rec["value"])
     except ValueError:
@@ -147,7 +147,7 @@ def _number(path: Path, i: int, rec: dict[str, str]) -> float:
         ) from None
 
 
-def _year(path: Path, i: int, rec: dict[str, str]) -> int:
+def _year(path: Path, i: int, rec: dict[Any, Any]) -> int:
     try:
         return int(rec["year"])
     except ValueError:
