@@ -100,3 +100,14 @@ def test_sipri_2025_figures_sit_beside_natos_never_merged(dataset):
     assert rows.loc["ESP", "milex_pct_gdp_sipri"] == sipri["value"].iloc[0]
     assert rows.loc["ESP", "milex_pct_gdp"] != rows.loc["ESP", "milex_pct_gdp_sipri"]
     assert rows.loc["ESP", "sipri_edition"] == sipri["edition"].iloc[0]
+
+
+def test_each_allys_stated_plan_sits_beside_the_line(dataset):
+    from milex.plans import plan_share
+
+    rows = allies(tracker(2026, dataset=dataset))
+    for iso3, row in rows.iterrows():
+        stated = plan_share(iso3, 2026)
+        shown = row["national_plan_pct"]
+        assert (stated is None and (shown is None or shown != shown)) or shown == stated, iso3
+    assert rows["national_plan_pct"].notna().any()

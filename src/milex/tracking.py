@@ -51,7 +51,8 @@ COLUMNS = (
     "status_vilnius_2pct_floor", "status_hague_core_3_5pct", "gap_2pct_lcu_m", "gap_2pct_usd_m",
     "gap_2pct_eur_m", "gap_3_5pct_lcu_m", "gap_3_5pct_usd_m", "gap_3_5pct_eur_m",
     "milex_lcu_m", "milex_usd_m", "currency", "real_change_pct", "national_2pct_law", "flags",
-    "hague_path_pct", "hague_path_status", "hague_reach_year", "hague_reach_note",
+    "hague_path_pct", "hague_path_status", "national_plan_pct", "hague_reach_year",
+    "hague_reach_note",
     "edition", "sipri_edition", "published_pct_gdp", "note",
 )  # fmt: skip
 
@@ -132,6 +133,7 @@ def tracker(
     _rank(rows)
     _hague(ds, rows, year)
     _reach_consistent(ds, rows, year)
+    _plans(rows, year)
     aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
     frame = pd.DataFrame([*rows, *aggregates], columns=list(COLUMNS))
     frame.attrs.update(_attrs(ds, frame, data, eur_per_usd, bloc, set(sipri_editions.values())))
@@ -365,6 +367,14 @@ def _aggregate_note(
         f"computed from {members} members; {verdict} NATO's published {published:.4f}% "
         f"(difference {diff:+.4f} pp)"
     )
+
+
+def _plans(rows: list[dict[str, Any]], year: int) -> None:
+    """Each ally's national plan for the year where it states a share (see milex.plans)."""
+    from milex.plans import plan_share
+
+    for row in rows:
+        row["national_plan_pct"] = plan_share(row["iso3"], year)
 
 
 def _reach_consistent(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
