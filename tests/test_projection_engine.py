@@ -194,7 +194,10 @@ def test_quantiles_equal_numpy_quantiles_of_every_path(real_growth):
                 per_path[s, C + g] = values[("agg", s * G + g)]
         chunks.append(per_path)
     expected = np.quantile(np.concatenate(chunks, axis=3), QUANTILES, axis=3)
-    np.testing.assert_allclose(out.quantiles, expected, rtol=1e-10, atol=1e-9)
+    # values are sorted as float32 deviations from the central path: within 6e-8 of the
+    # deviation, so within 1e-7 of each cell's p5-p95 spread (and exact where there is none)
+    spread = expected[-1] - expected[0]
+    assert np.all(np.abs(out.quantiles - expected) <= 1e-7 * spread + 1e-9)
 
 
 @settings(max_examples=50, deadline=None)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from milex.projection.draws import Sobol
 from milex.projection.quantiles import QUANTILES, ExactSink, HistogramSink, Rows, Sink
 
 CHUNK_PATHS = 2048  # fixed: with the seed it fixes every draw
@@ -64,7 +65,8 @@ class Shocks:
     persistence: float
     paths: int
     seed: int
-    antithetic: bool = True
+    antithetic: bool = True  # pcg64 only: a Sobol' sequence is balanced already
+    generator: str = "pcg64"  # or "sobol": see ``draws``
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class _Engine:
         self.growth1 = 1.0 + inputs.growth
         self.infl1 = 1.0 + inputs.inflation
         self._local = threading.local()  # each worker thread's reusable arrays
+        self.sobol = _sobol(shocks, self.T1 - 1, self.C) if shocks.generator == "sobol" else None
         self._layout()
 
     # -- what is sorted and what is derived ------------------------------------------------------
@@ -185,22 +188,30 @@ class _Engine:
     def draws(self, chunk: int, n: int, alloc: Alloc = _fresh) -> tuple[Array, Array]:
         """Growth and inflation shocks (T, C, n) for one chunk, as fractions."""
         sh, T, C = self.shocks, self.T1 - 1, self.C
-        m = (n + 1) // 2 if sh.antithetic else n
-        rng = np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(sh.seed, spawn_key=(chunk,)))
-        )
+        antithetic = sh.antithetic and self.sobol is None
+        m = (n + 1) // 2 if antithetic else n
+        if self.sobol is not None:
+            z = self.sobol.normals(chunk * CHUNK_PATHS, n).reshape(2, T, C + 1, n)
+        else:
+            rng = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(sh.seed, spawn_key=(chunk,)))
+            )
         out = []
         for k, sd in enumerate((sh.growth_sd, sh.inflation_sd)):
-            common = rng.standard_normal((T, 1, m))
             half = alloc(f"draw{k}", (T, C, m))
-            rng.standard_normal(out=half)
+            if self.sobol is not None:
+                common = z[k, :, :1]
+                np.copyto(half, z[k, :, 1:])
+            else:
+                common = rng.standard_normal((T, 1, m))
+                rng.standard_normal(out=half)
             half *= sd * np.sqrt(1.0 - sh.correlation)
             common *= sd * np.sqrt(sh.correlation)
             half += common
             for t in range(1, T):
                 half[t] += sh.persistence * half[t - 1]
             eps = half
-            if sh.antithetic:  # paths m.. mirror paths 0..
+            if antithetic:  # paths m.. mirror paths 0..
                 eps = alloc(f"shock{k}", (T, C, n))
                 eps[:, :, :m] = half
                 np.negative(half[:, :, : n - m], out=eps[:, :, m:])
@@ -332,11 +343,13 @@ class _Engine:
         # countries in another order, and a no-shock run would differ from it in the last bit
         zero = np.zeros((self.T1 - 1, self.C, 2))
         prim0, _ = self.levels(zero, zero)
-        central = self._assemble(self.evaluate(prim0, full=True))
+        values0 = self.evaluate(prim0, full=True)
+        central = self._assemble(values0)
         workers = max(1, workers or min(4, os.cpu_count() or 1))
         sink: Sink
-        if self.n_rows * N * 8 <= memory_limit:
-            sink = ExactSink(self.n_rows, N)
+        if self.n_rows * N * 4 <= memory_limit:
+            centers = self.block(prim0, values0).gather(0, self.n_rows, np.empty((self.n_rows, 2)))
+            sink = ExactSink(self.n_rows, N, centers[:, 0])
         else:
             sink = HistogramSink(self.n_rows, N)
         chunks = [(i, s, min(CHUNK_PATHS, N - s)) for i, s in enumerate(range(0, N, CHUNK_PATHS))]
@@ -409,6 +422,14 @@ class _Engine:
 
 
 # ----------------------------------------------------------------------------------------------
+def _sobol(shocks: Shocks, T: int, C: int) -> Sobol:
+    """The run's Sobol' sequence over (growth, inflation) x years x (common factor, countries):
+    the common factors take its first (best spread) dimensions, year by year."""
+    k, t, j = np.meshgrid(np.arange(2), np.arange(T), np.arange(C + 1), indexing="ij")
+    rank = np.where(j == 0, k * T + t, 2 * T + (j - 1) * 2 * T + k * T + t)
+    return Sobol(2 * T * (C + 1), shocks.seed, CHUNK_PATHS, rank.ravel())
+
+
 def _cumulate(values: Array) -> Array:
     """Running sum over years (axis 0), in place, from the year after the base year (0 in it)."""
     values[0] = 0.0

@@ -129,6 +129,7 @@ class _Builder:
             unc.paths,
             unc.seed,
             unc.antithetic,
+            unc.generator,
         )
         resolved = sc.with_changes(base_year=self.base, bloc=self.bloc)
         return Prepared(
@@ -363,8 +364,12 @@ class _Builder:
             f"Shocks: real growth s.d. {unc.growth_sd_pct} pp, inflation s.d. "
             f"{unc.inflation_sd_pct} pp, AR(1) persistence {unc.persistence}, cross-country "
             f"correlation {unc.correlation} (a common factor); growth and inflation shocks "
-            f"independent; {unc.paths} paths, seed {unc.seed}"
-            + (", antithetic pairs." if unc.antithetic else ".")
+            f"independent; {unc.paths} paths, seed {unc.seed}, "
+            + (
+                "scrambled Sobol' points (randomized quasi-Monte Carlo)."
+                if unc.generator == "sobol"
+                else "pseudo-random (PCG64)" + (", antithetic pairs." if unc.antithetic else ".")
+            )
         )
         for target, part in zip(sc.targets, parts, strict=True):
             notes += self._target_notes(target) + part.notes

@@ -25,7 +25,9 @@ class Rows:
     are copied out on demand, so that a histogram sink can bin them slab by slab in cache."""
 
     def __init__(self, parts: list[tuple[Array, Array]], n: int) -> None:
-        self.parts, self.n = parts, n  # (source (cells, n), the cells' row indices)
+        # a contiguous run of row indices is read as a slice: a view, not a fancy-indexed copy
+        self.parts = [(source, _as_slice(idx)) for source, idx in parts]
+        self.n = n  # (source (cells, n), the cells' row indices)
         self.starts = np.cumsum([0] + [len(idx) for _, idx in parts])
         self.total = int(self.starts[-1])
 
@@ -36,13 +38,35 @@ class Rows:
         ):
             lo, hi = max(a, s0), min(b, s1)
             if lo < hi:
-                out[lo - a : hi - a] = source[idx[lo - s0 : hi - s0]]
+                out[lo - a : hi - a] = source[_sub(idx, lo - s0, hi - s0)]
+        return out
+
+    def deviations(self, center: Array, inverse: Array, out: Array) -> Array:
+        """(value - center) x inverse for every row, into ``out`` (rows, n), float32 or wider."""
+        for (source, idx), s0, s1 in zip(
+            self.parts, self.starts[:-1], self.starts[1:], strict=True
+        ):
+            block = np.subtract(source[idx], center[s0:s1, None])
+            block *= inverse[s0:s1, None]
+            out[s0:s1] = block
         return out
 
     @classmethod
     def of(cls, values: Array) -> Rows:
         """Rows of an array already in memory."""
         return cls([(values, np.arange(values.shape[0]))], values.shape[1])
+
+
+def _as_slice(idx: Array) -> Array | slice:
+    if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and np.all(np.diff(idx) == 1):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _sub(idx: Array | slice, a: int, b: int) -> Array | slice:
+    if isinstance(idx, slice):
+        return slice(idx.start + a, idx.start + b)
+    return idx[a:b]
 
 
 class Sink(Protocol):
@@ -57,16 +81,28 @@ class Sink(Protocol):
 
 
 class ExactSink:
-    """Keeps every value; quantiles are order statistics with linear interpolation."""
+    """Keeps every value; quantiles are order statistics with linear interpolation.
+
+    Values are kept as float32 deviations from each cell's central value, relative to its size,
+    (x - c) / s with s = |c| (1 where c = 0), and mapped back in float64: this halves the memory
+    and the sorting time. The rounding is about 6e-8 of the deviation (1e-8 of the value for a
+    typical 20% spread), far below the sampling error; a path equal to the central path stays
+    exactly equal, and scaling a cell scales its quantiles (the deviation is scale-free).
+    """
 
     method = "exact"
     outside = 0
 
-    def __init__(self, rows: int, paths: int) -> None:
-        self.store = np.empty((rows, paths))
+    def __init__(self, rows: int, paths: int, center: Array | None = None) -> None:
+        self.store = np.empty((rows, paths), np.float32)
+        self.center = np.zeros(rows) if center is None else np.asarray(center, float)
+        scale = np.abs(self.center)
+        self.scale = np.where(scale > 0, scale, 1.0)
+        self.inverse = 1.0 / self.scale
 
     def take(self, start: int, rows: Rows) -> None:
-        rows.gather(0, rows.total, self.store[:, start : start + rows.n])  # disjoint: thread-safe
+        # disjoint columns of the store: thread-safe
+        rows.deviations(self.center, self.inverse, self.store[:, start : start + rows.n])
 
     def merge(self, payload: Any) -> None:
         return None
@@ -80,9 +116,31 @@ class ExactSink:
     def quantiles(self, workers: int) -> Array:
         rows = self.store.shape[0]
         parts = np.array_split(np.arange(rows), max(1, min(workers, rows)))
-        with ThreadPoolExecutor(len(parts)) as pool:  # NumPy partitions without the GIL
-            done = pool.map(lambda idx: exact_quantiles(self.store[idx[0] : idx[-1] + 1]), parts)
-            return np.concatenate(list(done), axis=1)
+
+        def one(idx: Array) -> Array:
+            a, b = int(idx[0]), int(idx[-1]) + 1
+            block = self.store[a:b]
+            block.sort(axis=1)  # NumPy's SIMD sort, in place, without the GIL
+            return self.center[a:b] + self.scale[a:b] * sorted_quantiles(block)
+
+        if len(parts) == 1:
+            return one(parts[0])
+        with ThreadPoolExecutor(len(parts)) as pool:
+            return np.concatenate(list(pool.map(one, parts)), axis=1)
+
+
+def sorted_quantiles(rows: Array) -> Array:
+    """QUANTILES of each row of sorted values, as numpy.quantile's default ('linear'), float64."""
+    n = rows.shape[1]
+    out = np.empty((len(QUANTILES), rows.shape[0]))
+    for i, q in enumerate(QUANTILES):
+        pos = q * (n - 1)
+        lo = int(np.floor(pos))
+        frac = pos - lo
+        a = rows[:, lo].astype(float)
+        b = rows[:, min(lo + 1, n - 1)].astype(float)
+        out[i] = a + (b - a) * frac if frac < 0.5 else b - (b - a) * (1.0 - frac)
+    return out
 
 
 def exact_quantiles(rows: Array) -> Array:
