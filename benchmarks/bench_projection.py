@@ -1,5 +1,6 @@
-"""Projection benchmarks: engine speed, a plain Python loop of the same model, 1M streamed paths,
-accuracy. Prints figures, goals and ratios; asserts nothing.
+"""Projection benchmarks: project() and the engine against a plain NumPy float64 implementation of
+the same model, 1M streamed paths, accuracy per sampling design, cold CLI processes. Prints
+figures, goals and ratios; asserts nothing. The machine is shared: read the load averages.
 
 Run: python benchmarks/bench_projection.py [--quick]
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -56,74 +56,45 @@ def report(name: str, value: float, goal: float, unit: str, better: str = "lower
     )
 
 
-# -- a plain per-path Python loop of the same model -----------------------------------------------
-def python_loop(inputs, shocks) -> tuple[np.ndarray, np.ndarray]:
-    """The engine's model path by path, year by year, country by country, in plain Python.
+# -- a plain NumPy float64 implementation of the same model ---------------------------------------
+def plain_numpy(inputs, shocks) -> np.ndarray:
+    """The engine's model written the plain way: every draw, path and cell at once in float64,
+    then numpy.quantile. Same equations and outputs (8 measures for every country, bloc and
+    year); its own draws (default_rng), so statistically, not bitwise, the same. Share-of-GDP
+    paths only (the benchmark's scenario). Returns quantiles (5, 8, E, T1), MEASURES order."""
+    rng = np.random.default_rng(shocks.seed)
+    T1, C, N = len(inputs.years), len(inputs.gdp0), shocks.paths
+    T, w, phi = T1 - 1, shocks.correlation, shocks.persistence
 
-    Same equations and outputs (8 measures for every country, bloc and year, then quantiles of
-    every cell), its own random draws (random.gauss): statistically, not bitwise, the same.
-    Share-of-GDP paths only (the benchmark's scenario). Returns central and quantiles shaped like
-    the engine's: (8, E, T1) and (5, 8, E, T1), measures in MEASURES order.
-    """
-    rng = random.Random(shocks.seed)
-    T1, C = len(inputs.years), len(inputs.gdp0)
-    groups = [list(members) for _, members in inputs.groups]
-    E = C + len(groups)
+    def ar1(sd: float) -> np.ndarray:
+        e = sd * (np.sqrt(1 - w) * rng.standard_normal((T, C, N))
+                  + np.sqrt(w) * rng.standard_normal((T, 1, N)))  # fmt: skip
+        for t in range(1, T):
+            e[t] += phi * e[t - 1]
+        return e
+
+    gf = np.maximum(1 + inputs.growth[:, :, None] + ar1(shocks.growth_sd), 0.1)
+    pf = np.maximum(1 + inputs.inflation[:, :, None] + ar1(shocks.inflation_sd), 0.1)
+    ones = np.ones((1, C, N))
+    P = np.concatenate([ones, np.cumprod(pf, axis=0)])
+    R = inputs.gdp0[:, None] * np.concatenate([ones, np.cumprod(gf, axis=0)])
+    Y = R * P
     part = inputs.parts[0]
-    w, phi = shocks.correlation, shocks.persistence
-    a, b = (1 - w) ** 0.5, w**0.5
-
-    def one_path(zero: bool) -> list[float]:
-        """Every cell of one path, flattened as (measure, entity, year)."""
-        cells = [[[0.0] * T1 for _ in range(E)] for _ in MEASURES]
-        eg, ep, Y, P = [0.0] * C, [0.0] * C, list(inputs.gdp0), [1.0] * C
-        for t in range(T1):
-            fg, fp = (0.0, 0.0) if zero or t == 0 else (rng.gauss(0, 1), rng.gauss(0, 1))
-            for c in range(C):
-                if t:
-                    ug = 0.0 if zero else shocks.growth_sd * (a * rng.gauss(0, 1) + b * fg)
-                    up = 0.0 if zero else shocks.inflation_sd * (a * rng.gauss(0, 1) + b * fp)
-                    eg[c] = phi * eg[c] + ug
-                    ep[c] = phi * ep[c] + up
-                    pf = max(1 + inputs.inflation[t - 1, c] + ep[c], 0.1)
-                    P[c] *= pf
-                    Y[c] = Y[c] * max(1 + inputs.growth[t - 1, c] + eg[c], 0.1) * pf
-                share, extra = part.share[t, c] / 100, (part.share[t, c] - part.base_share[c]) / 100
-                fx, fx0, real = inputs.fx[t, c], inputs.fx_const[c], Y[c] / P[c]
-                values = (Y[c] * fx, share * 100, share * Y[c] * fx, share * real * fx0,
-                          extra * Y[c] * fx, extra * real * fx0)  # fmt: skip
-                for m, value in enumerate(values):
-                    cells[m][c][t] = value
-                for m in (6, 7):  # cumulative extra, from the year after the base year
-                    cells[m][c][t] = (cells[m][c][t - 1] if t else 0.0) + (
-                        values[m - 2] if t else 0.0
-                    )
-            for g, members in enumerate(groups):
-                for m in (0, 2, 3, 4, 5, 6, 7):
-                    cells[m][C + g][t] = sum(cells[m][c][t] for c in members)
-                cells[1][C + g][t] = 100 * cells[2][C + g][t] / cells[0][C + g][t]
-        return [v for measure in cells for entity in measure for v in entity]
-
-    central = one_path(zero=True)
-    columns: list[list[float]] = [[] for _ in central]
-    for _ in range(shocks.paths):
-        for cell, value in enumerate(one_path(zero=False)):
-            columns[cell].append(value)
-    quantiles = [loop_quantiles(column) for column in columns]
-    shape = (len(MEASURES), E, T1)
-    return np.array(central).reshape(shape), np.array(quantiles).T.reshape((5, *shape))
-
-
-def loop_quantiles(column: list[float]) -> list[float]:
-    """QUANTILES of a list, sorted in plain Python, interpolated as numpy.quantile does."""
-    column.sort()
-    out = []
-    for q in QUANTILES:
-        pos = q * (len(column) - 1)
-        lo = int(pos)
-        hi = min(lo + 1, len(column) - 1)
-        out.append(column[lo] + (column[hi] - column[lo]) * (pos - lo))
-    return out
+    share, extra = part.share[:, :, None] / 100, (part.share - part.base_share)[:, :, None] / 100
+    fx, fx0 = inputs.fx[:, :, None], inputs.fx_const[None, :, None]
+    money = [Y * fx, share * Y * fx, share * R * fx0, extra * Y * fx, extra * R * fx0]
+    money += [np.cumsum(money[3], axis=0), np.cumsum(money[4], axis=0)]
+    countries = [money[0], 100 * money[1] / money[0], *money[1:]]  # (T1, C, N) each
+    blocs = []
+    for _, members in inputs.groups:
+        sums = [m[:, members].sum(axis=1) for m in money]
+        blocs.append([sums[0], 100 * sums[1] / sums[0], *sums[1:]])  # (T1, N) each
+    cells = np.empty((len(MEASURES), C + len(blocs), T1, N))
+    for m in range(len(MEASURES)):
+        cells[m, :C] = countries[m].transpose(1, 0, 2)
+        for g, bloc in enumerate(blocs):
+            cells[m, C + g] = bloc[m]
+    return np.quantile(cells, QUANTILES, axis=-1)
 
 
 # -- 1,000,000 paths in a fresh process (time and peak memory) ------------------------------------
@@ -173,54 +144,68 @@ def relative_errors(estimate: np.ndarray, reference: np.ndarray, series) -> dict
     return out
 
 
+def designs() -> list[tuple[str, dict]]:
+    """Sampling designs compared for accuracy per millisecond (the first is the default)."""
+    return [
+        ("sobol, 10,000 paths (default)", {"paths": 10_000}),
+        ("sobol, 4,096 paths", {"paths": 4_096}),
+        ("pcg64 antithetic, 10,000 paths", {"paths": 10_000, "generator": "pcg64"}),
+        ("pcg64 independent, 10,000 paths",
+         {"paths": 10_000, "generator": "pcg64", "antithetic": False}),
+    ]  # fmt: skip
+
+
+def cold(command: list[str], repeat: int) -> float | None:
+    """Median wall time of a whole process, or None if it fails."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True)
+        if done.returncode:
+            print(f"  {' '.join(command)} failed: {done.stderr.decode()[-300:].strip()}")
+            return None
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
-    load = os.getloadavg()[0]
     print(
-        f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start; numpy "
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; numpy "
         f"{np.__version__}; python {sys.version.split()[0]}"
     )
-    inputs, shocks = inputs_for(10_000)
-    C, T1, G = len(inputs.gdp0), len(inputs.years), len(inputs.groups)
-    print(
-        f"model: {C} allies + {G} blocs x {T1} years ({inputs.years[0]}-{inputs.years[-1]}), "
-        f"8 measures, central + 5 quantiles per cell\n"
-    )
-
-    wall, cpu = median_time(lambda: simulate(inputs, shocks), 5 if QUICK else 15)
-    report("10,000 paths, engine (default threads), median wall", wall * 1e3, 50, "ms")
-    print(f"{'  same, median CPU time of all threads':<60} {cpu * 1e3:10.3f} ms")
-    wall1, _ = median_time(lambda: simulate(inputs, shocks, workers=1), 3 if QUICK else 9)
-    report("10,000 paths, engine (one thread), median wall", wall1 * 1e3, 50, "ms")
     import milex
     from milex.projection import project
 
     ds = milex.load()
-    whole, _ = median_time(lambda: project(Scenario(), ds), 3)
-    print(f"{'10,000 paths, project() with its data queries, median':<60} {whole * 1e3:10.3f} ms\n")
-
-    loop_paths = 300 if QUICK else 2_000
-    _, loop_shocks = inputs_for(loop_paths)
-    start = time.perf_counter()
-    loop_central, loop_quant = python_loop(inputs, loop_shocks)
-    loop_seconds = time.perf_counter() - start
-    engine_same, _ = median_time(lambda: simulate(inputs, loop_shocks), 5)
-    print(f"{f'plain Python loop, {loop_paths:,} paths (all outputs)':<60} {loop_seconds:10.3f} s")
-    print(f"{f'engine, the same {loop_paths:,} paths':<60} {engine_same:10.3f} s")
-    report("speed-up of the engine over the loop", loop_seconds / engine_same, 50, "x", "higher")
+    inputs, shocks = inputs_for(10_000)
+    C, T1, G = len(inputs.gdp0), len(inputs.years), len(inputs.groups)
     print(
-        f"{'  per path, loop 10,000 paths (extrapolated) vs engine':<60} "
-        f"{loop_seconds / loop_paths * 10_000 / wall:10.1f} x"
+        f"model: {C} allies + {G} blocs x {T1} years ({inputs.years[0]}-{inputs.years[-1]}), "
+        f"8 measures, central + 5 quantiles per cell; default design: {shocks.generator}\n"
     )
-    out = simulate(inputs, loop_shocks)
+    repeat = 5 if QUICK else 11
+    seeds = iter(range(100, 10_000))
+    scenario = Scenario()
+    whole, _ = median_time(
+        lambda: project(scenario.with_changes(uncertainty={"seed": next(seeds)}), ds), repeat
+    )
+    report("project(), 10,000 paths, a new seed each call, median", whole * 1e3, 50, "ms")
+    wall, cpu = median_time(lambda: simulate(inputs, shocks), repeat)
+    print(f"{'  of which simulate(), median wall (CPU of all threads)':<60} {wall * 1e3:10.3f} ms"
+          f" ({cpu * 1e3:.0f} ms)")  # fmt: skip
+    wall1, _ = median_time(lambda: simulate(inputs, shocks, workers=1), 3 if QUICK else 7)
+    print(f"{'  simulate() on one thread, median':<60} {wall1 * 1e3:10.3f} ms")
+    plain, _ = median_time(lambda: plain_numpy(inputs, shocks), 3)
+    print(
+        f"{'plain NumPy float64 implementation, 10,000 paths, median':<60} {plain * 1e3:10.3f} ms"
+    )
+    report("project() / plain NumPy", whole / plain, 0.10, "x")
+    out = simulate(inputs, shocks)
     order = [out.series.index(("" if m == "gdp" else "core", m)) for m in MEASURES]
-    central, quant = out.central[order], out.quantiles[:, order]
-    live = np.abs(central) > 1e-9
-    print(
-        f"  loop vs engine: central path max rel. diff "
-        f"{np.max(np.abs(loop_central[live] / central[live] - 1)):.1e} (same equations); "
-        f"p50 max rel. diff {np.max(np.abs(loop_quant[2][live] / quant[2][live] - 1)):.2%} "
-        "(independent draws)\n"
-    )
+    plain_q = plain_numpy(inputs, shocks)[2]
+    live = np.abs(out.quantiles[2][order]) > 1e-9
+    diff = np.max(np.abs(plain_q[live] / out.quantiles[2][order][live] - 1))
+    print(f"  plain vs engine: p50 max rel. diff {diff:.2%} (independent draws)\n")
 
     big = 200_000 if QUICK else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
@@ -236,25 +221,32 @@ def main() -> None:
         f"{stats['outside']} quantiles outside the pilot range\n"
     )
 
-    worst = {}
-    for antithetic in (True, False):
+    print(
+        f"accuracy: max relative error of p5/p50/p95 over all cells against {big:,} paths "
+        "(worst of seeds 2, 3, 4), and the time of simulate():"
+    )
+    for name, spec in designs():
         errors = []
         for seed in (2, 3, 4):
-            inp, sh = inputs_for(10_000, antithetic=antithetic, seed=seed)
-            errors.append(relative_errors(simulate(inp, sh).quantiles, reference, out.series))
-        worst[antithetic] = {m: max(e[m] for e in errors) for m in errors[0]}
-    print(
-        f"accuracy: max relative error of p5/p50/p95 over all cells at 10,000 paths against "
-        f"{big:,} paths (worst of seeds 2, 3, 4):"
-    )
-    for measure in MEASURES:
-        print(
-            f"  {measure:<18} antithetic {worst[True][measure]:7.3%}   "
-            f"independent draws {worst[False][measure]:7.3%}"
-        )
-    report(
-        "max relative error, every measure (antithetic)", max(worst[True].values()) * 100, 1, "%"
-    )
+            unc = {"seed": seed, **spec}
+            prepared = prepare(Scenario(uncertainty=unc), ds)
+            got = simulate(prepared.inputs, prepared.shocks).quantiles
+            errors.append(max(relative_errors(got, reference, out.series).values()))
+        t, _ = median_time(lambda p=prepared: simulate(p.inputs, p.shocks), 3)
+        print(f"  {name:<36} max error {max(errors):7.3%}  simulate {t * 1e3:7.1f} ms")
+        if name.endswith("(default)"):
+            default_error = max(errors)
+    report("max relative error, every cell (default design)", default_error * 100, 0.5, "%")
+
+    print()
+    runs = 1 if QUICK else 3
+    for goal, command in (
+        (1.5, ["milex", "project", "--scenario", "examples/hague-2035.toml"]),
+        (1.0, ["milex", "tracker"]),
+    ):
+        seconds = cold(command, runs)
+        if seconds is not None:
+            report(f"cold `{' '.join(command[:2])}` (whole process), median", seconds, goal, "s")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
