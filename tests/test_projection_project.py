@@ -176,3 +176,20 @@ def test_the_fan_chart_of_a_result(nato):
     pytest.importorskip("altair")
     spec = nato.chart("DEU", measure="spending").to_dict()
     assert "layer" in spec or "vconcat" in spec or "hconcat" in spec
+
+
+def test_a_new_seed_reuses_the_data_read_and_gives_what_a_fresh_run_gives(dataset):
+    """prepare() is memoised on everything but the Monte Carlo settings: same numbers, new notes."""
+    from milex.projection.engine import simulate
+    from milex.projection.inputs import prepare
+
+    first = project(Scenario(countries=["DEU", "POL"], uncertainty={"paths": 300}), dataset)
+    again = Scenario(countries=["DEU", "POL"], uncertainty={"paths": 500, "seed": 9})
+    memoised = project(again, dataset)
+    fresh = prepare(again, dataset)
+    out = simulate(fresh.inputs, fresh.shocks)
+    assert memoised.quantiles.tobytes() == out.quantiles.tobytes()
+    assert memoised.scenario.uncertainty.seed == 9 and memoised.paths == 500
+    assert list(memoised.notes) == fresh.notes
+    assert any("500 paths, seed 9" in n for n in memoised.notes)
+    assert not any("300 paths" in n for n in memoised.notes) and first.paths == 300

@@ -61,7 +61,7 @@ def project(
     kept for exact quantiles up to ``memory_limit`` bytes, beyond which they are streamed into
     histograms; ``progress(done, total)`` reports paths done.
     """
-    from milex.projection.inputs import prepare
+    from milex.projection.inputs import prepare_cached
 
     if scenario is None:
         scenario = Scenario()
@@ -73,7 +73,7 @@ def project(
         import milex
 
         dataset = milex.load()
-    prepared = prepare(scenario, dataset)
+    prepared = prepare_cached(scenario, dataset)
     out = simulate(
         prepared.inputs,
         prepared.shocks,
