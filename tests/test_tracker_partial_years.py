@@ -111,3 +111,13 @@ def test_each_allys_stated_plan_sits_beside_the_line(dataset):
         shown = row["national_plan_pct"]
         assert (stated is None and (shown is None or shown != shown)) or shown == stated, iso3
     assert rows["national_plan_pct"].notna().any()
+
+
+def test_a_country_profile_across_the_2026_definition_break_says_so(dataset):
+    from milex.profile import country_profile
+
+    poland = country_profile("POL", dataset=dataset)
+    assert len(poland.notes) == 1 and poland.notes[0].startswith("Definition break")
+    assert "2025-2026: core defence expenditure" in poland.notes[0]
+    france = country_profile("FRA", dataset=dataset)  # no 2026-edition figures for France
+    assert france.notes == ()

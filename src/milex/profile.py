@@ -33,6 +33,8 @@ class CountryProfile:
     path: pd.DataFrame  # Hague path from the base year to 2035
     reach: Reach
     sources: list[dict[str, str]]
+    notes: tuple[str, ...] = ()  # e.g. the definition break between NATO editions
+    definitions: dict[str, str] | None = None  # NATO edition -> definition it records
 
     def to_frame(self) -> pd.DataFrame:
         """Measures wide: one row per (measure, source, unit), one column per year."""
@@ -66,6 +68,7 @@ def country_profile(
     frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
     measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     sources = ds.citations(measures)
+    notes = definition_notes(ds, measures)
     joined = next(
         (m.joined for m in ds.registry.memberships if m.bloc == "NATO" and m.iso3 == iso3), None
     )
@@ -79,4 +82,25 @@ def country_profile(
         path=hague.path(ds, iso3),
         reach=hague.reach_year(ds, iso3),
         sources=sources,
+        notes=notes,
+        definitions=ds.definitions(set(zip(measures["source"], measures["edition"], strict=True))),
+    )
+
+
+def definition_notes(ds: Dataset, measures: pd.DataFrame) -> tuple[str, ...]:
+    """A note for each definition a NATO series crosses, naming the years on each side."""
+    nato = measures[measures["source"] == "nato"]
+    definitions = ds.definitions(set(zip(nato["source"], nato["edition"], strict=True)))
+    if len(set(definitions.values())) < 2:
+        return ()
+    shares = nato[nato["measure"] == "milex_pct_gdp"]
+    spans = []
+    for definition in dict.fromkeys(definitions.values()):
+        editions = [e for e, d in definitions.items() if d == definition]
+        years = sorted(shares[shares["edition"].isin(editions)]["year"].astype(int))
+        span = f"{years[0]}-{years[-1]}" if years else "no share of GDP"
+        spans.append(f"{span}: {definition} ({', '.join(editions)})")
+    return (
+        "Definition break in NATO's figures: " + "; ".join(spans) + ". NATO's 2026 edition "
+        "restates spending as core defence expenditure; compare years across the break with care.",
     )

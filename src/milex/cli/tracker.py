@@ -185,7 +185,7 @@ def country_command(
     s = profile.status
     if format is not TableFormat.table or output is not None:
         meta = {"country": profile.iso3, "name": profile.name, "status": _jsonable(s),
-                "sources": profile.sources}  # fmt: skip
+                "notes": list(profile.notes), "sources": profile.sources}  # fmt: skip
         emit(profile.measures, format.value, output, profile.name, meta)
         return
     console.print(f"[bold]{profile.name}[/bold] ({profile.iso3}), NATO ally since "
@@ -210,6 +210,8 @@ def country_command(
     when = f"in {reach.year}" if reach.year else "not reached"
     console.print(f"  3.5% at recent trend: {when} ({reach.note})", highlight=False)
     console.print(_history_table(profile))
+    for note in profile.notes:
+        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     for src in profile.sources:
         console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
 
@@ -240,8 +242,16 @@ def _history_table(profile: Any) -> Table:
         flags = set(";".join(here["flags"]).split(";"))
         mark = "e" if "estimate" in flags else ""
         mark += "s" if "secondary" in flags else ""
+        share = here[(here["measure"] == "milex_pct_gdp") & (here["source"] == "nato")]
+        definition = (
+            (profile.definitions or {}).get(str(share["edition"].iloc[0])) if len(share) else None
+        )
+        mark += "c" if definition == "core defence expenditure" else ""
         table.add_row(f"{year}{mark}", *cells)
-    table.caption = "e: estimate; s: secondary (press report). Full table: --format csv"
+    table.caption = (
+        "e: estimate; s: secondary (press report); c: NATO's core-defence definition (2026 "
+        "edition). Full table: --format csv"
+    )
     return table
 
 
