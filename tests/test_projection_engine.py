@@ -156,8 +156,9 @@ def test_shocks_have_the_stated_sd_correlation_and_persistence(generator):
     assert abs(np.corrcoef(eg[0, 0], ep[0, 0])[0, 1]) < 0.03  # growth and inflation independent
 
 
-def test_antithetic_pairs_mirror_each_other():
-    eg, _ = _Engine(make_inputs(), shocks()).draws(0, 10)
+@pytest.mark.parametrize("generator", ["pcg64", "sobol"])
+def test_antithetic_pairs_mirror_each_other(generator):
+    eg, _ = _Engine(make_inputs(), shocks(generator=generator)).draws(0, 10)
     np.testing.assert_array_equal(eg[:, :, :5], -eg[:, :, 5:])
 
 

@@ -3,7 +3,8 @@
 ``pcg64``: chunk i of a run draws from ``Generator(PCG64(SeedSequence(seed, spawn_key=(i,))))``,
 optionally in antithetic pairs (the engine mirrors them). Same seed, same numbers.
 
-``sobol``: a Sobol' sequence (Joe and Kuo's direction numbers, as SciPy ships them) randomized by a
+``sobol``: (with antithetic pairs, the engine takes half as many points and mirrors them) a
+Sobol' sequence (Joe and Kuo's direction numbers, as SciPy ships them) randomized by a
 linear matrix scramble and a digital shift (Matousek 1998; Owen 2003), both drawn from
 ``Generator(PCG64(SeedSequence(seed)))``; point k of the run is the k-th point of that one
 scrambled sequence, whichever chunk computes it. Each randomization gives an unbiased estimate,

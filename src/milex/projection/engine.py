@@ -65,7 +65,7 @@ class Shocks:
     persistence: float
     paths: int
     seed: int
-    antithetic: bool = True  # pcg64 only: a Sobol' sequence is balanced already
+    antithetic: bool = True  # paths n/2.. mirror paths 0.. (Sobol': half the points, mirrored)
     generator: str = "pcg64"  # or "sobol": see ``draws``
 
 
@@ -188,10 +188,10 @@ class _Engine:
     def draws(self, chunk: int, n: int, alloc: Alloc = _fresh) -> tuple[Array, Array]:
         """Growth and inflation shocks (T, C, n) for one chunk, as fractions."""
         sh, T, C = self.shocks, self.T1 - 1, self.C
-        antithetic = sh.antithetic and self.sobol is None
+        antithetic = sh.antithetic
         m = (n + 1) // 2 if antithetic else n
         if self.sobol is not None:
-            z = self.sobol.normals(chunk * CHUNK_PATHS, n).reshape(2, T, C + 1, n)
+            z = self.sobol.normals(chunk * self.sobol.block_size, m).reshape(2, T, C + 1, m)
         else:
             rng = np.random.Generator(
                 np.random.PCG64(np.random.SeedSequence(sh.seed, spawn_key=(chunk,)))
@@ -427,7 +427,8 @@ def _sobol(shocks: Shocks, T: int, C: int) -> Sobol:
     the common factors take its first (best spread) dimensions, year by year."""
     k, t, j = np.meshgrid(np.arange(2), np.arange(T), np.arange(C + 1), indexing="ij")
     rank = np.where(j == 0, k * T + t, 2 * T + (j - 1) * 2 * T + k * T + t)
-    return Sobol(2 * T * (C + 1), shocks.seed, CHUNK_PATHS, rank.ravel())
+    block = CHUNK_PATHS // 2 if shocks.antithetic else CHUNK_PATHS  # points per chunk
+    return Sobol(2 * T * (C + 1), shocks.seed, block, rank.ravel())
 
 
 def _cumulate(values: Array) -> Array:

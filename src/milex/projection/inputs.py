@@ -135,9 +135,12 @@ def shocks_note(unc: Uncertainty) -> str:
         f"correlation {unc.correlation} (a common factor); growth and inflation shocks "
         f"independent; {unc.paths} paths, seed {unc.seed}, "
         + (
-            "scrambled Sobol' points (randomized quasi-Monte Carlo)."
-            if unc.generator == "sobol"
-            else "pseudo-random (PCG64)" + (", antithetic pairs." if unc.antithetic else ".")
+            (
+                "scrambled Sobol' points (randomized quasi-Monte Carlo)"
+                if unc.generator == "sobol"
+                else "pseudo-random (PCG64)"
+            )
+            + (", antithetic pairs." if unc.antithetic else ".")
         )
     )
 

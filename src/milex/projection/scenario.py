@@ -246,7 +246,7 @@ class Uncertainty(_Model):
     persistence: float = Field(default=0.5, ge=0, lt=1)
     paths: int = Field(default=10_000, ge=1, le=MAX_PATHS)
     seed: int = Field(default=1, ge=0, lt=2**63)
-    #: Pair every draw with its mirror image (halves the draws, symmetric shocks); pcg64 only.
+    #: Pair every draw with its mirror image (halves the draws, symmetric shocks).
     antithetic: bool = True
     #: sobol: scrambled Sobol' points (randomized quasi-Monte Carlo, smaller error for the same
     #: paths); pcg64: pseudo-random draws. See milex.projection.draws.
