@@ -229,6 +229,12 @@ class HistogramSink:
         self.width = 2.0 * span / self.bins
         self.scale = (1.0 / self.width)[:, None]
         self.shift = (1.0 - self.origin / self.width)[:, None]  # bin 0 is the underflow
+        offsets = ((np.arange(self.rows) % self.SLAB) * (self.bins + 2))[:, None].astype(float)
+        self.shift_slab, self.first, self.last = (
+            self.shift + offsets,
+            offsets,
+            offsets + self.bins + 1,
+        )
         self.ready = True
         self._bin(Rows.of(values))
         self.pilot = []
@@ -244,18 +250,17 @@ class HistogramSink:
         if getattr(local, "z", None) is None or local.z.shape[1] != n:
             local.values, local.z = np.empty((self.SLAB, n)), np.empty((self.SLAB, n))
             local.idx = np.empty((self.SLAB, n), np.intp)
-        offsets = (np.arange(self.SLAB) * width)[:, None].astype(float)
         low, high = np.empty(self.rows), np.empty(self.rows)
         for a in range(0, self.rows, self.SLAB):
             b = min(self.rows, a + self.SLAB)
             values = rows.gather(a, b, local.values[: b - a])
             low[a:b], high[a:b] = values.min(axis=1), values.max(axis=1)
             z, idx = local.z[: b - a], local.idx[: b - a]
+            # each row of the slab counts into its own range of bins: bin = offset + 1 +
+            # floor((value - origin) / width), clipped to the row's underflow and overflow bins
             np.multiply(values, self.scale[a:b], out=z)
-            z += self.shift[a:b]
-            np.maximum(z, 0.0, out=z)
-            np.minimum(z, self.bins + 1, out=z)  # the overflow bin
-            z += offsets[: b - a]
+            z += self.shift_slab[a:b]
+            np.clip(z, self.first[a:b], self.last[a:b], out=z)
             np.copyto(idx, z, casting="unsafe")  # truncation is floor: every value is >= 0
             counts = np.bincount(idx.ravel(), minlength=(b - a) * width)
             local.hist[a:b] += counts.reshape(b - a, width)
