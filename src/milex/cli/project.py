@@ -14,7 +14,7 @@ from milex.errors import MilexError
 if TYPE_CHECKING:
     from milex.projection import ProjectionResult, Scenario
 
-PROGRESS_FROM = 200_000  # paths: show a progress bar from here on
+PROGRESS_FROM = 100_000  # paths: show progress from here on
 SUMMARY_COLUMNS = {
     "iso3": "iso3",
     "name": "country",
@@ -148,12 +148,32 @@ def _scenario(file: Path | None, **options: Any) -> Scenario:
 
 
 def _run_with_progress(run: Any, spec: Scenario, ds: Any) -> ProjectionResult:
-    if spec.uncertainty.paths < PROGRESS_FROM:
+    """Large runs report progress on stderr: a Rich bar on a terminal, else a line per tenth."""
+    total = spec.uncertainty.paths
+    if total < PROGRESS_FROM:
         return run(spec, ds)  # type: ignore[no-any-return]
-    from rich.progress import Progress
+    if not err_console.is_terminal:  # piped or logged: plain lines, so a long run is not silent
+        step, shown = max(1, total // 10), [0]
 
-    with Progress(console=err_console, transient=True) as bar:
-        task = bar.add_task("simulating paths", total=spec.uncertainty.paths)
+        def report(done: int, total: int) -> None:
+            if done >= shown[0] + step or done == total:
+                shown[0] = done
+                err_console.print(f"simulated {done:,} of {total:,} paths", highlight=False)
+
+        return run(spec, ds, progress=report)  # type: ignore[no-any-return]
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("simulating paths", total=total)
         return run(spec, ds, progress=lambda done, total: bar.update(task, completed=done))  # type: ignore[no-any-return]
 
 
