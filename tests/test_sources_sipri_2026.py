@@ -57,3 +57,12 @@ def test_other_countries_are_never_corrected(workbook_2026, registry):
     obs = sipri.parse_workbook(workbook_2026, registry)
     poland = obs[(obs["measure"] == "milex_pct_gdp") & (obs["iso3"] == "POL")]
     assert poland["value"].tolist() == [3.26, 4.15, 4.48]
+
+
+def test_a_country_listed_twice_is_an_error_naming_both_rows(tmp_path, registry):
+    from milex.errors import SourceError
+
+    rows = [("Poland", [0.02, 0.03, 0.04]), ("Poland", [0.02, 0.03, 0.05])]
+    path = small_workbook(tmp_path / "twice.xlsx", rows=rows)
+    with pytest.raises(SourceError, match=r"!A9.*'Poland' appears twice \(rows 8 and 9\)"):
+        sipri.parse_workbook(path, registry)

@@ -232,6 +232,13 @@ def parse_sheet(
             if label is None and any(c.value not in (None, "") for c in cells[1:]):
                 raise SourceError(path, f"{ws.title}!A{cells[0].row}", "figures without a country")
             continue
+        if label.strip() in rows_by_name:
+            first = rows_by_name[label.strip()][0].row
+            raise SourceError(
+                path,
+                f"{ws.title}!A{cells[0].row}",
+                f"{label.strip()!r} appears twice (rows {first} and {cells[0].row})",
+            )
         rows_by_name[label.strip()] = cells
     names = registry.resolve_all(sorted(rows_by_name), f"{path.name} [{ws.title}]")
     out = []
