@@ -22,7 +22,13 @@ def to_text(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None) -
         return str(frame.to_csv(index=False, lineterminator="\n"))
     if fmt == "json":
         rows = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
-        return json.dumps({**(meta or {}), "data": rows}, ensure_ascii=False, indent=1) + "\n"
+        try:
+            text = json.dumps(
+                {**(meta or {}), "data": rows}, ensure_ascii=False, indent=1, allow_nan=False
+            )
+        except ValueError:
+            raise MilexError("a result holds a number JSON cannot carry (inf or NaN)") from None
+        return text + "\n"
     raise MilexError(f"format {fmt!r} cannot be printed; use --output FILE")
 
 

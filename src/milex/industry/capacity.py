@@ -22,8 +22,10 @@ import numpy as np
 
 from milex.industry.models import (
     ITEMS,
+    MAX_CELLS,
     CapacityModel,
     IndustryError,
+    check_finite,
     figure_rows,
     jsonable,
     load_capacity_model,
@@ -290,6 +292,7 @@ def run_capacity(model: CapacityModel | str | Path, *, paths: int | None = None,
     cap = _periods(cap_m, per)
     cons, deliv = _periods(grid.consumption, per), _periods(grid.deliveries, per)
     flows = stock_flow(cap, cons, deliv, model)
+    check_finite(model.title or "capacity model", stock=flows.stock, production=flows.production)
     capex_m, capex_before = capex_by_month(grid, central[0])
     uncertain = bool(np.any(grid.lead[:, 0] != grid.lead[:, 2]))
     if paths is not None and not 1 <= paths <= 100_000:
@@ -298,8 +301,16 @@ def run_capacity(model: CapacityModel | str | Path, *, paths: int | None = None,
         raise IndustryError(f"seed = {seed}: must be >= 0")
     unc = model.uncertainty
     n_paths, rng_seed = paths or unc.paths, unc.seed if seed is None else seed
+    if uncertain and n_paths * grid.n_months > MAX_CELLS:
+        raise IndustryError(
+            f"paths = {n_paths} over {grid.n_months} months is {n_paths * grid.n_months:,} "
+            f"path-months; at most {MAX_CELLS:,} (use fewer paths or a shorter model)"
+        )
     draws = _draw_stock(grid, model, n_paths, rng_seed) if uncertain else None
     frame = _frame(model, grid, cap, cap_m, cons, deliv, flows, _periods(capex_m, per), draws)
+    check_finite(
+        model.title or "capacity model", allow_nan=True, capex=frame["capex"].to_numpy(float)
+    )
     summary = _summary(model, frame, flows, capex_before, draws, n_paths, rng_seed)
     return CapacityResult(
         model=model,

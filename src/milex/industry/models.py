@@ -92,10 +92,16 @@ def _as_list(value: Any) -> Any:
 
 
 # -- models ------------------------------------------------------------------------------------
-class Strict(BaseModel):
-    """Unknown keys are errors (a typo in a TOML file never passes silently)."""
+#: The largest figure a model takes (units, money, rates): bigger is a typo, and would overflow.
+MAX_FIGURE = 1e15
+#: Work a capacity run may do: paths x months simulated (each cell is ~80 bytes across arrays).
+MAX_CELLS = 4_000_000
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class Strict(BaseModel):
+    """Unknown keys are errors (a typo in a TOML file never passes silently); so are inf and NaN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Source(Strict):
@@ -116,7 +122,7 @@ class Source(Strict):
 class Figure(Strict):
     """A number with its sources (ids in ``[sources]`` or ``"assumption"``) and caveats."""
 
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_FIGURE)
     source: Annotated[list[str], BeforeValidator(_as_list)] = Field(min_length=1)
     estimate: bool = False
     note: str = ""
@@ -150,7 +156,7 @@ class Share(Figure):
 class Count(Figure):
     """A whole number of things (units bought, distinct systems)."""
 
-    value: int = Field(ge=0)  # type: ignore[assignment]
+    value: int = Field(ge=0, le=int(MAX_FIGURE))  # type: ignore[assignment]
 
 
 class Months(Figure):
@@ -214,6 +220,22 @@ def read_toml(source: str | Path, kind: str) -> tuple[dict[str, Any], str]:
         return tomllib.loads(text), name
     except tomllib.TOMLDecodeError as exc:
         raise IndustryError(f"{name} is not valid TOML: {exc}") from None
+
+
+def check_finite(name: str, *, allow_nan: bool = False, **arrays: Any) -> None:
+    """Raise IndustryError naming every result that is infinite (or NaN, unless allowed)."""
+    import numpy as np
+
+    bad = [
+        key
+        for key, values in arrays.items()
+        if np.any(np.isinf(values)) or (not allow_nan and np.any(np.isnan(values)))
+    ]
+    if bad:
+        raise IndustryError(
+            f"{name}: {', '.join(bad)} not finite (figures too large to compute with); "
+            "check the model's values"
+        )
 
 
 def validate(model: type[M], data: dict[str, Any], name: str) -> M:

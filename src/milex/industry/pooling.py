@@ -29,6 +29,7 @@ from milex.industry.models import (
     Share,
     Source,
     Strict,
+    check_finite,
     check_item,
     cited,
     figure_rows,
@@ -54,6 +55,11 @@ EXPLICIT = 1 << 16  # sums up to this many terms are added term by term
 HEAD = 1024  # beyond, the first terms are added, the rest by Euler-Maclaurin
 
 
+#: Size caps, checked before any work: learning rates in the sensitivity table, buyers.
+MAX_POINTS = 201
+MAX_BUYERS = 1000
+
+
 # -- pooling model -----------------------------------------------------------------------------
 class Buyer(Strict):
     name: str = Field(min_length=1)
@@ -71,6 +77,12 @@ class Grid(Strict):
     def _ordered(self) -> Grid:
         if self.stop < self.start:
             raise ValueError(f"sensitivity runs backwards: from {self.start} to {self.stop}")
+        points = (self.stop - self.start) / self.step + 1
+        if points > MAX_POINTS:
+            raise ValueError(
+                f"sensitivity.step = {self.step}: gives {points:.3g} learning rates from "
+                f"{self.start} to {self.stop}; at most {MAX_POINTS} (use a larger step)"
+            )
         return self
 
     def rates(self) -> list[float]:
@@ -118,7 +130,7 @@ class PoolingModel(Strict):
     line_setup_cost: Money | None = None  # non-recurring cost of each production line
     pooling_overhead: Share | None = None  # extra cost of a joint programme, % of its cost
     sensitivity: Grid = Grid()
-    buyers: list[Buyer] = Field(min_length=1)
+    buyers: list[Buyer] = Field(min_length=1, max_length=MAX_BUYERS)
     fragmentation: list[Fragmentation] = Field(default_factory=list)
     collaboration: Collaboration | None = None
 
@@ -369,6 +381,11 @@ def run_pooling(model: PoolingModel | str | Path) -> PoolingResult:
     )
     frame = frame.reset_index(drop=True)
     buyers = _buyers(model, curve_of(model))
+    check_finite(
+        model.title or "pooling model",
+        allow_nan=True,  # a case without a figure (no line setup cost) is blank, not a number
+        **{c: frame[c].to_numpy(float) for c in frame.columns if frame[c].dtype.kind == "f"},
+    )  # fmt: skip
     return PoolingResult(
         model=model,
         frame=frame,

@@ -57,7 +57,7 @@ class ScenarioError(MilexError):
 class _Model(BaseModel):
     """Strict base: unknown fields are errors (typos in a TOML file do not pass silently)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, **data: Any) -> None:
         # pydantic calls this for nested models too: only the outermost call reports, so that
