@@ -37,6 +37,8 @@ def write(
 ) -> Path:
     """Write frame to path in fmt (default: from the extension), via a temporary file and rename."""
     path = Path(path)
+    if path.is_dir():
+        raise MilexError(f"cannot write {path}: it is a directory; give a file name")
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise MilexError(
@@ -44,7 +46,10 @@ def write(
         )
     if not path.parent.is_dir():
         raise MilexError(f"output directory does not exist: {path.parent}")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise MilexError(f"cannot write in {path.parent}: {os_reason(exc)}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -56,7 +61,21 @@ def write(
             frame.to_parquet(tmp, index=False)
         tmp.chmod(0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MilexError(f"cannot write {path}: {os_reason(exc)}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a write failed, in words (disk full and read-only file systems named plainly)."""
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    return exc.strerror or str(exc)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from milex.errors import MilexError
+from milex.export import os_reason
 
 FORMATS = ("png", "svg", "html", "json")
 #: PNGs default to twice the chart's 800 px, sharp on high-density screens and in print.
@@ -154,7 +155,7 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise MilexError(f"cannot write in {path.parent}: {exc.strerror}") from None
+        raise MilexError(f"cannot write in {path.parent}: {os_reason(exc)}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -163,7 +164,7 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise MilexError(f"cannot write {path}: {exc.strerror}") from None
+        raise MilexError(f"cannot write {path}: {os_reason(exc)}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
