@@ -360,6 +360,8 @@ def read_package(
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{descriptor_path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SnapshotError(f"{descriptor_path} is nested too deeply to read") from None
     if not isinstance(package, dict):
         raise SnapshotError(f"{descriptor_path} is not a data package descriptor")
     path = resource_path(directory, package, "observations", descriptor_path)
