@@ -146,3 +146,67 @@ def test_public_api_is_small_sorted_and_lazy():
     assert milex.__all__ == sorted(milex.__all__)
     assert set(milex.__all__) == {"__version__", "country_profile", "load", "project", "tracker"}
     assert all(callable(getattr(milex, name)) for name in milex.__all__ if name != "__version__")
+
+
+def test_version_prints_the_package_version():
+    import milex
+
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"milex {milex.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "choices"),
+    [
+        (["tracker", "--format", "xml"], ["'xml'", "'table'", "'csv'", "'json'"]),
+        (["nope"], ["No such command 'nope'", "tracker", "cite"]),
+        (["data", "nope"], ["status", "export"]),
+    ],
+)
+def test_a_usage_error_is_one_line_with_the_valid_choices_and_exit_2(args, choices):
+    result = run(*args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert all(choice in lines[0] for choice in choices)
+    assert "╭" not in result.stderr and "Usage:" not in result.stderr
+
+
+def test_cite_lists_milex_and_every_snapshot_edition():
+    import milex
+
+    result = run("cite", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["software"]["version"] == milex.__version__
+    editions = {(s["source"], s["edition"]) for s in milex.load().package["sources"]}
+    assert {(s["source"], s["edition"]) for s in payload["sources"]} == editions
+
+
+def test_cite_for_a_result_lists_only_the_editions_it_used():
+    import milex
+    from milex.tracking import tracker
+
+    result = run("cite", "--for", "tracker", "--year", "2023", "--json")
+    assert result.exit_code == 0, result.output
+    used = {(s["source"], s["edition"]) for s in json.loads(result.stdout)["sources"]}
+    expected = {(s["source"], s["edition"]) for s in tracker(2023).attrs["sources"]}
+    assert used == expected
+    assert len(used) < len(milex.load().package["sources"])
+
+
+def test_citation_file_and_licence_agree_with_the_package():
+    from pathlib import Path
+
+    import milex
+    from milex.cli.cite import milex_citation
+
+    root = Path(__file__).resolve().parents[1]
+    cff = (root / "CITATION.cff").read_text(encoding="utf-8")
+    software = milex_citation()
+    assert f'version: "{milex.__version__}"' in cff
+    assert f'title: "{software["title"]}"' in cff and "license: MIT" in cff
+    assert software["authors"] in cff
+    licence = (root / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "the milex developers" in licence

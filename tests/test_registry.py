@@ -96,3 +96,56 @@ def test_capitals_and_currencies_are_known(registry):
     poland = registry.countries["POL"]
     assert poland.currency == "PLN" and poland.capital == "Warsaw"
     assert poland.capital_lat == pytest.approx(52.25) and poland.capital_lon == pytest.approx(21.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "iso3"),
+    [
+        ("UK", "GBR"),
+        ("U.K.", "GBR"),
+        ("Britain", "GBR"),
+        ("U.S.", "USA"),
+        ("USA", "USA"),
+        ("Czech Rep.", "CZE"),
+        ("Slovak Rep.", "SVK"),
+        ("FYROM", "MKD"),
+        ("Korea, Republic of", "KOR"),
+    ],
+)
+def test_common_short_forms_resolve(registry, name, iso3):
+    assert registry.resolve(name) == iso3
+
+
+def test_the_soviet_union_is_an_error_naming_its_successor_states(registry):
+    with pytest.raises(MilexError, match=r"successor states.*Russia \(RUS\).*Ukraine \(UKR\)"):
+        registry.resolve_all(["Soviet Union", "POL"], "countries")
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("POL,DEU", ["POL", "DEU"]),
+        ("Poland, Republic of,DEU", ["Poland, Republic of", "DEU"]),
+        ('"Korea, Republic of", POL', ["Korea, Republic of", "POL"]),
+        ("POL; Korea, Republic of", ["POL", "Korea, Republic of"]),
+        ("Narnia, Republic of", ["Narnia", "Republic of"]),
+    ],
+)
+def test_a_list_of_names_keeps_commas_that_belong_to_a_name(registry, text, names):
+    from milex.registry import split_names
+
+    assert split_names(text, registry) == names
+
+
+def test_a_country_list_on_the_command_line_takes_names_with_commas():
+    from typer.testing import CliRunner
+
+    from milex.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["series", "--measure", "milex_pct_gdp", "--country", "Poland, Republic of;UK",
+         "--source", "nato", "--from", "2024", "--to", "2024", "--format", "csv"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(line[:3] for line in result.stdout.splitlines()[1:]) == ["GBR", "POL"]
