@@ -32,7 +32,9 @@ class Dataset:
         self.path = path
         self.package = package
         self.registry = registry
-        self._db: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
+        # one DuckDB thread per query: the table is small (0.2 M rows), so more threads cost more
+        # to start than they save, and a web server's threads each run their own queries
+        self._db: duckdb.DuckDBPyConnection = duckdb.connect(":memory:", config={"threads": 1})
         # loaded once into a table (about 0.1 s for the bundle): a view would re-read and decode
         # the Parquet file on every query, and the tracker and prepare() run dozens of them
         self._db.execute(
