@@ -37,6 +37,13 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+EMBED_FRAMING = "frame-ancestors *"
+#: /embed/ pages may be framed by any site (the whole point of an embed); nothing else may.
+EMBED_HEADERS = [
+    (b"content-security-policy", CSP.replace("frame-ancestors 'none'", EMBED_FRAMING).encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
 
 
 class Guard:
@@ -74,9 +81,12 @@ class Guard:
                 return
             receive = _replay(body, receive)
 
+        framable = str(scope.get("path", "")).startswith("/embed/")
+        extra = EMBED_HEADERS if framable else SECURITY_HEADERS
+
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, secured_send)
@@ -145,7 +155,7 @@ def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = 
     The app answers to 127.0.0.1, localhost and ``hosts`` (default: $MILEX_HOSTS) only.
     """
     from milex import load
-    from milex.web import api, pages
+    from milex.web import api, downloads, errors, pages, views
     from milex.web.cache import Cache
     from milex.web.limits import Busy, Limiter
 
@@ -174,6 +184,8 @@ def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = 
     app.add_middleware(Guard, hosts=allowed_hosts(hosts))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(views.router)
+    app.include_router(downloads.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(RequestValidationError)
@@ -219,4 +231,5 @@ def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = 
             {"detail": "internal error; the server log has details"}, status_code=500
         )
 
+    errors.install(app)  # HTML routes answer errors with an HTML page; the API keeps JSON
     return app

@@ -1,4 +1,9 @@
-"""HTML pages: tracker, country, scenario builder, sources and methods. Each links its JSON twin."""
+"""HTML pages: tracker, country, scenario builder, sources and methods. Each links its JSON twin.
+
+Every page shares one layout (``base.html``): the navigation reaches every chart, and each chart
+sits in a ``figure`` whose downloads (PNG, SVG, CSV, Vega-Lite JSON, embed) the browser builds
+from its ``data-chart`` and ``data-params`` (see ``static/js/app.js``).
+"""
 
 from __future__ import annotations
 
@@ -18,24 +23,45 @@ STATUS_MARK = {
     "not applicable": "· n/a",
     "no data": "? no data",
 }
+TABS = ("chart", "map", "table")
+#: SIPRI's series shown for a country that is not a NATO ally (no NATO figures exist for it).
+#: The shipped scenarios (examples/*.toml) as the builder's settings, plus the baseline.
+_HAGUE = {"target": 3.5, "deadline": 2035, "currency": "EUR", "growth_sd": 1.5, "inflation_sd": 1.0}
+SCENARIO_PRESETS = (
+    ("The Hague: NATO 3.5% by 2035", {"countries": "NATO", "path": "linear", **_HAGUE}),
+    ("Europe and Canada 3.5% by 2035", {"countries": "NATO_EU_CA", "path": "linear", **_HAGUE}),
+    ("The Hague, back-loaded", {"countries": "NATO", "path": "back_loaded", **_HAGUE}),
+    ("Baseline: keep today's share", {"countries": "NATO", "path": "hold_share", **_HAGUE}),
+)
+SIPRI_MEASURES = (
+    ("milex_pct_gdp", "% of GDP"),
+    ("milex_usd", "current US$ m"),
+    ("milex_usd_const", "constant US$ m"),
+)
 
 
-def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
+def render_page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    """A template with what every page needs: the sources for the footer and the status marks."""
     ds = request.app.state.cache.dataset
     return templates.TemplateResponse(
         request,
-        name,
+        template,
         {
             "sources": ds.package["sources"],
             "marks": STATUS_MARK,
             "classes": STATUS_CLASS,
+            "path": request.url.path,
             **context,
         },
     )
 
 
+_render = render_page
+
+
 def _fmt(value: Any, digits: int = 2) -> str:
-    if value is None or value != value:
+    """A number with thousands separators; missing (None, NaN, undefined) is empty."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         return ""
     return f"{value:,.{digits}f}"
 
@@ -43,17 +69,30 @@ def _fmt(value: Any, digits: int = 2) -> str:
 templates.env.filters["fmt"] = _fmt
 
 
+def ally_choices(request: Request) -> list[tuple[str, str]]:
+    """(code, name) of every country that has ever been an ally, by name, for the pickers."""
+    ds = request.app.state.cache.dataset
+    allies = sorted(ds.registry.ever_members("NATO"), key=ds.registry.name)
+    return [(c, ds.registry.name(c)) for c in allies]
+
+
 @router.get("/", response_class=HTMLResponse)
 def tracker_page(
-    request: Request, year: Annotated[int | None, Query(ge=1949, le=2100)] = None
+    request: Request,
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    tab: Annotated[str, Query(pattern="^(chart|map|table)$")] = "chart",
+    country: Annotated[str | None, Query(max_length=60)] = None,
 ) -> HTMLResponse:
+    """The tracker with Chart / Map / Table tabs, a year slider and a country picker."""
     from milex.tracking import available_years
 
     cache = request.app.state.cache
     frame = cache.tracker(year)
+    highlight = cache.dataset.registry.resolve(country) if country else None
     allies = frame[frame["row_type"] == "ally"].sort_values("rank", na_position="last")
     aggregates = frame[frame["row_type"] == "aggregate"]
-    return _render(
+    breaks = sorted(set(frame.attrs["editions"].values()))
+    return render_page(
         request,
         "tracker.html",
         attrs=frame.attrs,
@@ -61,6 +100,11 @@ def tracker_page(
         aggregates=aggregates.to_dict("records"),
         years=available_years(cache.dataset),
         year=frame.attrs["year"],
+        tab=tab,
+        tabs=TABS,
+        country=highlight,
+        choices=ally_choices(request),
+        definitions=breaks,
     )
 
 
@@ -68,19 +112,69 @@ def tracker_page(
 def country_page(
     request: Request, country: Annotated[str, Path(min_length=2, max_length=60)]
 ) -> HTMLResponse:
+    """An ally's profile; a country that is not an ally gets SIPRI's figures for it instead."""
     from milex.profile import country_profile
+    from milex.registry import NO_ARMED_FORCES
 
     cache = request.app.state.cache
-    profile = cache.get(("profile", country.casefold()), lambda: country_profile(
-        country, dataset=cache.dataset))  # fmt: skip
+    ds = cache.dataset
+    code = ds.registry.resolve(country)  # an unknown name raises: HTML 404 with suggestions
+    if code not in ds.registry.ever_members("NATO"):
+        return _other_country(request, code)
+    profile = cache.get(("profile", code), lambda: country_profile(code, dataset=ds))
     history = profile.to_frame()
-    return _render(
+    return render_page(
         request,
         "country.html",
         p=profile,
         s=profile.status,
         years=[c for c in history.columns if isinstance(c, int)],
         history=history.to_dict("records"),
+        no_forces=NO_ARMED_FORCES.get(code),
+        plan=_plan(code, profile.year),
+        choices=ally_choices(request),
+    )
+
+
+def _plan(iso3: str, year: int) -> float | None:
+    """The ally's stated national plan share for the year, if it has one."""
+    from milex.plans import plan_share
+
+    try:
+        return plan_share(iso3, year)
+    except Exception:  # a broken plans file must not take the country page down
+        return None
+
+
+def _other_country(request: Request, code: str) -> HTMLResponse:
+    """A country outside NATO: SIPRI's share of GDP and spending, as far as the snapshot has them."""
+    ds = request.app.state.cache.dataset
+    series = []
+    years: set[int] = set()
+    for measure, unit in SIPRI_MEASURES:
+        frame = ds.series(measure, code, "sipri")
+        values = {int(y): float(v) for y, v in zip(frame["year"], frame["value"], strict=True)}
+        flags = {int(y): str(f or "") for y, f in zip(frame["year"], frame["flags"], strict=True)}
+        editions = sorted(set(frame["edition"]))
+        series.append(
+            {
+                "measure": measure,
+                "unit": unit,
+                "values": values,
+                "flags": flags,
+                "editions": editions,
+            }
+        )
+        years |= set(values)
+    return render_page(
+        request,
+        "other_country.html",
+        iso3=code,
+        name=ds.registry.name(code),
+        series=series,
+        years=sorted(years)[-15:],
+        has_data=bool(years),
+        choices=ally_choices(request),
     )
 
 
@@ -90,7 +184,12 @@ def scenario_page(request: Request) -> HTMLResponse:
     from milex.registry import NO_ARMED_FORCES
 
     allies = sorted(ds.registry.ever_members("NATO") - set(NO_ARMED_FORCES), key=ds.registry.name)
-    return _render(request, "scenario.html", allies=[(c, ds.registry.name(c)) for c in allies])
+    return render_page(
+        request,
+        "scenario.html",
+        allies=[(c, ds.registry.name(c)) for c in allies],
+        presets=SCENARIO_PRESETS,
+    )
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -105,7 +204,7 @@ def sources_page(request: Request) -> HTMLResponse:
     from milex.schema import FLAGS, MEASURES
 
     ds = request.app.state.cache.dataset
-    return _render(
+    return render_page(
         request,
         "sources.html",
         package=ds.package,

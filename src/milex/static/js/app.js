@@ -1,9 +1,10 @@
-// milex dashboard: sortable tables, charts from Vega-Lite specs, and the scenario builder.
-// No inline scripts (strict CSP); Vega runs with its CSP-safe expression interpreter.
+// milex dashboard: charts from Vega-Lite specs (container width), tabs, year slider, country
+// picker, downloads, sortable tables and the scenario builder. No inline scripts (strict CSP);
+// Vega runs with its CSP-safe expression interpreter.
 "use strict";
 
-const EMBED_OPTIONS = () => ({
-  renderer: "canvas",
+const embedOptions = (renderer) => ({
+  renderer: renderer || "canvas",
   actions: false,
   defaultStyle: false,
   tooltip: { disableDefaultStyle: true },
@@ -11,34 +12,287 @@ const EMBED_OPTIONS = () => ({
   expr: window.vega.expressionInterpreter,
 });
 
-async function embed(element, spec) {
-  element.querySelectorAll(".vega-embed, .chart-error").forEach((node) => node.remove());
+// ---- fitting a publication spec (800 px) to the page's width ----------------------------------
+function wrapWords(text, limit) {
+  const lines = [];
+  let line = "";
+  for (const word of String(text).split(/\s+/)) {
+    if (line && (line + " " + word).length > limit) { lines.push(line); line = word; }
+    else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+// Rejoin the subtitle's notes (each ends a sentence) and wrap them to the width available.
+function rewrap(lines, limit) {
+  const notes = [];
+  let current = "";
+  for (const line of lines) {
+    current = current ? `${current} ${line}` : line;
+    if (/[.)]$/.test(line.trim())) { notes.push(current); current = ""; }
+  }
+  if (current) notes.push(current);
+  return notes.flatMap((n) => wrapWords(n, limit));
+}
+
+function fitSpec(spec, width) {
+  const fitted = { ...spec };
+  if (!fitted.hconcat && !fitted.vconcat && !fitted.concat && !fitted.facet) {
+    fitted.width = "container";
+  }
+  if (fitted.title && typeof fitted.title === "object") {
+    const title = { ...fitted.title };
+    const text = Array.isArray(title.text) ? title.text.join(" ") : String(title.text || "");
+    title.text = wrapWords(text, Math.max(24, Math.floor((width - 30) / 11)));
+    if (Array.isArray(title.subtitle)) {
+      title.subtitle = rewrap(title.subtitle, Math.max(30, Math.floor((width - 30) / 6.9)));
+    }
+    if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; }
+    fitted.title = title;
+  }
+  if (width < 600) {
+    fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: 2, labelFontSize: 11 } };
+  }
+  return fitted;
+}
+
+// The table a chart plots: its largest inline dataset (the server's CSV takes the same one).
+function plottedRows(spec) {
+  const tables = Object.values(spec.datasets || {}).filter(isTable);
+  const walk = (node) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "values" && isTable(value)) tables.push(value);
+        else if (key !== "datasets") walk(value);
+      }
+    }
+  };
+  walk(spec);
+  return tables.sort((a, b) => b.length - a.length)[0] || [];
+}
+const isTable = (v) => Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === "object" && !Array.isArray(r));
+
+function fillNumbers(figure, spec) {
+  const table = figure.querySelector("table.plotted");
+  if (!table) return;
+  const rows = plottedRows(spec);
+  table.replaceChildren();
+  if (!rows.length) return;
+  const columns = Object.keys(rows[0]).filter((k) => rows.some((r) => typeof r[k] !== "object" || r[k] === null));
+  const caption = table.createCaption();
+  caption.textContent = titleText(spec);
+  const head = table.createTHead().insertRow();
+  columns.forEach((c) => { const th = document.createElement("th"); th.scope = "col"; th.textContent = c; head.appendChild(th); });
+  const body = table.createTBody();
+  rows.forEach((r) => {
+    const tr = body.insertRow();
+    columns.forEach((c) => {
+      const td = tr.insertCell();
+      const v = r[c];
+      td.textContent = v === null || v === undefined ? "" : typeof v === "number" ? number(v, 2) : String(v);
+      if (typeof v === "number") td.className = "num";
+    });
+  });
+}
+
+function titleText(spec) {
+  const t = spec.title;
+  if (!t) return "";
+  if (typeof t === "string") return t;
+  return Array.isArray(t.text) ? t.text.join(" ") : String(t.text || "");
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+async function embed(element, spec, renderer) {
+  const view = element.querySelector(".chart-view") || element;
+  view.querySelectorAll(".vega-embed, .chart-error").forEach((node) => node.remove());
   const target = document.createElement("div");
-  element.insertBefore(target, element.firstChild);
-  await window.vegaEmbed(target, spec, EMBED_OPTIONS());
+  view.insertBefore(target, view.firstChild);
+  const width = Math.max(280, view.clientWidth || element.clientWidth || 800);
+  const result = await window.vegaEmbed(target, fitSpec(spec, width), embedOptions(renderer));
+  const title = titleText(spec);
+  if (title && view !== element) view.setAttribute("aria-label", `${title}. The numbers are in the table below the chart.`);
+  element.vegaView = result.view;
   element.dataset.rendered = "true";
   element.dataset.version = String(Number(element.dataset.version || 0) + 1);
+  return result;
 }
 
 function showChartError(element, message) {
+  const view = element.querySelector(".chart-view") || element;
+  view.querySelectorAll(".vega-embed, .chart-error").forEach((node) => node.remove());
   const p = document.createElement("p");
   p.className = "chart-error status-line error";
   p.textContent = message;
-  element.insertBefore(p, element.firstChild);
+  view.insertBefore(p, view.firstChild);
+  element.dataset.rendered = "error";
 }
 
-async function loadCharts() {
-  for (const figure of document.querySelectorAll("figure.chart[data-spec]")) {
-    try {
-      const response = await fetch(figure.dataset.spec);
-      if (!response.ok) throw new Error(`chart unavailable (${response.status})`);
-      await embed(figure, await response.json());
-    } catch (error) {
-      showChartError(figure, String(error.message || error));
-    }
+function chartUrl(figure, fmt) {
+  const params = figure.dataset.params ? `?${figure.dataset.params}` : "";
+  if (fmt === "embed") return `/embed/${figure.dataset.chart}${params}`;
+  return `/chart/${figure.dataset.chart}.${fmt}${params}`;
+}
+
+function updateLinks(figure) {
+  figure.querySelectorAll("a[data-fmt]").forEach((a) => { a.href = chartUrl(figure, a.dataset.fmt); });
+}
+
+async function drawFigure(figure) {
+  updateLinks(figure);
+  const url = chartUrl(figure, "json");
+  figure.dataset.drawn = url;
+  try {
+    const response = await fetch(url);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.detail || `chart unavailable (${response.status})`);
+    if (figure.dataset.drawn !== url) return; // a newer setting came in meanwhile
+    await embed(figure, body, figure.dataset.renderer);
+    fillNumbers(figure, body);
+  } catch (error) {
+    showChartError(figure, String(error.message || error));
   }
 }
 
+// Draw every visible chart whose settings changed; hidden ones wait until their tab is shown
+// (a hidden container has no width to fit).
+function drawVisible() {
+  for (const figure of document.querySelectorAll("figure.chart[data-chart]")) {
+    if (figure.closest("[hidden]")) { updateLinks(figure); continue; }
+    if (figure.dataset.drawn !== chartUrl(figure, "json")) drawFigure(figure);
+  }
+}
+
+let lastWidth = window.innerWidth;
+function redrawOnResize() {
+  let timer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (Math.abs(window.innerWidth - lastWidth) < 40) return;
+      lastWidth = window.innerWidth;
+      document.querySelectorAll("figure.chart[data-chart]").forEach((f) => { delete f.dataset.drawn; });
+      drawVisible();
+    }, 250);
+  });
+}
+
+// ---- settings in the address bar --------------------------------------------------------------
+function setParam(name, value) {
+  const url = new URL(location.href);
+  if (value === null || value === "") url.searchParams.delete(name);
+  else url.searchParams.set(name, value);
+  history.replaceState(null, "", url);
+}
+
+function figureParams(figure, changes) {
+  const params = new URLSearchParams(figure.dataset.params || "");
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === "") params.delete(k);
+    else params.set(k, v);
+  }
+  figure.dataset.params = params.toString();
+}
+
+// ---- tabs -------------------------------------------------------------------------------------
+function initTabs() {
+  const list = document.querySelector("[role=tablist]");
+  if (!list) return;
+  const tabs = Array.from(list.querySelectorAll("[role=tab]"));
+  const select = (tab, focus) => {
+    tabs.forEach((t) => {
+      const on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    });
+    if (focus) tab.focus();
+    const name = tab.id.replace(/^tab-/, "");
+    setParam("tab", name);
+    const field = document.getElementById("tab-field");
+    if (field) field.value = name;
+    drawVisible();
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => select(tab, false));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (step) { event.preventDefault(); select(tabs[(i + step + tabs.length) % tabs.length], true); }
+      if (event.key === "Home") { event.preventDefault(); select(tabs[0], true); }
+      if (event.key === "End") { event.preventDefault(); select(tabs[tabs.length - 1], true); }
+    });
+  });
+}
+
+// ---- tracker: year slider and country picker --------------------------------------------------
+async function refreshYearParts(year) {
+  const url = new URL(location.href);
+  url.searchParams.set("year", year);
+  const response = await fetch(url.pathname + url.search, { headers: { accept: "text/html" } });
+  if (!response.ok) return;
+  const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const id of ["year-facts", "tracker-table-wrap", "tracker-notes", "heading-year"]) {
+    const fresh = doc.getElementById(id);
+    const old = document.getElementById(id);
+    if (fresh && old) old.replaceWith(fresh);
+  }
+  initSortable();
+  document.title = doc.title;
+}
+
+function initYearSlider() {
+  const slider = document.getElementById("year");
+  if (!slider || slider.type !== "range") return;
+  const out = document.getElementById("year-out");
+  let timer = null;
+  slider.addEventListener("input", () => {
+    out.textContent = slider.value;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const year = slider.value;
+      setParam("year", year);
+      document.querySelectorAll("figure.chart[data-chart]").forEach((f) => figureParams(f, { year }));
+      for (const [id, suffix] of [["twin-json", ""], ["twin-csv", "&format=csv"]]) {
+        const a = document.getElementById(id);
+        if (a) a.href = `/api/v1/tracker?year=${year}${suffix}`;
+      }
+      drawVisible();
+      refreshYearParts(year);
+    }, 200);
+  });
+}
+
+function pickedCode(input) {
+  const list = document.getElementById(input.getAttribute("list"));
+  const wanted = input.value.trim().toLowerCase();
+  if (!wanted) return "";
+  for (const option of list.options) {
+    if (option.value.toLowerCase() === wanted || option.dataset.code.toLowerCase() === wanted) return option.dataset.code;
+  }
+  return null;
+}
+
+function initPickers() {
+  for (const input of document.querySelectorAll("input[list][name=country]")) {
+    const onTracker = Boolean(document.getElementById("tracker-controls")?.contains(input));
+    input.addEventListener("change", () => {
+      const code = pickedCode(input);
+      input.setCustomValidity(code === null ? "Pick a country from the list" : "");
+      input.reportValidity();
+      if (code === null) return;
+      if (!onTracker) { if (code) location.assign(`/country/${code}`); return; }
+      setParam("country", code);
+      document.querySelectorAll("figure.chart[data-chart]").forEach((f) => figureParams(f, { country: code }));
+      document.querySelectorAll("#tracker-table tbody tr").forEach((tr) => tr.classList.toggle("highlight", tr.dataset.iso3 === code));
+      drawVisible();
+    });
+    input.form?.addEventListener("submit", (event) => { event.preventDefault(); input.dispatchEvent(new Event("change")); });
+  }
+}
+
+// ---- sortable tables --------------------------------------------------------------------------
 function sortTable(table, index, type, header) {
   const body = table.tBodies[0];
   const ascending = header.getAttribute("aria-sort") !== "ascending";
@@ -63,11 +317,13 @@ function sortTable(table, index, type, header) {
 
 function initSortable() {
   for (const table of document.querySelectorAll("table.sortable")) {
+    if (table.dataset.sortable) continue;
+    table.dataset.sortable = "true";
     table.querySelectorAll("thead th").forEach((th, index) => {
       th.tabIndex = 0;
       const go = () => sortTable(table, index, th.dataset.type || "text", th);
       th.addEventListener("click", go);
-      th.addEventListener("keydown", (event) => { if (event.key === "Enter") go(); });
+      th.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); go(); } });
     });
   }
 }
@@ -78,123 +334,16 @@ function initAutosubmit() {
   });
 }
 
-// ---- scenario builder ------------------------------------------------------------------------
-const FIELDS = ["countries", "target", "deadline", "path", "currency", "growth_sd", "inflation_sd", "paths", "seed"];
-
-function readForm(form) {
-  const data = {};
-  for (const name of FIELDS) data[name] = form.elements[name].value;
-  return data;
-}
-
-// The form's settings as a projection scenario (the same schema as TOML scenario files).
-function scenarioBody(s) {
-  const bloc = s.countries === "NATO" || s.countries === "NATO_EU_CA";
-  return {
-    title: "Scenario builder",
-    ...(bloc ? { bloc: s.countries } : { countries: [s.countries] }),
-    currency: s.currency,
-    targets: [{ name: "core", target_pct: Number(s.target), deadline: Number(s.deadline), path: s.path }],
-    uncertainty: {
-      growth_sd_pct: Number(s.growth_sd),
-      inflation_sd_pct: Number(s.inflation_sd),
-      paths: Number(s.paths),
-      seed: Number(s.seed),
-    },
-  };
-}
-
-let pending = null;
-let csvUrl = null;
-
-async function runScenario(form) {
-  const status = document.getElementById("scenario-status");
-  const settings = readForm(form);
-  const params = new URLSearchParams(settings);
-  history.replaceState(null, "", `${location.pathname}?${params}`);
-  const body = JSON.stringify(scenarioBody(settings));
-  const ticket = Symbol("run");
-  pending = ticket;
-  status.className = "status-line";
-  status.textContent = "Computing…";
-  try {
-    const response = await fetch("/api/v1/projections?chart=true", {
-      method: "POST", headers: { "content-type": "application/json" }, body,
-    });
-    const payload = await response.json();
-    if (pending !== ticket) return;
-    if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
-    await embed(document.getElementById("fan-chart"), payload.chart);
-    renderSummary(payload.summary || []);
-    status.textContent = `${settings.paths} paths, seed ${settings.seed}.`;
-    const notes = document.getElementById("scenario-notes");
-    notes.replaceChildren(...(payload.notes || []).map((n) => {
-      const li = document.createElement("li");
-      li.textContent = n;
-      return li;
-    }));
-    const csv = await fetch("/api/v1/projections?format=csv", {
-      method: "POST", headers: { "content-type": "application/json" }, body,
-    });
-    if (csvUrl) URL.revokeObjectURL(csvUrl);
-    csvUrl = URL.createObjectURL(await csv.blob());
-    document.getElementById("csv-download").href = csvUrl;
-  } catch (error) {
-    if (pending !== ticket) return;
-    status.className = "status-line error";
-    status.textContent = String(error.message || error);
-  }
-}
-
 const number = (v, digits = 0) =>
   typeof v === "number" ? v.toLocaleString("en-GB", { maximumFractionDigits: digits }) : "";
-
-// The summary's key columns, in words; the CSV link carries every column.
-const SUMMARY_COLUMNS = [
-  ["Country or bloc", (r) => r.name],
-  ["Currency", (r) => r.currency],
-  ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2)} → ${number(r.horizon_share_pct, 2)}`],
-  ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
-  ["Extra spending to horizon (m, median)", (r) => number(r.extra_to_horizon_p50_m)],
-  ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
-  ["Peak annual rise (m)", (r) => `${number(r.peak_increase_m)} in ${r.peak_increase_year ?? ""}`],
-];
-
-function renderSummary(rows) {
-  const table = document.getElementById("scenario-summary");
-  table.replaceChildren();
-  if (!rows.length) return;
-  const head = table.createTHead().insertRow();
-  SUMMARY_COLUMNS.forEach(([title]) => {
-    const th = document.createElement("th");
-    th.textContent = title;
-    head.appendChild(th);
-  });
-  const body = table.createTBody();
-  rows.forEach((row) => {
-    const tr = body.insertRow();
-    SUMMARY_COLUMNS.forEach(([title, cell], index) => {
-      const td = tr.insertCell();
-      td.textContent = cell(row);
-      if (index > 1) td.className = "num";
-    });
-  });
-}
-
-function initScenario() {
-  const form = document.getElementById("scenario-form");
-  if (!form) return;
-  const params = new URLSearchParams(location.search);
-  for (const name of FIELDS) if (params.has(name)) form.elements[name].value = params.get(name);
-  let timer = null;
-  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => runScenario(form), 250); });
-  form.addEventListener("submit", (event) => { event.preventDefault(); runScenario(form); });
-  runScenario(form);
-}
 
 document.addEventListener("DOMContentLoaded", () => {
   initSortable();
   initAutosubmit();
-  loadCharts();
-  initScenario();
+  initTabs();
+  initYearSlider();
+  initPickers();
+  drawVisible();
+  redrawOnResize();
+  if (window.milexScenario) window.milexScenario({ embed, number });
 });

@@ -1,0 +1,213 @@
+"""Web views of the comparisons: the threat balance (blocs over time) and burden-sharing (GDP
+against share of GDP, with the Olson-Zeckhauser rank test in the subtitle).
+
+Each builder takes the library's result (``milex.balance.threat_balance``,
+``milex.burden.burden_sharing`` and ``olson_zeckhauser``) and formats it in the house style.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from milex.charts.style import OKABE_ITO, altair_module, compose
+from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BLOC_COLOURS = {
+    "NATO": OKABE_ITO["blue"],
+    "NATO_EU_CA": OKABE_ITO["sky"],
+    "RUS": OKABE_ITO["vermillion"],
+    "CHN": OKABE_ITO["orange"],
+    "IRN": OKABE_ITO["purple"],
+    "PRK": OKABE_ITO["grey"],
+    "CRINK": "#000000",
+}
+#: A published outside estimate shown beside SIPRI-based PPP totals, to show how wide PPP
+#: estimates run: IISS, The Military Balance 2025, Russia's 2024 defence spending at PPP.
+IISS_RUSSIA_PPP = {"year": 2024, "bn": 461.6, "label": "IISS: Russia 2024, $461.6bn PPP"}
+
+
+def _sources(ds: Any, used: Any) -> list[dict[str, Any]]:
+    keys = {(s, e) for s, e in used}
+    return [s for s in ds.package["sources"] if (s["source"], s["edition"]) in keys]
+
+
+def threat_lines(ds: Any, balance: Any, basis: str) -> Any:
+    """Bloc totals over time on one basis (``mer_constant`` or ``ppp``), in US$ bn."""
+    alt = altair_module()
+    totals: pd.DataFrame = balance.totals
+    part = totals[(totals["basis"] == basis) & totals["bloc"].isin(list(BLOC_COLOURS))].copy()
+    part = part[part["value"].notna()]
+    if part.empty:
+        raise MilexError(f"threat balance: no totals on basis {basis!r}")
+    part["bn"] = part["value"] / 1000
+    part["partial"] = part["status"] != "complete"
+    names = dict(zip(part["bloc"], part["bloc_name"], strict=False))
+    present = [b for b in BLOC_COLOURS if b in names]
+    domain = [names[b] for b in present]
+    colour = alt.Color(
+        "bloc_name:N",
+        scale=alt.Scale(domain=domain, range=[BLOC_COLOURS[b] for b in present]),
+        title=None,
+    )
+    data = part[["year", "bloc", "bloc_name", "bn", "status", "missing", "flags", "unit"]]
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1))
+    unit = "international US$ bn, PPP" if basis == "ppp" else "US$ bn, SIPRI constant prices"
+    y = alt.Y("bn:Q", title=unit)
+    base = alt.Chart(data)
+    lines = base.mark_line(strokeWidth=2.2).encode(x=x, y=y, color=colour)
+    points = base.mark_point(filled=True, size=30).encode(
+        x=x,
+        y=y,
+        color=colour,
+        tooltip=[
+            alt.Tooltip("bloc_name:N", title="Bloc"),
+            alt.Tooltip("year:Q", format="d"),
+            alt.Tooltip("bn:Q", title="US$ bn", format=",.1f"),
+            alt.Tooltip("status:N"),
+            alt.Tooltip("missing:N", title="No figure"),
+        ],
+    )
+    layers = [lines, points]
+    notes = [
+        "SIPRI's figures on both sides; a bloc total sums the members with a figure "
+        "(status partial when some have none, never padded with zeros).",
+    ]
+    if basis == "ppp":
+        import pandas as pd
+
+        iiss = pd.DataFrame([IISS_RUSSIA_PPP])
+        layers += [
+            alt.Chart(iiss).mark_point(shape="diamond", size=110, color="#000000", filled=False)
+            .encode(x=x, y=y),
+            alt.Chart(iiss).mark_text(align="right", dx=-9, fontSize=11).encode(
+                x=x, y=y, text="label:N"
+            ),
+        ]  # fmt: skip
+        notes.append(
+            "PPP at the GDP PPP conversion factor, not a military PPP: an upper bound of "
+            "relative effort. Diamond: IISS's estimate for Russia (The Military Balance 2025), "
+            "for the spread of PPP estimates."
+        )
+    title = (
+        "At purchasing-power parity the gap narrows"
+        if basis == "ppp"
+        else "NATO outspends Russia, China, Iran and North Korea at market rates"
+    )
+    return compose(
+        layers,
+        title=title,
+        notes=notes,
+        sources=_sources(ds, balance.sources),
+        height=460,
+    )
+
+
+def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
+    """Each ally's GDP (log scale) against its share of GDP on defence, one year."""
+    alt = altair_module()
+    allies: pd.DataFrame = burden.allies
+    part = allies[(allies["year"] == year) & allies["milex_pct_gdp"].notna()].copy()
+    if part.empty:
+        raise MilexError(f"burden-sharing: no ally has both figures in {year}")
+    part["gdp_bn"] = part["gdp_usd_m"] / 1000
+    data = part[["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags"]]
+    x = alt.X(
+        "gdp_bn:Q", scale=alt.Scale(type="log", nice=False), title="GDP, current US$ bn (log scale)"
+    )
+    y = alt.Y("milex_pct_gdp:Q", title="Defence expenditure, % of GDP (NATO)")
+    base = alt.Chart(data)
+    dots = base.mark_circle(size=70, color=OKABE_ITO["blue"], opacity=0.85).encode(
+        x=x,
+        y=y,
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("gdp_bn:Q", title="GDP, US$ bn", format=",.0f"),
+            alt.Tooltip("milex_pct_gdp:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("share_ratio:Q", title="Spending share / GDP share", format=".2f"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=6, fontSize=10, color="#333333").encode(
+        x=x, y=y, text="iso3:N"
+    )
+    table = oz.table
+    row = table[table["year"] == year]
+    if row.empty:
+        test = "no Olson-Zeckhauser statistic for this year"
+    else:
+        r = row.iloc[0]
+        test = (
+            f"Olson-Zeckhauser test, {year}: Spearman's rho between GDP and share of GDP = "
+            f"{r['spearman_rho']:.2f} (p = {r['spearman_p']:.2f}, n = {int(r['n'])}); a "
+            "significant positive rho would mean the large allies carry a bigger burden."
+        )
+    return compose(
+        [dots, labels],
+        title=f"Do the big allies carry the burden? GDP against share of GDP, {year}",
+        notes=[test],
+        sources=_sources(ds, burden.sources),
+        height=420,
+    )
+
+
+def industry_capacity(result: Any) -> Any:
+    """155 mm (or any item) capacity per year against demand (consumption plus deliveries)."""
+    import pandas as pd
+
+    alt = altair_module()
+    yearly = result.yearly()
+    if yearly.empty:
+        raise MilexError("industry model: no years to chart")
+    parts = []
+    for column, label in (
+        ("production", "Production"),
+        ("capacity_per_year", "Capacity at year end (annual rate)"),
+    ):
+        parts.append(
+            pd.DataFrame({"year": yearly["year"], "rounds": yearly[column], "series": label})
+        )
+    demand = yearly["demand_consumption"] + yearly["demand_deliveries"]
+    parts.append(pd.DataFrame({"year": yearly["year"], "rounds": demand, "series": "Demand"}))
+    data = pd.concat(parts, ignore_index=True)
+    data["m"] = data["rounds"] / 1e6
+    colours = {
+        "Production": OKABE_ITO["blue"],
+        "Capacity at year end (annual rate)": OKABE_ITO["sky"],
+        "Demand": OKABE_ITO["vermillion"],
+    }
+    colour = alt.Color(
+        "series:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), title=None
+    )
+    x = alt.X("year:O", title="Year")
+    y = alt.Y("m:Q", title="Rounds a year, millions")
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2.2)
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            tooltip=[
+                alt.Tooltip("series:N"),
+                alt.Tooltip("year:O"),
+                alt.Tooltip("rounds:Q", format=",.0f"),
+            ],
+        )
+    )
+    sources = [
+        {
+            "source": s["id"],
+            "edition": s.get("date", ""),
+            "citation": f"{s['publisher']}, {s['title']}",
+        }
+        for s in result.sources
+    ][:3]
+    return compose(
+        [chart],
+        title=str(result.model.title),
+        notes=[str(n) for n in result.notes[:1]],
+        sources=sources,
+        height=380,
+    )

@@ -1,0 +1,158 @@
+// Scenario builder: the target path beside a baseline (allies keep their share), the extra
+// spending between them per year and in total, inline validation, and presets.
+"use strict";
+
+window.milexScenario = ({ embed, number }) => {
+  const form = document.getElementById("scenario-form");
+  if (!form) return;
+  const FIELDS = ["countries", "target", "deadline", "path", "currency", "growth_sd", "inflation_sd", "paths", "seed"];
+  const status = document.getElementById("scenario-status");
+  let pending = null;
+  let csvUrl = null;
+
+  const readForm = () => Object.fromEntries(FIELDS.map((n) => [n, form.elements[n].value.trim()]));
+
+  // Each field's own message, shown beside it; an empty or out-of-range number is an error, not 0.
+  function validate() {
+    let ok = true;
+    for (const name of FIELDS) {
+      const field = form.elements[name];
+      const message = document.getElementById(`${name}-error`);
+      let text = "";
+      if (field.type === "number") {
+        const min = field.min === "" ? null : Number(field.min);
+        const max = field.max === "" ? null : Number(field.max);
+        const range = min !== null && max !== null ? ` between ${min} and ${max}` : min !== null ? ` of at least ${min}` : "";
+        if (field.value.trim() === "") text = `Enter a number${range}.`;
+        else if (!Number.isFinite(Number(field.value))) text = `“${field.value}” is not a number.`;
+        else if ((min !== null && Number(field.value) < min) || (max !== null && Number(field.value) > max)) text = `Must be${range}; got ${field.value}.`;
+        else if (field.step === "1" && !Number.isInteger(Number(field.value))) text = "Must be a whole number.";
+      }
+      field.setAttribute("aria-invalid", text ? "true" : "false");
+      if (message) message.textContent = text;
+      if (text) ok = false;
+    }
+    return ok;
+  }
+
+  function scenarioBody(s) {
+    const bloc = s.countries === "NATO" || s.countries === "NATO_EU_CA";
+    return {
+      title: "Scenario builder",
+      ...(bloc ? { bloc: s.countries } : { countries: [s.countries] }),
+      currency: s.currency,
+      targets: [{ name: "core", target_pct: Number(s.target), deadline: Number(s.deadline), path: s.path }],
+      uncertainty: {
+        growth_sd_pct: Number(s.growth_sd),
+        inflation_sd_pct: Number(s.inflation_sd),
+        paths: Number(s.paths),
+        seed: Number(s.seed),
+      },
+    };
+  }
+
+  async function run() {
+    const settings = readForm();
+    history.replaceState(null, "", `${location.pathname}?${new URLSearchParams(settings)}`);
+    if (!validate()) {
+      status.className = "status-line error";
+      status.textContent = "Fix the fields marked above to run the scenario.";
+      return;
+    }
+    const body = JSON.stringify(scenarioBody(settings));
+    const ticket = Symbol("run");
+    pending = ticket;
+    status.className = "status-line";
+    status.textContent = "Computing…";
+    try {
+      const response = await fetch("/api/v1/projections?chart=true", {
+        method: "POST", headers: { "content-type": "application/json" }, body,
+      });
+      const payload = await response.json();
+      if (pending !== ticket) return;
+      if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
+      await embed(document.getElementById("fan-chart"), payload.chart);
+      renderSummary(payload.summary || []);
+      renderBaseline(payload.data || [], settings.currency);
+      status.textContent = `${settings.paths} paths, seed ${settings.seed}.`;
+      document.getElementById("scenario-notes").replaceChildren(...(payload.notes || []).map((n) => {
+        const li = document.createElement("li");
+        li.textContent = n;
+        return li;
+      }));
+      const csv = await fetch("/api/v1/projections?format=csv", {
+        method: "POST", headers: { "content-type": "application/json" }, body,
+      });
+      if (csvUrl) URL.revokeObjectURL(csvUrl);
+      csvUrl = URL.createObjectURL(await csv.blob());
+      document.getElementById("csv-download").href = csvUrl;
+    } catch (error) {
+      if (pending !== ticket) return;
+      status.className = "status-line error";
+      status.textContent = String(error.message || error);
+    }
+  }
+
+  const SUMMARY_COLUMNS = [
+    ["Country or bloc", (r) => r.name],
+    ["Currency", (r) => r.currency],
+    ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2)} → ${number(r.horizon_share_pct, 2)}`],
+    ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
+    ["Extra spending to horizon (m, median)", (r) => number(r.extra_to_horizon_p50_m)],
+    ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
+    ["Peak annual rise (m)", (r) => `${number(r.peak_increase_m)} in ${r.peak_increase_year ?? ""}`],
+  ];
+
+  function table(id, titles, rows, numericFrom) {
+    const el = document.getElementById(id);
+    el.replaceChildren();
+    if (!rows.length) return;
+    const head = el.createTHead().insertRow();
+    titles.forEach((t) => { const th = document.createElement("th"); th.scope = "col"; th.textContent = t; head.appendChild(th); });
+    const body = el.createTBody();
+    rows.forEach((cells) => {
+      const tr = body.insertRow();
+      cells.forEach((c, i) => { const td = tr.insertCell(); td.textContent = c; if (i >= numericFrom) td.className = "num"; });
+    });
+  }
+
+  function renderSummary(rows) {
+    table("scenario-summary", SUMMARY_COLUMNS.map(([t]) => t), rows.map((r) => SUMMARY_COLUMNS.map(([, f]) => f(r))), 2);
+  }
+
+  // Per year for the first country or bloc: the baseline (its base-year share kept), the target
+  // path and the extra spending between them (medians), with the running total.
+  function renderBaseline(data, currency) {
+    const first = data.length ? data[0].iso3 : null;
+    const pick = (measure) => new Map(data.filter((r) => r.iso3 === first && r.measure === measure).map((r) => [r.year, r]));
+    const spending = pick("spending"), extra = pick("extra"), cum = pick("cum_extra");
+    const rows = [];
+    for (const [year, s] of spending) {
+      const e = extra.get(year);
+      const c = cum.get(year);
+      const add = e ? e.p50 : 0;
+      rows.push([String(year), number(s.p50 - add), number(s.p50), number(add), c ? number(c.p50) : ""]);
+    }
+    const unit = `${currency} m`;
+    table("scenario-baseline", ["Year", `Baseline: share kept (${unit})`, `Target path (${unit})`, `Extra spending (${unit})`, `Extra, running total (${unit})`], rows, 1);
+    const last = rows.length ? rows[rows.length - 1] : null;
+    document.getElementById("baseline-total").textContent = last
+      ? `${data[0].name}: ${last[4]} ${unit} more than the baseline by ${last[0]} (medians, current prices).`
+      : "";
+  }
+
+  document.querySelectorAll("button[data-preset]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const preset = JSON.parse(button.dataset.preset);
+      for (const [name, value] of Object.entries(preset)) form.elements[name].value = value;
+      run();
+    });
+  });
+
+  const params = new URLSearchParams(location.search);
+  for (const name of FIELDS) if (params.has(name)) form.elements[name].value = params.get(name);
+  let timer = null;
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
+  form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  run();
+};

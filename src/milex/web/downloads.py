@@ -1,0 +1,222 @@
+"""Chart downloads and embeds: ``/chart/{name}.png|svg|csv|json`` and ``/embed/{name}``.
+
+PNG and SVG are rendered by the server through the very Altair spec the page draws (vl-convert,
+no browser, no network); CSV is the table the chart plots, row for row; JSON is the Vega-Lite
+spec. ``/embed/{name}`` is the one page that other sites may frame (see ``app.Guard``). Every
+answer is memoised per chart and parameters, so a repeated download costs a cache look-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from milex.errors import MilexError, QueryError
+
+router = APIRouter(include_in_schema=False)
+FORMATS = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+#: Charts the web adds to ``milex.charts.CHARTS``: the choropleth and a non-ally's SIPRI line.
+WEB_CHARTS = {
+    "map": "every ally on a map, coloured by its share-of-GDP band",
+    "sipri-country": "a country's share of GDP over time, SIPRI's figures (any country)",
+    "threat-mer": "NATO against Russia, China, Iran and North Korea at market exchange rates",
+    "threat-ppp": "the same blocs at purchasing-power parity, with IISS's Russia estimate",
+    "burden": "each ally's GDP against its share of GDP, with the Olson-Zeckhauser test",
+    "industry": "155 mm shell production capacity against demand, by year",
+}
+NAME = Annotated[str, Path(pattern="^[a-z-]{2,40}$", description="e.g. tracker, map, country")]
+COUNTRY = Annotated[str | None, Query(max_length=60)]
+YEAR = Annotated[int | None, Query(ge=1949, le=2100)]
+
+
+def chart_names() -> dict[str, str]:
+    """Every chart the dashboard can show, with its one-line description."""
+    from milex.charts import CHARTS
+
+    listed = {n: d.description for n, d in CHARTS.items()}
+    return {**listed, **WEB_CHARTS}
+
+
+def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
+    """The Altair chart ``name`` with the page's parameters (the one spec pages and files share)."""
+    from milex import charts
+
+    if name == "map":
+        from milex.charts.map import tracker_map
+        from milex.tracking import tracker
+
+        code = ds.registry.resolve(country) if country else None
+        return tracker_map(tracker(year, dataset=ds), highlight=code)
+    if name == "sipri-country":
+        from milex.charts.other import sipri_share
+
+        if not country:
+            raise MilexError("chart 'sipri-country' needs country")
+        code = ds.registry.resolve(country)
+        frame = ds.series("milex_pct_gdp", code, "sipri")
+        return sipri_share(frame, ds.registry.name(code), ds.citations(frame))
+    if name in WEB_CHARTS:
+        return _comparison(ds, name, country=country, year=year)
+    return charts.build(name, country=country, year=year, dataset=ds)
+
+
+def _comparison(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
+    """The comparison charts (threat balance, burden-sharing, industry): no country option."""
+    from milex.charts import comparisons
+
+    if country is not None:
+        raise MilexError(f"chart {name!r} does not take country")
+    if name.startswith("threat-"):
+        from milex.balance import threat_balance
+
+        if year is not None:
+            raise MilexError(f"chart {name!r} does not take year")
+        basis = "ppp" if name == "threat-ppp" else "mer_constant"
+        return comparisons.threat_lines(ds, threat_balance(ds), basis)
+    if name == "burden":
+        from milex.burden import burden_sharing, olson_zeckhauser
+        from milex.tracking import tracker
+
+        chosen = year or int(tracker(None, dataset=ds).attrs["year"])
+        return comparisons.burden_scatter(
+            ds, burden_sharing(ds, chosen), olson_zeckhauser(ds, "nato", chosen), chosen
+        )
+    from milex.industry.capacity import run_capacity
+    from milex.web.views import EXAMPLES
+
+    if year is not None:
+        raise MilexError(f"chart {name!r} does not take year")
+    model = EXAMPLES / "eu-155mm.toml"
+    if not model.is_file():
+        raise MilexError(f"industry model not found: {model} (run from a milex checkout)")
+    return comparisons.industry_capacity(run_capacity(model))
+
+
+def chart_spec(request: Request, name: str, country: str | None, year: int | None) -> Any:
+    """The chart's Vega-Lite spec (memoised); sources stay in ``usermeta``."""
+    from milex.render import spec
+
+    cache = request.app.state.cache
+    key = ("web-spec", name, (country or "").casefold(), year)
+    return cache.get(key, lambda: spec(build_chart(cache.dataset, name, country=country,
+                                                   year=year)))  # fmt: skip
+
+
+def plotted_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table a chart plots: its largest inline dataset (reference lines are the small ones)."""
+    tables: list[list[dict[str, Any]]] = [
+        v for v in spec.get("datasets", {}).values() if _is_table(v)
+    ]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "values" and _is_table(v):
+                    tables.append(v)
+                elif k != "datasets":
+                    walk(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    if not tables:
+        raise MilexError("this chart has no inline table to download")
+    return max(tables, key=len)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV, columns in first-seen order, missing values empty."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def _check_name(name: str) -> None:
+    names = chart_names()
+    if name not in names:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(names), n=2)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise QueryError(f"chart {name!r} not found{hint}; available: {', '.join(names)}")
+
+
+@router.get("/chart/{name}.{fmt}")
+def chart_file(
+    request: Request,
+    name: NAME,
+    fmt: Annotated[str, Path(pattern="^(png|svg|csv|json)$")],
+    country: COUNTRY = None,
+    year: YEAR = None,
+) -> Response:
+    """One chart as a file: PNG (2x), SVG, the CSV of its data, or its Vega-Lite JSON."""
+    from milex import render
+
+    _check_name(name)
+    cache = request.app.state.cache
+
+    def make() -> bytes:
+        spec = chart_spec(request, name, country, year)
+        if fmt == "png":
+            return render.to_png(spec)
+        if fmt == "svg":
+            return render.to_svg(spec).encode()
+        if fmt == "csv":
+            return to_csv(plotted_rows(spec)).encode()
+        return json.dumps(spec, ensure_ascii=False).encode()
+
+    body = cache.get(("web-file", name, fmt, (country or "").casefold(), year), make)
+    stem = "-".join(str(p) for p in ("milex", name, country, year) if p)
+    headers = {"content-disposition": f'inline; filename="{stem}.{fmt}"'}
+    return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+@router.get("/embed/{name}", response_class=HTMLResponse)
+def embed_page(
+    request: Request, name: NAME, country: COUNTRY = None, year: YEAR = None
+) -> HTMLResponse:
+    """A chart alone on a page, with its source and a link back: the page others may frame."""
+    from urllib.parse import urlencode
+
+    from milex.web.pages import render_page
+
+    _check_name(name)
+    spec = chart_spec(request, name, country, year)  # a bad parameter fails here, as a page
+    params = urlencode({k: v for k, v in {"country": country, "year": year}.items() if v})
+    return render_page(
+        request,
+        "embed.html",
+        name=name,
+        params=params,
+        title=_title(spec),
+        subtitle=(spec.get("title") or {}).get("subtitle", []),
+    )
+
+
+def _title(spec: dict[str, Any]) -> str:
+    title = spec.get("title")
+    if isinstance(title, dict):
+        text = title.get("text", "")
+        return " ".join(text) if isinstance(text, list) else str(text)
+    return str(title or "milex chart")
