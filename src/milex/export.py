@@ -16,12 +16,20 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "json", "xlsx", "parquet")
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-safe dicts (NaN becomes null): for JSON output and API payloads."""
+    out: list[dict[str, Any]] = json.loads(
+        frame.to_json(orient="records", force_ascii=False, double_precision=15)
+    )
+    return out
+
+
 def to_text(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None) -> str:
     """CSV or JSON text. JSON is an object: ``meta`` (sources, editions, ...) and ``data`` rows."""
     if fmt == "csv":
         return str(frame.to_csv(index=False, lineterminator="\n"))
     if fmt == "json":
-        rows = json.loads(frame.to_json(orient="records", force_ascii=False, double_precision=15))
+        rows = records(frame)
         try:
             text = json.dumps(
                 {**(meta or {}), "data": rows}, ensure_ascii=False, indent=1, allow_nan=False

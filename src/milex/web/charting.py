@@ -35,8 +35,8 @@ def projection_payload(
     ds: Dataset, scenario: dict[str, Any], max_paths: int, *, chart: bool
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Run a scenario posted as JSON (paths capped) and return the payload and its tidy frame."""
+    from milex.export import records as rows
     from milex.projection import Scenario, ScenarioError, project
-    from milex.web.api import rows
 
     parsed = Scenario.parse(scenario)
     if parsed.uncertainty.paths > max_paths:
