@@ -1,7 +1,11 @@
-"""The dashboard in a real headless Chromium (Debian's), driven by Playwright, with no network."""
+"""The dashboard in a real headless Chromium (Debian's), driven by Playwright, with no network:
+tabs, the year slider, the country picker, the map, downloads, framing and the scenario builder.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import socket
@@ -20,6 +24,9 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+DRAWN = 30_000  # ms: a chart drawn (the first projection or map spec may be computed cold)
 
 
 @pytest.fixture(scope="module")
@@ -58,16 +65,28 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    """A page that may only reach the local server, recording console errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def open_page(browser, server, viewport=DESKTOP):
+    """A context and page that may only reach the local server, recording console errors."""
+    context = browser.new_context(viewport=viewport)
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
                   else route.abort())  # fmt: skip
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))  # type: ignore[attr-defined]
     page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server):
+    context, page = open_page(browser, server)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, server):
+    context, page = open_page(browser, server, PHONE)
     yield page
     context.close()
 
@@ -77,50 +96,227 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def drawn(page, figure: str, version: int = 1) -> None:
+    page.wait_for_selector(f"{figure}[data-version='{version}'] .chart-view canvas, "
+                           f"{figure}[data-version='{version}'] .chart-view svg", timeout=DRAWN)  # fmt: skip
+
+
+def api_shares(page, server, year: int) -> dict[str, float]:
+    rows = page.request.get(f"{server}/api/v1/tracker?year={year}").json()["data"]
+    return {
+        r["iso3"]: r["milex_pct_gdp"]
+        for r in rows
+        if r["row_type"] == "ally" and r["milex_pct_gdp"] is not None
+    }
+
+
 def test_tracker_page_lists_31_allies_with_figures_and_draws_its_chart(page, server):
-    page.goto(server + "/")
-    page.wait_for_selector("#tracker-chart[data-rendered='true'] canvas", timeout=20_000)
+    page.goto(server + "/?tab=table")
     figures = page.eval_on_selector_all(
         "#tracker-table tbody tr td.pct", "cells => cells.filter(c => c.textContent.trim()).length"
     )
     assert figures == 31
-    canvas = page.query_selector("#tracker-chart canvas")
-    box = canvas.bounding_box()
+    page.click("#tab-chart")
+    drawn(page, "#tracker-chart")
+    box = page.query_selector("#tracker-chart canvas").bounding_box()
     assert box["width"] > 300 and box["height"] > 200
-    shot(page, "tracker")
     assert page.errors == []
 
 
 def test_tracker_table_sorts_when_a_header_is_clicked(page, server):
-    page.goto(server + "/")
+    page.goto(server + "/?tab=table")
     page.click("#tracker-table thead th:nth-child(2)")
     first = page.inner_text("#tracker-table tbody tr:first-child td:nth-child(2)")
     assert first.startswith("Albania")
     assert page.errors == []
 
 
+def test_tabs_switch_panels_by_click_and_keyboard_and_keep_the_tab_in_the_url(page, server):
+    page.goto(server + "/")
+    assert page.is_visible("#panel-chart") and not page.is_visible("#panel-map")
+    page.click("#tab-map")
+    assert page.is_visible("#panel-map") and not page.is_visible("#panel-chart")
+    assert "tab=map" in page.url
+    page.focus("#tab-map")
+    page.keyboard.press("ArrowRight")
+    assert page.is_visible("#panel-table") and "tab=table" in page.url
+    assert page.evaluate("document.activeElement.id") == "tab-table"
+    page.keyboard.press("Home")
+    assert page.is_visible("#panel-chart")
+    assert page.errors == []
+
+
+def test_the_map_has_a_shape_per_ally_coloured_by_its_band(page, server):
+    from milex.charts.style import BAND_COLOURS, status_band
+
+    page.goto(server + "/?tab=map&year=2024")
+    drawn(page, "#tracker-map")
+    fills = page.eval_on_selector_all(
+        "#tracker-map .mark-shape path", "paths => paths.map(p => p.getAttribute('fill'))"
+    )
+    rows = page.request.get(f"{server}/api/v1/tracker?year=2024").json()["data"]
+    allies = [r for r in rows if r["row_type"] == "ally"]
+    assert len(fills) == len(allies) == 32
+    want = sorted(
+        BAND_COLOURS[status_band(r["iso3"], r["milex_pct_gdp"], r["note"] or "")] for r in allies
+    )
+    assert sorted(f.upper() for f in fills) == sorted(w.upper() for w in want)
+    shot(page, "tracker-map-1280")
+    assert page.errors == []
+
+
+def test_the_slider_changes_the_year_in_the_url_the_chart_and_the_table(page, server):
+    page.goto(server + "/?year=2024")
+    drawn(page, "#tracker-chart")
+    page.eval_on_selector(
+        "#year", "el => { el.value = '2023'; el.dispatchEvent(new Event('input')); }"
+    )
+    drawn(page, "#tracker-chart", 2)
+    assert "year=2023" in page.url
+    assert "2023" in page.get_attribute("#tracker-chart .chart-view", "aria-label")
+    page.wait_for_function("() => document.getElementById('heading-year').textContent === '2023'")
+    assert "year=2023" in page.get_attribute("#tracker-chart a[data-fmt=png]", "href")
+    page.click("#tab-table")
+    shares = api_shares(page, server, 2023)
+    pol = page.inner_text("#tracker-table tr[data-iso3='POL'] td.pct")
+    assert float(pol) == round(shares["POL"], 2)
+    assert page.errors == []
+
+
+def test_the_country_picker_highlights_the_ally_and_keeps_it_in_the_url(page, server):
+    page.goto(server + "/")
+    drawn(page, "#tracker-chart")
+    page.fill("#country-picker", "Poland")
+    page.dispatch_event("#country-picker", "change")
+    drawn(page, "#tracker-chart", 2)
+    assert "country=POL" in page.url
+    assert "country=POL" in page.get_attribute("#tracker-chart a[data-fmt=csv]", "href")
+    assert page.eval_on_selector("tr[data-iso3='POL']", "tr => tr.classList.contains('highlight')")
+    assert page.errors == []
+
+
+def test_each_download_is_a_valid_file_whose_figures_equal_the_apis(page, server):
+    page.goto(server + "/?year=2024")
+    drawn(page, "#tracker-chart")
+    links = {
+        fmt: page.get_attribute(f"#tracker-chart a[data-fmt={fmt}]", "href")
+        for fmt in ("png", "svg", "csv", "json", "embed")
+    }
+    png = page.request.get(server + links["png"])
+    assert png.ok and png.headers["content-type"] == "image/png"
+    assert png.body()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(png.body())).size[0] == 1600  # 800 px at scale 2
+    svg = page.request.get(server + links["svg"]).text()
+    assert svg.lstrip().startswith("<svg") and "Poland" in svg
+    rows = list(csv.DictReader(io.StringIO(page.request.get(server + links["csv"]).text())))
+    shares = api_shares(page, server, 2024)
+    assert {r["iso3"]: float(r["share"]) for r in rows} == pytest.approx(shares, abs=1e-9)
+    spec = page.request.get(server + links["json"]).json()
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert page.request.get(server + links["embed"]).ok
+
+
+def test_the_map_downloads_carry_every_ally(page, server):
+    svg = page.request.get(f"{server}/chart/map.svg?year=2024").text()
+    assert svg.count("<path") >= 32
+    rows = list(csv.DictReader(io.StringIO(page.request.get(f"{server}/chart/map.csv").text())))
+    assert len(rows) == 32 and {r["iso3"] for r in rows} >= {"USA", "POL", "ISL"}
+
+
+def test_an_unknown_country_is_an_html_404_with_suggestions(page, server):
+    response = page.goto(server + "/country/Polnd")
+    assert response.status == 404 and response.headers["content-type"].startswith("text/html")
+    assert page.inner_text("#suggestions").startswith("Poland (POL)")
+    page.click("#suggestions a >> nth=0")
+    assert page.url.endswith("/country/POL")
+    assert page.request.get(server + "/api/v1/countries/Polnd").headers[
+        "content-type"
+    ].startswith("application/json")
+
+
+def test_a_bad_year_is_an_html_422_naming_the_valid_range(page, server):
+    response = page.goto(server + "/?year=1960")
+    assert response.status == 422
+    assert "Valid years: 2014 to 2026" in page.inner_text("#valid-years")
+
+
+def test_embed_pages_may_be_framed_and_every_other_page_may_not(page, server):
+    embed = page.request.get(server + "/embed/map?year=2024")
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+    assert "x-frame-options" not in embed.headers
+    for path in ("/", "/country/POL", "/charts/map", "/chart/map.png"):
+        headers = page.request.get(server + path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+    # In the browser: a page framing both sees the embed drawn and the tracker refused.
+    page.goto(server + "/static/css/app.css")  # an origin to frame from
+    page.set_content(
+        f'<iframe id="a" src="{server}/embed/map?year=2024"></iframe>'
+        f'<iframe id="b" src="{server}/"></iframe>'
+    )
+    frame = page.frame_locator("#a")
+    frame.locator("#embed-chart[data-rendered='true'] svg").first.wait_for(timeout=DRAWN)
+    framed = page.frames[2] if len(page.frames) > 2 else None
+    assert framed is None or framed.query_selector("#tracker-chart") is None
+
+
+def test_iceland_and_non_allies_get_proper_pages(page, server):
+    page.goto(server + "/country/ISL")
+    assert "no armed forces" in page.inner_text(".lede")
+    assert page.query_selector(".chart-error") is None
+    page.goto(server + "/country/RUS")
+    assert "not a NATO ally" in page.inner_text("#not-ally")
+    drawn(page, "#country-chart")
+    assert page.errors == []
+
+
 def test_country_page_for_poland_shows_its_2024_figure(page, server):
     page.goto(server + "/country/POL")
     assert page.inner_text("#headline-pct") == "4.12%"
-    page.wait_for_selector("#country-chart[data-rendered='true'] canvas", timeout=20_000)
-    shot(page, "country-poland")
+    drawn(page, "#country-chart")
     assert page.errors == []
 
 
 def test_changing_the_target_in_the_scenario_builder_redraws_the_fan_chart(page, server):
     page.goto(server + "/scenario?countries=DEU&paths=500&currency=EUR")
-    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=30_000)
+    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
     page.fill("#target", "2.5")
-    page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=30_000)
+    page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
     assert "target=2.5" in page.url and "countries=DEU" in page.url
     assert page.inner_text("#scenario-summary").count("Germany") >= 1
-    shot(page, "scenario")
+    assert "more than the baseline by" in page.inner_text("#baseline-total")
+    assert page.eval_on_selector_all("#scenario-baseline tbody tr", "rows => rows.length") > 5
     assert page.errors == []
+
+
+def test_an_empty_or_out_of_range_target_is_an_inline_error_not_zero(page, server):
+    page.goto(server + "/scenario?countries=DEU&paths=300")
+    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
+    page.fill("#target", "")
+    page.wait_for_function("() => document.getElementById('target-error').textContent !== ''")
+    assert "Enter a number" in page.inner_text("#target-error")
+    assert page.get_attribute("#target", "aria-invalid") == "true"
+    page.fill("#target", "25")
+    page.wait_for_function("() => document.getElementById('target-error').textContent.includes('25')")
+    assert page.get_attribute("#fan-chart", "data-version") == "1"  # nothing was run
+    page.fill("#target", "3")
+    page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
+    assert page.inner_text("#target-error") == ""
+
+
+def test_a_preset_fills_the_form_and_runs(page, server):
+    page.goto(server + "/scenario?paths=300")
+    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
+    page.click("text=Europe and Canada 3.5% by 2035")
+    page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
+    assert page.input_value("#countries") == "NATO_EU_CA" and "countries=NATO_EU_CA" in page.url
 
 
 def test_a_scenario_link_reproduces_the_view(page, server):
     page.goto(server + "/scenario?countries=POL&target=4.5&deadline=2030&paths=300&seed=7")
-    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=30_000)
+    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
     assert page.input_value("#target") == "4.5" and page.input_value("#deadline") == "2030"
     assert page.input_value("#countries") == "POL"
     assert page.errors == []
