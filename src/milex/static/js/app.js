@@ -36,8 +36,20 @@ function rewrap(lines, limit) {
   return notes.flatMap((n) => wrapWords(n, limit));
 }
 
+// On a narrow chart the reference lines keep only their figure ("2%"), so labels never collide.
+function shortLabels(datasets) {
+  const short = {};
+  for (const [name, rows] of Object.entries(datasets || {})) {
+    short[name] = !isTable(rows) ? rows : rows.map((r) => (
+      typeof r.label === "string" && /^\d+(\.\d+)?% (guideline|Hague target|on equipment)$/.test(r.label)
+        ? { ...r, label: r.label.split(" ")[0] } : r));
+  }
+  return short;
+}
+
 function fitSpec(spec, width) {
   const fitted = { ...spec };
+  if (width < 600 && fitted.datasets) fitted.datasets = shortLabels(fitted.datasets);
   if (!fitted.hconcat && !fitted.vconcat && !fitted.concat && !fitted.facet) {
     fitted.width = "container";
   }
@@ -52,7 +64,7 @@ function fitSpec(spec, width) {
     fitted.title = title;
   }
   if (width < 600) {
-    fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: 2, labelFontSize: 11 } };
+    fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: width < 480 ? 1 : 2, labelFontSize: 11, labelLimit: width - 60 } };
   }
   return fitted;
 }

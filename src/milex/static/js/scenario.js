@@ -73,7 +73,7 @@ window.milexScenario = ({ embed, number }) => {
       if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
       await embed(document.getElementById("fan-chart"), payload.chart);
       renderSummary(payload.summary || []);
-      renderBaseline(payload.data || [], settings.currency);
+      renderBaseline(payload.data || [], settings.currency, settings.countries);
       status.textContent = `${settings.paths} paths, seed ${settings.seed}.`;
       document.getElementById("scenario-notes").replaceChildren(...(payload.notes || []).map((n) => {
         const li = document.createElement("li");
@@ -122,8 +122,8 @@ window.milexScenario = ({ embed, number }) => {
 
   // Per year for the first country or bloc: the baseline (its base-year share kept), the target
   // path and the extra spending between them (medians), with the running total.
-  function renderBaseline(data, currency) {
-    const first = data.length ? data[0].iso3 : null;
+  function renderBaseline(data, currency, chosen) {
+    const first = data.some((r) => r.iso3 === chosen) ? chosen : data.length ? data[0].iso3 : null;
     const pick = (measure) => new Map(data.filter((r) => r.iso3 === first && r.measure === measure).map((r) => [r.year, r]));
     const spending = pick("spending"), extra = pick("extra"), cum = pick("cum_extra");
     const rows = [];
@@ -137,7 +137,7 @@ window.milexScenario = ({ embed, number }) => {
     table("scenario-baseline", ["Year", `Baseline: share kept (${unit})`, `Target path (${unit})`, `Extra spending (${unit})`, `Extra, running total (${unit})`], rows, 1);
     const last = rows.length ? rows[rows.length - 1] : null;
     document.getElementById("baseline-total").textContent = last
-      ? `${data[0].name}: ${last[4]} ${unit} more than the baseline by ${last[0]} (medians, current prices).`
+      ? `${(data.find((r) => r.iso3 === first) || {}).name}: ${last[4]} ${unit} more than the baseline by ${last[0]} (medians, current prices).`
       : "";
   }
 
