@@ -159,7 +159,7 @@ def _members(ds: Dataset, bloc: str, year: int) -> list[str]:
     if code not in TRACKED_BLOCS:
         import difflib
 
-        close = difflib.get_close_matches(code, [*TRACKED_BLOCS, *ds.registry.bloc_codes], n=3)
+        close = difflib.get_close_matches(code, TRACKED_BLOCS, n=2)
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise QueryError(
             f"the tracker covers NATO allies: bloc must be one of {', '.join(TRACKED_BLOCS)}, "
