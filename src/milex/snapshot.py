@@ -74,7 +74,22 @@ def parse_all(
         if progress:
             progress(resource.path)
         frames.append(parse())
-    return pd.concat(frames, ignore_index=True), [r for r, _ in steps]
+    read = [r for r, _ in steps]
+    for path in newer_nato_workbooks(raw_dir):
+        if progress:
+            progress(str(path.relative_to(raw_dir)))
+        observations = nato.parse_workbook(path, registry)
+        frames.append(observations)
+        read.append(nato.workbook_resource(path, raw_dir, observations.attrs["edition"]))
+    return pd.concat(frames, ignore_index=True), read
+
+
+def newer_nato_workbooks(raw_dir: Path) -> list[Path]:
+    """NATO workbooks beside the bundled edition (e.g. kept by `milex data update --keep-raw`)."""
+    from milex.sources import nato
+
+    known = raw_dir / nato.RESOURCE.path
+    return sorted(p for p in (raw_dir / "nato").glob("*def-exp-*.xlsx") if p != known)
 
 
 def _empty() -> pd.DataFrame:

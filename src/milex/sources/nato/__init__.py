@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from milex.sources._common import Resource
 from milex.sources.nato.editions import (
     CORE_DEFENCE,
     DEFENCE,
@@ -22,6 +23,7 @@ from milex.sources.nato.workbook import parse_workbook
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
     import pandas as pd
 
@@ -46,7 +48,28 @@ __all__ = [
     "parse_secondary",
     "parse_workbook",
     "press_without_repeats",
+    "workbook_resource",
 ]
+
+
+def workbook_resource(path: Path, raw_dir: Path, edition: dict[str, Any]) -> Resource:
+    """Provenance of a NATO workbook found in a raw directory, from what the workbook says."""
+    import datetime as dt
+
+    modified = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+    extra = {k: v for k, v in edition.items() if k not in ("edition", "url")}
+    return Resource(
+        name=f"nato-{path.stem}",
+        source=SOURCE,
+        path=str(path.relative_to(raw_dir)),
+        publisher=RESOURCE.publisher,
+        url=TOPIC_URL,
+        edition=edition["edition"],
+        licence=RESOURCE.licence,
+        retrieved=modified,
+        citation=f"NATO, {edition.get('title', 'Defence Expenditure of NATO Countries')}",
+        extra=extra,
+    )
 
 
 def parse_restatements(raw_dir: Path, registry: Registry) -> pd.DataFrame:
