@@ -231,9 +231,11 @@ def test_an_unknown_country_is_an_html_404_with_suggestions(page, server):
     assert page.inner_text("#suggestions").startswith("Poland (POL)")
     page.click("#suggestions a >> nth=0")
     assert page.url.endswith("/country/POL")
-    assert page.request.get(server + "/api/v1/countries/Polnd").headers[
-        "content-type"
-    ].startswith("application/json")
+    assert (
+        page.request.get(server + "/api/v1/countries/Polnd")
+        .headers["content-type"]
+        .startswith("application/json")
+    )
 
 
 def test_a_bad_year_is_an_html_422_naming_the_valid_range(page, server):
@@ -299,7 +301,9 @@ def test_an_empty_or_out_of_range_target_is_an_inline_error_not_zero(page, serve
     assert "Enter a number" in page.inner_text("#target-error")
     assert page.get_attribute("#target", "aria-invalid") == "true"
     page.fill("#target", "25")
-    page.wait_for_function("() => document.getElementById('target-error').textContent.includes('25')")
+    page.wait_for_function(
+        "() => document.getElementById('target-error').textContent.includes('25')"
+    )
     assert page.get_attribute("#fan-chart", "data-version") == "1"  # nothing was run
     page.fill("#target", "3")
     page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)

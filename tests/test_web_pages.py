@@ -65,8 +65,8 @@ def test_page_fits_has_no_errors_and_passes_axe(browser, server, name, width):  
                 ".every(f => f.dataset.rendered)",
                 timeout=DRAWN * 2,
             )
-            assert page.query_selector("figure.chart[data-rendered='error']") is None, page.inner_text(
-                ".chart-error"
+            assert page.query_selector("figure.chart[data-rendered='error']") is None, (
+                page.inner_text(".chart-error")
             )
         page.wait_for_timeout(100)
         doc = page.evaluate("() => document.documentElement.scrollWidth")

@@ -58,7 +58,12 @@ function fitSpec(spec, width) {
     const text = Array.isArray(title.text) ? title.text.join(" ") : String(title.text || "");
     title.text = wrapWords(text, Math.max(24, Math.floor((width - 30) / 11)));
     if (Array.isArray(title.subtitle)) {
+      const before = title.subtitle.length + 1;
       title.subtitle = rewrap(title.subtitle, Math.max(30, Math.floor((width - 30) / 6.9)));
+      // autosize "fit" counts the title in the height: grow it by the extra lines, so the plot
+      // keeps its height on a narrow screen.
+      const extra = title.subtitle.length + title.text.length - before;
+      if (typeof fitted.height === "number" && extra > 0) fitted.height += extra * 15 + (width < 600 ? 60 : 0);
     }
     if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; }
     fitted.title = title;

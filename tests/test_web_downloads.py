@@ -1,0 +1,86 @@
+"""Chart files and error pages over HTTP (no browser): every chart downloads as PNG, SVG, CSV and
+Vega-Lite JSON; HTML routes answer errors with HTML pages, the API and downloads with JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from milex.web.downloads import chart_names, plotted_rows, to_csv
+
+PARAMS = {"country": "country=DEU", "sipri-country": "country=RUS"}
+
+
+@pytest.fixture(scope="module")
+def client(dataset):
+    from milex.web import create_app
+
+    with TestClient(create_app(dataset), base_url="http://127.0.0.1") as c:
+        yield c
+
+
+@pytest.mark.parametrize("name", sorted(chart_names()))
+def test_every_chart_downloads_in_every_format(client, name):
+    query = PARAMS.get(name, "")
+    png = client.get(f"/chart/{name}.png?{query}")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = client.get(f"/chart/{name}.svg?{query}")
+    assert svg.headers["content-type"] == "image/svg+xml" and "<svg" in svg.text[:200]
+    spec = client.get(f"/chart/{name}.json?{query}").json()
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/chart/{name}.csv?{query}").text)))
+    assert len(rows) == len(plotted_rows(spec)) > 0
+    assert "frame-ancestors 'none'" in png.headers["content-security-policy"]
+
+
+def test_the_csv_is_the_charts_largest_table_not_its_reference_lines():
+    spec = {
+        "datasets": {"a": [{"share": 2.0, "label": "2%"}], "b": [{"iso3": "POL"}, {"iso3": "DEU"}]},
+        "layer": [{"transform": [{"lookup": "id", "from": {"data": {"values": [{"x": 1}]}}}]}],
+    }
+    assert plotted_rows(spec) == [{"iso3": "POL"}, {"iso3": "DEU"}]
+    assert to_csv([{"a": 1, "b": None}, {"a": 2, "c": "x"}]) == "a,b,c\n1,,\n2,,x\n"
+
+
+def test_burden_csv_figures_equal_the_burden_library_result(client, dataset):
+    from milex.burden import burden_sharing
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/chart/burden.csv?year=2024").text)))
+    allies = burden_sharing(dataset, 2024).allies.set_index("iso3")
+    for r in rows:
+        assert float(r["milex_pct_gdp"]) == pytest.approx(allies.loc[r["iso3"], "milex_pct_gdp"])
+
+
+def test_html_routes_answer_errors_with_html_and_the_api_with_json(client):
+    page = client.get("/country/Polnd")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert 'href="/country/POL"' in page.text
+    api = client.get("/api/v1/countries/Polnd")
+    assert api.status_code == 404 and api.json()["suggestions"][0].startswith("Poland")
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "There is no page at /no/such/page" in missing.text
+    year = client.get("/?year=1960")
+    assert year.status_code == 422 and "Valid years: 2014 to 2026" in year.text
+    bad = client.get("/?year=soon")
+    assert bad.status_code == 422 and "query.year" in bad.text
+    chart = client.get("/chart/nope.png")
+    assert chart.status_code == 404 and "available: tracker" in chart.json()["detail"]
+    assert client.get("/charts/nope").headers["content-type"].startswith("text/html")
+
+
+def test_only_embed_pages_may_be_framed(client):
+    embed = client.get("/embed/tracker?year=2024")
+    assert embed.status_code == 200 and "x-frame-options" not in embed.headers
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+    for path in ("/", "/charts", "/country/POL", "/api/v1/tracker", "/nowhere"):
+        response = client.get(path)
+        assert response.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path
+
+
+def test_a_non_ally_page_shows_sipris_figures(client):
+    page = client.get("/country/UKR")
+    assert page.status_code == 200 and "not a NATO ally" in page.text
+    assert 'data-chart="sipri-country"' in page.text and "SIPRI" in page.text
