@@ -68,6 +68,12 @@ function fitSpec(spec, width) {
     if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; }
     fitted.title = title;
   }
+  // A map keeps its shapes' proportions: its plot is about half as tall as it is wide.
+  const layers = fitted.layer || [fitted];
+  if (layers.some((l) => (l.mark && (l.mark.type || l.mark)) === "geoshape") && fitted.title) {
+    const lines = (fitted.title.subtitle || []).length + fitted.title.text.length;
+    fitted.height = Math.round(lines * 16 + (width < 600 ? 110 : 70) + width * 0.5);
+  }
   if (width < 600) {
     fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: width < 480 ? 1 : 2, labelFontSize: 11, labelLimit: width - 60 } };
   }
@@ -345,6 +351,12 @@ function initSortable() {
   }
 }
 
+// The embed code names this server, so it can be pasted into any page as it is.
+function initEmbedCode() {
+  const code = document.getElementById("embed-code");
+  if (code) code.textContent = code.textContent.replace('src="/embed/', `src="${location.origin}/embed/`);
+}
+
 function initAutosubmit() {
   document.querySelectorAll("select.autosubmit").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
@@ -357,6 +369,7 @@ const number = (v, digits = 0) =>
 document.addEventListener("DOMContentLoaded", () => {
   initSortable();
   initAutosubmit();
+  initEmbedCode();
   initTabs();
   initYearSlider();
   initPickers();
