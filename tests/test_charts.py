@@ -323,3 +323,21 @@ def test_cli_errors_are_one_line_exit_1_and_write_nothing(cli, tmp_path, monkeyp
     assert match in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) <= 3  # one line, soft-wrapped at most
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_country_chart_never_joins_the_nato_line_across_a_definition_break(dataset):
+    chart = charts.country_share(country_profile("POL", dataset=dataset))
+    spec = chart.to_dict()
+    text = json.dumps(spec)
+    assert "Definition break: the NATO line is not joined" in text
+    lines = [
+        layer
+        for layer in spec.get("layer", [])
+        if isinstance(layer.get("mark"), dict | str)
+        and (layer["mark"] if isinstance(layer["mark"], str) else layer["mark"]["type"]) == "line"
+        and "detail" in layer.get("encoding", {})
+    ]
+    assert lines and lines[0]["encoding"]["detail"]["field"] == "definition"
+    rows = [r for data in spec["datasets"].values() for r in data if "definition" in r]
+    nato = {r["definition"] for r in rows if r["series"].startswith("NATO")}
+    assert nato == {"defence expenditure", "core defence expenditure"}

@@ -69,8 +69,11 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
             "provisional": shares["flags"].str.contains("estimate|secondary", regex=True),
             "flags": shares["flags"],
             "edition": shares["edition"],
+            # one line per definition: NATO's 2026 core-defence restatement is never joined on
+            "definition": shares["edition"].map(profile.definitions or {}).fillna(""),
         }
     )
+    breaks = data[data["series"] == SERIES_NATO]["definition"].nunique() > 1
     path = profile.path.dropna(subset=["path_pct"])
     if profile.reach.base_share is not None and profile.reach.base_share >= CORE_PCT:
         path = path.iloc[0:0]  # already there: a path down to 3.5% would mislead
@@ -104,7 +107,9 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
         alt.Tooltip("value:Q", title="% of GDP", format=".2f"),
     ]
     base = alt.Chart(data)
-    lines = base.mark_line(strokeWidth=2.5).encode(x=x, y=y, color=colour)
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, color=colour, detail=alt.Detail("definition:N")
+    )
     points = base.mark_point(size=55, strokeWidth=2, opacity=1).encode(
         x=x,
         y=y,
@@ -139,6 +144,12 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
         else "No national plan stated as a share of GDP.",
         REFERENCE_NOTE,
     ]
+    if breaks:
+        notes.insert(
+            1,
+            "Definition break: the NATO line is not joined where NATO's 2026 edition restates "
+            "spending as core defence expenditure.",
+        )
     title = f"{profile.name}: defence spending as a share of GDP, {first}-{final}"
     return compose(layers, title=title, notes=notes, sources=cited, height=540)
 
