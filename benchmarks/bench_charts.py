@@ -57,7 +57,7 @@ def main() -> None:
             1.0,
         )
         script = (
-            f"from milex import charts, render; render.save(charts.build('tracker'), {str(png)!r})"
+            f"from milex import figures, render; render.save(figures.build('tracker'), {str(png)!r})"
         )
         line("`milex chart tracker -o t.png` work, fresh process", fresh_process(script), 5.0)
 

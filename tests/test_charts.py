@@ -15,7 +15,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import milex
-from milex import charts, render
+from milex import charts, figures, render
 from milex.charts import style
 from milex.cli import charts as charts_cli
 from milex.errors import MilexError
@@ -38,7 +38,7 @@ def projection(dataset):
 @pytest.fixture(scope="module")
 def built(dataset, frame, projection):
     """Every figure, built once from the library's results."""
-    totals, sources = charts.totals_frame(dataset)
+    totals, sources = figures.totals_frame(dataset)
     return {
         "tracker": charts.tracker_bars(frame, highlight="DEU"),
         "country": charts.country_share(country_profile("DEU", dataset=dataset)),
@@ -105,8 +105,8 @@ EXPECTED = {
 
 
 def test_every_registered_chart_is_tested():
-    assert set(charts.CHARTS) == set(EXPECTED)
-    assert {d.figure for d in charts.CHARTS.values()} == set("abcdef")
+    assert set(figures.CHARTS) == set(EXPECTED)
+    assert {d.figure for d in figures.CHARTS.values()} == set("abcdef")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -235,10 +235,10 @@ def test_json_is_the_vega_lite_spec_with_its_sources(built, tmp_path):
 # -- bad input ---------------------------------------------------------------------------------
 def test_unknown_chart_lists_every_available_one():
     with pytest.raises(MilexError) as err:
-        charts.build("trackr")
+        figures.build("trackr")
     message = str(err.value)
     assert "did you mean tracker" in message
-    assert all(name in message for name in charts.CHARTS)
+    assert all(name in message for name in figures.CHARTS)
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_unknown_chart_lists_every_available_one():
 def test_build_rejects_bad_options_clearly(dataset, kwargs, match):
     name = kwargs.pop("name")
     with pytest.raises(MilexError, match=match):
-        charts.build(name, dataset=dataset, **kwargs)
+        figures.build(name, dataset=dataset, **kwargs)
 
 
 def test_builders_reject_inputs_they_cannot_chart(frame, projection, dataset):
@@ -267,7 +267,7 @@ def test_builders_reject_inputs_they_cannot_chart(frame, projection, dataset):
         charts.status_tiles(pd.DataFrame({"x": [1]}))
     with pytest.raises(MilexError, match="not in this projection"):
         charts.projection_fan(projection, "RUS")
-    totals, sources = charts.totals_frame(dataset)
+    totals, sources = figures.totals_frame(dataset)
     mixed = totals.copy()
     mixed.loc[0, "unit"] = "USD m constant 2021"
     with pytest.raises(MilexError, match="one unit"):
@@ -341,3 +341,16 @@ def test_country_chart_never_joins_the_nato_line_across_a_definition_break(datas
     rows = [r for data in spec["datasets"].values() for r in data if "definition" in r]
     nato = {r["definition"] for r in rows if r["series"].startswith("NATO")}
     assert nato == {"defence expenditure", "core defence expenditure"}
+
+
+def test_chart_builders_import_no_analysis_so_the_layers_read_one_way():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, milex.charts; "
+        "print(sorted(m for m in sys.modules if m.startswith(('milex.projection', "
+        "'milex.tracking', 'milex.figures', 'milex.web'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -13,237 +13,30 @@ is exactly 800 px wide at scale 1.
  (b)   ``country_share(profile)``          ``milex.country_profile()``
  (c)   ``equipment_scatter(frame)``        ``milex.tracker()``
  (d)   ``projection_fan(result, entity)``  ``milex.projection.project()``
- (e)   ``alliance_totals(frame, sources)`` ``totals_frame(dataset)`` (NATO's own figures)
+ (e)   ``alliance_totals(frame, sources)`` ``figures.totals_frame(dataset)``
  (f)   ``status_tiles(frame)``             ``milex.tracker()``
 =====  ==================================  ==============================================
 
-``CHARTS`` names every figure for ``milex chart`` and the reports; ``build(name, ...)`` fetches the
-library results a figure needs and calls its builder. Rendering (PNG, SVG, HTML, JSON) is
-``milex.render``.
+``milex.figures`` names every figure for ``milex chart``, the web and the reports and fetches the
+library results each needs; rendering (PNG, SVG, HTML, JSON) is ``milex.render``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 from milex.charts.country import country_share
-from milex.charts.projection import default_entity, projection_fan
+from milex.charts.projection import projection_fan
 from milex.charts.style import WIDTH, source_lines, status_band
 from milex.charts.totals import alliance_totals
 from milex.charts.tracker import equipment_scatter, status_tiles, tracker_bars
-from milex.errors import MilexError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from milex.projection import ProjectionResult
-    from milex.store import Dataset
 
 __all__ = [
-    "CHARTS",
     "WIDTH",
-    "ChartDef",
     "alliance_totals",
-    "build",
     "country_share",
     "equipment_scatter",
     "projection_fan",
     "source_lines",
-    "spec",
     "status_band",
     "status_tiles",
-    "totals_frame",
     "tracker_bars",
 ]
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What a user asked for: options are None when not given."""
-
-    dataset: Dataset
-    country: str | None
-    year: int | None
-    scenario: Any
-
-
-@dataclass(frozen=True)
-class ChartDef:
-    """One figure ``milex chart NAME`` can draw: which options it takes and how it is built."""
-
-    name: str
-    figure: str
-    description: str
-    options: frozenset[str]
-    required: frozenset[str]
-    make: Callable[[Inputs], Any]
-
-
-def _highlight(inputs: Inputs) -> str | None:
-    return None if inputs.country is None else inputs.dataset.registry.resolve(inputs.country)
-
-
-def _tracker(inputs: Inputs) -> pd.DataFrame:
-    from milex.tracking import tracker
-
-    return tracker(inputs.year, dataset=inputs.dataset)
-
-
-def _projection(inputs: Inputs) -> tuple[ProjectionResult, str]:
-    from milex.projection import project
-
-    result = project(inputs.scenario, inputs.dataset)
-    return result, _entity(inputs, result)
-
-
-def _entity(inputs: Inputs, result: ProjectionResult) -> str:
-    if inputs.country is None:
-        return default_entity(result)
-    code = inputs.country.strip().upper()
-    if code not in result.entities:
-        code = inputs.dataset.registry.resolve(inputs.country)
-    if code not in result.entities:
-        raise MilexError(
-            f"{inputs.country!r} is not in this projection; it covers {', '.join(result.entities)}"
-        )
-    return code
-
-
-def totals_frame(dataset: Dataset) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """NATO's constant-price spending of the United States and of Europe and Canada, by year.
-
-    Figures from NATO's own file only: a press restatement in another base year is left out, so
-    the two series share one unit. Returns the tidy rows and the sources they came from.
-    """
-    import pandas as pd
-
-    us = dataset.series("milex_usd_const", "USA", "nato", include_secondary=False)
-    europe = dataset.aggregate("milex_usd_const", "NATO_EU_CA", "nato")
-    europe = europe[~europe["flags"].str.contains("secondary", regex=False)]
-    frame = pd.concat([us, europe], ignore_index=True)
-    used = set(zip(frame["source"], frame["edition"], strict=True))
-    sources = [s for s in dataset.package["sources"] if (s["source"], s["edition"]) in used]
-    return frame, sources
-
-
-def _chart_defs() -> dict[str, ChartDef]:
-    year, country, scenario = "year", "country", "scenario"
-    defs = [
-        ChartDef(
-            "tracker", "a", "every ally's % of GDP as a bar, with the 2% and 3.5% lines",
-            frozenset({year, country}), frozenset(),
-            lambda i: tracker_bars(_tracker(i), highlight=_highlight(i)),
-        ),
-        ChartDef(
-            "country", "b", "one ally's % of GDP over time, NATO and SIPRI, with its path",
-            frozenset({country}), frozenset({country}),
-            lambda i: country_share(_profile(i)),
-        ),
-        ChartDef(
-            "equipment", "c", "equipment share against % of GDP, with the 20% and 2% lines",
-            frozenset({year, country}), frozenset(),
-            lambda i: equipment_scatter(_tracker(i), highlight=_highlight(i)),
-        ),
-        ChartDef(
-            "projection-share", "d", "projection fan, % of GDP, for a country or bloc",
-            frozenset({scenario, country}), frozenset(),
-            lambda i: projection_fan(*_projection(i), measure="share_pct"),
-        ),
-        ChartDef(
-            "projection-money", "d", "projection fan, spending in money, for a country or bloc",
-            frozenset({scenario, country}), frozenset(),
-            lambda i: projection_fan(*_projection(i), measure="spending"),
-        ),
-        ChartDef(
-            "totals", "e", "alliance spending over time, United States against Europe and Canada",
-            frozenset(), frozenset(),
-            lambda i: alliance_totals(*totals_frame(i.dataset)),
-        ),
-        ChartDef(
-            "tiles", "f", "a tile grid of the allies, coloured by % of GDP band",
-            frozenset({year, country}), frozenset(),
-            lambda i: status_tiles(_tracker(i), highlight=_highlight(i)),
-        ),
-    ]  # fmt: skip
-    return {d.name: d for d in defs}
-
-
-def _profile(inputs: Inputs) -> Any:
-    from milex.profile import country_profile
-
-    assert inputs.country is not None
-    return country_profile(inputs.country, dataset=inputs.dataset)
-
-
-CHARTS: dict[str, ChartDef] = _chart_defs()
-
-
-def chart_def(name: str) -> ChartDef:
-    """The figure called ``name``; an unknown name is an error listing every available one."""
-    key = name.strip().lower()
-    if key in CHARTS:
-        return CHARTS[key]
-    import difflib
-
-    close = difflib.get_close_matches(key, list(CHARTS), n=2)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    listing = "; ".join(f"{d.name}: {d.description}" for d in CHARTS.values())
-    raise MilexError(f"unknown chart {name!r}{hint}. Available charts: {listing}")
-
-
-def build(
-    name: str,
-    *,
-    country: str | None = None,
-    year: int | None = None,
-    scenario: str | Path | Any = None,
-    dataset: Dataset | None = None,
-) -> Any:
-    """Fetch the library results figure ``name`` needs and build it (an Altair chart).
-
-    ``country`` highlights an ally (tracker, equipment, tiles), names the ally (country) or the
-    country or bloc of a projection; ``year`` picks the tracker year; ``scenario`` is a scenario
-    file, mapping or ``Scenario`` (default: the Hague 3.5% core target for NATO by 2035).
-    """
-    definition = chart_def(name)
-    given = {
-        k
-        for k, v in {"country": country, "year": year, "scenario": scenario}.items()
-        if v is not None
-    }
-    extra = given - definition.options
-    if extra:
-        takes = ", ".join(f"--{o}" for o in sorted(definition.options)) or "no options"
-        raise MilexError(
-            f"chart {definition.name!r} does not take {', '.join('--' + e for e in sorted(extra))}"
-            f" (it takes {takes})"
-        )
-    missing = definition.required - given
-    if missing:
-        raise MilexError(
-            f"chart {definition.name!r} needs {', '.join('--' + m for m in sorted(missing))}"
-        )
-    if isinstance(scenario, str | Path) and not Path(scenario).is_file():
-        raise MilexError(f"scenario file not found: {scenario}")
-    from milex import load
-
-    inputs = Inputs(dataset or load(), country, year, scenario)
-    return definition.make(inputs)
-
-
-def spec(
-    name: str,
-    *,
-    country: str | None = None,
-    year: int | None = None,
-    scenario: str | Path | Any = None,
-    dataset: Dataset | None = None,
-) -> dict[str, Any]:
-    """The Vega-Lite spec (a dict) of figure ``name``, data inline and sources in ``usermeta``."""
-    from milex.render import spec as to_spec
-
-    chart = build(name, country=country, year=year, scenario=scenario, dataset=dataset)
-    return to_spec(chart)

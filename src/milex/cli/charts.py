@@ -44,15 +44,15 @@ def chart_command(
     ] = 2.0,
 ) -> None:
     """Draw a publication chart as PNG, SVG, standalone HTML (works offline) or Vega-Lite JSON."""
-    from milex import charts, render
+    from milex import figures, render
 
-    definition = charts.chart_def(name)
+    definition = figures.chart_def(name)
     if output is None:
         raise MilexError(f"give --output FILE.({'|'.join(render.FORMATS)}) for the chart")
     render.output_format(output)
     render.check_directory(output)
     with err_console.status(f"drawing {definition.name} chart..."):
-        chart = charts.build(
+        chart = figures.build(
             definition.name, country=country, year=year, scenario=_scenario(scenario)
         )
         written = render.save(chart, output, scale=scale)

@@ -34,6 +34,7 @@ SECTIONS = (
 
 def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, Any]:
     from milex import charts
+    from milex import figures as named
     from milex.charts.projection import default_entity
     from milex.tracking import summary_line, tracker
 
@@ -41,7 +42,7 @@ def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, 
     a = frame.attrs
     result = projection_run(scenario, ds)
     entity = default_entity(result)
-    totals, totals_sources = charts.totals_frame(ds)
+    totals, totals_sources = named.totals_frame(ds)
     figures = [
         ("fig-tracker", charts.tracker_bars(frame)),
         ("fig-tiles", charts.status_tiles(frame)),

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 def chart_spec(ds: Dataset, name: str, *, country: str | None, year: int | None) -> dict[str, Any]:
     """The Vega-Lite spec of a named chart (see milex.charts); sources ride in ``usermeta``."""
-    from milex import charts
+    from milex import figures
 
-    chart = charts.build(name, country=country, year=year, dataset=ds)
+    chart = figures.build(name, country=country, year=year, dataset=ds)
     spec: dict[str, Any] = chart.to_dict()
     spec["usermeta"] = {"milex": {"chart": name, "sources": _sources_in(ds, spec)}}
     return spec

@@ -25,7 +25,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-#: Charts the web adds to ``milex.charts.CHARTS``: the choropleth and a non-ally's SIPRI line.
+#: Charts the web adds to ``milex.figures.CHARTS``: the choropleth and a non-ally's SIPRI line.
 WEB_CHARTS = {
     "map": "every ally on a map, coloured by its share-of-GDP band",
     "sipri-country": "a country's share of GDP over time, SIPRI's figures (any country)",
@@ -41,7 +41,7 @@ YEAR = Annotated[int | None, Query(ge=1949, le=2100)]
 
 def chart_names() -> dict[str, str]:
     """Every chart the dashboard can show, with its one-line description."""
-    from milex.charts import CHARTS
+    from milex.figures import CHARTS
 
     listed = {n: d.description for n, d in CHARTS.items()}
     return {**listed, **WEB_CHARTS}
@@ -49,7 +49,7 @@ def chart_names() -> dict[str, str]:
 
 def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
     """The Altair chart ``name`` with the page's parameters (the one spec pages and files share)."""
-    from milex import charts
+    from milex import figures
 
     if name == "map":
         from milex.charts.map import tracker_map
@@ -67,7 +67,7 @@ def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) ->
         return sipri_share(frame, ds.registry.name(code), ds.citations(frame))
     if name in WEB_CHARTS:
         return _comparison(ds, name, country=country, year=year)
-    return charts.build(name, country=country, year=year, dataset=ds)
+    return figures.build(name, country=country, year=year, dataset=ds)
 
 
 def _comparison(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
