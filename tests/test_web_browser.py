@@ -318,6 +318,15 @@ def test_a_preset_fills_the_form_and_runs(page, server):
     assert page.input_value("#countries") == "NATO_EU_CA" and "countries=NATO_EU_CA" in page.url
 
 
+def test_the_national_plans_preset_runs_each_allys_plan_through_the_engine(page, server):
+    page.goto(server + "/scenario?paths=300")
+    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
+    page.click("text=National plans (examples/national-plans.toml)")
+    page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
+    assert page.input_value("#path") == "national_plans" and "path=national_plans" in page.url
+    assert page.errors == []
+
+
 def test_a_scenario_link_reproduces_the_view(page, server):
     page.goto(server + "/scenario?countries=POL&target=4.5&deadline=2030&paths=300&seed=7")
     page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)

@@ -41,7 +41,11 @@ window.milexScenario = ({ embed, number }) => {
       title: "Scenario builder",
       ...(bloc ? { bloc: s.countries } : { countries: [s.countries] }),
       currency: s.currency,
-      targets: [{ name: "core", target_pct: Number(s.target), deadline: Number(s.deadline), path: s.path }],
+      // national_plans: each ally on its announced plan, the straight line where it has none
+      targets: [{
+        name: "core", target_pct: Number(s.target), deadline: Number(s.deadline),
+        path: s.path === "national_plans" ? { shape: "national_plans", default: "linear" } : s.path,
+      }],
       uncertainty: {
         growth_sd_pct: Number(s.growth_sd),
         inflation_sd_pct: Number(s.inflation_sd),
