@@ -32,7 +32,7 @@ SCENARIO_PRESETS = (
     ("Europe and Canada 3.5% by 2035", {"countries": "NATO_EU_CA", "path": "linear", **_HAGUE}),
     ("The Hague, back-loaded", {"countries": "NATO", "path": "back_loaded", **_HAGUE}),
     (
-        "National plans (examples/national-plans.toml)",
+        "National plans: each ally on its own",
         {"countries": "NATO", "path": "national_plans", **_HAGUE},
     ),
     ("Baseline: keep today's share", {"countries": "NATO", "path": "hold_share", **_HAGUE}),
