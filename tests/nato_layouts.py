@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,27 +45,33 @@ ALLIES: tuple[tuple[str, str, str], ...] = (
 AGGREGATES = (("NATO_EU_CA", "NATO Europe and Canada"), ("NATO", "NATO Total"))
 
 
+#: What differs between the published layouts: last year, estimate years, title prefix, file
+#: date and what NATO's '*' marks.
+LAYOUTS: dict[str, dict[str, Any]] = {
+    "2025": {
+        "last": 2025,
+        "estimates": (2024, 2025),
+        "core": "",
+        "modified": dt.datetime(2025, 8, 28, 9, 0),
+        "star": ("SVN",),
+        "note": "* Slovenia: figures revised.",
+    },
+    "2026": {
+        "last": 2026,
+        "estimates": (2025, 2026),
+        "core": "Core ",
+        "modified": dt.datetime(2026, 7, 10, 9, 55),
+        "star": ("SVN",),
+        "note": "* Slovenia: the 2026 figure is a planning estimate.",
+    },
+}
+
+
 def layout_info(layout: str) -> dict[str, Any]:
     """Years, estimate years, titles and dates of one published layout."""
-    if layout == "2025":
-        return {
-            "last": 2025,
-            "estimates": (2024, 2025),
-            "core": "",
-            "modified": dt.datetime(2025, 8, 28, 9, 0),
-            "star": ("SVN",),
-            "note": "* Slovenia: figures revised.",
-        }
-    if layout == "2026":
-        return {
-            "last": 2026,
-            "estimates": (2025, 2026),
-            "core": "Core ",
-            "modified": dt.datetime(2026, 7, 10, 9, 55),
-            "star": ("SVN",),
-            "note": "* Slovenia: the 2026 figure is a planning estimate.",
-        }
-    raise ValueError(f"unknown layout {layout!r}: 2025 or 2026")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}: {' or '.join(LAYOUTS)}")
+    return LAYOUTS[layout]
 
 
 def figures(layout: str) -> dict[tuple[str, int, str], float]:
@@ -226,6 +233,14 @@ def build_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     _set_modified(path, info["modified"])
+    return path
+
+
+def edited(path: Path, change: Callable[[Any], None]) -> Path:
+    """Apply ``change`` to the workbook at ``path`` (openpyxl, in place) and save it."""
+    workbook = openpyxl.load_workbook(path)
+    change(workbook)
+    workbook.save(path)
     return path
 
 

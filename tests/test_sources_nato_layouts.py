@@ -8,15 +8,8 @@ import pytest
 from milex.errors import SourceError
 from milex.sources import nato
 
-from .nato_layouts import build_workbook, expected_value
-
-
-def one(frame, **where):
-    rows = frame
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, f"expected one row for {where}, got {len(rows)}"
-    return rows.iloc[0]
+from .nato_layouts import build_workbook, edited, expected_value
+from .test_sources_nato import one
 
 
 @pytest.fixture(scope="module", params=["2025", "2026"])
@@ -104,17 +97,18 @@ def test_a_cover_sheet_names_the_publication(tmp_path, registry):
 
 
 def test_a_defence_related_table_is_read_when_an_edition_has_one(tmp_path, registry):
-    import openpyxl
+    def add_table(workbook):
+        sheet = workbook.create_sheet("Table 9")
+        for line in (
+            ["Table 9: Defence- and security-related expenditure"],
+            ["Percentage of GDP"],
+            ["Share of GDP (%)"],
+            [None, 2025, "2026e"],
+            ["Poland", 0.9, 1.1],
+        ):
+            sheet.append(line)
 
-    path = build_workbook(tmp_path / "w.xlsx", "2026")
-    workbook = openpyxl.load_workbook(path)
-    sheet = workbook.create_sheet("Table 9")
-    sheet.append(["Table 9: Defence- and security-related expenditure"])
-    sheet.append(["Percentage of GDP"])
-    sheet.append(["Share of GDP (%)"])
-    sheet.append([None, 2025, "2026e"])
-    sheet.append(["Poland", 0.9, 1.1])
-    workbook.save(path)
+    path = edited(build_workbook(tmp_path / "w.xlsx", "2026"), add_table)
     obs = nato.parse_workbook(path, registry)
     row = one(obs, iso3="POL", year=2026, measure="related_pct_gdp")
     assert row["value"] == 1.1 and row["flags"] == "estimate" and row["origin"] == "Table 9!C5"
@@ -122,36 +116,34 @@ def test_a_defence_related_table_is_read_when_an_edition_has_one(tmp_path, regis
 
 # --- unknown or damaged layouts fail naming sheet and cell ------------------------------------
 def test_year_header_that_skips_a_year_is_an_error_naming_the_cell(tmp_path, registry):
-    path = build_workbook(tmp_path / "w.xlsx", "2026", overrides={})
-    import openpyxl
+    def skip(workbook):
+        workbook["Table 3"]["E5"] = 2019  # 2014 2015 2016 2019 ...
 
-    workbook = openpyxl.load_workbook(path)
-    workbook["Table 3"]["E5"] = 2019  # 2014 2015 2016 2019 ...
-    workbook.save(path)
+    path = edited(build_workbook(tmp_path / "w.xlsx", "2026"), skip)
     with pytest.raises(SourceError, match=r"Table 3!E5.*strictly increasing"):
         nato.parse_workbook(path, registry)
 
 
 def test_unknown_block_heading_is_an_error_naming_the_cell(tmp_path, registry):
-    import openpyxl
+    heading = "Constant 2021 prices and exchange rates"
+    rows: list[int] = []
 
-    path = build_workbook(tmp_path / "w.xlsx", "2025")
-    workbook = openpyxl.load_workbook(path)
-    sheet = workbook["Table 2"]
-    row = next(c.row for c in sheet["A"] if c.value == "Constant 2021 prices and exchange rates")
-    sheet.cell(row, 1).value = "Purchasing power parities"
-    workbook.save(path)
+    def rename(workbook):
+        sheet = workbook["Table 2"]
+        rows.append(next(c.row for c in sheet["A"] if c.value == heading))
+        sheet.cell(rows[0], 1).value = "Purchasing power parities"
+
+    path = edited(build_workbook(tmp_path / "w.xlsx", "2025"), rename)
+    row = rows[0]
     with pytest.raises(SourceError, match=rf"Table 2!A{row}.*unknown block heading"):
         nato.parse_workbook(path, registry)
 
 
 def test_a_country_twice_in_one_block_is_an_error_naming_the_row(tmp_path, registry):
-    import openpyxl
+    def repeat(workbook):
+        workbook["Table 3"]["A7"] = "Albania"  # row 7 was Belgium
 
-    path = build_workbook(tmp_path / "w.xlsx", "2026")
-    workbook = openpyxl.load_workbook(path)
-    workbook["Table 3"]["A7"] = "Albania"  # row 7 was Belgium
-    workbook.save(path)
+    path = edited(build_workbook(tmp_path / "w.xlsx", "2026"), repeat)
     with pytest.raises(SourceError, match=r"Table 3!A7.*ALB appears twice"):
         nato.parse_workbook(path, registry)
 
@@ -171,11 +163,9 @@ def test_an_ally_missing_from_the_share_table_is_an_error(tmp_path, registry):
 
 
 def test_a_sheet_with_no_table_title_is_an_error(tmp_path, registry):
-    import openpyxl
+    def add_sheet(workbook):
+        workbook.create_sheet("Sheet9")["A1"] = 12.5
 
-    path = build_workbook(tmp_path / "w.xlsx", "2026")
-    workbook = openpyxl.load_workbook(path)
-    workbook.create_sheet("Sheet9")["A1"] = 12.5
-    workbook.save(path)
+    path = edited(build_workbook(tmp_path / "w.xlsx", "2026"), add_sheet)
     with pytest.raises(SourceError, match=r"Sheet9.*no 'Table N: \.\.\.' title"):
         nato.parse_workbook(path, registry)

@@ -68,7 +68,8 @@ def country_profile(
     frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
     measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     sources = ds.citations(measures)
-    notes = definition_notes(ds, measures)
+    definitions = ds.definitions(set(zip(measures["source"], measures["edition"], strict=True)))
+    notes = definition_notes(definitions, measures)
     joined = next(
         (m.joined for m in ds.registry.memberships if m.bloc == "NATO" and m.iso3 == iso3), None
     )
@@ -83,14 +84,18 @@ def country_profile(
         reach=hague.reach_year(ds, iso3),
         sources=sources,
         notes=notes,
-        definitions=ds.definitions(set(zip(measures["source"], measures["edition"], strict=True))),
+        definitions=definitions,
     )
 
 
-def definition_notes(ds: Dataset, measures: pd.DataFrame) -> tuple[str, ...]:
-    """A note for each definition a NATO series crosses, naming the years on each side."""
+def definition_notes(definitions: dict[str, str], measures: pd.DataFrame) -> tuple[str, ...]:
+    """A note when NATO's series cross a definition, naming the years on each side.
+
+    ``definitions`` maps each edition used to the definition it records (``Dataset.definitions``).
+    """
     nato = measures[measures["source"] == "nato"]
-    definitions = ds.definitions(set(zip(nato["source"], nato["edition"], strict=True)))
+    used = set(nato["edition"])
+    definitions = {e: d for e, d in definitions.items() if e in used}
     if len(set(definitions.values())) < 2:
         return ()
     shares = nato[nato["measure"] == "milex_pct_gdp"]

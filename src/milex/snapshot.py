@@ -59,22 +59,29 @@ def parse_all(
 
     from milex.sources import imf, nato, sipri, worldbank
 
-    steps: list[tuple[Resource, Callable[[], pd.DataFrame]]] = [
-        (nato.RESOURCE, lambda: nato.parse_workbook(raw_dir / nato.RESOURCE.path, registry)),
-        (nato.SECONDARY_EDITIONS, lambda: nato.parse_restatements(raw_dir, registry)),
-        (nato.SECONDARY_2025, lambda: _empty()),  # read with the editions file (one per cell)
-        (sipri.RESOURCE, lambda: sipri.parse_workbook(raw_dir / sipri.RESOURCE.path, registry)),
-        (sipri.SECONDARY, lambda: sipri.parse_secondary(raw_dir / sipri.SECONDARY.path, registry)),
-        (imf.RESOURCE, lambda: imf.parse(raw_dir / imf.RESOURCE.path, registry)),
+    # Each step reads one or more files (NATO's two restatements are read together, so that a
+    # cell both state is kept once) and lists them for the provenance.
+    steps: list[tuple[tuple[Resource, ...], Callable[[], pd.DataFrame]]] = [
+        ((nato.RESOURCE,), lambda: nato.parse_workbook(raw_dir / nato.RESOURCE.path, registry)),
+        (
+            (nato.SECONDARY_EDITIONS, nato.SECONDARY_2025),
+            lambda: nato.parse_restatements(raw_dir, registry),
+        ),
+        ((sipri.RESOURCE,), lambda: sipri.parse_workbook(raw_dir / sipri.RESOURCE.path, registry)),
+        (
+            (sipri.SECONDARY,),
+            lambda: sipri.parse_secondary(raw_dir / sipri.SECONDARY.path, registry),
+        ),
+        ((imf.RESOURCE,), lambda: imf.parse(raw_dir / imf.RESOURCE.path, registry)),
     ]
     for ind in worldbank.INDICATORS:
-        steps.append((ind.resource, functools.partial(worldbank.parse, raw_dir, ind, registry)))
+        steps.append(((ind.resource,), functools.partial(worldbank.parse, raw_dir, ind, registry)))
     frames = []
-    for resource, parse in steps:
+    for listed, parse in steps:
         if progress:
-            progress(resource.path)
+            progress(", ".join(r.path for r in listed))
         frames.append(parse())
-    read = [r for r, _ in steps]
+    read = [r for listed, _ in steps for r in listed]
     for path in newer_nato_workbooks(raw_dir):
         if progress:
             progress(str(path.relative_to(raw_dir)))
@@ -90,12 +97,6 @@ def newer_nato_workbooks(raw_dir: Path) -> list[Path]:
 
     known = raw_dir / nato.RESOURCE.path
     return sorted(p for p in (raw_dir / "nato").glob("*def-exp-*.xlsx") if p != known)
-
-
-def _empty() -> pd.DataFrame:
-    from milex.sources._common import frame
-
-    return frame([])
 
 
 def sipri_extract(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -123,10 +124,22 @@ def validate(obs: pd.DataFrame, sipri_limit: int | None = SIPRI_LIMIT) -> None:
 
 
 def write_parquet(obs: pd.DataFrame, path: Path) -> None:
+    """The observations as Parquet with a fixed schema, whatever dtypes the frame arrived in.
+
+    Text columns are always ``string`` (pandas may hand over ``large_string`` or objects), so the
+    same figures give the same bytes however they were assembled.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(obs, preserve_index=False).replace_schema_metadata(None)
+    schema = pa.schema(
+        [
+            (c, pa.int64() if c == "year" else pa.float64() if c == "value" else pa.string())
+            for c in COLUMNS
+        ]
+    )
+    table = pa.Table.from_pandas(obs, schema=schema, preserve_index=False)
+    table = table.replace_schema_metadata(None)
     pq.write_table(table, path, compression="zstd", compression_level=9, row_group_size=1 << 20)
 
 

@@ -42,6 +42,7 @@ class Dataset:
             [str(path)],
         )
         self._local = threading.local()
+        self._editions: tuple[str, ...] | None = None  # read once: the snapshot never changes
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> Dataset:
@@ -236,9 +237,18 @@ class Dataset:
     # -------------------------------------------------------------------------------------------
     def editions(self, source: str | None = None) -> list[str]:
         """Every edition label in the snapshot (of one source, if given), sorted."""
-        clause, params = ("WHERE source = ?", [source]) if source else ("", [])
-        frame = self.sql(f"SELECT DISTINCT edition FROM observations {clause} ORDER BY 1", params)
+        if source is None:
+            return list(self._all_editions())
+        frame = self.sql(
+            "SELECT DISTINCT edition FROM observations WHERE source = ? ORDER BY 1", [source]
+        )
         return [str(e) for e in frame["edition"]]
+
+    def _all_editions(self) -> tuple[str, ...]:
+        if self._editions is None:
+            frame = self.sql("SELECT DISTINCT edition FROM observations ORDER BY 1")
+            self._editions = tuple(str(e) for e in frame["edition"])
+        return self._editions
 
     def _check_edition(self, edition: str) -> None:
         known = self.editions()

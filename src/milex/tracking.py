@@ -32,6 +32,8 @@ STATUS_GUIDELINES = (
     "hague_core_3_5pct",
 )
 NO_FIGURE = "no NATO figure for this year"
+#: Per year: (allies with a NATO share of GDP, allies that were members), any edition.
+Coverage = dict[int, tuple[int, int]]
 GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
 AGGREGATE_TOLERANCE_PP = 0.01
 NATO_MEASURES = (
@@ -74,7 +76,7 @@ def available_years(ds: Dataset) -> list[int]:
     return sorted(coverage(ds))
 
 
-def coverage(ds: Dataset) -> dict[int, tuple[int, int]]:
+def coverage(ds: Dataset) -> Coverage:
     """Per year with NATO shares: (allies with a figure, allies that were members), any edition."""
     frame = ds.sql(
         "SELECT year, list(DISTINCT iso3) AS allies FROM observations WHERE source = 'nato' "
@@ -87,16 +89,21 @@ def coverage(ds: Dataset) -> dict[int, tuple[int, int]]:
     return out
 
 
-def default_year(ds: Dataset) -> int:
-    """The latest year in which every ally has a NATO figure (any edition); else NATO's file's."""
-    complete = [y for y, (have, members) in coverage(ds).items() if have == members]
+def default_year(ds: Dataset, covered: Coverage | None = None) -> int:
+    """The latest year in which every ally has a NATO figure (any edition); else NATO's file's.
+
+    ``covered`` is ``coverage(ds)`` when the caller already has it.
+    """
+    covered = coverage(ds) if covered is None else covered
+    complete = [y for y, (have, members) in covered.items() if have == members]
     return max(complete) if complete else ds.latest_year("milex_pct_gdp", "nato")
 
 
-def partial_years(ds: Dataset) -> dict[int, tuple[int, int]]:
+def partial_years(ds: Dataset, covered: Coverage | None = None) -> Coverage:
     """Years after the default year for which only some allies have figures."""
-    start = default_year(ds)
-    return {y: c for y, c in coverage(ds).items() if y > start}
+    covered = coverage(ds) if covered is None else covered
+    start = default_year(ds, covered)
+    return {y: c for y, c in covered.items() if y > start}
 
 
 def tracker(
@@ -142,11 +149,14 @@ def tracker(
 
 # -- inputs ----------------------------------------------------------------------------------------
 def _check_year(ds: Dataset, year: int | None) -> int:
-    years = available_years(ds)
+    covered = coverage(ds)
     if year is None:
-        return default_year(ds)
+        return default_year(ds, covered)
+    years = sorted(covered)
     if year not in years:
-        partial = ", ".join(f"{y} ({h} of {m} allies)" for y, (h, m) in partial_years(ds).items())
+        partial = ", ".join(
+            f"{y} ({h} of {m} allies)" for y, (h, m) in partial_years(ds, covered).items()
+        )
         raise QueryError(
             f"no NATO figures for {year}; available: {years[0]}-{years[-1]}"
             + (f" (partial: {partial})" if partial else "")
@@ -434,7 +444,7 @@ def _attrs(
              "difference_pp": difference, "note": r["note"]}
         )  # fmt: skip
     without = allies[allies["milex_pct_gdp"].isna()]["country"].tolist()
-    definitions = edition_definitions(ds, data.editions)
+    definitions = ds.definitions({("nato", e) for e in data.editions})
     notes = [
         "Figures are NATO's; SIPRI's share of GDP is shown beside them, never merged.",
         "Gaps: extra spending in the year's money to reach the threshold on NATO's measure "
@@ -480,16 +490,6 @@ def _attrs(
         "notes": notes,
         "sources": sources,
     }
-
-
-def edition_definitions(ds: Dataset, editions: set[str]) -> dict[str, str]:
-    """Each NATO edition used, with the definition its datapackage entry records."""
-    known = {
-        s["edition"]: s.get("definition", "unknown")
-        for s in ds.package.get("sources", [])
-        if s.get("source") == "nato"
-    }
-    return {e: known.get(e, "unknown") for e in sorted(editions)}
 
 
 def summary_line(frame: pd.DataFrame) -> str:
