@@ -307,7 +307,7 @@ def _parse_portal(path: Path, registry: Registry, edition: str) -> pd.DataFrame:
         if text in MISSING:
             continue
         line, concept = rec["_line"], rec["indicator_id"]
-        measure, unit, target = CONCEPTS[concept]
+        _, unit, target = CONCEPTS[concept]
         unit = _unit(unit, concept, rec["base_year"].strip(), path, f"row {line}, BASE_YEAR")
         try:
             year = int(rec["time_period"])
@@ -316,26 +316,30 @@ def _parse_portal(path: Path, registry: Registry, edition: str) -> pd.DataFrame:
                 path, f"row {line}, TIME_PERIOD", f"not a year: {rec['time_period']!r}"
             ) from None
         value = scaled(text, 0, target, path, f"row {line}, OBS_VALUE")
-        if measure == "population":
-            value = float(round(value))
         last = last_actual_year(rec["latest_actual_annual_data"])
-        flags = {"projection"} if last is not None and year > last else set()
         iso3 = codes[rec["country_id"]]
         assert iso3 is not None
-        rows.append(
-            row(
-                iso3,
-                year,
-                measure,
-                SOURCE,
-                edition,
-                value,
-                unit,
-                flags,
-                f"row {line}, {concept} {year}",
-            )
-        )
+        rows.append(_bulk_row(iso3, year, concept, unit, value, last, line, edition))
     return frame(rows)
+
+
+def _bulk_row(
+    iso3: str,
+    year: int,
+    concept: str,
+    unit: str,
+    value: float,
+    last: int | None,
+    line: int,
+    edition: str,
+) -> dict[str, Any]:
+    """One observation of a bulk WEO file: persons whole, years after the last actual flagged."""
+    measure = CONCEPTS[concept][0]
+    if measure == "population":
+        value = float(round(value))
+    flags = {"projection"} if last is not None and year > last else set()
+    origin = f"row {line}, {concept} {year}"
+    return row(iso3, year, measure, SOURCE, edition, value, unit, flags, origin)
 
 
 def _tsv_row(
@@ -349,7 +353,7 @@ def _tsv_row(
 ) -> list[dict[str, Any]]:
     """The observations of one (country, concept) row of the tab-delimited WEO file."""
     concept = rec[col["WEO Subject Code"]].strip()
-    measure, unit, target = CONCEPTS[concept]
+    _, unit, target = CONCEPTS[concept]
     notes = rec[col["Country/Series-specific Notes"]]
     base = m[1] if (m := BASE_YEAR.search(notes)) else ""
     unit = _unit(unit, concept, base, path, f"row {line}, Country/Series-specific Notes")
@@ -364,20 +368,5 @@ def _tsv_row(
         if cell in MISSING:
             continue
         value = scaled(cell, SCALES[scale_text], target, path, f"row {line}, column {year}")
-        if measure == "population":
-            value = float(round(value))
-        flags = {"projection"} if last is not None and year > last else set()
-        out.append(
-            row(
-                iso3,
-                year,
-                measure,
-                SOURCE,
-                edition,
-                value,
-                unit,
-                flags,
-                f"row {line}, {concept} {year}",
-            )
-        )
+        out.append(_bulk_row(iso3, year, concept, unit, value, last, line, edition))
     return out
