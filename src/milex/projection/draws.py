@@ -153,6 +153,23 @@ class Sobol:
                 self._base = out
             return self._base
 
+    def points(self, start: int, n: int) -> tuple[Array, Array]:
+        """Points start .. start + n - 1 (n <= block, start a multiple of it) as the block's base
+        points and the XOR that moves them there: point i is base[:, i] ^ high."""
+        if start % self.block_size or n > self.block_size:
+            raise ValueError(f"Sobol points {start}+{n}: not within one block of {self.block_size}")
+        bits = int(self.block_size - 1).bit_length()
+        high = self.shift.copy()
+        for j in range(bits, BITS):
+            if (start >> j) & 1:
+                high ^= self.v[:, j]
+        return self.base(), high
+
+    @staticmethod
+    def table() -> tuple[Array, Array]:
+        """The inverse-normal table ``to_normal`` interpolates (knots and steps, float32)."""
+        return _table()
+
     def normals(self, start: int, n: int) -> Array:
         """Normal draws (dims, n) of points start .. start + n - 1; start a multiple of block."""
         if start % self.block_size:

@@ -116,9 +116,20 @@ def simulate(
     workers: int | None = None,
     memory_limit: int = MEMORY_LIMIT,
     progress: Callable[[int, int], None] | None = None,
+    compiled: bool | None = None,
 ) -> EngineOutput:
-    """Run the Monte Carlo; ``progress(done, total)`` is called after each chunk."""
-    return _Engine(inputs, shocks).run(workers, memory_limit, progress)
+    """Run the Monte Carlo; ``progress(done, total)`` is called after each chunk.
+
+    ``compiled``: True runs the numba kernel (``kernel``), False the NumPy engine, None the
+    kernel where numba is installed. Both give the same quantiles to rounding for the same seed.
+    """
+    from milex.projection import kernel
+
+    if compiled is None:
+        compiled = kernel.available()
+    elif compiled and not kernel.available():
+        raise RuntimeError("the compiled engine needs numba: pip install 'milex[fast]'")
+    return _Engine(inputs, shocks).run(workers, memory_limit, progress, compiled)
 
 
 class _Engine:
@@ -337,7 +348,13 @@ class _Engine:
         workers: int | None,
         memory_limit: int,
         progress: Callable[[int, int], None] | None,
+        compiled: bool = False,
     ) -> EngineOutput:
+        if compiled:
+            from milex.projection import kernel
+
+            workers = max(1, workers or min(4, os.cpu_count() or 1))
+            return kernel.run(self, workers, memory_limit, progress)  # type: ignore[no-any-return]
         N = self.shocks.paths
         # the central path is computed as two identical paths: with one, NumPy would sum over
         # countries in another order, and a no-shock run would differ from it in the last bit

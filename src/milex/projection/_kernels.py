@@ -1,0 +1,339 @@
+"""numba kernels behind ``kernel``: importing this module needs numba (see ``kernel.available``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from milex.projection.program import ADD, INV, LIN, RATIO
+
+BLOCK = 128
+TABLE_BITS = 16
+EXACT, ROWS, HISTOGRAM = 0, 1, 2
+_JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+# AS 241 (Wichura 1988), highest power first, as draws.inverse_normal
+_A = np.array([2.5090809287301226727e3, 3.3430575583588128105e4, 6.7265770927008700853e4,
+               4.5921953931549871457e4, 1.3731693765509461125e4, 1.9715909503065514427e3,
+               1.3314166789178437745e2, 3.3871328727963666080e0])  # fmt: skip
+_B = np.array([5.2264952788528545610e3, 2.8729085735721942674e4, 3.9307895800092710610e4,
+               2.1213794301586595867e4, 5.3941960214247511077e3, 6.8718700749205790830e2,
+               4.2313330701600911252e1, 1.0])  # fmt: skip
+_C = np.array([7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
+               1.27045825245236838258e0, 3.64784832476320460504e0, 5.76949722146069140550e0,
+               4.63033784615654529590e0, 1.42343711074968357734e0])  # fmt: skip
+_D = np.array([1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
+               1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e0,
+               2.05319162663775882187e0, 1.0])  # fmt: skip
+_E = np.array([2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
+               2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e0,
+               5.46378491116411436990e0, 6.65790464350110377720e0])  # fmt: skip
+_F = np.array([2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
+               7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
+               5.99832206555887937690e-1, 1.0])  # fmt: skip
+
+
+@njit(**_JIT)
+def _horner(x: float, c: np.ndarray) -> float:
+    out = c[0]
+    for k in range(1, len(c)):
+        out = out * x + c[k]
+    return out
+
+
+@njit(**_JIT)
+def inverse_normal(p: float) -> float:
+    """The standard normal quantile of ``p`` (AS 241), as ``draws.inverse_normal``."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        return q * _horner(r, _A) / _horner(r, _B)
+    r = math.sqrt(-math.log(p if q < 0 else 1.0 - p))
+    if r <= 5.0:
+        x = _horner(r - 1.6, _C) / _horner(r - 1.6, _D)
+    else:
+        x = _horner(r - 5.0, _E) / _horner(r - 5.0, _F)
+    return -x if q < 0 else x
+
+
+@njit(**_JIT)
+def sobol_normals(base, high, n, low, step, out):  # type: ignore[no-untyped-def]
+    """out[d, i] = normal of point i (base[d, i] XOR high[d]), as ``draws.to_normal``."""
+    shift = np.uint32(32 - TABLE_BITS)
+    mask = np.uint32(2 ** (32 - TABLE_BITS) - 1)
+    edge = 2**TABLE_BITS // 100
+    top = 2**TABLE_BITS - edge
+    scale = 2.0 ** -(32 - TABLE_BITS)
+    for d in range(base.shape[0]):
+        h = high[d]
+        for i in range(n):
+            x = base[d, i] ^ h
+            cell = np.intp(x >> shift)
+            if cell < edge or cell >= top:
+                out[d, i] = inverse_normal((float(x) + 0.5) * 2.0**-32)
+            else:
+                frac = float(x & mask) + 0.5
+                out[d, i] = float(step[cell]) * frac * scale + float(low[cell])
+
+
+@njit(**_JIT)
+def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
+    z,  # (2, T, C + 1, m) normal draws, common factor first
+    n,  # paths in this chunk: paths m.. mirror 0.. when antithetic
+    m,
+    sd,  # (2, 2): [growth, inflation] x [idiosyncratic, common] sizes
+    phi,
+    growth1,  # (T, C)
+    infl1,  # (T, C)
+    gdp0,  # (C,)
+    floor,
+    kind,
+    dst,
+    opa,
+    opb,
+    weight,
+    const,
+    has_const,
+    term_start,
+    term_slot,
+    term_weight,
+    slots,
+    out_slot,  # (rows,) slot of each output row
+    mode,  # EXACT: deviations into store; ROWS: values into rows; HISTOGRAM: counts
+    center,
+    inverse,
+    store,  # (rows, N) float32 (EXACT)
+    col0,
+    rows,  # (rows, n) float64 (ROWS)
+    hscale,  # (rows,) HISTOGRAM: bin = value * hscale + hshift, clipped to 0 .. bins + 1
+    hshift,
+    hist,  # (rows, bins + 2) int64
+    low,  # (rows,) running minimum and maximum (HISTOGRAM)
+    high,
+):
+    """Simulate one chunk of paths block by block; returns the year-factors floored."""
+    T, C = growth1.shape
+    T1 = T + 1
+    R = len(out_slot)
+    nbins = hist.shape[1] - 1
+    floored = 0
+    vals = np.empty((slots, BLOCK))
+    h = np.empty((2, T, BLOCK))
+    for i0 in range(0, n, BLOCK):
+        B = min(BLOCK, n - i0)
+        for c in range(C):
+            for k in range(2):
+                a_i, a_c = sd[k, 0], sd[k, 1]
+                for t in range(T):
+                    for i in range(B):
+                        p = i0 + i
+                        q = p if p < m else p - m
+                        v = z[k, t, c + 1, q] * a_i + z[k, t, 0, q] * a_c
+                        if t > 0:
+                            v += phi * h[k, t - 1, i]
+                        h[k, t, i] = v
+                if n > m:  # the mirrored paths: the negated shock of their twin
+                    for t in range(T):
+                        for i in range(B):
+                            if i0 + i >= m:
+                                h[k, t, i] = -h[k, t, i]
+            y_row, r_row, p_row = (0 * T1) * C + c, (1 * T1) * C + c, (2 * T1) * C + c
+            for i in range(B):
+                vals[y_row, i] = gdp0[c]
+                vals[p_row, i] = 1.0
+                vals[r_row, i] = gdp0[c] / 1.0
+            for t in range(1, T1):
+                g1, p1 = growth1[t - 1, c], infl1[t - 1, c]
+                yt, rt, pt = y_row + t * C, r_row + t * C, p_row + t * C
+                for i in range(B):
+                    gf = g1 + h[0, t - 1, i]
+                    pf = p1 + h[1, t - 1, i]
+                    if gf < floor:
+                        gf = floor
+                        floored += 1
+                    if pf < floor:
+                        pf = floor
+                        floored += 1
+                    pt_v = vals[pt - C, i] * pf
+                    yt_v = vals[yt - C, i] * gf * pf
+                    vals[pt, i] = pt_v
+                    vals[yt, i] = yt_v
+                    vals[rt, i] = yt_v / pt_v
+        _evaluate(
+            vals,
+            B,
+            kind,
+            dst,
+            opa,
+            opb,
+            weight,
+            const,
+            has_const,
+            term_start,
+            term_slot,
+            term_weight,
+        )
+        if mode == EXACT:
+            for r in range(R):
+                c0, inv = center[r], inverse[r]
+                src = vals[out_slot[r]]
+                dst_row = store[r, col0 + i0 : col0 + i0 + B]
+                for i in range(B):
+                    dst_row[i] = np.float32((src[i] - c0) * inv)
+        elif mode == ROWS:
+            for r in range(R):
+                s = out_slot[r]
+                for i in range(B):
+                    rows[r, i0 + i] = vals[s, i]
+        else:
+            for r in range(R):
+                s, sc, sh = out_slot[r], hscale[r], hshift[r]
+                lo, hi = low[r], high[r]
+                for i in range(B):
+                    x = vals[s, i]
+                    lo = min(lo, x)
+                    hi = max(hi, x)
+                    b = x * sc + sh
+                    b = min(max(b, 0.0), float(nbins))
+                    hist[r, np.intp(b)] += 1
+                low[r], high[r] = lo, hi
+    return floored
+
+
+@njit(**_JIT)
+def _evaluate(  # noqa: C901  # type: ignore[no-untyped-def]
+    vals, B, kind, dst, opa, opb, weight, const, has_const, term_start, term_slot, term_weight
+):
+    """Run the program on the first B paths of ``vals`` (the NumPy engine's order of operations)."""
+    for o in range(len(kind)):
+        d = dst[o]
+        k = kind[o]
+        if k == LIN:
+            t0, t1 = term_start[o], term_start[o + 1]
+            if t0 == t1:
+                for i in range(B):
+                    vals[d, i] = 0.0
+            else:
+                s, w = term_slot[t0], term_weight[t0]
+                for i in range(B):
+                    vals[d, i] = w * vals[s, i]
+                for t in range(t0 + 1, t1):
+                    s, w = term_slot[t], term_weight[t]
+                    for i in range(B):
+                        vals[d, i] += w * vals[s, i]
+            if has_const[o]:
+                cst = const[o]
+                for i in range(B):
+                    vals[d, i] += cst
+        elif k == ADD:
+            a, b = opa[o], opb[o]
+            for i in range(B):
+                vals[d, i] = vals[a, i] + vals[b, i]
+        elif k == INV:
+            a, w, cst = opa[o], weight[o], const[o]
+            for i in range(B):
+                vals[d, i] = w / vals[a, i] + cst
+        elif k == RATIO:
+            a, b = opa[o], opb[o]
+            for i in range(B):
+                vals[d, i] = 100.0 * vals[a, i] / vals[b, i]
+
+
+@njit(**_JIT)
+def select_rows(store, r0, r1, lo, frac, center, scale, out):  # type: ignore[no-untyped-def]  # noqa: C901
+    """Quantiles of rows r0..r1 of ``store`` into out[:, r]: center + scale x the order-statistic
+    interpolation (numpy.quantile's 'linear') at positions lo + frac, found by selection.
+
+    Each row is counted into bins between its minimum and maximum; only the bins that hold a
+    wanted rank are sorted."""
+    n = store.shape[1]
+    Q = len(lo)
+    nb = max(16, min(4096, n // 4))
+    counts = np.zeros(nb, np.int64)
+    want = np.empty(nb, np.int64)
+    fill = np.empty(nb, np.int64)
+    ranks = np.empty(2 * Q, np.int64)
+    for j in range(Q):
+        ranks[2 * j] = lo[j]
+        ranks[2 * j + 1] = min(lo[j] + 1, n - 1)
+    value = np.empty(2 * Q)
+    before = np.empty(2 * Q, np.int64)
+    binof = np.empty(2 * Q, np.int64)
+    bins = np.empty(n, np.int32)
+    buf = np.empty(n, np.float32)
+    for r in range(r0, r1):
+        row = store[r]
+        lo32, hi32 = row[0], row[0]
+        check = np.float32(0.0)  # stays 0 unless a value is infinite or NaN
+        for i in range(n):
+            x = row[i]
+            lo32 = x if x < lo32 else lo32
+            hi32 = x if x > hi32 else hi32
+            check += x - x
+        mn, mx = float(lo32), float(hi32) if check == 0.0 else np.inf
+        if n < 64 or not (math.isfinite(mn) and math.isfinite(mx)):
+            srt = np.sort(row)  # NaN or infinities (or a handful of paths): a plain sort
+            for j in range(2 * Q):
+                value[j] = srt[ranks[j]]
+        elif mn == mx:
+            for j in range(2 * Q):
+                value[j] = mn
+        else:
+            inv = nb / (mx - mn)
+            top = nb - 1
+            for i in range(n):
+                bins[i] = min(np.int32((float(row[i]) - mn) * inv), top)
+            counts[:] = 0
+            for i in range(n):
+                counts[bins[i]] += 1
+            want[:] = -1
+            cum, j, used = 0, 0, 0
+            for b in range(nb):
+                nxt = cum + counts[b]
+                while j < 2 * Q and ranks[j] < nxt:
+                    binof[j] = b
+                    before[j] = cum
+                    if want[b] < 0:
+                        want[b] = used
+                        fill[b] = used
+                        used += counts[b]
+                    j += 1
+                if j == 2 * Q:
+                    break
+                cum = nxt
+            for i in range(n):
+                b = bins[i]
+                if want[b] >= 0:
+                    buf[fill[b]] = row[i]
+                    fill[b] += 1
+            done = -1
+            for j in range(2 * Q):
+                b = binof[j]
+                s = want[b]
+                if b != done:
+                    _insertion_sort(buf, s, s + counts[b])
+                    done = b
+                value[j] = buf[s + ranks[j] - before[j]]
+        for j in range(Q):
+            a, b = value[2 * j], value[2 * j + 1]
+            f = frac[j]
+            v = a + (b - a) * f if f < 0.5 else b - (b - a) * (1.0 - f)
+            out[j, r] = center[r] + scale[r] * v
+
+
+@njit(**_JIT)
+def _insertion_sort(a, start, stop):  # type: ignore[no-untyped-def]
+    """Sort a[start:stop] in place: short runs by insertion, longer ones by numba's sort."""
+    if stop - start > 48:
+        a[start:stop].sort()
+        return
+    for i in range(start + 1, stop):
+        x = a[i]
+        j = i - 1
+        while j >= start and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x

@@ -1,0 +1,302 @@
+"""The engine's compiled path (numba): draws, levels and series of a block of paths in one pass,
+and exact quantiles by selection instead of sorting.
+
+The model and the draws are the NumPy engine's (``engine``); what changes is where the time goes.
+For each block of paths the kernel turns the chunk's normal draws into shocks, shocks into
+levels, and runs the series ``program`` on values that stay in cache, writing only the cells
+that are sorted. Quantiles come from a selection per row: a histogram of the row between its
+minimum and maximum finds the bins that hold the wanted order statistics, and only those bins
+are sorted. The result is the same order statistics a full sort gives.
+
+numba compiles on first use and caches the machine code on disk (``cache=True``), so a process
+pays the compile (about 10 s) once per machine; ``available()`` says whether numba imports, and
+``MILEX_ENGINE=numpy`` turns the kernel off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+BLOCK = 128  # paths per block: a block's slots stay in cache
+
+
+@lru_cache(maxsize=1)
+def available() -> bool:
+    """Whether the compiled path is used: numba imports and MILEX_ENGINE is not ``numpy``."""
+    if os.environ.get("MILEX_ENGINE", "").strip().lower() == "numpy":
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> Any:
+    """Compile (or load from numba's on-disk cache) the kernels; imported only when used."""
+    from milex.projection import _kernels
+
+    return _kernels
+
+
+def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # noqa: C901
+    """``engine``'s Monte Carlo on the compiled path: an ``EngineOutput`` as the NumPy path's."""
+    from milex.projection.engine import CHUNK_PATHS, FACTOR_FLOOR, PRIMS, EngineOutput, _run_ordered
+    from milex.projection.quantiles import ExactSink, HistogramSink
+
+    k = _compiled()
+    inp, sh = engine.inp, engine.shocks
+    T1, C = engine.T1, engine.C
+    T, N = T1 - 1, sh.paths
+    sd = np.array(
+        [
+            [s * np.sqrt(1.0 - sh.correlation), s * np.sqrt(sh.correlation)]
+            for s in (sh.growth_sd, sh.inflation_sd)
+        ]
+    )
+    growth1 = np.ascontiguousarray(engine.growth1, float)
+    infl1 = np.ascontiguousarray(engine.infl1, float)
+    gdp0 = np.ascontiguousarray(inp.gdp0, float)
+    empty_f, empty_f32 = np.zeros(1), np.zeros((1, 1), np.float32)
+    empty_hist = np.zeros((1, 2), np.int64)
+
+    def call(
+        program: Any, z: Array, n: int, m: int, out_slot: Array, mode: int, **arrays: Any
+    ) -> int:
+        return int(
+            k.run_chunk(
+                z, n, m, sd, sh.persistence, growth1, infl1, gdp0, FACTOR_FLOOR,
+                program.kind, program.dst, program.a, program.b, program.weight, program.const,
+                program.has_const, program.term_start, program.term_slot, program.term_weight,
+                program.slots, out_slot, mode,
+                arrays.get("center", empty_f), arrays.get("inverse", empty_f),
+                arrays.get("store", empty_f32), arrays.get("col0", 0),
+                arrays.get("rows", np.zeros((1, 1))), arrays.get("hscale", empty_f),
+                arrays.get("hshift", empty_f), arrays.get("hist", empty_hist),
+                arrays.get("low", empty_f), arrays.get("high", empty_f),
+            )
+        )  # fmt: skip
+
+    plan = _plan(engine, call)
+    central, prim0, program, slots, centers = (
+        plan.central,
+        plan.prim0,
+        plan.program,
+        plan.slots,
+        plan.centers,
+    )
+    n_rows = len(slots)
+    local = threading.local()
+    sobol = engine.sobol
+    use_sobol_kernel = sobol is not None and sobol.d == sobol.dims
+
+    def draws(i: int, n: int) -> tuple[Array, int]:
+        m = (n + 1) // 2 if sh.antithetic else n
+        z = getattr(local, "z", None)
+        if z is None or z.shape[3] != m:
+            z = local.z = np.empty((2, T, C + 1, m))
+        if sobol is not None:
+            if use_sobol_kernel:
+                base, high = sobol.points(i * sobol.block_size, m)
+                low, step = sobol.table()
+                k.sobol_normals(base, high, m, low, step, z.reshape(-1, m))
+            else:
+                z[...] = sobol.normals(i * sobol.block_size, m).reshape(2, T, C + 1, m)
+        else:
+            rng = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(sh.seed, spawn_key=(i,)))
+            )
+            for j in range(2):
+                z[j, :, 0, :] = rng.standard_normal((T, m))
+                z[j, :, 1:, :] = rng.standard_normal((T, C, m))
+        return z, m
+
+    sink: Any
+    exact = n_rows * N * 4 <= memory_limit
+    sink = ExactSink(n_rows, N, centers) if exact else HistogramSink(n_rows, N)
+    chunks = [(i, s, min(CHUNK_PATHS, N - s)) for i, s in enumerate(range(0, N, CHUNK_PATHS))]
+    done, floored = 0, 0
+    hists: list[tuple[Array, Array, Array]] = []
+    lock = threading.Lock()
+
+    def task(spec: tuple[int, int, int], pilot: bool) -> tuple[int, Any, int]:
+        i, start, n = spec
+        z, m = draws(i, n)
+        if exact:
+            fl = call(program, z, n, m, slots, k.EXACT, center=sink.center,
+                      inverse=sink.inverse, store=sink.store, col0=start)  # fmt: skip
+            return n, None, fl
+        if pilot:
+            rows = np.empty((n_rows, n))
+            fl = call(program, z, n, m, slots, k.ROWS, rows=rows)
+            return n, ("pilot", start, rows), fl
+        state = getattr(local, "hist", None)
+        if state is None:
+            state = local.hist = (
+                np.zeros((n_rows, sink.bins + 2), np.int64),
+                np.full(n_rows, np.inf),
+                np.full(n_rows, -np.inf),
+            )
+            with lock:
+                hists.append(state)
+        hist, low, high = state
+        fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=hscale, hshift=hshift,
+                  hist=hist, low=low, high=high)  # fmt: skip
+        return n, None, fl
+
+    def collect(result: tuple[int, Any, int]) -> None:
+        nonlocal done, floored
+        n, payload, fl = result
+        if payload is not None:
+            sink.merge(payload)
+        done, floored = done + n, floored + fl
+        if progress is not None:
+            progress(done, N)
+
+    from functools import partial
+
+    pilot = sink.pilot_chunks(len(chunks), CHUNK_PATHS)
+    _run_ordered([partial(task, c, True) for c in chunks[:pilot]], workers, collect)
+    hscale = hshift = empty_f
+    if not exact:
+        sink.start()
+        hscale = np.ascontiguousarray(sink.scale[:, 0])
+        hshift = np.ascontiguousarray(sink.shift[:, 0])
+    _run_ordered((partial(task, c, False) for c in chunks[pilot:]), workers, collect)
+    if exact:
+        rows = _select(k, sink, workers)
+    else:
+        for hist, low, high in hists:
+            sink.hists.append(hist)
+            np.minimum(sink.low, low, out=sink.low)
+            np.maximum(sink.high, high, out=sink.high)
+        rows = sink.quantiles(workers)
+    prim_q = {p: prim0[i].reshape(1, T1, C) for i, p in enumerate(PRIMS)}
+    quantiles = engine._quantiles(
+        central, {p: v.transpose(1, 2, 0) for p, v in prim_q.items()}, rows
+    )
+    return EngineOutput(
+        tuple((s.part, s.measure) for s in engine.series),
+        central,
+        quantiles,
+        sink.method,
+        N,
+        floored,
+        sink.outside,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a projection's Monte Carlo needs that does not depend on the shocks or the seed."""
+
+    central: Array
+    prim0: Array
+    program: Any
+    slots: Array
+    centers: Array
+
+
+_PLANS: OrderedDict[int, tuple[Any, _Plan]] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
+PLANS = 16
+
+
+def _plan(engine: Any, call: Any) -> _Plan:
+    """The central path and the programs of ``engine``'s inputs, memoised per inputs object
+    (``prepare_cached`` hands out the same one for the same scenario and dataset)."""
+    inp = engine.inp
+    with _PLANS_LOCK:
+        hit = _PLANS.get(id(inp))
+        if hit is not None and hit[0]() is inp:
+            _PLANS.move_to_end(id(inp))
+            return hit[1]
+    plan = _make_plan(engine, call)
+    with _PLANS_LOCK:
+        _PLANS[id(inp)] = (weakref.ref(inp), plan)
+        while len(_PLANS) > PLANS:
+            _PLANS.popitem(last=False)
+    return plan
+
+
+def _make_plan(engine: Any, call: Any) -> _Plan:
+    from milex.projection.program import Builder
+
+    k = _compiled()
+    inp = engine.inp
+    T1, C, G, S = engine.T1, engine.C, engine.G, len(engine.series)
+    T = T1 - 1
+    # the central path: every cell, with zero shocks, through the same arithmetic
+    full = Builder(engine.series, T1, C, inp.groups)
+    cells = [full.country(s, t, c) for s in range(S) for c in range(C) for t in range(T1)]
+    cells += [full.aggregate(s, g, t) for s in range(S) for g in range(G) for t in range(T1)]
+    prim_slots = list(range(3 * T1 * C))
+    every = np.array(cells + prim_slots, np.int64)
+    zero = np.zeros((2, T, C + 1, 1))
+    values0 = np.empty((len(every), 1))
+    call(full.program(), zero, 1, 1, every, k.ROWS, rows=values0)
+    v0 = values0[:, 0]
+    central = np.empty((S, C + G, T1))
+    central[:, :C] = v0[: S * C * T1].reshape(S, C, T1)
+    at = S * C * T1
+    central[:, C:] = v0[at : at + S * G * T1].reshape(S, G, T1)
+    prim0 = v0[at + S * G * T1 :].reshape(3, T1, C)
+
+    # what the Monte Carlo computes: the cells that are sorted, in the NumPy engine's row order
+    mc = Builder(engine.series, T1, C, inp.groups)
+    out_slot: list[int] = []
+    centers: list[float] = []
+    for kind, key, idx in engine.rows:
+        for cell in idx:
+            cell = int(cell)
+            if kind == "prim":
+                t, c = divmod(cell, C)
+                out_slot.append(mc.prim(key, t, c))
+                centers.append(prim0[key, t, c])
+            elif kind == "series":
+                t, c = divmod(cell, C)
+                out_slot.append(mc.country(key, t, c))
+                centers.append(central[key, c, t])
+            else:
+                s, g = divmod(key, G)
+                out_slot.append(mc.aggregate(s, g, cell))
+                centers.append(central[s, C + g, cell])
+    program = mc.program()
+    slots = np.array(out_slot, np.int64)
+    return _Plan(central, prim0, program, slots, np.array(centers))
+
+
+def _select(k: Any, sink: Any, workers: int) -> Array:
+    """Quantiles of every row of an exact sink by selection, rows split over threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from milex.projection.quantiles import QUANTILES
+
+    rows, n = sink.store.shape
+    pos = np.array([q * (n - 1) for q in QUANTILES])
+    lo = np.floor(pos).astype(np.int64)
+    frac = pos - lo
+    out = np.empty((len(QUANTILES), rows))
+    bounds = np.linspace(0, rows, max(1, min(workers, rows)) + 1).astype(int)
+    jobs = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+
+    def one(job: tuple[int, int]) -> None:
+        k.select_rows(sink.store, job[0], job[1], lo, frac, sink.center, sink.scale, out)
+
+    if len(jobs) == 1:
+        one(jobs[0])
+    else:
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            list(pool.map(one, jobs))
+    return out
