@@ -53,13 +53,15 @@ def project(
     workers: int | None = None,
     memory_limit: int = MEMORY_LIMIT,
     progress: Callable[[int, int], None] | None = None,
+    compiled: bool | None = None,
 ) -> ProjectionResult:
     """Project spending under a scenario (a Scenario, a mapping, or a TOML file; default: NATO,
     the Hague 3.5% core target by 2035 on a linear path) over ``dataset`` (default: the bundle).
 
     ``workers`` threads share the paths (results do not depend on it); values of all paths are
     kept for exact quantiles up to ``memory_limit`` bytes, beyond which they are streamed into
-    histograms; ``progress(done, total)`` reports paths done.
+    histograms; ``progress(done, total)`` reports paths done. ``compiled`` picks the engine
+    (True: the numba kernel, False: NumPy, None: the kernel where it pays); the numbers agree.
     """
     from milex.projection.inputs import prepare_cached
 
@@ -80,6 +82,7 @@ def project(
         workers=workers,
         memory_limit=memory_limit,
         progress=progress,
+        compiled=compiled,
     )
     notes = list(prepared.notes)
     if out.method == "histogram":

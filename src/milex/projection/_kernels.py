@@ -111,7 +111,7 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
     hscale,  # (rows,) HISTOGRAM: bin = value * hscale + hshift, clipped to 0 .. bins + 1
     hshift,
     hist,  # (rows, bins + 2) int64
-    low,  # (rows,) running minimum and maximum (HISTOGRAM)
+    low,  # (rows,) running minimum and maximum (HISTOGRAM: of values, EXACT: of the store)
     high,
 ):
     """Simulate one chunk of paths block by block; returns the year-factors floored."""
@@ -176,13 +176,22 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
             term_slot,
             term_weight,
         )
-        if mode == EXACT:
+        if mode == EXACT:  # deviations, and each row's range (NaN once a value is not finite)
             for r in range(R):
                 c0, inv = center[r], inverse[r]
                 src = vals[out_slot[r]]
                 dst_row = store[r, col0 + i0 : col0 + i0 + B]
+                lo, hi, check = low[r], high[r], 0.0
                 for i in range(B):
-                    dst_row[i] = np.float32((src[i] - c0) * inv)
+                    x = np.float32((src[i] - c0) * inv)
+                    dst_row[i] = x
+                    xf = float(x)
+                    lo = xf if xf < lo else lo
+                    hi = xf if xf > hi else hi
+                    check += xf - xf
+                if check != 0.0:
+                    lo = np.nan
+                low[r], high[r] = lo, hi
         elif mode == ROWS:
             for r in range(R):
                 s = out_slot[r]
@@ -243,12 +252,13 @@ def _evaluate(  # noqa: C901  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def select_rows(store, r0, r1, lo, frac, center, scale, out):  # type: ignore[no-untyped-def]  # noqa: C901
+def select_rows(store, r0, r1, lo, frac, center, scale, low, high, out):  # type: ignore[no-untyped-def]  # noqa: C901
     """Quantiles of rows r0..r1 of ``store`` into out[:, r]: center + scale x the order-statistic
     interpolation (numpy.quantile's 'linear') at positions lo + frac, found by selection.
 
-    Each row is counted into bins between its minimum and maximum; only the bins that hold a
-    wanted rank are sorted."""
+    ``low``/``high``: each row's minimum and maximum (NaN where a value is not finite), which
+    the kernel keeps as it writes the store. Each row is counted into bins between them; only
+    the bins that hold a wanted rank are sorted."""
     n = store.shape[1]
     Q = len(lo)
     nb = max(16, min(4096, n // 4))
@@ -266,14 +276,7 @@ def select_rows(store, r0, r1, lo, frac, center, scale, out):  # type: ignore[no
     buf = np.empty(n, np.float32)
     for r in range(r0, r1):
         row = store[r]
-        lo32, hi32 = row[0], row[0]
-        check = np.float32(0.0)  # stays 0 unless a value is infinite or NaN
-        for i in range(n):
-            x = row[i]
-            lo32 = x if x < lo32 else lo32
-            hi32 = x if x > hi32 else hi32
-            check += x - x
-        mn, mx = float(lo32), float(hi32) if check == 0.0 else np.inf
+        mn, mx = low[r], high[r]
         if n < 64 or not (math.isfinite(mn) and math.isfinite(mx)):
             srt = np.sort(row)  # NaN or infinities (or a handful of paths): a plain sort
             for j in range(2 * Q):

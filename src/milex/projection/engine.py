@@ -21,7 +21,6 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -30,6 +29,7 @@ import numpy as np
 
 from milex.projection.draws import Sobol
 from milex.projection.quantiles import QUANTILES, ExactSink, HistogramSink, Rows, Sink
+from milex.projection.threads import executor
 
 CHUNK_PATHS = 2048  # fixed: with the seed it fixes every draw
 FACTOR_FLOOR = 0.1  # a year's growth or price factor never falls below 0.1 (a 90% fall)
@@ -121,14 +121,17 @@ def simulate(
     """Run the Monte Carlo; ``progress(done, total)`` is called after each chunk.
 
     ``compiled``: True runs the numba kernel (``kernel``), False the NumPy engine, None the
-    kernel where numba is installed. Both give the same quantiles to rounding for the same seed.
+    kernel where it pays (``kernel.use``). Both give the same numbers for the same seed, to
+    rounding: the same draws go through the same arithmetic in the same order.
     """
     from milex.projection import kernel
 
     if compiled is None:
-        compiled = kernel.available()
+        compiled = kernel.use(shocks.paths)
     elif compiled and not kernel.available():
-        raise RuntimeError("the compiled engine needs numba: pip install 'milex[fast]'")
+        raise RuntimeError(
+            "the compiled engine needs numba (pip install numba), and MILEX_ENGINE not 'numpy'"
+        )
     return _Engine(inputs, shocks).run(workers, memory_limit, progress, compiled)
 
 
@@ -390,6 +393,7 @@ class _Engine:
         sink.start()
         _run_ordered((partial(task, c) for c in chunks[pilot:]), workers, collect)
         rows = sink.quantiles(workers)
+        sink.release()
         quantiles = self._quantiles(central, prim0, rows)
         return EngineOutput(
             tuple((s.part, s.measure) for s in self.series),
@@ -511,11 +515,15 @@ def _run_ordered(
         for task in tasks:
             collect(task())
         return
-    with ThreadPoolExecutor(workers) as pool:
-        pending: deque[Any] = deque()
+    pool = executor(workers)
+    pending: deque[Any] = deque()
+    try:
         for task in tasks:
             pending.append(pool.submit(task))
             if len(pending) >= 2 * workers:
                 collect(pending.popleft().result())
         while pending:
             collect(pending.popleft().result())
+    finally:  # on an error, let the tasks in flight finish before their arrays are released
+        for future in pending:
+            future.cancel() or future.exception()

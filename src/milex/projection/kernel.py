@@ -8,9 +8,12 @@ that are sorted. Quantiles come from a selection per row: a histogram of the row
 minimum and maximum finds the bins that hold the wanted order statistics, and only those bins
 are sorted. The result is the same order statistics a full sort gives.
 
-numba compiles on first use and caches the machine code on disk (``cache=True``), so a process
-pays the compile (about 10 s) once per machine; ``available()`` says whether numba imports, and
-``MILEX_ENGINE=numpy`` turns the kernel off.
+numba compiles on first use and caches the machine code on disk (``cache=True``): the compile
+(about 7 s) is paid once per machine, and each new process still pays about 0.8 s to import numba
+and load that code. So ``use()`` picks the kernel only where it pays: once it is loaded in this
+process (``warm()``, which the web server runs at start), or for runs of ``AUTO_PATHS`` paths or
+more. ``available()`` says whether numba imports; ``MILEX_ENGINE=numpy`` turns the kernel off and
+``MILEX_ENGINE=compiled`` uses it for every run.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ import numpy as np
 
 Array = np.ndarray
 BLOCK = 128  # paths per block: a block's slots stay in cache
+#: From this many paths a process that has not loaded the kernel yet loads it: the NumPy engine
+#: takes about 45 ms per 1,000 paths and the kernel 7, against about 0.8 s to load it.
+AUTO_PATHS = 50_000
+_READY = threading.Event()
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +46,31 @@ def available() -> bool:
         import numba  # noqa: F401
     except ImportError:
         return False
+    return True
+
+
+def ready() -> bool:
+    """Whether the kernels are loaded in this process (a run through them has finished)."""
+    return _READY.is_set()
+
+
+def use(paths: int) -> bool:
+    """Whether a run of ``paths`` paths takes the kernel (see the module's docstring)."""
+    if not available():
+        return False
+    forced = os.environ.get("MILEX_ENGINE", "").strip().lower() == "compiled"
+    return forced or ready() or paths >= AUTO_PATHS
+
+
+def warm(dataset: Any = None) -> bool:
+    """Load (compiling on a machine's first run) the kernels with a small projection of the
+    default scenario, so later runs in this process take them; False where numba is absent."""
+    if not available():
+        return False
+    from milex.projection import project
+    from milex.projection.scenario import Scenario, Uncertainty
+
+    project(Scenario(uncertainty=Uncertainty(paths=256)), dataset, compiled=True)
     return True
 
 
@@ -127,33 +159,40 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
     sink = ExactSink(n_rows, N, centers) if exact else HistogramSink(n_rows, N)
     chunks = [(i, s, min(CHUNK_PATHS, N - s)) for i, s in enumerate(range(0, N, CHUNK_PATHS))]
     done, floored = 0, 0
-    hists: list[tuple[Array, Array, Array]] = []
+    hists: list[Array] = []
+    lows: list[tuple[Array, Array]] = []
     lock = threading.Lock()
 
     def task(spec: tuple[int, int, int], pilot: bool) -> tuple[int, Any, int]:
         i, start, n = spec
         z, m = draws(i, n)
         if exact:
-            fl = call(program, z, n, m, slots, k.EXACT, center=sink.center,
-                      inverse=sink.inverse, store=sink.store, col0=start)  # fmt: skip
+            low, high = ranges()
+            fl = call(program, z, n, m, slots, k.EXACT, center=sink.center, inverse=sink.inverse,
+                      store=sink.store, col0=start, low=low, high=high)  # fmt: skip
             return n, None, fl
         if pilot:
             rows = np.empty((n_rows, n))
             fl = call(program, z, n, m, slots, k.ROWS, rows=rows)
             return n, ("pilot", start, rows), fl
-        state = getattr(local, "hist", None)
-        if state is None:
-            state = local.hist = (
-                np.zeros((n_rows, sink.bins + 2), np.int64),
-                np.full(n_rows, np.inf),
-                np.full(n_rows, -np.inf),
-            )
+        hist = getattr(local, "hist", None)
+        if hist is None:
+            hist = local.hist = np.zeros((n_rows, sink.bins + 2), np.int64)
             with lock:
-                hists.append(state)
-        hist, low, high = state
+                hists.append(hist)
+        low, high = ranges()
         fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=hscale, hshift=hshift,
                   hist=hist, low=low, high=high)  # fmt: skip
         return n, None, fl
+
+    def ranges() -> tuple[Array, Array]:
+        """This thread's running minimum and maximum of each row."""
+        state = getattr(local, "range", None)
+        if state is None:
+            state = local.range = (np.full(n_rows, np.inf), np.full(n_rows, -np.inf))
+            with lock:
+                lows.append(state)
+        return state
 
     def collect(result: tuple[int, Any, int]) -> None:
         nonlocal done, floored
@@ -174,18 +213,23 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
         hscale = np.ascontiguousarray(sink.scale[:, 0])
         hshift = np.ascontiguousarray(sink.shift[:, 0])
     _run_ordered((partial(task, c, False) for c in chunks[pilot:]), workers, collect)
+    low, high = np.full(n_rows, np.inf), np.full(n_rows, -np.inf)
+    for lo, hi in lows:
+        np.minimum(low, lo, out=low)
+        np.maximum(high, hi, out=high)
     if exact:
-        rows = _select(k, sink, workers)
+        rows = _select(k, sink, low, high, workers)
     else:
-        for hist, low, high in hists:
-            sink.hists.append(hist)
-            np.minimum(sink.low, low, out=sink.low)
-            np.maximum(sink.high, high, out=sink.high)
+        sink.hists.extend(hists)
+        np.minimum(sink.low, low, out=sink.low)
+        np.maximum(sink.high, high, out=sink.high)
         rows = sink.quantiles(workers)
+    sink.release()
     prim_q = {p: prim0[i].reshape(1, T1, C) for i, p in enumerate(PRIMS)}
     quantiles = engine._quantiles(
         central, {p: v.transpose(1, 2, 0) for p, v in prim_q.items()}, rows
     )
+    _READY.set()
     return EngineOutput(
         tuple((s.part, s.measure) for s in engine.series),
         central,
@@ -277,11 +321,10 @@ def _make_plan(engine: Any, call: Any) -> _Plan:
     return _Plan(central, prim0, program, slots, np.array(centers))
 
 
-def _select(k: Any, sink: Any, workers: int) -> Array:
+def _select(k: Any, sink: Any, low: Array, high: Array, workers: int) -> Array:
     """Quantiles of every row of an exact sink by selection, rows split over threads."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from milex.projection.quantiles import QUANTILES
+    from milex.projection.threads import parallel_map
 
     rows, n = sink.store.shape
     pos = np.array([q * (n - 1) for q in QUANTILES])
@@ -292,11 +335,7 @@ def _select(k: Any, sink: Any, workers: int) -> Array:
     jobs = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
     def one(job: tuple[int, int]) -> None:
-        k.select_rows(sink.store, job[0], job[1], lo, frac, sink.center, sink.scale, out)
+        k.select_rows(sink.store, job[0], job[1], lo, frac, sink.center, sink.scale, low, high, out)
 
-    if len(jobs) == 1:
-        one(jobs[0])
-    else:
-        with ThreadPoolExecutor(len(jobs)) as pool:
-            list(pool.map(one, jobs))
+    parallel_map(one, jobs, len(jobs))
     return out

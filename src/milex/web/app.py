@@ -161,12 +161,20 @@ def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Warm the cache with the default tracker so a new worker answers its first request fast."""
+        """Warm the cache with the default tracker so a new worker answers its first request fast,
+        and load the compiled engine beside it (projections use NumPy until it is loaded)."""
+        import threading
+
         import anyio
 
+        from milex.projection import kernel
         from milex.web.api import warm
 
         await anyio.to_thread.run_sync(warm, app.state.cache)
+        engine = threading.Thread(
+            target=kernel.warm, args=(app.state.cache.dataset,), name="milex-engine", daemon=True
+        )
+        engine.start()
         yield
 
     app = FastAPI(
