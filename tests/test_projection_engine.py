@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from milex.projection import kernel
 from milex.projection.engine import (
     QUANTILES,
     EngineInputs,
@@ -83,6 +84,14 @@ DESIGNS = [
 ]
 DESIGN_DICTS = [{"generator": "pcg64"}, {"generator": "pcg64", "antithetic": False},
                 {"generator": "sobol"}]  # fmt: skip
+
+
+#: both engines: the NumPy path and the compiled kernel (numba is a dependency where it has wheels)
+NO_NUMBA = pytest.mark.skipif(not kernel.available(), reason="numba is not installed here")
+ENGINES = [
+    pytest.param(False, id="numpy"),
+    pytest.param(True, id="compiled", marks=NO_NUMBA),
+]
 
 
 def shocks(paths: int = 400, seed: int = 1, sd: float = 0.015, **kw) -> Shocks:
@@ -163,39 +172,47 @@ def test_antithetic_pairs_mirror_each_other(generator):
 
 
 # -- zero uncertainty --------------------------------------------------------------------------
+@pytest.mark.parametrize("compiled", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("real_growth", [False, True])
-def test_zero_uncertainty_every_quantile_is_the_central_path(real_growth, design):
-    out = simulate(make_inputs(real_growth=real_growth), shocks(sd=0.0, paths=300, **design))
+def test_zero_uncertainty_every_quantile_is_the_central_path(compiled, real_growth, design):
+    out = simulate(
+        make_inputs(real_growth=real_growth), shocks(sd=0.0, paths=300, **design), compiled=compiled
+    )
     for q in range(len(QUANTILES)):
         np.testing.assert_array_equal(out.quantiles[q], out.central)
 
 
+@pytest.mark.parametrize("compiled", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
-def test_zero_uncertainty_in_streaming_mode_too(design):
-    out = simulate(make_inputs(), shocks(sd=0.0, paths=9000, **design), memory_limit=1)
+def test_zero_uncertainty_in_streaming_mode_too(compiled, design):
+    out = simulate(
+        make_inputs(), shocks(sd=0.0, paths=9000, **design), memory_limit=1, compiled=compiled
+    )
     assert out.method == "histogram"
     for q in range(len(QUANTILES)):
         np.testing.assert_array_equal(out.quantiles[q], out.central)
 
 
-def test_holding_the_share_costs_nothing_extra_on_every_path():
+@pytest.mark.parametrize("compiled", ENGINES)
+def test_holding_the_share_costs_nothing_extra_on_every_path(compiled):
     inputs = make_inputs()
     part = inputs.parts[0]
     held = Part("core", np.repeat(part.base_share[None], 6, axis=0), part.real, part.base_share)
-    out = simulate(replace(inputs, parts=(held,)), shocks())
+    out = simulate(replace(inputs, parts=(held,)), shocks(), compiled=compiled)
     for measure in ("extra", "extra_const", "cum_extra", "cum_extra_const"):
         s = series(out, "core", measure)
         assert not out.central[s].any() and not out.quantiles[:, s].any(), measure
 
 
 # -- the quantiles are what a brute-force computation gives -----------------------------------
+@pytest.mark.parametrize("compiled", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("real_growth", [False, True])
-def test_quantiles_equal_numpy_quantiles_of_every_path(real_growth, design):
+def test_quantiles_equal_numpy_quantiles_of_every_path(compiled, real_growth, design):
     """Cells derived from another quantity's quantiles (affine maps) match sorting them directly."""
     inputs, sh = make_inputs(real_growth=real_growth), shocks(paths=5000, **design)
-    out = simulate(inputs, sh)
+    out = simulate(inputs, sh, compiled=compiled)
     engine = _Engine(inputs, sh)
     chunks = []
     for i, start in enumerate(range(0, sh.paths, 2048)):
@@ -229,10 +246,11 @@ def test_exact_quantiles_select_what_numpy_quantile_gives(rows, n, levels, seed)
     np.testing.assert_allclose(exact_quantiles(values.copy()), expected, rtol=1e-15, atol=0)
 
 
-def test_streamed_histogram_quantiles_are_within_a_bin_of_exact():
+@pytest.mark.parametrize("compiled", ENGINES)
+def test_streamed_histogram_quantiles_are_within_a_bin_of_exact(compiled):
     inputs, sh = make_inputs(), shocks(paths=20_000)
-    exact = simulate(inputs, sh)
-    streamed = simulate(inputs, sh, memory_limit=1)
+    exact = simulate(inputs, sh, compiled=compiled)
+    streamed = simulate(inputs, sh, memory_limit=1, compiled=compiled)
     assert (exact.method, streamed.method) == ("exact", "histogram")
     spread = exact.quantiles[-1] - exact.quantiles[0]
     assert np.all(np.abs(streamed.quantiles - exact.quantiles) <= 0.01 * spread + 1e-9)
@@ -240,21 +258,29 @@ def test_streamed_histogram_quantiles_are_within_a_bin_of_exact():
 
 
 # -- determinism -------------------------------------------------------------------------------
+@pytest.mark.parametrize("compiled", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("memory_limit", [2**30, 1])  # exact, then streamed into histograms
-def test_results_do_not_depend_on_the_number_of_threads(memory_limit, design):
+def test_results_do_not_depend_on_the_number_of_threads(compiled, memory_limit, design):
     inputs, sh = make_inputs(), shocks(paths=15_000, **design)
-    one = simulate(inputs, sh, workers=1, memory_limit=memory_limit)
-    three = simulate(inputs, sh, workers=3, memory_limit=memory_limit)
+    one = simulate(inputs, sh, workers=1, memory_limit=memory_limit, compiled=compiled)
+    three = simulate(inputs, sh, workers=3, memory_limit=memory_limit, compiled=compiled)
     np.testing.assert_array_equal(one.quantiles, three.quantiles)
 
 
-def test_progress_reports_every_path():
+@pytest.mark.parametrize("compiled", ENGINES)
+def test_progress_reports_every_path(compiled):
     seen = []
-    simulate(make_inputs(), shocks(paths=5000), progress=lambda done, total: seen.append(done))
+    simulate(
+        make_inputs(),
+        shocks(paths=5000),
+        progress=lambda done, total: seen.append(done),
+        compiled=compiled,
+    )
     assert seen == [2048, 4096, 5000]
 
 
+@pytest.mark.parametrize("compiled", ENGINES)
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32),
@@ -263,17 +289,20 @@ def test_progress_reports_every_path():
     years=st.integers(1, 6),
     design=st.sampled_from(DESIGN_DICTS),
 )
-def test_same_seed_is_bit_identical_and_another_seed_differs(seed, paths, countries, years, design):
+def test_same_seed_is_bit_identical_and_another_seed_differs(
+    compiled, seed, paths, countries, years, design
+):
     inputs = make_inputs(countries=countries, years=years, seed=seed % 1000)
-    a = simulate(inputs, shocks(paths=paths, seed=seed, **design))
-    b = simulate(inputs, shocks(paths=paths, seed=seed, **design))
+    a = simulate(inputs, shocks(paths=paths, seed=seed, **design), compiled=compiled)
+    b = simulate(inputs, shocks(paths=paths, seed=seed, **design), compiled=compiled)
     assert a.quantiles.tobytes() == b.quantiles.tobytes()
     assert a.central.tobytes() == b.central.tobytes()
-    c = simulate(inputs, shocks(paths=paths, seed=seed + 1, **design))
+    c = simulate(inputs, shocks(paths=paths, seed=seed + 1, **design), compiled=compiled)
     gdp = series(a, "core", "gdp")
     assert not np.array_equal(a.quantiles[:, gdp, :, 1:], c.quantiles[:, gdp, :, 1:])
 
 
+@pytest.mark.parametrize("compiled", ENGINES)
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -283,13 +312,14 @@ def test_same_seed_is_bit_identical_and_another_seed_differs(seed, paths, countr
     real_growth=st.booleans(),
     design=st.sampled_from(DESIGN_DICTS),
 )
-def test_quantiles_are_ordered(seed, paths, sd, correlation, real_growth, design):
+def test_quantiles_are_ordered(compiled, seed, paths, sd, correlation, real_growth, design):
     inputs = make_inputs(seed=seed, real_growth=real_growth)
     sh = shocks(paths=paths, seed=seed, sd=sd, correlation=correlation, **design)
-    out = simulate(inputs, sh)
+    out = simulate(inputs, sh, compiled=compiled)
     assert np.all(np.diff(out.quantiles, axis=0) >= 0)
 
 
+@pytest.mark.parametrize("compiled", ENGINES)
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -298,14 +328,14 @@ def test_quantiles_are_ordered(seed, paths, sd, correlation, real_growth, design
     paths=st.integers(1, 300),
     design=st.sampled_from(DESIGN_DICTS),
 )
-def test_scaling_every_gdp_by_k_scales_spending_by_k(seed, k, real_growth, paths, design):
+def test_scaling_every_gdp_by_k_scales_spending_by_k(compiled, seed, k, real_growth, paths, design):
     inputs = make_inputs(seed=seed, real_growth=real_growth)
     scaled = replace(inputs, gdp0=inputs.gdp0 * k)
     if real_growth:  # real spending is money too: it scales with the economy
         part = inputs.parts[0]
         scaled = replace(scaled, parts=(Part("core", part.share, part.real * k, part.base_share),))
     sh = shocks(paths=paths, seed=seed, **design)
-    a, b = simulate(inputs, sh), simulate(scaled, sh)
+    a, b = simulate(inputs, sh, compiled=compiled), simulate(scaled, sh, compiled=compiled)
     for measure in MONEY:
         s = series(a, "core", measure)
         # extra spending can be a small difference of large numbers: tolerance on the series' scale
@@ -389,3 +419,74 @@ def test_the_vectorised_inverse_normal_matches_ndtri():
 
     p = np.concatenate([np.random.default_rng(1).random(100_000), [1e-300, 1e-12, 0.5, 1 - 1e-12]])
     np.testing.assert_allclose(inverse_normal(p), ndtri(p), rtol=1e-14, atol=1e-15)
+
+
+# -- the compiled kernel against the NumPy engine ---------------------------------------------
+@NO_NUMBA
+@pytest.mark.parametrize("design", DESIGNS)
+@pytest.mark.parametrize("memory_limit", [2**30, 1])  # exact, then streamed into histograms
+def test_compiled_and_numpy_engines_give_the_same_quantiles(design, memory_limit):
+    """Same draws, same arithmetic in the same order: equal far inside the sampling error (the
+    p5-p95 spread over sqrt(paths)), and in practice to the last bit."""
+    inputs, sh = make_inputs(real_growth=True), shocks(paths=12_000, **design)
+    fast = simulate(inputs, sh, memory_limit=memory_limit, compiled=True)
+    plain = simulate(inputs, sh, memory_limit=memory_limit, compiled=False)
+    assert fast.method == plain.method and fast.floored == plain.floored
+    np.testing.assert_array_equal(fast.central, plain.central)
+    spread = plain.quantiles[-1] - plain.quantiles[0]
+    sampling_error = spread / np.sqrt(sh.paths)
+    assert np.all(np.abs(fast.quantiles - plain.quantiles) <= 1e-6 * sampling_error + 1e-12)
+
+
+@NO_NUMBA
+def test_compiled_engine_quantiles_of_another_seed_differ_only_by_sampling_error():
+    inputs = make_inputs()
+    a = simulate(inputs, shocks(paths=20_000, seed=1), compiled=True)
+    b = simulate(inputs, shocks(paths=20_000, seed=2), compiled=False)
+    spread = a.quantiles[-1] - a.quantiles[0]
+    assert np.all(np.abs(a.quantiles - b.quantiles) <= 0.05 * spread + 1e-9)
+    assert not np.array_equal(a.quantiles, b.quantiles)
+
+
+def test_without_numba_the_numpy_engine_runs_and_asking_for_the_kernel_says_why(monkeypatch):
+    monkeypatch.setattr(kernel, "available", lambda: False)
+    inputs, sh = make_inputs(), shocks(paths=kernel.AUTO_PATHS)
+    assert kernel.use(sh.paths) is False
+    out = simulate(inputs, replace(sh, paths=500))
+    assert out.method == "exact" and np.all(np.diff(out.quantiles, axis=0) >= 0)
+    with pytest.raises(RuntimeError, match="numba"):
+        simulate(inputs, replace(sh, paths=500), compiled=True)
+
+
+@NO_NUMBA
+def test_the_kernel_is_taken_for_large_runs_once_loaded_or_when_forced(monkeypatch):
+    monkeypatch.setattr(kernel, "ready", lambda: False)
+    monkeypatch.delenv("MILEX_ENGINE", raising=False)
+    assert not kernel.use(10_000) and kernel.use(kernel.AUTO_PATHS)
+    monkeypatch.setenv("MILEX_ENGINE", "compiled")
+    assert kernel.use(10)
+    monkeypatch.delenv("MILEX_ENGINE")
+    monkeypatch.setattr(kernel, "ready", lambda: True)
+    assert kernel.use(10)
+
+
+@NO_NUMBA
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_kernel_selection_falls_back_to_a_sort_for_rows_with_nan_or_infinity(bad):
+    """A row holding a non-finite value is sorted as NumPy sorts it (NaN last), not binned."""
+    from milex.projection import _kernels
+
+    rng = np.random.default_rng(3)
+    store = rng.standard_normal((3, 500)).astype(np.float32)
+    store[1, 17] = bad
+    store[2, :] = 0.25  # a row with no spread
+    pos = np.array([q * 499 for q in QUANTILES])
+    lo = np.floor(pos).astype(np.int64)
+    low, high = store.min(axis=1).astype(float), store.max(axis=1).astype(float)
+    low[~np.isfinite(store).all(axis=1)] = np.nan  # as the kernel marks such a row
+    out = np.empty((len(QUANTILES), 3))
+    _kernels.select_rows(store, 0, 3, lo, pos - lo, np.zeros(3), np.ones(3), low, high, out)
+    expected = np.quantile(store.astype(float), QUANTILES, axis=1)
+    np.testing.assert_allclose(out[:, [0, 2]], expected[:, [0, 2]], rtol=1e-12)
+    finite = np.isfinite(expected[:, 1])
+    np.testing.assert_allclose(out[finite, 1], expected[finite, 1], rtol=1e-12)
