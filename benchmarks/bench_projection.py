@@ -168,6 +168,37 @@ def cold(command: list[str], repeat: int) -> float | None:
     return statistics.median(times)
 
 
+KERNEL_START = """
+import time
+start = time.perf_counter()
+from milex.projection import _kernels  # noqa: F401 (numba's import and the module's)
+imported = time.perf_counter()
+import milex
+from milex.projection import kernel
+ds = milex.load()
+loaded = time.perf_counter()
+kernel.warm(ds)
+print(imported - start, time.perf_counter() - loaded)
+"""
+
+
+def kernel_start() -> list[tuple[str, float]]:
+    """The kernel's cold start in fresh processes: compiling into an empty cache, then loading
+    from that cache (what every later process on the machine pays)."""
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("compile (empty numba cache)", "load from numba's on-disk cache"):
+            done = subprocess.run(
+                [sys.executable, "-c", KERNEL_START], env=env, capture_output=True, text=True,
+                check=True,
+            )  # fmt: skip
+            imported, warm = map(float, done.stdout.split())
+            out.append((f"kernel in a fresh process: {label}", warm))
+        out.append(("  of which importing numba and the kernels module", imported))
+    return out
+
+
 def main() -> None:
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; numpy "
@@ -183,18 +214,47 @@ def main() -> None:
         f"model: {C} allies + {G} blocs x {T1} years ({inputs.years[0]}-{inputs.years[-1]}), "
         f"8 measures, central + 5 quantiles per cell; default design: {shocks.generator}\n"
     )
+    from milex.projection import kernel
+
+    compiled = kernel.available()
+    if compiled:
+        for label, seconds in kernel_start():
+            print(f"{label:<60} {seconds:10.3f} s")
+        start = time.perf_counter()
+        kernel.warm(ds)
+        print(
+            f"{'  loading it in this process (kernel.warm)':<60} {time.perf_counter() - start:10.3f} s"
+        )
+    else:
+        print("numba is not installed: the NumPy engine only")
     repeat = 5 if QUICK else 11
     seeds = iter(range(100, 10_000))
     scenario = Scenario()
-    whole, _ = median_time(
-        lambda: project(scenario.with_changes(uncertainty={"seed": next(seeds)}), ds), repeat
+    engines = (
+        [(True, "compiled kernel"), (False, "NumPy engine")]
+        if compiled
+        else [(False, "NumPy engine")]
     )
-    report("project(), 10,000 paths, a new seed each call, median", whole * 1e3, 50, "ms")
-    wall, cpu = median_time(lambda: simulate(inputs, shocks), repeat)
-    print(f"{'  of which simulate(), median wall (CPU of all threads)':<60} {wall * 1e3:10.3f} ms"
-          f" ({cpu * 1e3:.0f} ms)")  # fmt: skip
-    wall1, _ = median_time(lambda: simulate(inputs, shocks, workers=1), 3 if QUICK else 7)
-    print(f"{'  simulate() on one thread, median':<60} {wall1 * 1e3:10.3f} ms")
+    for flag, name in engines:
+        took, _ = median_time(
+            lambda f=flag: project(
+                scenario.with_changes(uncertainty={"seed": next(seeds)}), ds, compiled=f
+            ),
+            repeat,
+        )
+        if flag == compiled:
+            whole = took
+            report(f"project(), 10,000 paths, new seed each call, {name}", took * 1e3, 50, "ms")
+        else:
+            print(f"{'  project() on the ' + name + ', median':<60} {took * 1e3:10.3f} ms")
+    for flag, name in engines:
+        wall, cpu = median_time(lambda f=flag: simulate(inputs, shocks, compiled=f), repeat)
+        print(f"{'  simulate(), ' + name + ', median wall (CPU)':<60} {wall * 1e3:10.3f} ms"
+              f" ({cpu * 1e3:.0f} ms)")  # fmt: skip
+        wall1, _ = median_time(
+            lambda f=flag: simulate(inputs, shocks, workers=1, compiled=f), 3 if QUICK else 7
+        )
+        print(f"{'  simulate(), ' + name + ', one thread, median':<60} {wall1 * 1e3:10.3f} ms")
     plain, _ = median_time(lambda: plain_numpy(inputs, shocks), 3)
     print(
         f"{'plain NumPy float64 implementation, 10,000 paths, median':<60} {plain * 1e3:10.3f} ms"

@@ -490,3 +490,20 @@ def test_kernel_selection_falls_back_to_a_sort_for_rows_with_nan_or_infinity(bad
     np.testing.assert_allclose(out[:, [0, 2]], expected[:, [0, 2]], rtol=1e-12)
     finite = np.isfinite(expected[:, 1])
     np.testing.assert_allclose(out[finite, 1], expected[finite, 1], rtol=1e-12)
+
+
+def test_sobol_scramble_is_the_gf2_product_of_a_unit_lower_triangular_matrix():
+    """v' = L v over GF(2), checked bit by bit against the matrix the same draws make."""
+    from milex.projection.draws import BITS, _directions, _scramble
+
+    v = _directions(6)
+    got = _scramble(v, np.random.Generator(np.random.PCG64(7)))
+    rows = np.random.Generator(np.random.PCG64(7)).integers(0, 2**BITS, (6, BITS), dtype=np.uint64)
+    for d in range(6):
+        # L[r, k]: digit k of row r, kept below the diagonal, 1 on it
+        L = [[(int(rows[d, r]) >> (BITS - 1 - k)) & 1 if k < r else int(k == r)
+              for k in range(BITS)] for r in range(BITS)]  # fmt: skip
+        for j in range(BITS):
+            digits = [(int(v[d, j]) >> (BITS - 1 - k)) & 1 for k in range(BITS)]
+            product = [sum(L[r][k] & digits[k] for k in range(BITS)) & 1 for r in range(BITS)]
+            assert int(got[d, j]) == sum(b << (BITS - 1 - r) for r, b in enumerate(product))
