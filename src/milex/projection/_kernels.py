@@ -60,8 +60,8 @@ def inverse_normal(p: float) -> float:
 
 
 @njit(**_JIT)
-def sobol_normals(base, high, n, low, step, out):  # type: ignore[no-untyped-def]
-    """out[d, i] = normal of point i (base[d, i] XOR high[d]), as ``draws.to_normal``."""
+def sobol_normals(base, offset, high, n, low, step, out):  # type: ignore[no-untyped-def]
+    """out[d, i] = normal of point i (base[d, offset + i] XOR high[d]), as ``draws.to_normal``."""
     shift = np.uint32(32 - TABLE_BITS)
     mask = np.uint32(2 ** (32 - TABLE_BITS) - 1)
     edge = 2**TABLE_BITS // 100
@@ -70,7 +70,7 @@ def sobol_normals(base, high, n, low, step, out):  # type: ignore[no-untyped-def
     for d in range(base.shape[0]):
         h = high[d]
         for i in range(n):
-            x = base[d, i] ^ h
+            x = base[d, offset + i] ^ h
             cell = np.intp(x >> shift)
             if cell < edge or cell >= top:
                 out[d, i] = inverse_normal((float(x) + 0.5) * 2.0**-32)

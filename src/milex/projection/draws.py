@@ -153,17 +153,19 @@ class Sobol:
                 self._base = out
             return self._base
 
-    def points(self, start: int, n: int) -> tuple[Array, Array]:
-        """Points start .. start + n - 1 (n <= block, start a multiple of it) as the block's base
-        points and the XOR that moves them there: point i is base[:, i] ^ high."""
-        if start % self.block_size or n > self.block_size:
+    def points(self, start: int, n: int) -> tuple[Array, int, Array]:
+        """Points start .. start + n - 1 (all within one block) as the block's base points, the
+        offset of the first in them and the XOR that moves them there: point start + i is
+        base[:, offset + i] ^ high."""
+        offset = start % self.block_size
+        if offset + n > self.block_size:
             raise ValueError(f"Sobol points {start}+{n}: not within one block of {self.block_size}")
         bits = int(self.block_size - 1).bit_length()
         high = self.shift.copy()
         for j in range(bits, BITS):
-            if (start >> j) & 1:
+            if ((start - offset) >> j) & 1:
                 high ^= self.v[:, j]
-        return self.base(), high
+        return self.base(), offset, high
 
     @staticmethod
     def table() -> tuple[Array, Array]:

@@ -140,9 +140,9 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
             z = local.z = np.empty((2, T, C + 1, m))
         if sobol is not None:
             if use_sobol_kernel:
-                base, high = sobol.points(i * sobol.block_size, m)
+                base, offset, high = sobol.points(i * points_per_chunk, m)
                 low, step = sobol.table()
-                k.sobol_normals(base, high, m, low, step, z.reshape(-1, m))
+                k.sobol_normals(base, offset, high, m, low, step, z.reshape(-1, m))
             else:
                 z[...] = sobol.normals(i * sobol.block_size, m).reshape(2, T, C + 1, m)
         else:
@@ -157,7 +157,11 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
     sink: Any
     exact = n_rows * N * 4 <= memory_limit
     sink = ExactSink(n_rows, N, centers) if exact else HistogramSink(n_rows, N)
-    chunks = [(i, s, min(CHUNK_PATHS, N - s)) for i, s in enumerate(range(0, N, CHUNK_PATHS))]
+    # Sobol' chunks may be any size (a chunk is a run of points and their mirrors, so the paths
+    # and the pilot are the same sets): half-size ones share the work evenly between threads
+    size = CHUNK_PATHS // 2 if use_sobol_kernel and N > CHUNK_PATHS else CHUNK_PATHS
+    points_per_chunk = size // 2 if sh.antithetic else size
+    chunks = [(i, s, min(size, N - s)) for i, s in enumerate(range(0, N, size))]
     done, floored = 0, 0
     hists: list[Array] = []
     lows: list[tuple[Array, Array]] = []
@@ -205,7 +209,7 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
 
     from functools import partial
 
-    pilot = sink.pilot_chunks(len(chunks), CHUNK_PATHS)
+    pilot = sink.pilot_chunks(len(chunks), size)
     _run_ordered([partial(task, c, True) for c in chunks[:pilot]], workers, collect)
     hscale = hshift = empty_f
     if not exact:
