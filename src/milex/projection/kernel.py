@@ -39,14 +39,14 @@ _READY = threading.Event()
 
 @lru_cache(maxsize=1)
 def available() -> bool:
-    """Whether the compiled path is used: numba imports and MILEX_ENGINE is not ``numpy``."""
+    """Whether the compiled path may be used: numba is installed and MILEX_ENGINE is not
+    ``numpy``. Looked up without importing numba (a third of a second a process need not pay
+    when it runs on NumPy)."""
+    import importlib.util
+
     if os.environ.get("MILEX_ENGINE", "").strip().lower() == "numpy":
         return False
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("numba") is not None
 
 
 def ready() -> bool:
@@ -58,8 +58,18 @@ def use(paths: int) -> bool:
     """Whether a run of ``paths`` paths takes the kernel (see the module's docstring)."""
     if not available():
         return False
-    forced = os.environ.get("MILEX_ENGINE", "").strip().lower() == "compiled"
-    return forced or ready() or paths >= AUTO_PATHS
+    if os.environ.get("MILEX_ENGINE", "").strip().lower() == "compiled" or ready():
+        return True
+    if paths < AUTO_PATHS:
+        return False
+    try:  # numba installed but broken (say, built for another NumPy): the NumPy engine runs
+        _compiled()
+    except Exception as exc:
+        import warnings
+
+        warnings.warn(f"the compiled engine failed to load, using NumPy: {exc}", stacklevel=3)
+        return False
+    return True
 
 
 def warm(dataset: Any = None) -> bool:
