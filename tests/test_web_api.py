@@ -179,3 +179,15 @@ def test_pages_have_no_inline_scripts_or_styles(client):
         assert "<script>" not in html and "style=" not in html and "<style" not in html
         assert "http://" not in html.replace("http://www.w3.org", "") or url == "/sources"
         assert "cdn" not in html.lower()
+
+
+def test_json_bodies_carry_nan_as_null_and_numpy_numbers_as_plain_ones():
+    import json as _json
+
+    import numpy as np
+
+    from milex.web.api import encode
+
+    body = {"a": np.float64(2.5), "b": float("nan"), "c": [np.int64(3), np.inf], "d": {1: "x"}}
+    assert _json.loads(encode(body)) == {"a": 2.5, "b": None, "c": [3, None], "d": {"1": "x"}}
+    assert _json.loads(encode({"poland": 4.12})) == {"poland": 4.12}

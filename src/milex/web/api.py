@@ -100,8 +100,31 @@ def render(payload: dict[str, Any], frame: pd.DataFrame, fmt: Format, name: str)
         }
         body = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
         return body, "text/csv; charset=utf-8", headers
-    text = json.dumps(clean(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8"), "application/json", {}
+    return encode(payload), "application/json", {}
+
+
+def encode(payload: Any) -> bytes:
+    """Compact JSON bytes. Most payloads are JSON-safe already (their rows come from pandas'
+    encoder), so they are encoded directly; one holding NaN, infinity or a numpy key is cleaned
+    first (walking a 10,000-path projection's 400,000 values costs more than the projection)."""
+    options: dict[str, Any] = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
+    try:
+        text = json.dumps(payload, default=_plain, **options)
+    except (ValueError, TypeError):
+        text = json.dumps(clean(payload), **options)
+    return text.encode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as plain Python (json calls this for types it does not know)."""
+    if hasattr(value, "tolist"):
+        out = value.tolist()
+        if isinstance(out, float) and not math.isfinite(out):
+            raise ValueError("not finite")
+        if isinstance(out, list):
+            return clean(out)
+        return out
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def respond(rendered: Rendered) -> Response:
