@@ -25,6 +25,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+SETTLE = 5.0  # s
+
+
 def start(port: int, workers: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "milex.web.asgi:app", "--host", "127.0.0.1",
@@ -34,6 +37,9 @@ def start(port: int, workers: int) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/api/v1/tracker", timeout=30).raise_for_status()
+            # each worker loads the compiled engine in a background thread as it starts (about
+            # 0.5-1 s of CPU, holding the GIL at times): measure the server once it has settled
+            time.sleep(SETTLE)
             return proc
         except httpx.HTTPError:
             time.sleep(0.3)
