@@ -191,3 +191,18 @@ def test_json_bodies_carry_nan_as_null_and_numpy_numbers_as_plain_ones():
     body = {"a": np.float64(2.5), "b": float("nan"), "c": [np.int64(3), np.inf], "d": {1: "x"}}
     assert _json.loads(encode(body)) == {"a": 2.5, "b": None, "c": [3, None], "d": {"1": "x"}}
     assert _json.loads(encode({"poland": 4.12})) == {"poland": 4.12}
+
+
+def test_pre_encoded_rows_are_placed_in_the_body_unchanged():
+    import json as _json
+
+    import pandas as pd
+
+    from milex.export import records, records_json
+    from milex.web.api import encode
+
+    frame = pd.DataFrame({"iso3": ["POL", "ISL"], "value": [4.12, float("nan")]})
+    body = {"title": "\x000", "data": records_json(frame), "n": float("nan")}
+    decoded = _json.loads(encode(body))
+    assert decoded == {"title": "\x000", "data": records(frame), "n": None}
+    assert decoded["data"] == [{"iso3": "POL", "value": 4.12}, {"iso3": "ISL", "value": None}]

@@ -24,6 +24,16 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+class RawJSON(str):
+    """JSON text already encoded, placed as it is inside a payload by ``milex.web.api.encode``
+    (decoding pandas' output only to encode it again costs a large projection 30 ms)."""
+
+
+def records_json(frame: pd.DataFrame) -> RawJSON:
+    """``records(frame)`` as JSON text: the same values, not decoded."""
+    return RawJSON(frame.to_json(orient="records", force_ascii=False, double_precision=15))
+
+
 def to_text(frame: pd.DataFrame, fmt: str, meta: dict[str, Any] | None = None) -> str:
     """CSV or JSON text. JSON is an object: ``meta`` (sources, editions, ...) and ``data`` rows."""
     if fmt == "csv":

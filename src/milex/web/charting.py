@@ -36,6 +36,7 @@ def projection_payload(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Run a scenario posted as JSON (paths capped) and return the payload and its tidy frame."""
     from milex.export import records as rows
+    from milex.export import records_json
     from milex.projection import Scenario, ScenarioError, project
 
     parsed = Scenario.parse(scenario)
@@ -50,7 +51,7 @@ def projection_payload(
         **result.meta(),
         "summary": rows(result.summary()),
         "assumptions": rows(result.assumptions()),
-        "data": rows(frame),
+        "data": records_json(frame),
     }
     if chart:
         from milex.charts import projection_fan
