@@ -321,7 +321,7 @@ def test_a_preset_fills_the_form_and_runs(page, server):
 def test_the_national_plans_preset_runs_each_allys_plan_through_the_engine(page, server):
     page.goto(server + "/scenario?paths=300")
     page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
-    page.click("button:has-text(\"National plans\")")
+    page.click('button:has-text("National plans")')
     page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
     assert page.input_value("#path") == "national_plans" and "path=national_plans" in page.url
     assert page.errors == []
