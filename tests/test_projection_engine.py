@@ -452,13 +452,21 @@ def test_compiled_engine_quantiles_of_another_seed_differ_only_by_sampling_error
 
 
 def test_without_numba_the_numpy_engine_runs_and_asking_for_the_kernel_says_why(monkeypatch):
-    monkeypatch.setattr(kernel, "available", lambda: False)
+    monkeypatch.setattr(kernel, "_installed", lambda: False)
+    monkeypatch.delenv("MILEX_ENGINE", raising=False)
     inputs, sh = make_inputs(), shocks(paths=kernel.AUTO_PATHS)
     assert kernel.use(sh.paths) is False
     out = simulate(inputs, replace(sh, paths=500))
     assert out.method == "exact" and np.all(np.diff(out.quantiles, axis=0) >= 0)
-    with pytest.raises(RuntimeError, match="numba"):
+    with pytest.raises(RuntimeError, match="needs numba"):
         simulate(inputs, replace(sh, paths=500), compiled=True)
+
+
+def test_milex_engine_numpy_turns_the_kernel_off_and_asking_for_it_says_so(monkeypatch):
+    monkeypatch.setenv("MILEX_ENGINE", "numpy")
+    assert not kernel.available() and not kernel.use(10**6) and not kernel.warm()
+    with pytest.raises(RuntimeError, match="MILEX_ENGINE=numpy"):
+        simulate(make_inputs(), shocks(paths=50), compiled=True)
 
 
 @NO_NUMBA

@@ -160,12 +160,17 @@ class Sobol:
         offset = start % self.block_size
         if offset + n > self.block_size:
             raise ValueError(f"Sobol points {start}+{n}: not within one block of {self.block_size}")
+        return self.base(), offset, self._high(start - offset)
+
+    def _high(self, block_start: int) -> Array:
+        """The XOR that moves a block's base points to the block starting at ``block_start``:
+        the shift and the direction numbers of the bits above the block's."""
         bits = int(self.block_size - 1).bit_length()
         high = self.shift.copy()
         for j in range(bits, BITS):
-            if ((start - offset) >> j) & 1:
+            if (block_start >> j) & 1:
                 high ^= self.v[:, j]
-        return self.base(), offset, high
+        return high
 
     @staticmethod
     def table() -> tuple[Array, Array]:
@@ -182,12 +187,7 @@ class Sobol:
                 self.normals(a, min(size, start + n - a)) for a in range(start, start + n, size)
             ]
             return np.concatenate(blocks, axis=1)
-        bits = int(self.block_size - 1).bit_length()
-        high = self.shift.copy()
-        for j in range(bits, BITS):
-            if (start >> j) & 1:
-                high ^= self.v[:, j]
-        points = self.base()[:, :n] ^ high[:, None]
+        points = self.base()[:, :n] ^ self._high(start)[:, None]
         if self.d == self.dims:
             return to_normal(points)
         out = np.empty((self.dims, n))  # padding beyond the table of direction numbers

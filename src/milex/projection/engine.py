@@ -129,9 +129,7 @@ def simulate(
     if compiled is None:
         compiled = kernel.use(shocks.paths)
     elif compiled and not kernel.available():
-        raise RuntimeError(
-            "the compiled engine needs numba (pip install numba), and MILEX_ENGINE not 'numpy'"
-        )
+        raise RuntimeError(kernel.unavailable_reason())
     return _Engine(inputs, shocks).run(workers, memory_limit, progress, compiled)
 
 
@@ -524,6 +522,7 @@ def _run_ordered(
                 collect(pending.popleft().result())
         while pending:
             collect(pending.popleft().result())
-    finally:  # on an error, let the tasks in flight finish before their arrays are released
+    finally:  # on an error, cancel the tasks not started and wait for those running
         for future in pending:
-            future.cancel() or future.exception()
+            if not future.cancel():
+                future.exception()

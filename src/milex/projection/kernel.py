@@ -37,16 +37,31 @@ AUTO_PATHS = 50_000
 _READY = threading.Event()
 
 
+def _setting() -> str:
+    """MILEX_ENGINE, read on every call: ``numpy`` turns the kernel off, ``compiled`` uses it
+    for every run."""
+    return os.environ.get("MILEX_ENGINE", "").strip().lower()
+
+
 @lru_cache(maxsize=1)
-def available() -> bool:
-    """Whether the compiled path may be used: numba is installed and MILEX_ENGINE is not
-    ``numpy``. Looked up without importing numba (a third of a second a process need not pay
-    when it runs on NumPy)."""
+def _installed() -> bool:
+    """Whether numba is installed, looked up without importing it (a third of a second a
+    process need not pay when it runs on NumPy)."""
     import importlib.util
 
-    if os.environ.get("MILEX_ENGINE", "").strip().lower() == "numpy":
-        return False
     return importlib.util.find_spec("numba") is not None
+
+
+def available() -> bool:
+    """Whether the compiled path may be used: numba is installed and MILEX_ENGINE is not numpy."""
+    return _setting() != "numpy" and _installed()
+
+
+def unavailable_reason() -> str:
+    """Why ``available()`` is False, for the error asking for the kernel."""
+    if _setting() == "numpy":
+        return "MILEX_ENGINE=numpy turns the compiled engine off"
+    return "the compiled engine needs numba, which is not installed (pip install numba)"
 
 
 def ready() -> bool:
@@ -58,7 +73,7 @@ def use(paths: int) -> bool:
     """Whether a run of ``paths`` paths takes the kernel (see the module's docstring)."""
     if not available():
         return False
-    if os.environ.get("MILEX_ENGINE", "").strip().lower() == "compiled" or ready():
+    if _setting() == "compiled" or ready():
         return True
     if paths < AUTO_PATHS:
         return False
@@ -74,13 +89,20 @@ def use(paths: int) -> bool:
 
 def warm(dataset: Any = None) -> bool:
     """Load (compiling on a machine's first run) the kernels with a small projection of the
-    default scenario, so later runs in this process take them; False where numba is absent."""
+    default scenario, so later runs in this process take them; False where it is not
+    available or fails to load (the NumPy engine then serves every run, with a warning)."""
     if not available():
         return False
     from milex.projection import project
     from milex.projection.scenario import Scenario, Uncertainty
 
-    project(Scenario(uncertainty=Uncertainty(paths=256)), dataset, compiled=True)
+    try:
+        project(Scenario(uncertainty=Uncertainty(paths=256)), dataset, compiled=True)
+    except Exception as exc:  # a server must start even where numba is broken
+        import warnings
+
+        warnings.warn(f"the compiled engine failed to load, using NumPy: {exc}", stacklevel=2)
+        return False
     return True
 
 

@@ -130,14 +130,9 @@ def encode(payload: Any) -> bytes:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars and arrays as plain Python (json calls this for types it does not know)."""
+    """numpy scalars and arrays as plain Python, NaN as null (json asks for types it lacks)."""
     if hasattr(value, "tolist"):
-        out = value.tolist()
-        if isinstance(out, float) and not math.isfinite(out):
-            raise ValueError("not finite")
-        if isinstance(out, list):
-            return clean(out)
-        return out
+        return clean(value.tolist())
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
