@@ -210,3 +210,27 @@ def test_citation_file_and_licence_agree_with_the_package():
     assert software["authors"] in cff
     licence = (root / "LICENSE").read_text(encoding="utf-8")
     assert licence.startswith("MIT License") and "the milex developers" in licence
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stream", "text"),
+    [
+        (["tracker", "--format", "csv"], 0, "stdout", "POL,"),
+        (["tracker", "--year", "1900"], 1, "stderr", "error: no NATO figures for 1900"),
+        (["nosuch"], 2, "stderr", "No such command 'nosuch'"),
+        (["--version"], 0, "stdout", "milex "),
+    ],
+)
+def test_the_installed_command_flushes_its_output_and_exits_with_its_status(
+    args, code, stream, text
+):
+    # main() leaves through os._exit to skip the interpreter's teardown: nothing may be lost
+    done = subprocess.run(
+        [sys.executable, "-m", "milex", *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == code, done.stderr
+    assert text in getattr(done, stream)
+    if args[0] == "tracker" and code == 0:
+        lines = done.stdout.splitlines()
+        assert len(lines) == 35  # the header, 32 allies and both aggregates, the last one whole
+        assert lines[-1].startswith("aggregate,NATO_EU_CA,") and lines[-1].count(",") == 32

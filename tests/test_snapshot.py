@@ -104,3 +104,14 @@ def test_a_failed_build_writes_nothing(raw_dir, tmp_path):
 def test_build_from_a_missing_directory_is_a_clear_error(tmp_path):
     with pytest.raises(MilexError, match="raw data directory not found"):
         snapshot.build(tmp_path / "nowhere", tmp_path)
+
+
+def test_the_bundled_rows_lie_in_query_order_so_loading_needs_no_sort():
+    import pyarrow.parquet as pq
+
+    from milex.schema import STORAGE_ORDER
+
+    path, _ = snapshot.read_package(SHIPPED)
+    stored = pq.read_table(path).to_pandas()[list(STORAGE_ORDER)]
+    ordered = stored.sort_values(list(STORAGE_ORDER), kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(stored, ordered)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from milex.errors import QueryError, UnknownCountryError
@@ -96,3 +97,19 @@ def test_citations_cover_every_pair_used_in_snapshot_order(dataset):
     assert all(c["citation"] and c["url"] and c["licence"] for c in cited)
     user = dataset.citations({("user:estimates", "2026-11")})
     assert user == [{"source": "user:estimates", "edition": "2026-11"}]  # cited, never dropped
+
+
+def test_a_snapshot_in_any_row_order_answers_the_same(dataset, tmp_path):
+    import pyarrow.parquet as pq
+
+    from milex.store import Dataset
+
+    shuffled = pq.read_table(dataset.path).to_pandas().sample(frac=1.0, random_state=7)
+    path = tmp_path / "observations.parquet"
+    shuffled.to_parquet(path, index=False)
+    other = Dataset(path, dataset.package, dataset.registry)
+    for query in (("milex_pct_gdp", "NATO", "nato", (2014, 2026)), ("milex_usd", "CRINK", "sipri")):
+        pd.testing.assert_frame_equal(other.series(*query), dataset.series(*query))
+    assert other.aggregate("milex_pct_gdp", "NATO", "nato").equals(
+        dataset.aggregate("milex_pct_gdp", "NATO", "nato")
+    )

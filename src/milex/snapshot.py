@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError, SnapshotError
-from milex.schema import COLUMNS, KEY
+from milex.schema import COLUMNS, KEY, STORAGE_ORDER
 from milex.sources._common import Resource, sha256_file
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def write_snapshot(
             f"(SIPRI's terms allow {SIPRI_LIMIT} figures to be reproduced); choose --output DIR"
         )
     keep_previous = not in_package if keep_previous is None else keep_previous
-    obs = obs.sort_values(list(KEY), kind="stable").reset_index(drop=True)[list(COLUMNS)]
+    obs = obs.sort_values(list(STORAGE_ORDER), kind="stable").reset_index(drop=True)[list(COLUMNS)]
     current = _current(out_dir)
     checks.run_checks(
         obs,

@@ -7,6 +7,10 @@ and names the valid choices.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -96,4 +100,28 @@ for module in (data, tracker, analyses, charts, project, industry, serve, cite, 
 
 
 def main() -> None:
-    app()
+    """Run the command, then leave without tearing the interpreter down.
+
+    Freeing pandas, Arrow and DuckDB module by module at exit takes 0.15-0.2 s of a 1 s command
+    and does nothing a finished command needs: exit handlers run and output is flushed first.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = _exit_code(done.code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe (`| head`)
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """The status Python itself would exit with for ``SystemExit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
