@@ -35,6 +35,10 @@ def projection(dataset):
     return project(SMALL, dataset)
 
 
+WEB_ONLY = (("map", None), ("sipri-country", "RUS"), ("threat-mer", None),
+            ("threat-ppp", None), ("burden", None), ("industry", None))  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def built(dataset, frame, projection):
     """Every figure, built once from the library's results."""
@@ -47,6 +51,7 @@ def built(dataset, frame, projection):
         "projection-money": charts.projection_fan(projection, "DEU", measure="spending"),
         "totals": charts.alliance_totals(totals, sources),
         "tiles": charts.status_tiles(frame),
+        **{name: figures.build(name, country=c, dataset=dataset) for name, c in WEB_ONLY},
     }
 
 
@@ -94,19 +99,41 @@ EXPECTED = {
         "NATO: projected",
     ),
     "projection-money": (
-        {"area", "line"}, {"year", "p5", "p95", "p50"}, "USD bn", "Germany: projected"
+        {"area", "line"}, {"year", "p5", "p95", "p50"}, "US$ bn, current prices", "Germany: projected"
     ),
     "totals": (
-        {"line", "point", "text"}, {"year", "bn", "who"}, "US$ bn, constant 2015 prices",
+        {"line", "point", "text"}, {"year", "bn", "who"}, "US$ bn, NATO constant 2015 prices",
         "United States",
     ),
     "tiles": ({"rect", "text"}, {"col", "row", "band", "iso3"}, None, "Where the NATO allies"),
+    "map": ({"geoshape"}, {"band"}, None, "on the map, 2024"),
+    "sipri-country": (
+        {"line", "point", "rule"}, {"year", "value"}, "% of GDP (SIPRI)", "Russia"
+    ),
+    "threat-mer": (
+        {"line", "point"}, {"year", "bn", "bloc_name"}, "US$ bn, SIPRI constant 2023 prices",
+        "market rates",
+    ),
+    "threat-ppp": (
+        {"line", "point", "text"}, {"year", "bn", "bloc_name"}, "international US$ bn, PPP",
+        "purchasing-power parity",
+    ),
+    "burden": (
+        {"circle", "text"}, {"gdp_bn", "milex_pct_gdp"}, "GDP, current US$ bn", "burden",
+    ),
+    "industry": ({"line"}, {"year", "m", "series"}, "Rounds a year", "155 mm"),
 }  # fmt: skip
 
 
 def test_every_registered_chart_is_tested():
     assert set(figures.CHARTS) == set(EXPECTED)
-    assert {d.figure for d in figures.CHARTS.values()} == set("abcdef")
+    assert {d.figure for d in figures.CHARTS.values()} == set("abcdefghijk")
+
+
+def test_the_command_line_help_names_every_chart():
+    from milex.cli.charts import CHART_NAMES
+
+    assert CHART_NAMES.split(", ") == list(figures.CHARTS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -354,3 +381,30 @@ def test_chart_builders_import_no_analysis_so_the_layers_read_one_way():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("unit", "publisher", "title"),
+    [
+        ("USD m constant 2023", "SIPRI", "US$ bn, SIPRI constant 2023 prices"),
+        ("USD m constant 2021", "NATO", "US$ bn, NATO constant 2021 prices"),
+        ("USD m", "NATO", "US$ bn, current prices"),
+        ("EUR m constant 2024", None, "EUR bn, constant 2024 prices"),
+        ("international USD m", None, "international US$ bn, PPP, current prices"),
+    ],
+)
+def test_every_money_axis_names_its_price_base(unit, publisher, title):
+    assert style.money_title(unit, publisher) == title
+
+
+def test_every_chart_draws_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from milex.cli import app
+
+    for name, country in (("map", "POL"), ("sipri-country", "Ukraine"), ("burden", None)):
+        out = tmp_path / f"{name}.svg"
+        args = ["chart", name, "-o", str(out), *(["--country", country] if country else [])]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8").startswith("<svg")

@@ -139,6 +139,37 @@ def _chart_defs() -> dict[str, ChartDef]:
             frozenset({year, country}), frozenset(),
             lambda i: status_tiles(_tracker(i), highlight=_highlight(i)),
         ),
+        ChartDef(
+            "map", "g", "every ally on a map, coloured by its share-of-GDP band",
+            frozenset({year, country}), frozenset(),
+            lambda i: _map(i),
+        ),
+        ChartDef(
+            "sipri-country", "h", "a country's share of GDP over time, SIPRI's figures (any country)",
+            frozenset({country}), frozenset({country}),
+            lambda i: _sipri_country(i),
+        ),
+        ChartDef(
+            "threat-mer", "i",
+            "NATO against Russia, China, Iran and North Korea at market exchange rates",
+            frozenset(), frozenset(),
+            lambda i: _threat(i, "mer_constant"),
+        ),
+        ChartDef(
+            "threat-ppp", "i", "the same blocs at purchasing-power parity, with IISS's Russia estimate",
+            frozenset(), frozenset(),
+            lambda i: _threat(i, "ppp"),
+        ),
+        ChartDef(
+            "burden", "j", "each ally's GDP against its share of GDP, with the Olson-Zeckhauser test",
+            frozenset({year}), frozenset(),
+            lambda i: _burden(i),
+        ),
+        ChartDef(
+            "industry", "k", "155 mm shell production capacity against demand, by year",
+            frozenset(), frozenset(),
+            lambda i: _industry(),
+        ),
     ]  # fmt: skip
     return {d.name: d for d in defs}
 
@@ -148,6 +179,52 @@ def _profile(inputs: Inputs) -> Any:
 
     assert inputs.country is not None
     return country_profile(inputs.country, dataset=inputs.dataset)
+
+
+def _map(inputs: Inputs) -> Any:
+    from milex.charts.map import tracker_map
+
+    return tracker_map(_tracker(inputs), highlight=_highlight(inputs))
+
+
+def _sipri_country(inputs: Inputs) -> Any:
+    from milex.charts.other import sipri_share
+
+    assert inputs.country is not None
+    ds = inputs.dataset
+    code = ds.registry.resolve(inputs.country)
+    frame = ds.series("milex_pct_gdp", code, "sipri")
+    return sipri_share(frame, ds.registry.name(code), ds.citations(frame))
+
+
+def _threat(inputs: Inputs, basis: str) -> Any:
+    from milex.balance import threat_balance
+    from milex.charts.comparisons import threat_lines
+
+    return threat_lines(inputs.dataset, threat_balance(inputs.dataset), basis)
+
+
+def _burden(inputs: Inputs) -> Any:
+    from milex.burden import burden_sharing, olson_zeckhauser
+    from milex.charts.comparisons import burden_scatter
+
+    ds = inputs.dataset
+    year = inputs.year or int(_tracker(inputs).attrs["year"])
+    return burden_scatter(ds, burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
+
+
+#: The shipped industry models (a checkout's examples/industry), which the industry chart runs.
+INDUSTRY_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "industry"
+
+
+def _industry() -> Any:
+    from milex.charts.comparisons import industry_capacity
+    from milex.industry.capacity import run_capacity
+
+    model = INDUSTRY_EXAMPLES / "eu-155mm.toml"
+    if not model.is_file():
+        raise MilexError(f"industry model not found: {model} (run from a milex checkout)")
+    return industry_capacity(run_capacity(model))
 
 
 CHARTS: dict[str, ChartDef] = _chart_defs()

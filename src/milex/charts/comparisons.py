@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from milex.charts.style import OKABE_ITO, altair_module, compose
+from milex.charts.style import OKABE_ITO, altair_module, compose, money_title
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -54,8 +54,10 @@ def threat_lines(ds: Any, balance: Any, basis: str) -> Any:
     )
     data = part[["year", "bloc", "bloc_name", "bn", "status", "missing", "flags", "unit"]]
     x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1))
-    unit = "international US$ bn, PPP" if basis == "ppp" else "US$ bn, SIPRI constant prices"
-    y = alt.Y("bn:Q", title=unit)
+    units = sorted(set(part["unit"]))
+    if len(units) != 1:
+        raise MilexError(f"threat balance: totals on basis {basis!r} mix units {units}")
+    y = alt.Y("bn:Q", title=money_title(units[0], None if basis == "ppp" else "SIPRI"))
     base = alt.Chart(data)
     lines = base.mark_line(strokeWidth=2.2).encode(x=x, y=y, color=colour)
     points = base.mark_point(filled=True, size=30).encode(

@@ -11,6 +11,7 @@ from milex.charts.style import (
     altair_module,
     compose,
     halo_text,
+    money_title,
     reference_rules,
 )
 from milex.errors import MilexError
@@ -145,12 +146,8 @@ def projection_fan(
 
 
 def _axis_unit(unit: str, money: bool) -> str:
-    """'EUR m constant 2024' -> 'EUR bn, constant 2024 prices'."""
-    if not money:
-        return "% of GDP"
-    currency, _, rest = unit.partition(" m")
-    rest = rest.strip()
-    return f"{currency} bn" + (f", {rest} prices" if rest else ", current prices")
+    """'EUR m constant 2024' -> 'EUR bn, constant 2024 prices'; a share -> '% of GDP'."""
+    return money_title(unit) if money else "% of GDP"
 
 
 def _notes(result: ProjectionResult, data: Any, what: str) -> list[str]:

@@ -64,6 +64,23 @@ SOURCE_NAMES = {"nato": "NATO", "sipri": "SIPRI"}
 NATO_PCT_TITLE = "Defence expenditure, % of GDP (NATO: share of real GDP)"
 
 
+def money_title(unit: str, publisher: str | None = None) -> str:
+    """A money unit as an axis names it, in billions with its price base and publisher.
+
+    'USD m constant 2023' from SIPRI -> 'US$ bn, SIPRI constant 2023 prices'; 'EUR m' -> 'EUR bn,
+    current prices'; 'international USD m' (PPP) -> 'international US$ bn, PPP, current prices'.
+    """
+    head, _, base = unit.partition(" m")
+    ppp = head.startswith("international ")
+    currency = head.removeprefix("international ").replace("USD", "US$")
+    base = base.strip()
+    if base.startswith("constant"):
+        prices = f"{publisher} {base} prices" if publisher else f"{base} prices"
+    else:
+        prices = "current prices"
+    return f"{'international ' if ppp else ''}{currency} bn{', PPP' if ppp else ''}, {prices}"
+
+
 def altair_module() -> Any:
     import altair
 

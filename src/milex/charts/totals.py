@@ -11,6 +11,7 @@ from milex.charts.style import (
     compose,
     halo_text,
     hollow_when_provisional,
+    money_title,
 )
 from milex.errors import MilexError
 
@@ -55,7 +56,7 @@ def alliance_totals(frame: pd.DataFrame, sources: Sequence[dict[str, Any]]) -> a
         }
     )
     unit = units[0].replace("USD m", "").strip()
-    money = "US$ bn" + (f", {unit} prices" if unit else ", current prices")
+    money = money_title(units[0], "NATO")
     first, last = int(data["year"].min()), int(data["year"].max())
     x = alt.X(
         "year:Q", title="Year", scale=alt.Scale(domain=[first, last], nice=False),

@@ -10,7 +10,11 @@ import typer
 from milex.cli.common import err_console, handle_errors
 from milex.errors import MilexError
 
-CHART_NAMES = "tracker, country, equipment, projection-share, projection-money, totals, tiles"
+#: ``milex.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
+CHART_NAMES = (
+    "tracker, country, equipment, projection-share, projection-money, totals, tiles, map, "
+    "sipri-country, threat-mer, threat-ppp, burden, industry"
+)
 
 OutputFile = Annotated[
     Path | None,

@@ -25,81 +25,23 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-#: Charts the web adds to ``milex.figures.CHARTS``: the choropleth and a non-ally's SIPRI line.
-WEB_CHARTS = {
-    "map": "every ally on a map, coloured by its share-of-GDP band",
-    "sipri-country": "a country's share of GDP over time, SIPRI's figures (any country)",
-    "threat-mer": "NATO against Russia, China, Iran and North Korea at market exchange rates",
-    "threat-ppp": "the same blocs at purchasing-power parity, with IISS's Russia estimate",
-    "burden": "each ally's GDP against its share of GDP, with the Olson-Zeckhauser test",
-    "industry": "155 mm shell production capacity against demand, by year",
-}
 NAME = Annotated[str, Path(pattern="^[a-z-]{2,40}$", description="e.g. tracker, map, country")]
 COUNTRY = Annotated[str | None, Query(max_length=60)]
 YEAR = Annotated[int | None, Query(ge=1949, le=2100)]
 
 
 def chart_names() -> dict[str, str]:
-    """Every chart the dashboard can show, with its one-line description."""
+    """Every chart the dashboard can show (``milex.figures.CHARTS``), with its description."""
     from milex.figures import CHARTS
 
-    listed = {n: d.description for n, d in CHARTS.items()}
-    return {**listed, **WEB_CHARTS}
+    return {n: d.description for n, d in CHARTS.items()}
 
 
 def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
     """The Altair chart ``name`` with the page's parameters (the one spec pages and files share)."""
     from milex import figures
 
-    if name == "map":
-        from milex.charts.map import tracker_map
-        from milex.tracking import tracker
-
-        code = ds.registry.resolve(country) if country else None
-        return tracker_map(tracker(year, dataset=ds), highlight=code)
-    if name == "sipri-country":
-        from milex.charts.other import sipri_share
-
-        if not country:
-            raise MilexError("chart 'sipri-country' needs country")
-        code = ds.registry.resolve(country)
-        frame = ds.series("milex_pct_gdp", code, "sipri")
-        return sipri_share(frame, ds.registry.name(code), ds.citations(frame))
-    if name in WEB_CHARTS:
-        return _comparison(ds, name, country=country, year=year)
     return figures.build(name, country=country, year=year, dataset=ds)
-
-
-def _comparison(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
-    """The comparison charts (threat balance, burden-sharing, industry): no country option."""
-    from milex.charts import comparisons
-
-    if country is not None:
-        raise MilexError(f"chart {name!r} does not take country")
-    if name.startswith("threat-"):
-        from milex.balance import threat_balance
-
-        if year is not None:
-            raise MilexError(f"chart {name!r} does not take year")
-        basis = "ppp" if name == "threat-ppp" else "mer_constant"
-        return comparisons.threat_lines(ds, threat_balance(ds), basis)
-    if name == "burden":
-        from milex.burden import burden_sharing, olson_zeckhauser
-        from milex.tracking import tracker
-
-        chosen = year or int(tracker(None, dataset=ds).attrs["year"])
-        return comparisons.burden_scatter(
-            ds, burden_sharing(ds, chosen), olson_zeckhauser(ds, "nato", chosen), chosen
-        )
-    from milex.industry.capacity import run_capacity
-    from milex.web.views import EXAMPLES
-
-    if year is not None:
-        raise MilexError(f"chart {name!r} does not take year")
-    model = EXAMPLES / "eu-155mm.toml"
-    if not model.is_file():
-        raise MilexError(f"industry model not found: {model} (run from a milex checkout)")
-    return comparisons.industry_capacity(run_capacity(model))
 
 
 def chart_spec(request: Request, name: str, country: str | None, year: int | None) -> Any:

@@ -6,7 +6,6 @@ shows, what the PNG/SVG/CSV downloads hold and what an embed frames are one spec
 
 from __future__ import annotations
 
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -27,7 +26,6 @@ CHART_OPTIONS = {
     "burden": ("year",),
 }
 DEFAULT_COUNTRY = {"country": "POL", "sipri-country": "RUS"}
-EXAMPLES = FilePath(__file__).resolve().parents[3] / "examples" / "industry"
 
 
 @router.get("/country", response_class=HTMLResponse)
@@ -145,6 +143,7 @@ def burden_page(
 
 def industry_results(request: Request) -> tuple[Any, Any]:
     """The shipped 155 mm capacity and pooling models (examples/industry), run once."""
+    from milex.figures import INDUSTRY_EXAMPLES as EXAMPLES
     from milex.industry.capacity import run_capacity
     from milex.industry.pooling import run_pooling
 
