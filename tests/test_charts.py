@@ -87,12 +87,13 @@ def axis_titles(spec):
 EXPECTED = {
     # name: (marks, fields, a phrase of an axis title with its unit, a phrase of the title)
     "tracker": (
-        {"bar", "rule", "text"}, {"country", "share", "band"}, "% of GDP", "by NATO ally, 2024"
+        {"bar", "rule", "text"}, {"country", "share", "band"}, "% of GDP",
+        "allies spent 2% of GDP or more on defence in 2024"
     ),
     "country": ({"line", "point", "rule"}, {"year", "value", "series"}, "% of GDP", "Germany"),
     "equipment": (
         {"circle", "rule", "text"}, {"share", "equipment", "band"}, "% of defence expenditure",
-        "Equipment share",
+        "on major equipment in 2024",
     ),
     "projection-share": (
         {"area", "line", "rule"}, {"year", "p5", "p25", "p50", "p75", "p95"}, "% of GDP",
@@ -103,10 +104,10 @@ EXPECTED = {
     ),
     "totals": (
         {"line", "point", "text"}, {"year", "bn", "who"}, "US$ bn, NATO constant 2015 prices",
-        "United States",
+        "of what the United States did in 2024",
     ),
     "tiles": ({"rect", "text"}, {"col", "row", "band", "iso3"}, None, "Where the NATO allies"),
-    "map": ({"geoshape"}, {"band"}, None, "on the map, 2024"),
+    "map": ({"geoshape"}, {"band"}, None, "allies spent 2% of GDP or more"),
     "sipri-country": (
         {"line", "point", "rule"}, {"year", "value"}, "% of GDP (SIPRI)", "Russia"
     ),
@@ -143,10 +144,12 @@ def test_chart_structure_title_source_and_units(built, name):
     assert want_marks <= marks(spec)
     assert want_fields <= fields(spec)
     assert title in spec["title"]["text"]
-    subtitle = " ".join(spec["title"]["subtitle"])
-    assert "Source: " in subtitle and "edition" in subtitle
+    assert len(spec["title"]["subtitle"]) <= 2  # one sentence under the message title
+    footer = " ".join(style.footer_lines(spec))
+    assert "Source: " in footer and "edition" in footer
+    assert footer.rstrip().endswith(")."), "the source lines close the chart, under the plot"
     cited = spec["usermeta"]["milex"]["sources"]
-    assert cited and all(s["edition"] in subtitle.replace("\n", " ") for s in cited)
+    assert cited and all(s["edition"] in footer for s in cited)
     if unit:
         assert any(unit in t for t in axis_titles(spec)), axis_titles(spec)
     assert spec["width"] == charts.WIDTH and spec["config"]["autosize"]["type"] == "fit"
@@ -175,8 +178,8 @@ def test_tracker_bars_plot_every_ally_with_a_figure_and_mark_2025_press_figures(
     data = spec["datasets"][spec["layer"][0]["data"]["name"]]
     with_figure = frame[(frame["row_type"] == "ally") & frame["milex_pct_gdp"].notna()]
     assert {d["iso3"] for d in data} == set(with_figure["iso3"])
-    subtitle = " ".join(spec["title"]["subtitle"])
-    assert "press report" in subtitle and "No figure for this year" in subtitle
+    footer = " ".join(style.footer_lines(spec))
+    assert "press report" in footer and "No figure for this year" in footer
 
 
 def test_scatter_labels_do_not_overlap(frame):

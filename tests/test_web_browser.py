@@ -333,3 +333,22 @@ def test_a_scenario_link_reproduces_the_view(page, server):
     assert page.input_value("#target") == "4.5" and page.input_value("#deadline") == "2030"
     assert page.input_value("#countries") == "POL"
     assert page.errors == []
+
+
+def test_a_chart_pages_slider_and_tabs_change_its_chart_map_table_and_url(page, server):
+    page.goto(server + "/charts/equipment?year=2024")
+    drawn(page, "#view-chart")
+    page.eval_on_selector(
+        "#year", "el => { el.value = '2021'; el.dispatchEvent(new Event('input')); }"
+    )
+    drawn(page, "#view-chart", 2)
+    assert "year=2021" in page.url
+    page.wait_for_function(
+        "() => document.getElementById('view-heading').textContent.includes('2021')"
+    )
+    page.click("#tab-map")
+    page.wait_for_selector("#view-map[data-version='1'] .chart-view svg", timeout=DRAWN)
+    assert "tab=map" in page.url and "year=2021" in page.get_attribute("#view-map", "data-params")
+    page.click("#tab-table")
+    assert page.is_visible("#view-table") and "2021" in page.inner_text("#view-table")
+    assert page.errors == []

@@ -84,3 +84,31 @@ def test_a_non_ally_page_shows_sipris_figures(client):
     page = client.get("/country/UKR")
     assert page.status_code == 200 and "not a NATO ally" in page.text
     assert 'data-chart="sipri-country"' in page.text and "SIPRI" in page.text
+
+
+@pytest.mark.parametrize("name", sorted(chart_names()))
+def test_every_chart_page_has_its_tabs_and_a_table_of_exactly_the_plotted_rows(client, name):
+    from milex.figures import CHARTS
+    from milex.web.views import INDICATOR_VIEWS
+
+    query = PARAMS.get(name, "")
+    page = client.get(f"/charts/{name}?{query}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    tabs = ["chart", "map", "table"] if name in INDICATOR_VIEWS else ["chart", "table"]
+    assert [t for t in ("chart", "map", "table") if f'id="tab-{t}"' in page.text] == tabs
+    options = CHARTS[name].options
+    assert ('type="range" id="year"' in page.text) == ("year" in options)
+    assert ('id="country-picker"' in page.text) == ("country" in options)
+    table = page.text.split('id="view-table"', 1)[1].split("</table>", 1)[0]
+    csv_rows = list(csv.DictReader(io.StringIO(client.get(f"/chart/{name}.csv?{query}").text)))
+    assert table.count("<tr>") == len(csv_rows) + 1  # the header row and one per plotted row
+
+
+def test_a_chart_pages_settings_live_in_its_url(client, dataset):
+    page = client.get("/charts/equipment?year=2019&country=DEU&tab=table")
+    assert 'value="2019"' in page.text and 'value="Germany"' in page.text
+    assert 'id="tab-table" aria-controls="panel-table" aria-selected="true"' in page.text
+    assert 'data-chart="map" data-params="country=DEU&amp;year=2019"' in page.text
+    germany = dataset.series("milex_pct_gdp", "DEU", "nato", 2019, include_secondary=False)
+    assert f"{germany['value'].iloc[0]:,.2f}" in page.text.split('id="view-table"', 1)[1]
+    assert client.get("/charts/equipment?year=1900").status_code == 422

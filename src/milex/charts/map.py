@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from milex.charts.style import (
     BAND_COLOURS,
-    CORE_PCT,
     REFERENCE_NOTE,
-    TWO_PCT,
     ally_rows,
     altair_module,
     compose,
     flag_notes,
+    headline,
 )
 from milex.errors import MilexError
 
@@ -104,15 +103,15 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
     )
     a = frame.attrs
     lead = (
-        f"NATO's defence expenditure as a share of GDP, {year}: {a['count_at_or_above_2pct']} of "
-        f"{a['allies_with_figures']} allies with figures at or above {TWO_PCT:g}%, "
-        f"{a['count_at_or_above_3_5pct']} at or above {CORE_PCT:g}%."
+        f"Where the NATO allies stand on the map, {year}: each coloured by its band of NATO's "
+        "defence expenditure as a share of GDP."
     )
     return compose(
         [allies],
-        title=f"Where the NATO allies stand on the map, {year}",
+        title=headline(frame),
         notes=[lead, REFERENCE_NOTE, *notes, "Shapes: Natural Earth 1:110m via world-atlas."],
         sources=a["sources"],
         ids=["nato"],
         height=520,
+        footer_gap=12,
     )

@@ -126,6 +126,9 @@ def title_params(text: str, notes: Sequence[str], sources: Sequence[str]) -> Any
 
 
 CITED_FIELDS = ("source", "edition", "citation", "url", "licence")
+#: The name of the layer that prints a chart's notes and source lines under the plot.
+FOOTER = "footer"
+FOOTER_STYLE = {"fontSize": 10.5, "lineHeight": 14, "color": "#505050"}
 
 
 def compose(
@@ -136,20 +139,43 @@ def compose(
     sources: Iterable[dict[str, Any]],
     height: int,
     ids: Iterable[str] | None = None,
+    footer_gap: int = 44,
 ) -> Any:
-    """Layer a chart, title it with its notes and sources, and apply the house style.
+    """Layer a chart with the house layout: a message title and a one-line subtitle (the first
+    note) on top; the other notes and the source lines, with their editions, under the plot.
 
-    The sources cited (``ids`` keeps only those publishers) also ride in the spec's ``usermeta``
-    so the JSON spec carries its provenance.
+    The footer sits ``footer_gap`` px below the plot (room for the x axis and its title); the
+    sources cited (``ids`` keeps only those publishers) also ride in the spec's ``usermeta`` so
+    the JSON spec carries its provenance.
     """
     alt = altair_module()
     wanted = None if ids is None else set(ids)
     cited = [s for s in sources if wanted is None or s["source"] in wanted]
-    chart = alt.layer(*layers).properties(
-        title=title_params(title, notes, source_lines(cited)),
+    lines = footer_text([*notes[1:], *source_lines(cited)])
+    footer = (
+        alt.Chart(alt.Data(values=[{}]), name=FOOTER)
+        .mark_text(text=lines, align="left", baseline="top", **FOOTER_STYLE)
+        .encode(x=alt.value(0), y=alt.value({"expr": f"height + {footer_gap}"}))
+    )
+    chart = alt.layer(*layers, footer).properties(
+        title=title_params(title, notes[:1], []),
         usermeta={"milex": {"sources": [{k: s.get(k) for k in CITED_FIELDS} for s in cited]}},
     )
     return finish(chart, height)
+
+
+def footer_text(paragraphs: Sequence[str], width: int = 128) -> list[str]:
+    """Notes and source lines wrapped for the footer at the chart's 800 px."""
+    return [line for p in paragraphs for line in (textwrap.wrap(p, width) or [""])]
+
+
+def footer_lines(spec: dict[str, Any]) -> list[str]:
+    """The footer a chart's spec prints under its plot (notes, then sources), line by line."""
+    for layer in spec.get("layer", []):
+        if layer.get("name") == FOOTER:
+            text = layer["mark"]["text"]
+            return [text] if isinstance(text, str) else list(text)
+    return []
 
 
 def finish(chart: Any, height: int) -> Any:
@@ -341,4 +367,14 @@ def hollow_when_provisional(field: str, colours: dict[str, str]) -> Any:
     scale = alt.Scale(domain=list(colours), range=list(colours.values()))
     return alt.condition(
         "datum.provisional", alt.value("white"), alt.Color(f"{field}:N", scale=scale, legend=None)
+    )
+
+
+def headline(frame: pd.DataFrame) -> str:
+    """The tracker's message: how many allies met 2% of GDP in the year, and how many 3.5%."""
+    a = frame.attrs
+    core = a["count_at_or_above_3_5pct"]
+    return (
+        f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} allies spent {TWO_PCT:g}% "
+        f"of GDP or more on defence in {a['year']}; {core} reached {CORE_PCT:g}%"
     )

@@ -98,6 +98,18 @@ def alliance_totals(frame: pd.DataFrame, sources: Sequence[dict[str, Any]]) -> a
     ]
     if estimated:
         notes.append(f"Hollow markers: estimates ({', '.join(map(str, estimated))}).")
-    title = f"Defence spending: the United States and its allies, {first}-{last}"
+    title = _totals_message(data, first, last)
     layers = [lines, points, *end_labels]
     return compose(layers, title=title, notes=notes, sources=sources, height=460)
+
+
+def _totals_message(data: pd.DataFrame, first: int, last: int) -> str:
+    """What the two lines say: Europe and Canada's spending as a share of the US's, then and now."""
+    by = data.pivot_table(index="year", columns="who", values="bn", aggfunc="first")
+    us, others = TOTAL_NAMES["USA"], TOTAL_NAMES["NATO_EU_CA"]
+    ratio = by[others] / by[us]
+    then, now = float(ratio[first]), float(ratio[last])
+    return (
+        f"European allies and Canada spent {now:.0%} of what the United States did in {last}, "
+        f"up from {then:.0%} in {first}"
+    )

@@ -21,6 +21,7 @@ from milex.charts.style import (
     compose,
     flag_notes,
     halo_text,
+    headline,
     highlight_name,
     js,
     marks,
@@ -82,23 +83,23 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         ],
     )
     labels = halo_text(base, {"align": "left", "dx": 4}, y=y, x=x, text="label:N")
-    layers = [bars, *labels, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
+    layers = [bars, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
     total = aggregate_value(frame, "NATO")
     if total is not None:
         layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
-    a = frame.attrs
+    layers += labels  # last: a value label's halo breaks any line that passes under it
+    whole = f"; NATO as a whole: {total:.2f}%" if total is not None else ""
     notes = [
-        f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} allies with figures at or "
-        f"above {TWO_PCT:g}% of GDP, {a['count_at_or_above_3_5pct']} at or above {CORE_PCT:g}%.",
+        f"Defence expenditure as a share of GDP by ally, NATO's figures{whole}.",
         REFERENCE_NOTE,
         *notes,
         *missing_note(rows),
     ]
     return compose(
         layers,
-        title=f"Defence spending by NATO ally, {year}",
+        title=headline(frame),
         notes=notes,
-        sources=a["sources"],
+        sources=frame.attrs["sources"],
         ids=["nato"],
         height=21 * len(plotted) + 190,
     )
@@ -172,8 +173,6 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
     ]
     a = frame.attrs
     notes = [
-        f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies spend at least "
-        f"{EQUIPMENT_PCT:g}% of their defence budget on major equipment; "
         f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} spend at least "
         f"{TWO_PCT:g}% of GDP on defence. Labels: ISO 3166 country codes.",
         f"Lines: the Wales 2014 guidelines, {TWO_PCT:g}% of GDP on defence and "
@@ -183,7 +182,10 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
     ]
     return compose(
         layers,
-        title=f"Equipment share and defence spending by NATO ally, {year}",
+        title=(
+            f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies spent "
+            f"{EQUIPMENT_PCT:g}% or more of their defence budget on major equipment in {year}"
+        ),
         notes=notes,
         sources=a["sources"],
         ids=["nato"],
@@ -336,4 +338,5 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         sources=a["sources"],
         ids=["nato"],
         height=800,
+        footer_gap=12,
     )

@@ -152,8 +152,14 @@ def embed_page(
         name=name,
         params=params,
         title=_title(spec),
-        subtitle=(spec.get("title") or {}).get("subtitle", []),
+        sources=[line for line in _footer(spec) if line.startswith("Source:")],
     )
+
+
+def _footer(spec: dict[str, Any]) -> list[str]:
+    from milex.charts.style import footer_lines
+
+    return footer_lines(spec)
 
 
 def _title(spec: dict[str, Any]) -> str:

@@ -12,20 +12,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from milex.errors import MilexError
-from milex.web.pages import ally_choices, render_page
+from milex.web.pages import TABS, ally_choices, render_page
 
 router = APIRouter(include_in_schema=False)
-#: Parameters each chart takes on its own page (the gallery links each with these defaults).
-CHART_OPTIONS = {
-    "tracker": ("year", "country"),
-    "map": ("year", "country"),
-    "equipment": ("year", "country"),
-    "tiles": ("year", "country"),
-    "country": ("country",),
-    "sipri-country": ("country",),
-    "burden": ("year",),
-}
+#: The country a chart that needs one opens with (the gallery links to it with this one).
 DEFAULT_COUNTRY = {"country": "POL", "sipri-country": "RUS"}
+#: Charts of the allies' indicators: their pages add a Map tab (the choropleth of the same year).
+INDICATOR_VIEWS = frozenset({"tracker", "equipment", "tiles", "country", "burden", "sipri-country"})
 
 
 @router.get("/country", response_class=HTMLResponse)
@@ -56,31 +49,66 @@ def chart_view(
     name: Annotated[str, Path(pattern="^[a-z-]{2,40}$")],
     country: Annotated[str | None, Query(max_length=60)] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    tab: Annotated[str, Query(pattern="^(chart|map|table)$")] = "chart",
 ) -> HTMLResponse:
-    """One chart with its parameters, downloads and embed link."""
+    """One chart as an indicator view: Chart / Map / Table tabs, a year slider and a country
+    picker where the chart takes them, downloads and its embed code; settings in the URL."""
     from urllib.parse import urlencode
 
+    from milex.figures import CHARTS
     from milex.tracking import available_years
-    from milex.web.downloads import _check_name, chart_names, chart_spec
+    from milex.web.downloads import _check_name, _title, chart_spec, plotted_rows
 
     _check_name(name)
-    options = CHART_OPTIONS.get(name, ())
-    if "country" in options and country is None and name in DEFAULT_COUNTRY:
-        country = DEFAULT_COUNTRY[name]
-    chart_spec(request, name, country, year)  # bad parameters fail here, as an HTML page
+    definition = CHARTS[name]
+    options = definition.options
+    cache = request.app.state.cache
+    if "country" in definition.required and country is None:
+        country = DEFAULT_COUNTRY.get(name)
+    spec = chart_spec(request, name, country, year)  # bad parameters fail here, as an HTML page
+    shown_year = year
+    if "year" in options and year is None:
+        shown_year = int(cache.tracker(None).attrs["year"])
     params = urlencode({k: v for k, v in {"country": country, "year": year}.items() if v})
+    code = cache.dataset.registry.resolve(country) if country else None
+    ally = code if code in cache.dataset.registry.ever_members("NATO") else None
+    map_params = urlencode({k: v for k, v in {"country": ally, "year": year}.items() if v})
+    rows = plotted_rows(spec)
+    columns = list(
+        dict.fromkeys(k for r in rows for k, v in r.items() if not isinstance(v, dict | list))
+    )
+    numeric = {
+        c
+        for c in columns
+        if any(isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool) for r in rows)
+    }
+    tabs = TABS if name in INDICATOR_VIEWS else ("chart", "table")
     return render_page(
         request,
         "chart_view.html",
         name=name,
-        description=chart_names()[name],
+        title=_title(spec),
+        description=definition.description,
         params=params,
+        map_params=map_params,
         options=options,
-        year=year,
-        country=country,
-        years=available_years(request.app.state.cache.dataset),
-        choices=ally_choices(request),
+        country_required="country" in definition.required,
+        year=shown_year,
+        country=code,
+        years=available_years(cache.dataset),
+        choices=ally_choices(request) if name != "sipri-country" else _all_choices(request),
+        tab=tab if tab in tabs else "chart",
+        tabs=tabs,
+        rows=rows,
+        columns=columns,
+        numeric=numeric,
     )
+
+
+def _all_choices(request: Request) -> list[tuple[str, str]]:
+    """Every country in the registry, by name: SIPRI's chart takes any of them."""
+    registry = request.app.state.cache.dataset.registry
+    return sorted(((c, registry.name(c)) for c in registry.countries), key=lambda c: c[1])
 
 
 @router.get("/threat", response_class=HTMLResponse)

@@ -68,11 +68,23 @@ function fitSpec(spec, width) {
     if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; }
     fitted.title = title;
   }
+  // The footer (notes and sources under the plot) rewraps to the width; the plot keeps its height.
+  if (Array.isArray(fitted.layer)) {
+    fitted.layer = fitted.layer.map((layer) => {
+      if (layer.name !== "footer" || !Array.isArray(layer.mark?.text)) return layer;
+      const small = width < 600;
+      const text = rewrap(layer.mark.text, Math.max(30, Math.floor((width - 90) / (small ? 5.6 : 6.1))));
+      const extra = text.length - layer.mark.text.length;
+      if (typeof fitted.height === "number" && extra > 0) fitted.height += extra * 14;
+      return { ...layer, mark: { ...layer.mark, text, ...(small ? { fontSize: 10 } : {}) } };
+    });
+  }
   // A map keeps its shapes' proportions: its plot is about half as tall as it is wide.
   const layers = fitted.layer || [fitted];
   if (layers.some((l) => (l.mark && (l.mark.type || l.mark)) === "geoshape") && fitted.title) {
     const lines = (fitted.title.subtitle || []).length + fitted.title.text.length;
-    fitted.height = Math.round(lines * 16 + (width < 600 ? 110 : 70) + width * 0.5);
+    const footer = layers.filter((l) => l.name === "footer").reduce((n, l) => n + l.mark.text.length, 0);
+    fitted.height = Math.round(lines * 16 + footer * 14 + (width < 600 ? 110 : 70) + width * 0.5);
   }
   if (width < 600) {
     fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: width < 480 ? 1 : 2, labelFontSize: 11, labelLimit: width - 60 } };
@@ -249,14 +261,15 @@ function initTabs() {
   });
 }
 
-// ---- tracker: year slider and country picker --------------------------------------------------
-async function refreshYearParts(year) {
-  const url = new URL(location.href);
-  url.searchParams.set("year", year);
-  const response = await fetch(url.pathname + url.search, { headers: { accept: "text/html" } });
+// ---- a view's year slider and country picker --------------------------------------------------
+// The parts of a page that depend on its settings, replaced from the server's fresh copy.
+const LIVE_PARTS = ["year-facts", "tracker-table-wrap", "tracker-notes", "heading-year", "view-table-wrap", "view-heading"];
+
+async function refreshParts() {
+  const response = await fetch(location.pathname + location.search, { headers: { accept: "text/html" } });
   if (!response.ok) return;
   const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-  for (const id of ["year-facts", "tracker-table-wrap", "tracker-notes", "heading-year"]) {
+  for (const id of LIVE_PARTS) {
     const fresh = doc.getElementById(id);
     const old = document.getElementById(id);
     if (fresh && old) old.replaceWith(fresh);
@@ -282,7 +295,7 @@ function initYearSlider() {
         if (a) a.href = `/api/v1/tracker?year=${year}${suffix}`;
       }
       drawVisible();
-      refreshYearParts(year);
+      refreshParts();
     }, 200);
   });
 }
@@ -299,17 +312,18 @@ function pickedCode(input) {
 
 function initPickers() {
   for (const input of document.querySelectorAll("input[list][name=country]")) {
-    const onTracker = Boolean(document.getElementById("tracker-controls")?.contains(input));
+    const live = input.form?.dataset.live === "true";
     input.addEventListener("change", () => {
       const code = pickedCode(input);
       input.setCustomValidity(code === null ? "Pick a country from the list" : "");
       input.reportValidity();
       if (code === null) return;
-      if (!onTracker) { if (code) location.assign(`/country/${code}`); return; }
+      if (!live) { if (code) location.assign(`/country/${code}`); return; }
       setParam("country", code);
       document.querySelectorAll("figure.chart[data-chart]").forEach((f) => figureParams(f, { country: code }));
       document.querySelectorAll("#tracker-table tbody tr").forEach((tr) => tr.classList.toggle("highlight", tr.dataset.iso3 === code));
       drawVisible();
+      if (!document.getElementById("tracker-table")) refreshParts();
     });
     input.form?.addEventListener("submit", (event) => { event.preventDefault(); input.dispatchEvent(new Event("change")); });
   }
