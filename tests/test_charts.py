@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import altair as alt
 import numpy as np
@@ -411,3 +412,23 @@ def test_every_chart_draws_from_the_command_line(tmp_path):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
         assert out.read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_status_colours_are_one_palette_that_passes_wcag_aa_for_text():
+    from milex import report
+
+    css = (Path(report.__file__).parent / "templates" / "report.css").read_text()
+    web = (Path(charts.__file__).parents[1] / "static" / "css" / "app.css").read_text()
+    met, notmet, muted = (style.STATUS_TEXT[k] for k in ("met", "not met", "no data"))
+    for colour in (met, notmet, muted, style.FOOTER_STYLE["color"], "#444444"):
+        assert style.contrast(colour, "#FFFFFF") >= 4.5, colour  # text on the white page
+    assert f".met {{ color: {met.lower()}; }}" in css and f"--met: {met.lower()};" in web
+    assert f".notmet {{ color: {notmet.lower()};" in css and f"--notmet: {notmet.lower()};" in web
+    assert f"--band-met: {style.BAND_COLOURS[style.BAND_TWO].lower()};" in web
+    assert f"--band-notmet: {style.BAND_COLOURS[style.BAND_BELOW].lower()};" in web
+
+
+def test_labels_printed_on_coloured_tiles_pass_wcag_aa():
+    for band, fill in style.BAND_COLOURS.items():
+        ink = "#FFFFFF" if band in style.DARK_BANDS else "#111111"
+        assert style.contrast(ink, fill) >= 4.5, band

@@ -64,6 +64,30 @@ SOURCE_NAMES = {"nato": "NATO", "sipri": "SIPRI"}
 NATO_PCT_TITLE = "Defence expenditure, % of GDP (NATO: share of real GDP)"
 
 
+#: Text colours for a guideline's status, in the hues of BAND_COLOURS (met: the blue of the
+#: bands at or above 2%, not met: the orange below it) but dark enough for WCAG AA text
+#: (4.5:1 on white). The dashboard's tables and the reports use these; the charts the bands.
+STATUS_TEXT = {
+    "met": "#005A8C",
+    "not met": "#A34400",
+    "not applicable": "#4F5964",
+    "no data": "#4F5964",
+}
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB hex colours (1 to 21)."""
+
+    def luminance(hex_colour: str) -> float:
+        h = hex_colour.lstrip("#")
+        channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    low, high = sorted((luminance(a), luminance(b)))
+    return (high + 0.05) / (low + 0.05)
+
+
 def money_title(unit: str, publisher: str | None = None) -> str:
     """A money unit as an axis names it, in billions with its price base and publisher.
 
