@@ -432,3 +432,22 @@ def test_labels_printed_on_coloured_tiles_pass_wcag_aa():
     for band, fill in style.BAND_COLOURS.items():
         ink = "#FFFFFF" if band in style.DARK_BANDS else "#111111"
         assert style.contrast(ink, fill) >= 4.5, band
+
+
+def test_the_fan_chart_draws_the_hold_share_baseline_beside_the_target_path(projection):
+    spec = charts.projection_fan(projection, "DEU", measure="share_pct").to_dict()
+    lines = [
+        v
+        for v in spec["datasets"].values()
+        if isinstance(v, list) and v and "baseline" in v[0] and len(v) > 1
+    ]
+    assert lines, "no baseline series in the fan chart"
+    baseline = {r["year"]: r["baseline"] for r in lines[0]}
+    share_2024 = baseline[2024]
+    assert share_2024 == pytest.approx(2.12, abs=0.01)  # NATO's 2024 estimate for Germany
+    assert all(v == pytest.approx(share_2024, rel=1e-9) for v in baseline.values())
+    assert "Dotted: the baseline" in " ".join(style.footer_lines(spec))
+    money = charts.projection_fan(projection, "DEU", measure="spending").to_dict()
+    extra = charts.projection_fan(projection, "DEU", measure="extra").to_dict()
+    assert "Dotted: the baseline" in " ".join(style.footer_lines(money))
+    assert "Dotted: the baseline" not in " ".join(style.footer_lines(extra))

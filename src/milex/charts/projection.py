@@ -136,13 +136,56 @@ def projection_fan(
     )
     end_label = halo_text(end, {"align": "right", "dy": -12}, x=x, y="p50:Q", text="label:N")
     layers = [outer, inner, median, *end_label]
+    baseline = _baseline(result, code, measure, target, data["year"].tolist(), scale)
+    if baseline is not None:
+        line = alt.Chart(baseline).mark_line(strokeDash=[2, 3], strokeWidth=2, color="#333333")
+        layers += [
+            line.encode(x=x, y="baseline:Q", tooltip=[
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("baseline:Q", title="Baseline", format=fmt),
+            ]),
+            *halo_text(
+                alt.Chart(baseline.tail(1)).transform_calculate(label="'baseline'"),
+                {"align": "right", "dy": 12, "fontStyle": "italic"},
+                x=x, y="baseline:Q", text="label:N",
+            ),
+        ]  # fmt: skip
     if not money:
         layers = [*reference_rules("y", [TWO_PCT, CORE_PCT], y), *layers]
     several = target is None and len(result.targets) > 1
     noun = "spending on the targets together" if several else "defence spending"
     title = f"{name}: projected {noun}, {first}-{last} ({axis_unit})"
-    notes = _notes(result, data, what)
+    notes = _notes(result, data, what, baseline is not None)
     return compose(layers, title=title, notes=notes, sources=result.sources, height=480)
+
+
+def _baseline(
+    result: ProjectionResult,
+    code: str,
+    measure: str,
+    target: str | None,
+    years: list[int],
+    scale: float,
+) -> pd.DataFrame | None:
+    """The central path if the allies only held their base-year share (the hold_share baseline):
+    spending less the extra spending, or that as a share of GDP; None for the extra measures."""
+    import pandas as pd
+
+    if measure not in ("share_pct", "spending", "spending_const"):
+        return None
+    frame = result.to_frame()
+    part = target or ("total" if len(result.targets) > 1 else result.targets[0])
+    mine = frame[frame["iso3"] == code].set_index(["measure", "target", "year"])["central"]
+
+    def central(name: str, which: str) -> pd.Series:
+        return mine.xs((name, which), level=("measure", "target")).reindex(years).astype(float)
+
+    extra = central("extra_const" if measure == "spending_const" else "extra", part)
+    if measure == "share_pct":
+        values = central("share_pct", part) - 100.0 * extra / central("gdp", "")
+    else:
+        values = central(measure, part) - extra
+    return pd.DataFrame({"year": years, "baseline": (values / scale).to_numpy()})
 
 
 def _axis_unit(unit: str, money: bool) -> str:
@@ -150,7 +193,7 @@ def _axis_unit(unit: str, money: bool) -> str:
     return money_title(unit) if money else "% of GDP"
 
 
-def _notes(result: ProjectionResult, data: Any, what: str) -> list[str]:
+def _notes(result: ProjectionResult, data: Any, what: str, baseline: bool) -> list[str]:
     scenario = result.scenario
     parts = []
     for t in scenario.targets:
@@ -165,6 +208,11 @@ def _notes(result: ProjectionResult, data: Any, what: str) -> list[str]:
         f"inflation (s.d. {u.growth_sd_pct:g} and {u.inflation_sd_pct:g} pp, seed {u.seed}); "
         "line: median.",
     ]
+    if baseline:
+        notes.append(
+            f"Dotted: the baseline, each ally holding its {result.scenario.base_year} share of "
+            "GDP (central path); the gap to the median is the extra spending the target takes."
+        )
     if bool((data["p95"] - data["p5"]).abs().max() < 1e-9):
         notes.append(
             "No spread: the path fixes this share of GDP; the uncertainty is in the money it takes."
