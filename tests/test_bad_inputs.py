@@ -280,6 +280,19 @@ def test_bad_input_gives_one_line_naming_it(case, tmp_path, monkeypatch, alarm):
     assert _listing(tmp_path) == before, f"{case.id}: wrote files"
 
 
+def refuse_under(directory, code: int):
+    """os.replace failing with ``code`` for files in ``directory`` only: patching it for the whole
+    process would also fail other threads' writes (numba saving its cache, say)."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(os.path.abspath(dst)).resolve().is_relative_to(Path(directory).resolve()):
+            raise OSError(code, os.strerror(code))
+        return real(src, dst, *args, **kwargs)
+
+    return replace
+
+
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
@@ -290,10 +303,7 @@ def test_bad_input_gives_one_line_naming_it(case, tmp_path, monkeypatch, alarm):
 )
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx", "parquet"])
 def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path, monkeypatch, code, reason, fmt):
-    def refuse(*args, **kwargs):
-        raise OSError(code, os.strerror(code))
-
-    monkeypatch.setattr("milex.export.os.replace", refuse)
+    monkeypatch.setattr("milex.export.os.replace", refuse_under(tmp_path, code))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["reconcile", "--output", f"gaps.{fmt}"])
     case = Case("write", [], [f"gaps.{fmt}", reason])
@@ -302,10 +312,7 @@ def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path, monkeypatch,
 
 
 def test_a_full_disk_while_drawing_a_chart_names_the_file(tmp_path, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr("milex.render.os.replace", refuse)
+    monkeypatch.setattr("milex.render.os.replace", refuse_under(tmp_path, errno.ENOSPC))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["chart", "tracker", "--output", "t.svg"])
     assert_one_line_error(result, Case("chart", [], ["t.svg", "no space left"]))

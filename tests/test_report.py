@@ -239,3 +239,26 @@ def test_cli_report_passes_its_options_and_writes_atomically(tmp_path, monkeypat
     assert calls == [("EST", 2023, None)] and "wrote the country brief" in result.output
     assert out.read_text(encoding="utf-8") == "<html><body>Estonia brief</body></html>"
     assert [p.name for p in tmp_path.iterdir()] == ["brief.html"]
+
+
+def filled(page) -> float:
+    """How far down the page its body content reaches (0 to 1), page furniture left out."""
+
+    def bottom(box) -> float:
+        low = 0.0
+        for child in getattr(box, "children", []) or []:
+            if type(child).__name__ == "MarginBox":  # running header, footer and page number
+                continue
+            if type(child).__name__ in ("TextBox", "LineBox") or "Replaced" in type(child).__name__:
+                low = max(low, child.position_y + child.height)
+            low = max(low, bottom(child))
+        return low
+
+    return bottom(page._page_box) / page.height
+
+
+def test_no_pdf_page_but_the_last_is_left_half_empty(alliance, brief):
+    for report in (alliance, brief):
+        pages = report.document().pages
+        fill = [round(filled(page), 2) for page in pages]
+        assert all(f >= 0.6 for f in fill[:-1]), (report.kind, fill)
