@@ -142,12 +142,12 @@ def _chart_defs() -> dict[str, ChartDef]:
         ChartDef(
             "map", "g", "every ally on a map, coloured by its share-of-GDP band",
             frozenset({year, country}), frozenset(),
-            lambda i: _map(i),
+            _map,
         ),
         ChartDef(
             "sipri-country", "h", "a country's share of GDP over time, SIPRI's figures (any country)",
             frozenset({country}), frozenset({country}),
-            lambda i: _sipri_country(i),
+            _sipri_country,
         ),
         ChartDef(
             "threat-mer", "i",
@@ -163,7 +163,7 @@ def _chart_defs() -> dict[str, ChartDef]:
         ChartDef(
             "burden", "j", "each ally's GDP against its share of GDP, with the Olson-Zeckhauser test",
             frozenset({year}), frozenset(),
-            lambda i: _burden(i),
+            _burden,
         ),
         ChartDef(
             "industry", "k", "155 mm shell production capacity against demand, by year",

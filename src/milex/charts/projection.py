@@ -54,9 +54,14 @@ def default_entity(result: ProjectionResult) -> str:
 
 
 def fan_rows(
-    result: ProjectionResult, entity: str, measure: str, target: str | None = None
+    result: ProjectionResult,
+    entity: str,
+    measure: str,
+    target: str | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The result's rows for one entity, measure and target (default: the summed target)."""
+    """The result's rows for one entity, measure and target (default: the summed target);
+    ``frame`` is ``result.to_frame()`` when the caller already has it."""
     if measure not in FAN_MEASURES:
         raise MilexError(f"unknown fan measure {measure!r}; one of {', '.join(FAN_MEASURES)}")
     if entity not in result.entities:
@@ -65,7 +70,7 @@ def fan_rows(
         )
     targets = result.targets
     part = target or ("total" if len(targets) > 1 else targets[0])
-    frame = result.to_frame()
+    frame = result.to_frame() if frame is None else frame
     rows = frame[
         (frame["iso3"] == entity) & (frame["measure"] == measure) & (frame["target"] == part)
     ]
@@ -90,7 +95,8 @@ def projection_fan(
 
     alt = altair_module()
     code = entity or default_entity(result)
-    rows = fan_rows(result, code, measure, target)
+    frame = result.to_frame()
+    rows = fan_rows(result, code, measure, target, frame)
     what, money = FAN_MEASURES[measure]
     unit = str(rows["unit"].iloc[0])
     scale = 1000.0 if money else 1.0
@@ -136,7 +142,7 @@ def projection_fan(
     )
     end_label = halo_text(end, {"align": "right", "dy": -12}, x=x, y="p50:Q", text="label:N")
     layers = [outer, inner, median, *end_label]
-    baseline = _baseline(result, code, measure, target, data["year"].tolist(), scale)
+    baseline = _baseline(result, frame, code, measure, target, data["year"].tolist(), scale)
     if baseline is not None:
         line = alt.Chart(baseline).mark_line(strokeDash=[2, 3], strokeWidth=2, color="#333333")
         layers += [
@@ -161,6 +167,7 @@ def projection_fan(
 
 def _baseline(
     result: ProjectionResult,
+    frame: pd.DataFrame,
     code: str,
     measure: str,
     target: str | None,
@@ -173,7 +180,6 @@ def _baseline(
 
     if measure not in ("share_pct", "spending", "spending_const"):
         return None
-    frame = result.to_frame()
     part = target or ("total" if len(result.targets) > 1 else result.targets[0])
     mine = frame[frame["iso3"] == code].set_index(["measure", "target", "year"])["central"]
 

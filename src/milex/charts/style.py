@@ -193,6 +193,15 @@ def footer_text(paragraphs: Sequence[str], width: int = 128) -> list[str]:
     return [line for p in paragraphs for line in (textwrap.wrap(p, width) or [""])]
 
 
+def title_text(spec: dict[str, Any]) -> str:
+    """A chart spec's title as one line of text."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        text = title.get("text", "")
+        return " ".join(text) if isinstance(text, list) else str(text)
+    return str(title or "milex chart")
+
+
 def footer_lines(spec: dict[str, Any]) -> list[str]:
     """The footer a chart's spec prints under its plot (notes, then sources), line by line."""
     for layer in spec.get("layer", []):

@@ -81,13 +81,22 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
 
 
+def query(**settings: Any) -> str:
+    """A page's settings as a query string, the unset ones left out."""
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in settings.items() if v})
+
+
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """The rows' keys in first-seen order (a row may lack some)."""
+    return list(dict.fromkeys(k for row in rows for k in row))
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """Rows as CSV, columns in first-seen order, missing values empty."""
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns_of(rows), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
@@ -139,32 +148,17 @@ def embed_page(
     request: Request, name: NAME, country: COUNTRY = None, year: YEAR = None
 ) -> HTMLResponse:
     """A chart alone on a page, with its source and a link back: the page others may frame."""
-    from urllib.parse import urlencode
-
+    from milex.charts.style import footer_lines, title_text
     from milex.web.pages import render_page
 
     _check_name(name)
     spec = chart_spec(request, name, country, year)  # a bad parameter fails here, as a page
-    params = urlencode({k: v for k, v in {"country": country, "year": year}.items() if v})
+    params = query(country=country, year=year)
     return render_page(
         request,
         "embed.html",
         name=name,
         params=params,
-        title=_title(spec),
-        sources=[line for line in _footer(spec) if line.startswith("Source:")],
+        title=title_text(spec),
+        sources=[line for line in footer_lines(spec) if line.startswith("Source:")],
     )
-
-
-def _footer(spec: dict[str, Any]) -> list[str]:
-    from milex.charts.style import footer_lines
-
-    return footer_lines(spec)
-
-
-def _title(spec: dict[str, Any]) -> str:
-    title = spec.get("title")
-    if isinstance(title, dict):
-        text = title.get("text", "")
-        return " ".join(text) if isinstance(text, list) else str(text)
-    return str(title or "milex chart")

@@ -53,11 +53,10 @@ def chart_view(
 ) -> HTMLResponse:
     """One chart as an indicator view: Chart / Map / Table tabs, a year slider and a country
     picker where the chart takes them, downloads and its embed code; settings in the URL."""
-    from urllib.parse import urlencode
-
+    from milex.charts.style import title_text
     from milex.figures import CHARTS
     from milex.tracking import available_years
-    from milex.web.downloads import _check_name, _title, chart_spec, plotted_rows
+    from milex.web.downloads import _check_name, chart_spec, columns_of, plotted_rows, query
 
     _check_name(name)
     definition = CHARTS[name]
@@ -69,14 +68,11 @@ def chart_view(
     shown_year = year
     if "year" in options and year is None:
         shown_year = int(cache.tracker(None).attrs["year"])
-    params = urlencode({k: v for k, v in {"country": country, "year": year}.items() if v})
     code = cache.dataset.registry.resolve(country) if country else None
     ally = code if code in cache.dataset.registry.ever_members("NATO") else None
-    map_params = urlencode({k: v for k, v in {"country": ally, "year": year}.items() if v})
     rows = plotted_rows(spec)
-    columns = list(
-        dict.fromkeys(k for r in rows for k, v in r.items() if not isinstance(v, dict | list))
-    )
+    scalar = [{k: v for k, v in r.items() if not isinstance(v, dict | list)} for r in rows]
+    columns = columns_of(scalar)
     numeric = {
         c
         for c in columns
@@ -87,10 +83,10 @@ def chart_view(
         request,
         "chart_view.html",
         name=name,
-        title=_title(spec),
+        title=title_text(spec),
         description=definition.description,
-        params=params,
-        map_params=map_params,
+        params=query(country=country, year=year),
+        map_params=query(country=ally, year=year),
         options=options,
         country_required="country" in definition.required,
         year=shown_year,
