@@ -110,7 +110,8 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
     rows,  # (rows, n) float64 (ROWS)
     hscale,  # (rows,) HISTOGRAM: bin = value * hscale + hshift, clipped to 0 .. bins + 1
     hshift,
-    hist,  # (rows, bins + 2) int64
+    hist,  # (rows, bins + 2) int32: this thread's counts
+    binned,  # (rows, n) uint16 (HISTOGRAM): each value's bin
     low,  # (rows,) running minimum and maximum (HISTOGRAM: of values, EXACT: of the store)
     high,
 ):
@@ -197,18 +198,25 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
                 s = out_slot[r]
                 for i in range(B):
                     rows[r, i0 + i] = vals[s, i]
-        else:
+        else:  # each value's bin, kept for the whole chunk: counted row by row below
             for r in range(R):
                 s, sc, sh = out_slot[r], hscale[r], hshift[r]
                 lo, hi = low[r], high[r]
+                dst_bins = binned[r, i0 : i0 + B]
                 for i in range(B):
                     x = vals[s, i]
                     lo = min(lo, x)
                     hi = max(hi, x)
                     b = x * sc + sh
                     b = min(max(b, 0.0), float(nbins))
-                    hist[r, np.intp(b)] += 1
+                    dst_bins[i] = np.uint16(b)
                 low[r], high[r] = lo, hi
+    if mode == HISTOGRAM:  # one row's counts at a time stay in cache
+        for r in range(R):
+            counts = hist[r]
+            src_bins = binned[r]
+            for i in range(n):
+                counts[src_bins[i]] += 1
     return floored
 
 
