@@ -451,3 +451,26 @@ def test_the_fan_chart_draws_the_hold_share_baseline_beside_the_target_path(proj
     extra = charts.projection_fan(projection, "DEU", measure="extra").to_dict()
     assert "Dotted: the baseline" in " ".join(style.footer_lines(money))
     assert "Dotted: the baseline" not in " ".join(style.footer_lines(extra))
+
+
+def test_industry_title_says_from_which_year_capacity_covers_demand():
+    from milex.charts.comparisons import capacity_message
+
+    title = "EU 155 mm artillery shells: capacity against demand"
+    years = [2024, 2025, 2026, 2027]
+    assert (
+        capacity_message(title, years, [1.0, 2.0, 2.0, 2.0], [0.9, 2.1, 1.1, 1.1])
+        == "EU 155 mm artillery shells: capacity covers demand from 2026"
+    )
+    assert capacity_message(title, years, [2.0] * 4, [1.0] * 4).endswith(
+        "capacity covers demand in every year, 2024-2027"
+    )
+    assert capacity_message(title, years, [1.0] * 4, [0.5, 0.5, 0.5, 2.0]).endswith(
+        "capacity is still short of demand in 2027"
+    )
+
+
+def test_industry_chart_keeps_its_year_labels_level():
+    chart = render.spec(figures.build("industry"))
+    x = chart["layer"][0]["encoding"]["x"]
+    assert x["type"] == "quantitative" and x["axis"]["format"] == "d"

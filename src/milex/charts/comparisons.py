@@ -182,7 +182,8 @@ def industry_capacity(result: Any) -> Any:
     colour = alt.Color(
         "series:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), title=None
     )
-    x = alt.X("year:O", title="Year")
+    # a quantitative year axis keeps its labels level, so the axis title never meets the footer
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1))
     y = alt.Y("m:Q", title="Rounds a year, millions")
     chart = (
         alt.Chart(data)
@@ -193,7 +194,7 @@ def industry_capacity(result: Any) -> Any:
             color=colour,
             tooltip=[
                 alt.Tooltip("series:N"),
-                alt.Tooltip("year:O"),
+                alt.Tooltip("year:Q", title="Year", format="d"),
                 alt.Tooltip("rounds:Q", format=",.0f"),
             ],
         )
@@ -208,8 +209,28 @@ def industry_capacity(result: Any) -> Any:
     ][:3]
     return compose(
         [chart],
-        title=str(result.model.title),
+        title=capacity_message(
+            str(result.model.title),
+            list(yearly["year"]),
+            list(yearly["capacity_per_year"]),
+            list(demand),
+        ),
         notes=[str(n) for n in result.notes[:1]],
         sources=sources,
-        height=380,
+        height=440,
     )
+
+
+def capacity_message(
+    title: str, years: list[int], capacity: list[float], demand: list[float]
+) -> str:
+    """The industry chart's message: from which year capacity covers demand (or that it never
+    does), led by what the model is about (its title up to a colon)."""
+    subject = title.split(":")[0].strip() or title
+    short = [int(y) for y, c, d in zip(years, capacity, demand, strict=True) if c < d]
+    first, last = int(years[0]), int(years[-1])
+    if not short:
+        return f"{subject}: capacity covers demand in every year, {first}-{last}"
+    if short[-1] == last:
+        return f"{subject}: capacity is still short of demand in {last}"
+    return f"{subject}: capacity covers demand from {short[-1] + 1}"
