@@ -98,10 +98,10 @@ EXPECTED = {
     ),
     "projection-share": (
         {"area", "line", "rule"}, {"year", "p5", "p25", "p50", "p75", "p95"}, "% of GDP",
-        "NATO: projected",
+        "NATO: 2.",
     ),
     "projection-money": (
-        {"area", "line"}, {"year", "p5", "p95", "p50"}, "US$ bn, current prices", "Germany: projected"
+        {"area", "line"}, {"year", "p5", "p95", "p50"}, "US$ bn, current prices", "Germany: US$"
     ),
     "totals": (
         {"line", "point", "text"}, {"year", "bn", "who"}, "US$ bn, NATO constant 2015 prices",
@@ -144,7 +144,7 @@ def test_chart_structure_title_source_and_units(built, name):
     want_marks, want_fields, unit, title = EXPECTED[name]
     assert want_marks <= marks(spec)
     assert want_fields <= fields(spec)
-    assert title in spec["title"]["text"]
+    assert title in style.title_text(spec)
     assert len(spec["title"]["subtitle"]) <= 2  # one sentence under the message title
     footer = " ".join(style.footer_lines(spec))
     assert "Source: " in footer and "edition" in footer
@@ -232,7 +232,9 @@ def test_png_has_the_charts_size_and_is_not_blank_and_svg_is_text(built, name):
     assert len(np.unique(packed)) > 20  # colours, not a flat fill
     svg = render.to_svg(spec)
     assert svg.startswith("<svg") and f'width="{charts.WIDTH}"' in svg
-    assert spec["title"]["text"].split(",")[0].replace("&", "&amp;") in svg
+    text = spec["title"]["text"]
+    first_line = text if isinstance(text, str) else text[0]  # each wrapped line is its own text
+    assert first_line.split(",")[0].replace("&", "&amp;") in svg
 
 
 def test_png_scale_multiplies_the_size(built):
@@ -474,3 +476,29 @@ def test_industry_chart_keeps_its_year_labels_level():
     chart = render.spec(figures.build("industry"))
     x = chart["layer"][0]["encoding"]["x"]
     assert x["type"] == "quantitative" and x["axis"]["format"] == "d"
+
+
+def test_fan_title_states_the_median_at_the_horizon_and_the_gap_to_the_baseline():
+    from milex.charts.projection import fan_message
+
+    data = pd.DataFrame({"year": [2024, 2035], "p50": [1530.4, 2994.2]})
+    baseline = pd.DataFrame({"year": [2024, 2035], "baseline": [1530.4, 2332.0]})
+    assert (
+        fan_message("NATO", data, baseline, "spending", "US$ bn, current prices")
+        == "NATO: US$ 2,994 bn by 2035 (median, current prices), 662 bn above the baseline"
+    )
+    shares = pd.DataFrame({"year": [2024, 2035], "p50": [2.74, 3.51]})
+    held = pd.DataFrame({"year": [2024, 2035], "baseline": [2.74, 2.74]})
+    assert fan_message("NATO", shares, held, "share_pct", "% of GDP") == (
+        "NATO: 2.74% of GDP in 2024, 3.51% by 2035 (median), 0.77 points above the baseline"
+    )
+    assert fan_message("Germany", data, None, "cum_extra", "EUR bn, current prices") == (
+        "Germany: EUR 2,994 bn more in total by 2035 than if allies kept their share "
+        "(median, current prices)"
+    )
+
+
+def test_a_long_message_title_wraps_within_the_chart_width():
+    params = style.title_params("x" * 40 + " " + "y" * 40, [], [])
+    assert params.text == ["x" * 40, "y" * 40]
+    assert style.title_params("short", [], []).text == "short"

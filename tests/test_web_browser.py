@@ -288,8 +288,12 @@ def test_changing_the_target_in_the_scenario_builder_redraws_the_fan_chart(page,
     page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
     assert "target=2.5" in page.url and "countries=DEU" in page.url
     assert page.inner_text("#scenario-summary").count("Germany") >= 1
-    assert "more than the baseline by" in page.inner_text("#baseline-total")
+    sentence = page.inner_text("#baseline-total")
+    assert "more than the baseline by 2035, in total over 2025-2035" in sentence
     assert page.eval_on_selector_all("#scenario-baseline tbody tr", "rows => rows.length") > 5
+    running = page.inner_text("#scenario-baseline tbody tr:last-child td:last-child")
+    total_bn = float(sentence.split("EUR ")[1].split(" bn")[0].replace(",", ""))
+    assert total_bn == pytest.approx(float(running.replace(",", "")) / 1000, abs=0.51)
     assert page.errors == []
 
 

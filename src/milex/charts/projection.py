@@ -138,7 +138,7 @@ def projection_fan(
     )
     median = median.transform_calculate(band=f"'{labels[2]}'")
     end = base.transform_filter(f"datum.year === {last}").transform_calculate(
-        label="format(datum.p50, ',.3~r') + ' bn'" if money else "format(datum.p50, '.2f') + '%'"
+        label="format(datum.p50, ',.0f') + ' bn'" if money else "format(datum.p50, '.2f') + '%'"
     )
     end_label = halo_text(end, {"align": "right", "dy": -12}, x=x, y="p50:Q", text="label:N")
     layers = [outer, inner, median, *end_label]
@@ -159,10 +159,46 @@ def projection_fan(
     if not money:
         layers = [*reference_rules("y", [TWO_PCT, CORE_PCT], y), *layers]
     several = target is None and len(result.targets) > 1
-    noun = "spending on the targets together" if several else "defence spending"
-    title = f"{name}: projected {noun}, {first}-{last} ({axis_unit})"
+    title = fan_message(name, data, baseline, measure, axis_unit, several)
     notes = _notes(result, data, what, baseline is not None)
     return compose(layers, title=title, notes=notes, sources=result.sources, height=480)
+
+
+def fan_message(
+    name: str,
+    data: pd.DataFrame,
+    baseline: pd.DataFrame | None,
+    measure: str,
+    axis_unit: str,
+    several: bool = False,
+) -> str:
+    """The fan chart's message: where the median ends, and how far above the baseline (or, for
+    the extra measures, how much extra), in the axis's unit and price base."""
+    first, last = int(data["year"].iloc[0]), int(data["year"].iloc[-1])
+    end, start = float(data["p50"].iloc[-1]), float(data["p50"].iloc[0])
+    who = f"{name} (the targets together)" if several else name
+    if measure == "share_pct":
+        head = f"{who}: {start:.2f}% of GDP in {first}, {end:.2f}% by {last} (median)"
+        unit = "points"
+    else:
+        currency, _, prices = axis_unit.partition(" bn")
+        basis = f"median, {prices.lstrip(', ')}"
+        amount = f"{currency} {end:,.0f} bn"
+        if measure == "extra":
+            return f"{who}: {amount} more in {last} than if allies kept their share ({basis})"
+        if measure == "cum_extra":
+            return (
+                f"{who}: {amount} more in total by {last} than if allies kept their share ({basis})"
+            )
+        head, unit = f"{who}: {amount} by {last} ({basis})", "bn"
+    if baseline is None:
+        return head
+    gap = end - float(baseline["baseline"].iloc[-1])
+    return (
+        f"{head}, {gap:,.2f} {unit} above the baseline"
+        if unit == "points"
+        else (f"{head}, {gap:,.0f} {unit} above the baseline")
+    )
 
 
 def _baseline(

@@ -141,12 +141,17 @@ def source_lines(sources: Iterable[dict[str, Any]], ids: Iterable[str] | None = 
     return lines
 
 
+#: Characters of a bold 18 px title that fit the chart's 800 px.
+TITLE_WIDTH = 72
+
+
 def title_params(text: str, notes: Sequence[str], sources: Sequence[str]) -> Any:
     alt = altair_module()
     subtitle: list[str] = []
     for line in [*notes, *sources]:
         subtitle.extend(textwrap.wrap(line, 125) or [""])
-    return alt.TitleParams(text=text, subtitle=subtitle)
+    lines = textwrap.wrap(text, TITLE_WIDTH) or [text]  # a long message wraps within 800 px
+    return alt.TitleParams(text=lines[0] if len(lines) == 1 else lines, subtitle=subtitle)
 
 
 CITED_FIELDS = ("source", "edition", "citation", "url", "licence")

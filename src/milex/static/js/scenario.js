@@ -130,18 +130,22 @@ window.milexScenario = ({ embed, number }) => {
     const first = data.some((r) => r.iso3 === chosen) ? chosen : data.length ? data[0].iso3 : null;
     const pick = (measure) => new Map(data.filter((r) => r.iso3 === first && r.measure === measure).map((r) => [r.year, r]));
     const spending = pick("spending"), extra = pick("extra"), cum = pick("cum_extra");
-    const rows = [];
+    const rows = [], raw = [];
     for (const [year, s] of spending) {
       const e = extra.get(year);
       const c = cum.get(year);
       const add = e ? e.p50 : 0;
       rows.push([String(year), number(s.p50 - add), number(s.p50), number(add), c ? number(c.p50) : ""]);
+      raw.push({ year, extra: add, total: c ? c.p50 : 0 });
     }
     const unit = `${currency} m`;
     table("scenario-baseline", ["Year", `Baseline: share kept (${unit})`, `Target path (${unit})`, `Extra spending (${unit})`, `Extra, running total (${unit})`], rows, 1);
-    const last = rows.length ? rows[rows.length - 1] : null;
-    document.getElementById("baseline-total").textContent = last
-      ? `${(data.find((r) => r.iso3 === first) || {}).name}: ${last[4]} ${unit} more than the baseline by ${last[0]} (medians, current prices).`
+    const name = (data.find((r) => r.iso3 === first) || {}).name;
+    const bn = (v) => `${currency} ${(v / 1000).toLocaleString("en-GB", { maximumFractionDigits: v < 10000 ? 1 : 0 })} bn`;
+    const end = raw.length ? raw[raw.length - 1] : null;
+    document.getElementById("baseline-total").textContent = end
+      ? `${name}: ${bn(end.total)} more than the baseline by ${end.year}, in total over ${raw[0].year + 1}-${end.year}; ` +
+        `${bn(end.extra)} more in ${end.year} alone. The baseline keeps each ally's ${raw[0].year} share of GDP (medians, current prices).`
       : "";
   }
 
