@@ -56,9 +56,7 @@ def main() -> None:
             median_time(lambda: render.save(charts.status_tiles(frame), png), 5),
             1.0,
         )
-        script = (
-            f"from milex import figures, render; render.save(figures.build('tracker'), {str(png)!r})"
-        )
+        script = f"from milex import figures, render; render.save(figures.build('tracker'), {str(png)!r})"
         line("`milex chart tracker -o t.png` work, fresh process", fresh_process(script), 5.0)
 
         pdf = Path(out) / "nato.pdf"

@@ -1,7 +1,8 @@
 """Dashboard benchmarks: first render of the tracker page with its map in headless Chromium
 (navigation start to the map drawn; goal <= 1 s on loopback), and GET /chart/tracker.png warm
-(goal <= 300 ms): repeated (the server's memo) and for a year not drawn before (spec and PNG
-rendered by vl-convert, which is already loaded). Prints figures; asserts nothing. The machine
+(goal <= 300 ms): repeated (the server's memo) and for every year (which the served app draws
+in its worker process after start-up), then a chart never drawn, with the API's latency
+meanwhile. Prints figures; asserts nothing. The machine
 is shared: read the load averages.
 
 Run: python benchmarks/bench_dashboard.py   (needs Debian's chromium at /usr/bin/chromium)
@@ -68,23 +69,35 @@ def first_render(base: str, runs: int = 5) -> list[float]:
     return times
 
 
-def png_times(base: str) -> tuple[float, list[float], list[float]]:
-    """Cold first PNG, then repeated requests (memo) and new years (rendered each time)."""
-    with httpx.Client(base_url=base, timeout=60) as client:
+def png_times(base: str) -> dict[str, list[float]]:
+    """The tracker PNG repeated (memo) and for each year (drawn after start-up by the served
+    app), a map PNG for years never drawn (spec built here, drawn in the worker), and the
+    tracker API's latency while such a map draws."""
+    import threading
+
+    def timed(client: httpx.Client, path: str) -> float:
         t = time.perf_counter()
+        client.get(path).raise_for_status()
+        return time.perf_counter() - t
+
+    out: dict[str, list[float]] = {"repeated": [], "years": [], "never": [], "api": []}
+    with httpx.Client(base_url=base, timeout=60) as client:
+        time.sleep(15)  # the start-up drawing of every year (about 10 s) runs in the worker
         client.get("/chart/tracker.png").raise_for_status()
-        cold = time.perf_counter() - t
-        repeated = []
-        for _ in range(20):
-            t = time.perf_counter()
-            client.get("/chart/tracker.png").raise_for_status()
-            repeated.append(time.perf_counter() - t)
-        fresh = []
-        for year in (2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023):
-            t = time.perf_counter()
-            client.get(f"/chart/tracker.png?year={year}").raise_for_status()
-            fresh.append(time.perf_counter() - t)
-    return cold, repeated, fresh
+        out["repeated"] = [timed(client, "/chart/tracker.png") for _ in range(20)]
+        out["years"] = [timed(client, f"/chart/tracker.png?year={y}") for y in range(2015, 2024)]
+        for year in (2016, 2018, 2020):
+            result: list[float] = []
+            worker = threading.Thread(
+                target=lambda y=year, r=result: r.append(timed(client, f"/chart/map.png?year={y}"))
+            )
+            worker.start()
+            with httpx.Client(base_url=base, timeout=60) as other:
+                while worker.is_alive():
+                    out["api"].append(timed(other, "/api/v1/tracker"))
+                    time.sleep(0.01)
+            out["never"].extend(result)
+    return out
 
 
 def main() -> None:
@@ -93,13 +106,17 @@ def main() -> None:
     proc = start(port)
     base = f"http://127.0.0.1:{port}"
     try:
-        cold, repeated, fresh = png_times(base)
-        print(f"/chart/tracker.png cold (first in the process): {cold * 1000:.0f} ms")
-        p50 = statistics.median(repeated) * 1000
+        times = {k: [v * 1000 for v in vs] for k, vs in png_times(base).items()}
+        p50 = statistics.median(times["repeated"])
         print(f"/chart/tracker.png warm, repeated: p50 {p50:.1f} ms (goal <= 300 ms)")
-        f50, fmax = statistics.median(fresh) * 1000, max(fresh) * 1000
-        print(f"/chart/tracker.png warm, a year not drawn before: p50 {f50:.0f} ms, "
-              f"max {fmax:.0f} ms (goal <= 300 ms)")  # fmt: skip
+        y50, ymax = statistics.median(times["years"]), max(times["years"])
+        print(f"/chart/tracker.png, each year 2015-2023 (drawn at start-up): p50 {y50:.0f} ms, "
+              f"max {ymax:.0f} ms (goal <= 300 ms)")  # fmt: skip
+        n50 = statistics.median(times["never"])
+        print(f"/chart/map.png for a year never drawn (spec + worker drawing): p50 {n50:.0f} ms")
+        api = sorted(times["api"])
+        print(f"  GET /api/v1/tracker meanwhile: p50 {statistics.median(api):.1f} ms, "
+              f"max {api[-1]:.1f} ms over {len(api)} requests")  # fmt: skip
         renders = first_render(base)
         r50, rmax = statistics.median(renders), max(renders)
         print(f"tracker page with map, first render in headless chromium: p50 {r50:.2f} s, "

@@ -112,3 +112,47 @@ def test_a_chart_pages_settings_live_in_its_url(client, dataset):
     germany = dataset.series("milex_pct_gdp", "DEU", "nato", 2019, include_secondary=False)
     assert f"{germany['value'].iloc[0]:,.2f}" in page.text.split('id="view-table"', 1)[1]
     assert client.get("/charts/equipment?year=1900").status_code == 422
+
+
+def test_a_served_app_draws_images_in_a_worker_process_and_stops_it_on_shutdown(dataset):
+    import os
+
+    from milex.web import create_app
+    from milex.web.drawing import draw
+
+    app = create_app(dataset, served=True)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        drawer = app.state.cache.drawer
+        assert drawer._pool is not None
+        assert drawer._pool.submit(os.getpid).result(timeout=60) != os.getpid()
+        svg = c.get("/chart/equipment.svg?year=2021")
+        assert svg.status_code == 200 and svg.text.startswith("<svg")
+        in_process = draw(c.get("/chart/equipment.json?year=2021").json(), "svg")
+        assert svg.content == in_process  # the worker draws exactly what this process would
+        missing = c.get("/chart/tracker.png?year=1950")
+        assert missing.status_code == 422 and "1950" in missing.text  # bad input fails as ever
+    assert drawer._pool is None and drawer.closed
+    with pytest.raises(RuntimeError, match="shut down"):
+        drawer.draw({}, "svg")
+
+
+def test_predraw_fills_the_tracker_image_for_the_default_view_and_every_year_newest_first(dataset):
+    from milex.tracking import available_years
+    from milex.web.cache import Cache
+    from milex.web.drawing import predraw
+
+    drawn = []
+    predraw(Cache(dataset), lambda cache, name, fmt, country, year: drawn.append((name, fmt, year)))
+    years = sorted(available_years(dataset), reverse=True)
+    assert drawn == [("tracker", "png", None), *(("tracker", "png", y) for y in years)]
+
+
+def test_predraw_stops_quietly_at_a_failure_and_leaves_it_to_the_request(dataset, caplog):
+    from milex.web.cache import Cache
+    from milex.web.drawing import predraw
+
+    def fail(*args):
+        raise RuntimeError("renderer gone")
+
+    predraw(Cache(dataset), fail)
+    assert "renderer gone" in caplog.text

@@ -41,4 +41,4 @@ def serve(
     else:
         from milex.web import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(served=True), host=host, port=port, log_level="warning")

@@ -149,10 +149,14 @@ def allowed_hosts(hosts: Iterable[str] | None = None) -> list[str]:
     return [h.strip() for h in hosts if h.strip()]
 
 
-def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = None) -> Any:
+def create_app(
+    dataset: Dataset | None = None, *, hosts: Iterable[str] | None = None, served: bool = False
+) -> Any:
     """The dashboard and API over a dataset (default: `milex.load()`), ready for uvicorn.
 
     The app answers to 127.0.0.1, localhost and ``hosts`` (default: $MILEX_HOSTS) only.
+    ``served`` (`milex serve`, ``milex.web.asgi``): draw images in a worker process and draw the
+    tracker's image for every year after start-up (``drawing``); otherwise they draw in-process.
     """
     from milex import load
     from milex.web import api, downloads, errors, pages, views
@@ -175,7 +179,19 @@ def create_app(dataset: Dataset | None = None, *, hosts: Iterable[str] | None = 
             target=kernel.warm, args=(app.state.cache.dataset,), name="milex-engine", daemon=True
         )
         engine.start()
-        yield
+        cache = app.state.cache
+        if served:
+            from milex.web.downloads import file_bytes
+            from milex.web.drawing import predraw
+
+            cache.drawer.start()
+            threading.Thread(
+                target=predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
+            ).start()
+        try:
+            yield
+        finally:
+            cache.drawer.close()
 
     app = FastAPI(
         lifespan=lifespan,

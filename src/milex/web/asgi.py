@@ -2,4 +2,4 @@
 
 from milex.web import create_app
 
-app = create_app()
+app = create_app(served=True)

@@ -15,8 +15,11 @@ class Cache:
     """A small thread-safe LRU keyed by request parameters; the dataset never changes under it."""
 
     def __init__(self, dataset: Dataset, size: int = 256) -> None:
+        from milex.web.drawing import Drawer
+
         self.dataset = dataset
         self.size = size
+        self.drawer = Drawer()
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
         self._flights: dict[tuple[Any, ...], threading.Lock] = {}

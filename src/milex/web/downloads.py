@@ -46,12 +46,31 @@ def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) ->
 
 def chart_spec(request: Request, name: str, country: str | None, year: int | None) -> Any:
     """The chart's Vega-Lite spec (memoised); sources stay in ``usermeta``."""
+    return cached_spec(request.app.state.cache, name, country, year)
+
+
+def cached_spec(cache: Any, name: str, country: str | None, year: int | None) -> Any:
+    """``chart_spec`` for a cache rather than a request (the pre-drawing thread has none)."""
     from milex.render import spec
 
-    cache = request.app.state.cache
     key = ("web-spec", name, (country or "").casefold(), year)
     return cache.get(key, lambda: spec(build_chart(cache.dataset, name, country=country,
                                                    year=year)))  # fmt: skip
+
+
+def file_bytes(cache: Any, name: str, fmt: str, country: str | None, year: int | None) -> bytes:
+    """One chart as a file's bytes, memoised per chart, format and parameters; PNG and SVG go
+    through the cache's drawer (a worker process in a served app, see ``drawing``)."""
+
+    def make() -> bytes:
+        spec = cached_spec(cache, name, country, year)
+        if fmt in ("png", "svg"):
+            return cache.drawer.draw(spec, fmt)  # type: ignore[no-any-return]
+        if fmt == "csv":
+            return to_csv(plotted_rows(spec)).encode()
+        return json.dumps(spec, ensure_ascii=False).encode()
+
+    return cache.get(("web-file", name, fmt, (country or "").casefold(), year), make)  # type: ignore[no-any-return]
 
 
 def plotted_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -122,22 +141,8 @@ def chart_file(
     year: YEAR = None,
 ) -> Response:
     """One chart as a file: PNG (2x), SVG, the CSV of its data, or its Vega-Lite JSON."""
-    from milex import render
-
     _check_name(name)
-    cache = request.app.state.cache
-
-    def make() -> bytes:
-        spec = chart_spec(request, name, country, year)
-        if fmt == "png":
-            return render.to_png(spec)
-        if fmt == "svg":
-            return render.to_svg(spec).encode()
-        if fmt == "csv":
-            return to_csv(plotted_rows(spec)).encode()
-        return json.dumps(spec, ensure_ascii=False).encode()
-
-    body = cache.get(("web-file", name, fmt, (country or "").casefold(), year), make)
+    body = file_bytes(request.app.state.cache, name, fmt, country, year)
     stem = "-".join(str(p) for p in ("milex", name, country, year) if p)
     headers = {"content-disposition": f'inline; filename="{stem}.{fmt}"'}
     return Response(body, media_type=FORMATS[fmt], headers=headers)

@@ -1,0 +1,87 @@
+"""PNG and SVG drawn in a worker process, so a drawing never stalls the server's other requests.
+
+vl-convert holds the GIL while it draws (about 0.5 s for the tracker at 2x), so in the server's
+own process every other request, the tracker API included, waits for each image. A served app
+(`milex serve`, `uvicorn milex.web.asgi:app`) draws in one spawned worker instead, and after
+start-up draws the tracker's image for every year the slider offers into the cache, so any
+year's download is a cache look-up; an app made without it (tests, notebooks) draws in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+LOG = logging.getLogger("milex.web")
+
+
+def draw(spec: dict[str, Any], fmt: str) -> bytes:
+    """The spec as PNG (2x) or SVG bytes (in whichever process calls it)."""
+    from milex import render
+
+    if fmt == "png":
+        return render.to_png(spec)
+    return render.to_svg(spec).encode()
+
+
+def _watch_parent(parent: int) -> None:
+    """In the worker: exit when the server is gone (killed before it could shut the pool)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="milex-parent-watch", daemon=True).start()
+
+
+class Drawer:
+    """Draws in a worker process once started, in the calling thread if never started; refuses
+    after ``close`` (the app has shut down: a pre-drawing thread must not go on in-process)."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def start(self) -> None:
+        import multiprocessing
+
+        with self._lock:
+            if self._pool is None:  # spawn: forking a process with running threads is unsafe
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),)
+                )
+
+    def draw(self, spec: dict[str, Any], fmt: str) -> bytes:
+        with self._lock:
+            pool, closed = self._pool, self.closed
+        if closed:
+            raise RuntimeError("the server has shut down: no more drawing")
+        if pool is None:
+            return draw(spec, fmt)
+        future: Future[bytes] = pool.submit(draw, spec, fmt)
+        return future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool, self.closed = self._pool, None, True
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def predraw(cache: Any, file_bytes: Any) -> None:
+    """Draw the tracker's PNG for the default view and every year with figures, newest first,
+    into ``cache`` (``file_bytes(cache, name, fmt, country, year)`` memoises each)."""
+    from milex.tracking import available_years
+
+    try:
+        for year in [None, *sorted(available_years(cache.dataset), reverse=True)]:
+            file_bytes(cache, "tracker", "png", None, year)
+    except Exception as exc:  # a drawing that fails here fails again, with its error, on request
+        LOG.warning("pre-drawing the tracker images stopped: %s", exc)
