@@ -82,7 +82,7 @@ def png_times(base: str) -> dict[str, list[float]]:
 
     out: dict[str, list[float]] = {"repeated": [], "years": [], "never": [], "api": []}
     with httpx.Client(base_url=base, timeout=60) as client:
-        time.sleep(15)  # the start-up drawing of every year (about 10 s) runs in the worker
+        time.sleep(20)  # the start-up drawing of every year (about 12 s) waits for quiet, then runs
         client.get("/chart/tracker.png").raise_for_status()
         out["repeated"] = [timed(client, "/chart/tracker.png") for _ in range(20)]
         out["years"] = [timed(client, f"/chart/tracker.png?year={y}") for y in range(2015, 2024)]

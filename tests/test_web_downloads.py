@@ -136,23 +136,57 @@ def test_a_served_app_draws_images_in_a_worker_process_and_stops_it_on_shutdown(
         drawer.draw({}, "svg")
 
 
-def test_predraw_fills_the_tracker_image_for_the_default_view_and_every_year_newest_first(dataset):
+def test_predraw_fills_the_tracker_image_for_the_default_view_and_every_year_newest_first(
+    dataset, monkeypatch
+):
     from milex.tracking import available_years
+    from milex.web import drawing
     from milex.web.cache import Cache
     from milex.web.drawing import predraw
 
+    monkeypatch.setattr(drawing, "QUIET", 0.0)
     drawn = []
     predraw(Cache(dataset), lambda cache, name, fmt, country, year: drawn.append((name, fmt, year)))
     years = sorted(available_years(dataset), reverse=True)
     assert drawn == [("tracker", "png", None), *(("tracker", "png", y) for y in years)]
 
 
-def test_predraw_stops_quietly_at_a_failure_and_leaves_it_to_the_request(dataset, caplog):
+def test_predraw_stops_quietly_at_a_failure_and_leaves_it_to_the_request(
+    dataset, caplog, monkeypatch
+):
+    from milex.web import drawing
     from milex.web.cache import Cache
     from milex.web.drawing import predraw
+
+    monkeypatch.setattr(drawing, "QUIET", 0.0)
 
     def fail(*args):
         raise RuntimeError("renderer gone")
 
     predraw(Cache(dataset), fail)
     assert "renderer gone" in caplog.text
+
+
+def test_predraw_waits_for_a_quiet_moment_and_stops_when_the_drawer_closes(dataset, monkeypatch):
+    import threading
+    import time
+
+    from milex.web import drawing
+    from milex.web.cache import Cache
+
+    monkeypatch.setattr(drawing, "QUIET", 0.6)
+    cache, drawn = Cache(dataset), []
+    drawing.touch()
+    started = time.monotonic()
+    worker = threading.Thread(
+        target=drawing.predraw, args=(cache, lambda *a: drawn.append(time.monotonic()))
+    )
+    worker.start()
+    for _ in range(4):  # requests keep coming: nothing is drawn meanwhile
+        time.sleep(0.3)
+        drawing.touch()
+        assert drawn == []
+    cache.drawer.close()
+    worker.join(timeout=5)
+    assert not worker.is_alive() and drawn == []
+    assert time.monotonic() - started >= 1.2

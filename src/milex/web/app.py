@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from milex.errors import MilexError, QueryError, UnknownCountryError
+from milex.web.drawing import touch
 
 if TYPE_CHECKING:
     from milex.store import Dataset
@@ -64,6 +65,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        touch()  # the start-up drawing waits for a quiet moment
         headers = dict(scope.get("headers", []))
         host = _host_name(headers.get(b"host", b"").decode("latin-1"))
         if host not in self.hosts:
@@ -185,9 +187,10 @@ def create_app(
             from milex.web.drawing import predraw
 
             cache.drawer.start()
-            threading.Thread(
-                target=predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
-            ).start()
+            if os.environ.get("MILEX_PREDRAW", "1") != "0":
+                threading.Thread(
+                    target=predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
+                ).start()
         try:
             yield
         finally:

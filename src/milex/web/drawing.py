@@ -9,6 +9,7 @@ year's download is a cache look-up; an app made without it (tests, notebooks) dr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -17,6 +18,22 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 LOG = logging.getLogger("milex.web")
+#: Seconds without a request before the start-up drawing goes on (its spec building shares
+#: this process's GIL with the requests, so it waits for a quiet moment).
+QUIET = 2.0
+_last_request = [0.0]
+
+
+def touch() -> None:
+    """Note a request (called by the app's middleware for every HTTP request)."""
+    _last_request[0] = time.monotonic()
+
+
+def _wait_for_quiet(drawer: Drawer) -> bool:
+    """Sleep until no request came for ``QUIET`` seconds; False once the drawer is closed."""
+    while not drawer.closed and time.monotonic() - _last_request[0] < QUIET:
+        time.sleep(0.25)
+    return not drawer.closed
 
 
 def draw(spec: dict[str, Any], fmt: str) -> bytes:
@@ -29,7 +46,11 @@ def draw(spec: dict[str, Any], fmt: str) -> bytes:
 
 
 def _watch_parent(parent: int) -> None:
-    """In the worker: exit when the server is gone (killed before it could shut the pool)."""
+    """In the worker: run at the lowest CPU priority, so drawing never slows the server's
+    requests on a busy machine, and exit when the server is gone (killed before it could shut
+    the pool)."""
+    with contextlib.suppress(OSError):  # not permitted here: draw at normal priority
+        os.nice(19)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -77,11 +98,15 @@ class Drawer:
 
 def predraw(cache: Any, file_bytes: Any) -> None:
     """Draw the tracker's PNG for the default view and every year with figures, newest first,
-    into ``cache`` (``file_bytes(cache, name, fmt, country, year)`` memoises each)."""
+    into ``cache`` (``file_bytes(cache, name, fmt, country, year)`` memoises each), each one
+    when the server has had no request for ``QUIET`` seconds."""
     from milex.tracking import available_years
 
     try:
         for year in [None, *sorted(available_years(cache.dataset), reverse=True)]:
+            if not _wait_for_quiet(cache.drawer):
+                return
             file_bytes(cache, "tracker", "png", None, year)
     except Exception as exc:  # a drawing that fails here fails again, with its error, on request
-        LOG.warning("pre-drawing the tracker images stopped: %s", exc)
+        if not cache.drawer.closed:  # closed: the server shut down mid-drawing, nothing is wrong
+            LOG.warning("pre-drawing the tracker images stopped: %s", exc)
