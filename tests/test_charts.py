@@ -502,3 +502,20 @@ def test_a_long_message_title_wraps_within_the_chart_width():
     params = style.title_params("x" * 40 + " " + "y" * 40, [], [])
     assert params.text == ["x" * 40, "y" * 40]
     assert style.title_params("short", [], []).text == "short"
+
+
+@pytest.mark.parametrize("name", ["tracker", "tiles", "map"])
+def test_band_coloured_shapes_carry_an_outline_that_passes_wcag_non_text_contrast(built, name):
+    """Sky and orange fills are about 2:1 on white; the outline gives each shape 3:1 or more."""
+    assert style.contrast(style.BAND_COLOURS["2% to under 3.5%"], "#ffffff") < 3
+    spec = built[name].to_dict(validate=False) if hasattr(built[name], "to_dict") else built[name]
+    banded = [
+        layer
+        for layer in spec["layer"]
+        if layer.get("encoding", {}).get("color", {}).get("field") == "band"
+    ]
+    assert banded
+    for layer in banded:
+        stroke = layer["encoding"]["stroke"]
+        assert stroke["value"] == style.OUTLINE  # every shape not highlighted
+        assert style.contrast(stroke["value"], "#ffffff") >= 3

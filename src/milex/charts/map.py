@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.charts.style import (
     BAND_COLOURS,
+    OUTLINE,
     REFERENCE_NOTE,
     ally_rows,
     altair_module,
@@ -83,7 +84,7 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
     present = [b for b in BAND_COLOURS if b in {r["band"] for r in rows}]
     allies = (
         alt.Chart(shapes)
-        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .mark_geoshape(strokeWidth=0.5)
         .transform_lookup(lookup="id", from_=lookup)
         .transform_filter("isValid(datum.iso3)")
         .encode(
@@ -92,7 +93,7 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
                 scale=alt.Scale(domain=present, range=[BAND_COLOURS[b] for b in present]),
                 title="Share of GDP",
             ),
-            stroke=alt.condition("datum.highlight", alt.value("black"), alt.value("white")),
+            stroke=alt.condition("datum.highlight", alt.value("black"), alt.value(OUTLINE)),
             tooltip=[
                 alt.Tooltip("country:N", title="Ally"),
                 alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
