@@ -121,7 +121,7 @@ EXPECTED = {
         "purchasing-power parity",
     ),
     "burden": (
-        {"circle", "text"}, {"gdp_bn", "milex_pct_gdp"}, "GDP, current US$ bn", "burden",
+        {"circle", "text"}, {"gdp_bn", "milex_pct_gdp"}, "GDP, current US$ bn", "share of GDP on defence",
     ),
     "industry": ({"line"}, {"year", "m", "series"}, "Rounds a year", "155 mm"),
 }  # fmt: skip
@@ -519,3 +519,14 @@ def test_band_coloured_shapes_carry_an_outline_that_passes_wcag_non_text_contras
         stroke = layer["encoding"]["stroke"]
         assert stroke["value"] == style.OUTLINE  # every shape not highlighted
         assert style.contrast(stroke["value"], "#ffffff") >= 3
+
+
+def test_burden_title_says_what_the_olson_zeckhauser_test_found():
+    from milex.charts.comparisons import burden_message
+
+    assert burden_message(2020, 0.13, 0.50) == (
+        "In 2020 an ally's size did not predict its share of GDP on defence "
+        "(Spearman's rho 0.13, p = 0.50)"
+    )
+    assert burden_message(1990, 0.61, 0.001).startswith("In 1990 the larger allies spent")
+    assert burden_message(2024, -0.45, 0.01).startswith("In 2024 the smaller allies spent")

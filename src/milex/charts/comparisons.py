@@ -117,7 +117,11 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     part["gdp_bn"] = part["gdp_usd_m"] / 1000
     data = part[["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags"]]
     x = alt.X(
-        "gdp_bn:Q", scale=alt.Scale(type="log", nice=False), title="GDP, current US$ bn (log scale)"
+        "gdp_bn:Q",
+        scale=alt.Scale(type="log", nice=False),
+        # 1-3-10 steps: the log axis's own ticks print 2,000 and 3,000 into each other
+        axis=alt.Axis(values=[1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000], format=","),
+        title="GDP, current US$ bn (log scale)",
     )
     y = alt.Y("milex_pct_gdp:Q", title="Defence expenditure, % of GDP (NATO)")
     base = alt.Chart(data)
@@ -136,22 +140,34 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     )
     table = oz.table
     row = table[table["year"] == year]
+    title = f"Do the big allies carry the burden? GDP against share of GDP, {year}"
     if row.empty:
         test = "no Olson-Zeckhauser statistic for this year"
     else:
         r = row.iloc[0]
+        title = burden_message(year, float(r["spearman_rho"]), float(r["spearman_p"]))
         test = (
-            f"Olson-Zeckhauser test, {year}: Spearman's rho between GDP and share of GDP = "
-            f"{r['spearman_rho']:.2f} (p = {r['spearman_p']:.2f}, n = {int(r['n'])}); a "
-            "significant positive rho would mean the large allies carry a bigger burden."
+            f"Olson-Zeckhauser test: the rank correlation of GDP and share of GDP over "
+            f"{int(r['n'])} allies; a significant positive rho would mean the large allies carry "
+            "a bigger burden."
         )
     return compose(
         [dots, labels],
-        title=f"Do the big allies carry the burden? GDP against share of GDP, {year}",
+        title=title,
         notes=[test],
         sources=_sources(ds, burden.sources),
         height=420,
     )
+
+
+def burden_message(year: int, rho: float, p: float, alpha: float = 0.05) -> str:
+    """The burden chart's message: what the Olson-Zeckhauser rank test says for the year."""
+    stat = f"(Spearman's rho {rho:.2f}, p = {p:.2f})"
+    if p < alpha and rho > 0:
+        return f"In {year} the larger allies spent a larger share of GDP on defence {stat}"
+    if p < alpha and rho < 0:
+        return f"In {year} the smaller allies spent a larger share of GDP on defence {stat}"
+    return f"In {year} an ally's size did not predict its share of GDP on defence {stat}"
 
 
 def industry_capacity(result: Any) -> Any:
