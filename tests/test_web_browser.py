@@ -101,6 +101,14 @@ def drawn(page, figure: str, version: int = 1) -> None:
                            f"{figure}[data-version='{version}'] .chart-view svg", timeout=DRAWN)  # fmt: skip
 
 
+def slide_to(page, figure: str, year: int) -> None:
+    """Move the year slider as a user would (an input event) and wait for ``figure``'s redraw."""
+    page.eval_on_selector(
+        "#year", f"el => {{ el.value = '{year}'; el.dispatchEvent(new Event('input')); }}"
+    )
+    drawn(page, figure, 2)
+
+
 def api_shares(page, server, year: int) -> dict[str, float]:
     rows = page.request.get(f"{server}/api/v1/tracker?year={year}").json()["data"]
     return {
@@ -168,10 +176,7 @@ def test_the_map_has_a_shape_per_ally_coloured_by_its_band(page, server):
 def test_the_slider_changes_the_year_in_the_url_the_chart_and_the_table(page, server):
     page.goto(server + "/?year=2024")
     drawn(page, "#tracker-chart")
-    page.eval_on_selector(
-        "#year", "el => { el.value = '2023'; el.dispatchEvent(new Event('input')); }"
-    )
-    drawn(page, "#tracker-chart", 2)
+    slide_to(page, "#tracker-chart", 2023)
     assert "year=2023" in page.url
     assert "2023" in page.get_attribute("#tracker-chart .chart-view", "aria-label")
     page.wait_for_function("() => document.getElementById('heading-year').textContent === '2023'")
@@ -342,10 +347,7 @@ def test_a_scenario_link_reproduces_the_view(page, server):
 def test_a_chart_pages_slider_and_tabs_change_its_chart_map_table_and_url(page, server):
     page.goto(server + "/charts/equipment?year=2024")
     drawn(page, "#view-chart")
-    page.eval_on_selector(
-        "#year", "el => { el.value = '2021'; el.dispatchEvent(new Event('input')); }"
-    )
-    drawn(page, "#view-chart", 2)
+    slide_to(page, "#view-chart", 2021)
     assert "year=2021" in page.url
     page.wait_for_function(
         "() => document.getElementById('view-heading').textContent.includes('2021')"

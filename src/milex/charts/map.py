@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from milex.charts.style import (
     BAND_COLOURS,
-    OUTLINE,
     REFERENCE_NOTE,
     ally_rows,
     altair_module,
     compose,
     flag_notes,
     headline,
+    outline,
 )
 from milex.errors import MilexError
 
@@ -84,7 +84,7 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
     present = [b for b in BAND_COLOURS if b in {r["band"] for r in rows}]
     allies = (
         alt.Chart(shapes)
-        .mark_geoshape(strokeWidth=0.5)
+        .mark_geoshape()
         .transform_lookup(lookup="id", from_=lookup)
         .transform_filter("isValid(datum.iso3)")
         .encode(
@@ -93,7 +93,7 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
                 scale=alt.Scale(domain=present, range=[BAND_COLOURS[b] for b in present]),
                 title="Share of GDP",
             ),
-            stroke=alt.condition("datum.highlight", alt.value("black"), alt.value(OUTLINE)),
+            **outline("datum.highlight", 1.5),
             tooltip=[
                 alt.Tooltip("country:N", title="Ally"),
                 alt.Tooltip("share:Q", title="% of GDP", format=".2f"),

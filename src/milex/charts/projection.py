@@ -194,11 +194,7 @@ def fan_message(
     if baseline is None:
         return head
     gap = end - float(baseline["baseline"].iloc[-1])
-    return (
-        f"{head}, {gap:,.2f} {unit} above the baseline"
-        if unit == "points"
-        else (f"{head}, {gap:,.0f} {unit} above the baseline")
-    )
+    return f"{head}, {gap:,.{2 if unit == 'points' else 0}f} {unit} above the baseline"
 
 
 def _baseline(

@@ -23,6 +23,18 @@ WIDTH = 800
 #: The outline of every band-coloured bar, tile, dot and shape: the sky and orange fills are
 #: about 2:1 against white, so the outline (12.6:1) is what gives each shape WCAG's 3:1.
 OUTLINE = "#333333"
+
+
+def outline(highlighted: str, width: float) -> dict[str, Any]:
+    """Stroke encodings for a band-coloured mark: black and ``width`` px where the Vega
+    expression ``highlighted`` holds (the chosen ally), else the thin ``OUTLINE``."""
+    alt = altair_module()
+    return {
+        "stroke": alt.condition(highlighted, alt.value("black"), alt.value(OUTLINE)),
+        "strokeWidth": alt.condition(highlighted, alt.value(width), alt.value(0.6)),
+    }
+
+
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
     "blue": "#0072B2",

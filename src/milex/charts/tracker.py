@@ -11,7 +11,6 @@ from milex.charts.style import (
     DARK_BANDS,
     EQUIPMENT_PCT,
     NATO_PCT_TITLE,
-    OUTLINE,
     REFERENCE_NOTE,
     TWO_PCT,
     aggregate_rule,
@@ -27,6 +26,7 @@ from milex.charts.style import (
     js,
     marks,
     missing_note,
+    outline,
     reference_rules,
     steps,
 )
@@ -74,8 +74,7 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         y=y,
         x=x,
         color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
-        stroke=alt.condition(f"datum.country === {js(hl)}", alt.value("black"), alt.value(OUTLINE)),
-        strokeWidth=alt.condition(f"datum.country === {js(hl)}", alt.value(2), alt.value(0.6)),
+        **outline(f"datum.country === {js(hl)}", 2),
         tooltip=[
             alt.Tooltip("country:N", title="Ally"),
             alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
@@ -138,11 +137,11 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
         scale=alt.Scale(domain=y_dom, nice=False),
     )
     base = alt.Chart(data)
-    points = base.mark_circle(size=110, opacity=1, stroke=OUTLINE, strokeWidth=0.6).encode(
+    points = base.mark_circle(size=110, opacity=1).encode(
         x=x,
         y=y,
         color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
-        strokeWidth=alt.condition(f"datum.country === {js(hl)}", alt.value(2.5), alt.value(0.6)),
+        **outline(f"datum.country === {js(hl)}", 2.5),
         tooltip=[
             alt.Tooltip("country:N", title="Ally"),
             alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
@@ -310,8 +309,7 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         x=x,
         y=y,
         color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
-        stroke=alt.condition(f"datum.country === {js(hl)}", alt.value("black"), alt.value(OUTLINE)),
-        strokeWidth=alt.condition(f"datum.country === {js(hl)}", alt.value(3), alt.value(0.6)),
+        **outline(f"datum.country === {js(hl)}", 3),
         tooltip=[
             alt.Tooltip("country:N", title="Ally"),
             alt.Tooltip("share:Q", title="% of GDP", format=".2f"),

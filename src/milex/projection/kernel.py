@@ -221,7 +221,7 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
             hist = local.hist = np.zeros((n_rows, sink.bins + 2), np.int32)
             with lock:
                 hists.append(hist)
-        binned = getattr(local, "binned", None)
+        binned = getattr(local, "binned", None)  # uint16: HistogramSink keeps bins + 2 <= 2**16
         if binned is None or binned.shape[1] != n:
             binned = local.binned = np.empty((n_rows, n), np.uint16)
         low, high = ranges()

@@ -243,6 +243,8 @@ class HistogramSink:
     SLAB = 64
 
     def __init__(self, rows: int, paths: int, bins: int = HIST_BINS) -> None:
+        if not 1 <= bins <= 2**16 - 2:  # the compiled kernel keeps each value's bin as uint16
+            raise ValueError(f"histogram bins must be 1 to {2**16 - 2}, not {bins}")
         self.rows, self.paths, self.bins = rows, paths, bins
         self.pilot: list[tuple[int, Array]] = []
         self.hists: list[Array] = []

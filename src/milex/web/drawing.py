@@ -45,7 +45,7 @@ def draw(spec: dict[str, Any], fmt: str) -> bytes:
     return render.to_svg(spec).encode()
 
 
-def _watch_parent(parent: int) -> None:
+def _worker_setup(parent: int) -> None:
     """In the worker: run at the lowest CPU priority, so drawing never slows the server's
     requests on a busy machine, and exit when the server is gone (killed before it could shut
     the pool)."""
@@ -76,7 +76,7 @@ class Drawer:
             if self._pool is None:  # spawn: forking a process with running threads is unsafe
                 context = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(
-                    1, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),)
+                    1, mp_context=context, initializer=_worker_setup, initargs=(os.getpid(),)
                 )
 
     def draw(self, spec: dict[str, Any], fmt: str) -> bytes:
