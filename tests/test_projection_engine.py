@@ -518,3 +518,11 @@ def test_sobol_scramble_is_the_gf2_product_of_a_unit_lower_triangular_matrix():
             digits = [(int(v[d, j]) >> (BITS - 1 - k)) & 1 for k in range(BITS)]
             product = [sum(L[r][k] & digits[k] for k in range(BITS)) & 1 for r in range(BITS)]
             assert int(got[d, j]) == sum(b << (BITS - 1 - r) for r, b in enumerate(product))
+
+
+def test_a_histogram_with_more_bins_than_the_kernel_can_number_is_refused():
+    from milex.projection.quantiles import HistogramSink
+
+    with pytest.raises(ValueError, match="bins must be 1 to 65534, not 70000"):
+        HistogramSink(rows=3, paths=10, bins=70_000)
+    assert HistogramSink(rows=3, paths=10, bins=65_534).bins == 65_534
