@@ -526,3 +526,86 @@ def test_a_histogram_with_more_bins_than_the_kernel_can_number_is_refused():
     with pytest.raises(ValueError, match="bins must be 1 to 65534, not 70000"):
         HistogramSink(rows=3, paths=10, bins=70_000)
     assert HistogramSink(rows=3, paths=10, bins=65_534).bins == 65_534
+
+
+# -- the compiled draws against NumPy's, bit for bit -------------------------------------------
+def _tail_edges() -> np.ndarray:
+    """Points at every boundary the tables have: 0 and 2^32 - 1, the tail edge on both sides,
+    each octave of the tail table (2^k - 1, 2^k) and the middle."""
+    from milex.projection.draws import BITS, TABLE_BITS, TAIL_EDGE
+
+    edge = TAIL_EDGE << (BITS - TABLE_BITS)
+    octaves = [2**k + o for k in range(BITS - 1) for o in (-1, 0)]
+    low = [0, 1, 2, edge - 1, edge, edge + 1, 2**31 - 1, 2**31, *octaves]
+    return np.array(low + [2**BITS - 1 - x for x in low], dtype=np.uint64).astype(np.uint32)
+
+
+def test_the_tail_table_is_within_1e_7_of_ndtri_at_every_octave_and_edge():
+    from scipy.special import ndtri
+
+    from milex.projection.draws import TABLE_BITS, TAIL_EDGE, to_normal
+
+    rng = np.random.default_rng(2)
+    deep = (2.0 ** rng.uniform(0, 26, 100_000)).astype(np.uint64)  # log-uniform in the tail
+    points = np.concatenate([deep, 2**32 - 1 - deep]).astype(np.uint32)
+    points = np.concatenate([points, _tail_edges()])
+    exact = ndtri((points.astype(float) + 0.5) * 2.0**-32)
+    cell = points >> (32 - TABLE_BITS)
+    tail = (cell < TAIL_EDGE) | (cell >= 2**TABLE_BITS - TAIL_EDGE)  # the main table's outer 1%
+    assert tail.sum() > 150_000
+    assert np.abs(to_normal(points) - exact)[tail].max() < 1e-7
+    assert np.abs(to_normal(points) - exact).max() < 3e-7
+
+
+@NO_NUMBA
+@pytest.mark.parametrize("seed", [0, 1, 9])
+def test_compiled_sobol_normals_equal_numpys_bit_for_bit(seed):
+    from milex.projection import _kernels
+    from milex.projection.draws import Sobol, to_normal
+
+    rng = np.random.default_rng(seed)
+    points = np.concatenate(
+        [rng.integers(0, 2**32, 4_000, dtype=np.uint64).astype(np.uint32), _tail_edges()]
+    )
+    n = points.size
+    high = rng.integers(0, 2**32, 3, dtype=np.uint64).astype(np.uint32)
+    base = np.stack([points ^ h for h in high])  # each row XOR its high word gives the points
+    out = np.empty((3, n))
+    _kernels.sobol_normals(base, 0, high, n, *Sobol.table(), out)
+    expected = to_normal(np.stack([points] * 3))
+    np.testing.assert_array_equal(out, expected)
+
+
+@NO_NUMBA
+@pytest.mark.parametrize("dims", [1, 5, 64])
+def test_the_compiled_scramble_is_numpys_gf2_product(dims):
+    from milex.projection import _kernels
+    from milex.projection.draws import _directions, scramble_product, scramble_rows
+
+    v = _directions(dims)
+    rows = scramble_rows(dims, np.random.Generator(np.random.PCG64(dims)))
+    np.testing.assert_array_equal(_kernels.scramble(v, rows), scramble_product(v, rows))
+
+
+def test_a_layout_is_computed_once_per_inputs_object_and_afresh_for_new_ones():
+    from milex.projection.engine import PerInputs
+
+    memo, calls = PerInputs(2), []
+
+    @dataclass
+    class Inputs:
+        n: int
+
+    def get(inputs):
+        def make():
+            calls.append(inputs.n)
+            return [inputs.n]
+
+        return memo.get(inputs, make)
+
+    a, b, c, d = Inputs(1), Inputs(1), Inputs(3), Inputs(4)
+    assert get(a) is get(a)
+    assert get(b) == [1] and calls == [1, 1]  # equal but another object: computed again
+    get(c), get(d)
+    get(a)  # beyond the limit of two: the oldest was dropped
+    assert calls == [1, 1, 3, 4, 1]

@@ -10,73 +10,73 @@ from numba import njit
 
 from milex.projection.program import ADD, INV, LIN, RATIO
 
-BLOCK = 128
+BLOCK = 32
 TABLE_BITS = 16
 EXACT, ROWS, HISTOGRAM = 0, 1, 2
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 
-# AS 241 (Wichura 1988), highest power first, as draws.inverse_normal
-_A = np.array([2.5090809287301226727e3, 3.3430575583588128105e4, 6.7265770927008700853e4,
-               4.5921953931549871457e4, 1.3731693765509461125e4, 1.9715909503065514427e3,
-               1.3314166789178437745e2, 3.3871328727963666080e0])  # fmt: skip
-_B = np.array([5.2264952788528545610e3, 2.8729085735721942674e4, 3.9307895800092710610e4,
-               2.1213794301586595867e4, 5.3941960214247511077e3, 6.8718700749205790830e2,
-               4.2313330701600911252e1, 1.0])  # fmt: skip
-_C = np.array([7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
-               1.27045825245236838258e0, 3.64784832476320460504e0, 5.76949722146069140550e0,
-               4.63033784615654529590e0, 1.42343711074968357734e0])  # fmt: skip
-_D = np.array([1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
-               1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e0,
-               2.05319162663775882187e0, 1.0])  # fmt: skip
-_E = np.array([2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
-               2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e0,
-               5.46378491116411436990e0, 6.65790464350110377720e0])  # fmt: skip
-_F = np.array([2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
-               7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
-               5.99832206555887937690e-1, 1.0])  # fmt: skip
-
 
 @njit(**_JIT)
-def _horner(x: float, c: np.ndarray) -> float:
-    out = c[0]
-    for k in range(1, len(c)):
-        out = out * x + c[k]
-    return out
-
-
-@njit(**_JIT)
-def inverse_normal(p: float) -> float:
-    """The standard normal quantile of ``p`` (AS 241), as ``draws.inverse_normal``."""
-    q = p - 0.5
-    if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        return q * _horner(r, _A) / _horner(r, _B)
-    r = math.sqrt(-math.log(p if q < 0 else 1.0 - p))
-    if r <= 5.0:
-        x = _horner(r - 1.6, _C) / _horner(r - 1.6, _D)
-    else:
-        x = _horner(r - 5.0, _E) / _horner(r - 5.0, _F)
-    return -x if q < 0 else x
-
-
-@njit(**_JIT)
-def sobol_normals(base, offset, high, n, low, step, out):  # type: ignore[no-untyped-def]
+def sobol_normals(base, offset, high, n, low, step, tail_low, tail_step, out):  # type: ignore[no-untyped-def]
     """out[d, i] = normal of point i (base[d, offset + i] XOR high[d]), as ``draws.to_normal``."""
     shift = np.uint32(32 - TABLE_BITS)
     mask = np.uint32(2 ** (32 - TABLE_BITS) - 1)
     edge = 2**TABLE_BITS // 100
     top = 2**TABLE_BITS - edge
     scale = 2.0 ** -(32 - TABLE_BITS)
+    # the octave of y = x + 0.5 for x >= 2^16 is the bit length of x, 16 + that of its cell
+    bits = np.zeros(edge, np.int64)
+    for c in range(1, edge):
+        bits[c] = bits[c // 2] + 1
     for d in range(base.shape[0]):
         h = high[d]
         for i in range(n):
             x = base[d, offset + i] ^ h
             cell = np.intp(x >> shift)
-            if cell < edge or cell >= top:
-                out[d, i] = inverse_normal((float(x) + 0.5) * 2.0**-32)
+            if cell < edge or cell >= top:  # the tail table, mirrored for the upper tail
+                upper = cell >= top
+                lx = np.uint32(4294967295) - x if upper else x
+                y = float(lx) + 0.5
+                c = np.intp(lx >> shift)
+                if c > 0:  # y = m 2^e as math.frexp gives it, without its call
+                    e = 16 + bits[c]
+                    m2 = y * 2.0 ** (1 - e)
+                else:
+                    m, e = math.frexp(y)
+                    m2 = m * 2.0
+                pos = e * 1024.0 + (m2 - 1.0) * 1024.0
+                j = np.intp(pos)
+                v = tail_low[j] + tail_step[j] * (pos - j)
+                out[d, i] = -v if upper else v
             else:
                 frac = float(x & mask) + 0.5
                 out[d, i] = float(step[cell]) * frac * scale + float(low[cell])
+
+
+@njit(**_JIT)
+def _scramble(v, rows, out):  # type: ignore[no-untyped-def]
+    """``draws.scramble_product`` in one pass: out[d, j] = L_d v[d, j] over GF(2)."""
+    columns = np.empty(32, np.uint32)
+    one = np.uint32(1)
+    for d in range(v.shape[0]):
+        for k in range(32):  # column k of L: its digit r is digit k of row r
+            c = np.uint32(0)
+            for r in range(32):
+                c |= ((rows[d, r] >> np.uint32(31 - k)) & one) << np.uint32(31 - r)
+            columns[k] = c
+        for j in range(v.shape[1]):
+            x = np.uint32(v[d, j])
+            o = np.uint32(0)
+            for k in range(32):
+                o ^= ((x >> np.uint32(31 - k)) & one) * columns[k]
+            out[d, j] = o
+
+
+def scramble(v, rows):  # type: ignore[no-untyped-def]
+    """L v for each dimension, as ``draws.scramble_product`` computes it (uint64 out)."""
+    out = np.empty(v.shape, np.uint32)
+    _scramble(v, rows, out)
+    return out.astype(np.uint64)
 
 
 @njit(**_JIT)

@@ -12,14 +12,19 @@ and for smooth functions of the draws, such as these paths, the error falls fast
 fewer paths reach the same accuracy. Dimensions are ordered so the common factors come first
 (the first dimensions of a Sobol' sequence are the best spread). Beyond SciPy's 21,201 dimensions
 the remaining ones are padded with PCG64 draws. Uniforms become normals through a table of the
-inverse normal CDF on 2^16 cells, interpolated linearly (error below 3e-7 in [0.01, 0.99]); the
-outer 1% on each side use the function itself (AS 241, vectorised here: importing SciPy's
+inverse normal CDF on 2^16 cells, interpolated linearly (error below 3e-7 in [0.01, 0.99]). The
+outer 1% on each side, where that table's cells are too coarse, use a second table with 1,024
+cells per octave of u (from 2^-33 up), also interpolated linearly: its error is below 1e-7
+down to u = 2^-33, and a tail draw costs a table look-up instead of a logarithm and two
+rational functions (which took half of the conversion's time). The upper tail mirrors the
+lower: z(1 - u) = -z(u). The tables are computed with AS 241, vectorised here (importing SciPy's
 would cost a cold process a few tenths of a second).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -28,6 +33,8 @@ GENERATORS = ("sobol", "pcg64")
 MAX_SOBOL_DIMS = 21_201
 BITS = 32
 TABLE_BITS = 16
+TAIL_EDGE = 2**TABLE_BITS // 100  # cells of the main table below it (and mirrored) use the tail's
+TAIL_OCTAVES, TAIL_CELLS = 27, 1024  # octaves of x + 0.5 from [2^-1, 2^0) to [2^25, 2^26)
 Array = np.ndarray
 
 
@@ -125,16 +132,42 @@ def _table() -> tuple[Array, Array]:
     return knots[:-1].astype(np.float32), np.diff(knots).astype(np.float32)
 
 
+@lru_cache(maxsize=1)
+def _tail_table() -> tuple[Array, Array]:
+    """Inverse normal CDF in the lower tail, at y = (1 + j / 1024) 2^e for the octaves e = -1 ..
+    25 of y = x + 0.5 (u = y / 2^32), and its steps: knots and steps, float64."""
+    k = np.arange(TAIL_OCTAVES * TAIL_CELLS + 1)
+    y = (1.0 + (k % TAIL_CELLS) / TAIL_CELLS) * 2.0 ** (k // TAIL_CELLS - 1)
+    knots = inverse_normal(y * 2.0**-BITS)
+    return knots[:-1], np.diff(knots)
+
+
+def tail_position(y: Array) -> Array:
+    """Where y = x + 0.5 (lower tail) falls in the tail table, as a fractional knot index: its
+    octave times 1024 plus its place within the octave (exact in float64)."""
+    m, e = np.frexp(y)  # y = m 2^e, m in [0.5, 1): octave e - 1, row e of the table
+    return e * float(TAIL_CELLS) + (m * 2.0 - 1.0) * float(TAIL_CELLS)
+
+
 class Sobol:
     """One run's scrambled Sobol' sequence in ``dims`` dimensions; ``block`` gives any points."""
 
-    def __init__(self, dims: int, seed: int, block: int, rank: Array | None = None) -> None:
-        """``rank[r]``: which Sobol' dimension row r of the output takes (default: r)."""
+    def __init__(
+        self,
+        dims: int,
+        seed: int,
+        block: int,
+        rank: Array | None = None,
+        product: Callable[[Array, Array], Array] | None = None,
+    ) -> None:
+        """``rank[r]``: which Sobol' dimension row r of the output takes (default: r);
+        ``product``: how L v is computed (the compiled engine passes its kernel's)."""
         self.dims, self.seed, self.block_size = dims, seed, block
         rank = np.arange(dims) if rank is None else np.asarray(rank)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
         d = min(dims, MAX_SOBOL_DIMS)
-        v = _scramble(_directions(d), rng).astype(np.uint32)  # 32-bit: twice as fast
+        product = product or scramble_product
+        v = product(_directions(d), scramble_rows(d, rng)).astype(np.uint32)  # 32-bit: faster
         shift = rng.integers(0, 2**BITS, d, dtype=np.uint64).astype(np.uint32)
         self.rows = rank < d  # the others are padded with pseudo-random draws
         self.d = int(self.rows.sum())
@@ -173,9 +206,10 @@ class Sobol:
         return high
 
     @staticmethod
-    def table() -> tuple[Array, Array]:
-        """The inverse-normal table ``to_normal`` interpolates (knots and steps, float32)."""
-        return _table()
+    def table() -> tuple[Array, Array, Array, Array]:
+        """The inverse-normal tables ``to_normal`` interpolates: the main one's knots and steps
+        (float32), the tail's (float64)."""
+        return (*_table(), *_tail_table())
 
     def normals(self, start: int, n: int) -> Array:
         """Normal draws (dims, n) of points start .. start + n - 1; start a multiple of block."""
@@ -201,17 +235,26 @@ class Sobol:
 
 def _scramble(v: Array, rng: np.random.Generator) -> Array:
     """Linear matrix scramble of direction numbers: v' = L v over GF(2), L random lower
-    triangular with a unit diagonal per dimension (output digit r depends on digits 1..r).
+    triangular with a unit diagonal per dimension (output digit r depends on digits 1..r)."""
+    return scramble_product(v, scramble_rows(v.shape[0], rng))
 
-    L is drawn by rows; v' is the XOR of the columns of L picked by the bits of v, a loop of 32
-    steps over whole arrays (a few times faster than a parity per row and direction number)."""
-    d = v.shape[0]
+
+def scramble_rows(d: int, rng: np.random.Generator) -> Array:
+    """The rows of each dimension's L (d, 32) uint32: row r has its digit r (bit 31 - r) set,
+    random digits before it and none after."""
     r = np.arange(BITS, dtype=np.uint64)
     diagonal = np.uint64(1) << (np.uint64(BITS - 1) - r)  # digit r, from the most significant
     above = ~((diagonal << np.uint64(1)) - np.uint64(1)) & np.uint64(2**BITS - 1)  # digits < r
-    rows = (rng.integers(0, 2**BITS, (d, BITS), dtype=np.uint64) & above | diagonal).astype(
+    return (rng.integers(0, 2**BITS, (d, BITS), dtype=np.uint64) & above | diagonal).astype(
         np.uint32
     )
+
+
+def scramble_product(v: Array, rows: Array) -> Array:
+    """L v for each dimension: the XOR of the columns of L picked by the bits of v, a loop of 32
+    steps over whole arrays (a few times faster than a parity per row and direction number).
+    The compiled engine has the same product as one kernel (``_kernels.scramble``)."""
+    d = v.shape[0]
     # column k of L: its digit r (bit 31 - r) is digit k (bit 31 - k) of row r
     digit = (BITS - 1 - np.arange(BITS)).astype(np.uint32)
     columns = np.empty((d, BITS), np.uint32)
@@ -234,8 +277,13 @@ def to_normal(points: Array, out: Array | None = None) -> Array:
     out = np.multiply(step.take(cell), frac, out=out)
     out *= 2.0 ** -(BITS - TABLE_BITS)
     out += low.take(cell)
-    edge = 2**TABLE_BITS // 100  # the outer 1% of cells on each side: the exact function
     flat = cell.reshape(-1)
-    tails = np.flatnonzero((flat < edge) | (flat >= 2**TABLE_BITS - edge))
-    out.reshape(-1)[tails] = inverse_normal((points.reshape(-1)[tails] + 0.5) * 2.0**-BITS)
+    tails = np.flatnonzero((flat < TAIL_EDGE) | (flat >= 2**TABLE_BITS - TAIL_EDGE))
+    x = points.reshape(-1)[tails].astype(np.int64)
+    upper = x >= 2 ** (BITS - 1)
+    pos = tail_position(np.where(upper, (2**BITS - 1) - x, x) + 0.5)
+    j = pos.astype(np.intp)
+    tail_low, tail_step = _tail_table()
+    z = tail_low.take(j) + tail_step.take(j) * (pos - j)
+    out.reshape(-1)[tails] = np.where(upper, -z, z)
     return out

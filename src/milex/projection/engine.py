@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import deque
+import weakref
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
@@ -39,6 +40,31 @@ MEASURES = ("gdp", "share_pct", *LINEAR[1:], "cum_extra", "cum_extra_const")
 PRIMS = ("Y", "R", "P")
 Array = np.ndarray
 Alloc = Callable[[str, tuple[int, ...]], Array]
+V = TypeVar("V")
+
+
+class PerInputs(Generic[V]):
+    """Values computed from an inputs object, kept while it lives and among the last ``size``
+    used: ``prepare_cached`` hands out the same inputs for the same scenario and dataset, so a
+    new seed pays only for what depends on it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[weakref.ref[Any], V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, inputs: Any, make: Callable[[], V]) -> V:
+        with self._lock:
+            hit = self._items.get(id(inputs))
+            if hit is not None and hit[0]() is inputs:
+                self._items.move_to_end(id(inputs))
+                return hit[1]
+        value = make()
+        with self._lock:
+            self._items[id(inputs)] = (weakref.ref(inputs), value)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
 def _fresh(name: str, shape: tuple[int, ...]) -> Array:
@@ -130,7 +156,8 @@ def simulate(
         compiled = kernel.use(shocks.paths)
     elif compiled and not kernel.available():
         raise RuntimeError(kernel.unavailable_reason())
-    return _Engine(inputs, shocks).run(workers, memory_limit, progress, compiled)
+    product = kernel.scramble_product() if compiled else None
+    return _Engine(inputs, shocks, product).run(workers, memory_limit, progress, compiled)
 
 
 class _Engine:
@@ -139,62 +166,26 @@ class _Engine:
     Keeps no per-chunk state: chunks run on several threads at once (each reuses its own arrays).
     """
 
-    def __init__(self, inputs: EngineInputs, shocks: Shocks) -> None:
+    def __init__(
+        self,
+        inputs: EngineInputs,
+        shocks: Shocks,
+        product: Callable[[Array, Array], Array] | None = None,
+    ) -> None:
+        """``product``: how the Sobol' scramble's L v is computed (the compiled engine's kernel
+        or NumPy's; the same integers)."""
         self.inp, self.shocks = inputs, shocks
         self.T1, self.C = len(inputs.years), len(inputs.gdp0)
         self.G = len(inputs.groups)
-        self.series = _build_series(inputs)
         self.growth1 = 1.0 + inputs.growth
         self.infl1 = 1.0 + inputs.inflation
         self._local = threading.local()  # each worker thread's reusable arrays
-        self.sobol = _sobol(shocks, self.T1 - 1, self.C) if shocks.generator == "sobol" else None
-        self._layout()
-
-    # -- what is sorted and what is derived ------------------------------------------------------
-    def _layout(self) -> None:
-        """Classify each (series, year, country) cell: fixed, affine in one quantity, or sorted."""
-        S, T1, C = len(self.series), self.T1, self.C
-        self.fixed = np.zeros((S, T1, C), bool)  # quantiles = central
-        self.mapped: list[tuple[int, str, Array, Array, Array]] = []  # s, prim, flat, a, b
-        self.rows: list[tuple[str, int, Array]] = []  # ("prim"|"series"|"agg", key, flat idx)
-        stochastic = np.zeros((S, T1, C), bool)
-        need_prim = {p: np.zeros((T1, C), bool) for p in PRIMS}
-        later = np.arange(T1)[:, None] >= 1
-        for s, ser in enumerate(self.series):
-            if ser.source >= 0:
-                src = stochastic[ser.source]
-                stochastic[s] = np.logical_or.accumulate(src, axis=0) & later
-                direct = stochastic[s]
-            elif ser.inv is not None:
-                stochastic[s] = direct = (ser.inv != 0) & later
-            else:
-                nnz = sum((c != 0).astype(int) for c in ser.coef.values())
-                stochastic[s] = (nnz > 0) & later
-                direct = (nnz > 1) & later
-                for prim, c in ser.coef.items():
-                    single = (nnz == 1) & (c != 0) & later
-                    if single.any():
-                        need_prim[prim] |= single
-                        flat = np.flatnonzero(single)
-                        self.mapped.append(
-                            (s, prim, flat, c.ravel()[flat], ser.const.ravel()[flat])
-                        )
-            self.fixed[s] = ~stochastic[s]
-            if direct.any():
-                self.rows.append(("series", s, np.flatnonzero(direct)))
-        for p in PRIMS:
-            if need_prim[p].any():
-                self.rows.insert(0, ("prim", PRIMS.index(p), np.flatnonzero(need_prim[p])))
-        self.agg_fixed = np.zeros((S, self.G, T1), bool)
-        for g, (_, members) in enumerate(self.inp.groups):
-            for s, ser in enumerate(self.series):
-                basis = ser.spending if ser.inv is not None else s  # a bloc share: its spending
-                live = stochastic[basis][:, members].any(axis=1)
-                self.agg_fixed[s, g] = ~live
-                if live.any():
-                    self.rows.append(("agg", s * self.G + g, np.flatnonzero(live)))
-        self.n_rows = sum(len(idx) for _, _, idx in self.rows)
-        self.need_series = {key for kind, key, _ in self.rows if kind == "series"}
+        self.sobol = (
+            _sobol(shocks, self.T1 - 1, self.C, product) if shocks.generator == "sobol" else None
+        )
+        layout = _LAYOUTS.get(inputs, lambda: _layout(inputs))
+        self.series, self.fixed, self.mapped, self.rows, self.agg_fixed = layout[:5]
+        self.n_rows, self.need_series = layout.n_rows, layout.need_series
 
     # -- one chunk ---------------------------------------------------------------------------------
     def draws(self, chunk: int, n: int, alloc: Alloc = _fresh) -> tuple[Array, Array]:
@@ -440,14 +431,79 @@ class _Engine:
         return out
 
 
+class _Layout(NamedTuple):
+    """What is sorted and what is derived, for one inputs object (it does not depend on the
+    shocks or the seed)."""
+
+    series: list[_Series]
+    fixed: Array  # (S, T1, C): quantiles = central
+    mapped: list[tuple[int, str, Array, Array, Array]]  # s, prim, flat, a, b
+    rows: list[tuple[str, int, Array]]  # ("prim"|"series"|"agg", key, flat idx)
+    agg_fixed: Array  # (S, G, T1)
+    n_rows: int
+    need_series: set[int]
+
+
+_LAYOUTS: PerInputs[_Layout] = PerInputs(16)
+
+
+def _layout(inputs: EngineInputs) -> _Layout:
+    """Classify each (series, year, country) cell: fixed, affine in one quantity, or sorted."""
+    series = _build_series(inputs)
+    S, T1, C, G = len(series), len(inputs.years), len(inputs.gdp0), len(inputs.groups)
+    fixed = np.zeros((S, T1, C), bool)
+    mapped: list[tuple[int, str, Array, Array, Array]] = []
+    rows: list[tuple[str, int, Array]] = []
+    stochastic = np.zeros((S, T1, C), bool)
+    need_prim = {p: np.zeros((T1, C), bool) for p in PRIMS}
+    later = np.arange(T1)[:, None] >= 1
+    for s, ser in enumerate(series):
+        if ser.source >= 0:
+            src = stochastic[ser.source]
+            stochastic[s] = np.logical_or.accumulate(src, axis=0) & later
+            direct = stochastic[s]
+        elif ser.inv is not None:
+            stochastic[s] = direct = (ser.inv != 0) & later
+        else:
+            nnz = sum((c != 0).astype(int) for c in ser.coef.values())
+            stochastic[s] = (nnz > 0) & later
+            direct = (nnz > 1) & later
+            for prim, c in ser.coef.items():
+                single = (nnz == 1) & (c != 0) & later
+                if single.any():
+                    need_prim[prim] |= single
+                    flat = np.flatnonzero(single)
+                    mapped.append((s, prim, flat, c.ravel()[flat], ser.const.ravel()[flat]))
+        fixed[s] = ~stochastic[s]
+        if direct.any():
+            rows.append(("series", s, np.flatnonzero(direct)))
+    for p in PRIMS:
+        if need_prim[p].any():
+            rows.insert(0, ("prim", PRIMS.index(p), np.flatnonzero(need_prim[p])))
+    agg_fixed = np.zeros((S, G, T1), bool)
+    for g, (_, members) in enumerate(inputs.groups):
+        for s, ser in enumerate(series):
+            basis = ser.spending if ser.inv is not None else s  # a bloc share: its spending
+            live = stochastic[basis][:, members].any(axis=1)
+            agg_fixed[s, g] = ~live
+            if live.any():
+                rows.append(("agg", s * G + g, np.flatnonzero(live)))
+    n_rows = sum(len(idx) for _, _, idx in rows)
+    need_series = {key for kind, key, _ in rows if kind == "series"}
+
+    return _Layout(series, fixed, mapped, rows, agg_fixed, n_rows, need_series)
+
+
 # ----------------------------------------------------------------------------------------------
-def _sobol(shocks: Shocks, T: int, C: int) -> Sobol:
+def _sobol(
+    shocks: Shocks, T: int, C: int, product: Callable[[Array, Array], Array] | None = None
+) -> Sobol:
     """The run's Sobol' sequence over (growth, inflation) x years x (common factor, countries):
     the common factors take its first (best spread) dimensions, year by year."""
     k, t, j = np.meshgrid(np.arange(2), np.arange(T), np.arange(C + 1), indexing="ij")
     rank = np.where(j == 0, k * T + t, 2 * T + (j - 1) * 2 * T + k * T + t)
     block = CHUNK_PATHS // 2 if shocks.antithetic else CHUNK_PATHS  # points per chunk
-    return Sobol(2 * T * (C + 1), shocks.seed, block, rank.ravel())
+    return Sobol(2 * T * (C + 1), shocks.seed, block, rank.ravel(), product)
 
 
 def _cumulate(values: Array) -> Array:

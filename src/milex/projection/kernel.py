@@ -24,13 +24,13 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from milex.projection.engine import PerInputs
 
 Array = np.ndarray
 BLOCK = 128  # paths per block: a block's slots stay in cache
@@ -117,6 +117,12 @@ def _compiled() -> Any:
     return _kernels
 
 
+def scramble_product() -> Any:
+    """The kernel's Sobol' scramble product (``draws.scramble_product`` in one pass: a new seed
+    then costs 0.1 ms instead of 1.3)."""
+    return _compiled().scramble
+
+
 def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # noqa: C901
     """``engine``'s Monte Carlo on the compiled path: an ``EngineOutput`` as the NumPy path's."""
     from milex.projection.engine import CHUNK_PATHS, FACTOR_FLOOR, PRIMS, EngineOutput, _run_ordered
@@ -178,8 +184,7 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
         if sobol is not None:
             if use_sobol_kernel:
                 base, offset, high = sobol.points(i * points_per_chunk, m)
-                low, step = sobol.table()
-                k.sobol_normals(base, offset, high, m, low, step, z.reshape(-1, m))
+                k.sobol_normals(base, offset, high, m, *sobol.table(), z.reshape(-1, m))
             else:
                 z[...] = sobol.normals(i * sobol.block_size, m).reshape(2, T, C + 1, m)
         else:
@@ -296,26 +301,12 @@ class _Plan:
     centers: Array
 
 
-_PLANS: OrderedDict[int, tuple[Any, _Plan]] = OrderedDict()
-_PLANS_LOCK = threading.Lock()
-PLANS = 16
+_PLANS: PerInputs[_Plan] = PerInputs(16)
 
 
 def _plan(engine: Any, call: Any) -> _Plan:
-    """The central path and the programs of ``engine``'s inputs, memoised per inputs object
-    (``prepare_cached`` hands out the same one for the same scenario and dataset)."""
-    inp = engine.inp
-    with _PLANS_LOCK:
-        hit = _PLANS.get(id(inp))
-        if hit is not None and hit[0]() is inp:
-            _PLANS.move_to_end(id(inp))
-            return hit[1]
-    plan = _make_plan(engine, call)
-    with _PLANS_LOCK:
-        _PLANS[id(inp)] = (weakref.ref(inp), plan)
-        while len(_PLANS) > PLANS:
-            _PLANS.popitem(last=False)
-    return plan
+    """The central path and the programs of ``engine``'s inputs, kept per inputs object."""
+    return _PLANS.get(engine.inp, lambda: _make_plan(engine, call))
 
 
 def _make_plan(engine: Any, call: Any) -> _Plan:
