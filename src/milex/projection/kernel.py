@@ -213,9 +213,8 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
         i, start, n = spec
         z, m = draws(i, n)
         if exact:
-            low, high = ranges()
             fl = call(program, z, n, m, slots, k.EXACT, center=sink.center, inverse=sink.inverse,
-                      store=sink.store, col0=start, low=low, high=high)  # fmt: skip
+                      store=sink.store, col0=start)  # fmt: skip
             return n, None, fl
         if pilot:
             rows = np.empty((n_rows, n))
@@ -262,13 +261,13 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
         hscale = np.ascontiguousarray(sink.scale[:, 0])
         hshift = np.ascontiguousarray(sink.shift[:, 0])
     _run_ordered((partial(task, c, False) for c in chunks[pilot:]), workers, collect)
-    low, high = np.full(n_rows, np.inf), np.full(n_rows, -np.inf)
-    for lo, hi in lows:
-        np.minimum(low, lo, out=low)
-        np.maximum(high, hi, out=high)
     if exact:
-        rows = _select(k, sink, low, high, workers)
+        rows = _select(k, sink, workers)
     else:
+        low, high = np.full(n_rows, np.inf), np.full(n_rows, -np.inf)
+        for lo, hi in lows:
+            np.minimum(low, lo, out=low)
+            np.maximum(high, hi, out=high)
         sink.hists.extend(h.astype(np.int64) for h in hists)
         np.minimum(sink.low, low, out=sink.low)
         np.maximum(sink.high, high, out=sink.high)
@@ -356,7 +355,7 @@ def _make_plan(engine: Any, call: Any) -> _Plan:
     return _Plan(central, prim0, program, slots, np.array(centers))
 
 
-def _select(k: Any, sink: Any, low: Array, high: Array, workers: int) -> Array:
+def _select(k: Any, sink: Any, workers: int) -> Array:
     """Quantiles of every row of an exact sink by selection, rows split over threads."""
     from milex.projection.quantiles import QUANTILES
     from milex.projection.threads import parallel_map
@@ -370,7 +369,7 @@ def _select(k: Any, sink: Any, low: Array, high: Array, workers: int) -> Array:
     jobs = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
 
     def one(job: tuple[int, int]) -> None:
-        k.select_rows(sink.store, job[0], job[1], lo, frac, sink.center, sink.scale, low, high, out)
+        k.select_rows(sink.store, job[0], job[1], lo, frac, sink.center, sink.scale, out)
 
     parallel_map(one, jobs, len(jobs))
     return out
