@@ -227,7 +227,7 @@ def main() -> None:
         )
     else:
         print("numba is not installed: the NumPy engine only")
-    repeat = 5 if QUICK else 11
+    repeat = 5 if QUICK else 21
     seeds = iter(range(100, 10_000))
     scenario = Scenario()
     engines = (
