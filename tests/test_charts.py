@@ -530,3 +530,51 @@ def test_burden_title_says_what_the_olson_zeckhauser_test_found():
     )
     assert burden_message(1990, 0.61, 0.001).startswith("In 1990 the larger allies spent")
     assert burden_message(2024, -0.45, 0.01).startswith("In 2024 the smaller allies spent")
+
+
+def test_scatter_labels_never_cross_a_dot_or_each_other():
+    """Clustered dots: every label placed is clear of the others and of every dot but its own."""
+    from milex.charts.labels import Box, label_box, place_labels
+
+    rng = np.random.default_rng(11)
+    xs = list(rng.normal(300, 60, 40))
+    ys = list(rng.normal(150, 40, 40))
+    texts = [f"C{i:02d}" for i in range(40)]
+    places = place_labels(xs, ys, texts, width=700, height=310)
+    boxes = [label_box(x, y, t, p) for x, y, t, p in zip(xs, ys, texts, places, strict=True) if p]
+    assert 0 < len(boxes) < 40  # crowded: some, not all, can be labelled
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    for x, y, t, p in zip(xs, ys, texts, places, strict=True):
+        if p:
+            box = label_box(x, y, t, p)
+            dots = [
+                Box(ox - 5, oy - 5, ox + 5, oy + 5)
+                for ox, oy in zip(xs, ys, strict=True)
+                if ox != x
+            ]
+            assert not any(box.overlaps(d) for d in dots)
+
+
+def test_scatter_labels_go_right_of_a_lone_dot_and_inside_the_plot():
+    from milex.charts.labels import place_labels
+
+    assert place_labels([100, 400], [100, 200], ["POL", "USA"], width=700, height=310) == [
+        "right",
+        "right",
+    ]
+    # against the right edge the label moves to the left of its dot
+    assert place_labels([695], [100], ["USA"], width=700, height=310) == ["left"]
+
+
+def test_burden_chart_labels_each_ally_or_names_it_in_the_notes(built):
+    spec = built["burden"].to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    unlabelled = [r["iso3"] for r in rows if r["label_place"] is None]
+    placed = [r for r in rows if r["label_place"]]
+    assert len(placed) >= 25  # the bundled 2024 figures: most of the 31 allies
+    footer = " ".join(style.footer_lines(spec))
+    for iso3 in unlabelled:
+        assert iso3 in footer
+    text_layers = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text"
+                   and "transform" in layer]  # fmt: skip
+    assert len(text_layers) == 4  # one per place beside the dot

@@ -7,9 +7,11 @@ Each builder takes the library's result (``milex.balance.threat_balance``,
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
-from milex.charts.style import OKABE_ITO, altair_module, compose, money_title
+from milex.charts.labels import PLACES, log_pixels, place_labels
+from milex.charts.style import OKABE_ITO, WIDTH, altair_module, compose, money_title
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -26,7 +28,12 @@ BLOC_COLOURS = {
 }
 #: A published outside estimate shown beside SIPRI-based PPP totals, to show how wide PPP
 #: estimates run: IISS, The Military Balance 2025, Russia's 2024 defence spending at PPP.
-IISS_RUSSIA_PPP = {"year": 2024, "bn": 461.6, "label": "IISS: Russia 2024, $461.6bn PPP"}
+IISS_RUSSIA_PPP = {
+    "year": 2024,
+    "bn": 461.6,
+    "label": "IISS",
+    "detail": "IISS: Russia 2024, $461.6bn PPP",
+}
 
 
 def _sources(ds: Any, used: Any) -> list[dict[str, Any]]:
@@ -81,17 +88,20 @@ def threat_lines(ds: Any, balance: Any, basis: str) -> Any:
         import pandas as pd
 
         iiss = pd.DataFrame([IISS_RUSSIA_PPP])
+        # the short label sits above and left of its diamond, between Russia's line below
+        # and China's above; the note and the tooltip give the figure
         layers += [
             alt.Chart(iiss).mark_point(shape="diamond", size=110, color="#000000", filled=False)
-            .encode(x=x, y=y),
-            alt.Chart(iiss).mark_text(align="right", dx=-9, fontSize=11).encode(
-                x=x, y=y, text="label:N"
-            ),
+            .encode(x=x, y=y, tooltip=alt.Tooltip("detail:N", title="Outside estimate")),
+            alt.Chart(iiss)
+            .mark_text(align="right", baseline="bottom", dx=-5, dy=-6, fontSize=11)
+            .encode(x=x, y=y, text="label:N"),
         ]  # fmt: skip
         notes.append(
             "PPP at the GDP PPP conversion factor, not a military PPP: an upper bound of "
-            "relative effort. Diamond: IISS's estimate for Russia (The Military Balance 2025), "
-            "for the spread of PPP estimates."
+            f"relative effort. Diamond: IISS's estimate for Russia in {IISS_RUSSIA_PPP['year']}, "
+            f"${IISS_RUSSIA_PPP['bn']:.1f}bn at PPP "
+            "(The Military Balance 2025), for the spread of PPP estimates."
         )
     title = (
         "At purchasing-power parity the gap narrows"
@@ -115,15 +125,35 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     if part.empty:
         raise MilexError(f"burden-sharing: no ally has both figures in {year}")
     part["gdp_bn"] = part["gdp_usd_m"] / 1000
-    data = part[["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags"]]
+    # explicit domains, so that labels can be placed in the pixels the chart will draw
+    gdp_domain = [float(part["gdp_bn"].min()) / 1.3, float(part["gdp_bn"].max()) * 1.3]
+    pct_top = math.ceil(float(part["milex_pct_gdp"].max()) * 2 + 0.5) / 2
+    part = part.sort_values("gdp_bn", ascending=False)  # the largest allies are labelled first
+    # the plot's pixels at the PNG's 800 px: autosize 'fit' takes the axes, titles and padding
+    # out of the 800 x 500 (measured on the PNG, a little under, so labels err to fewer)
+    width, height = WIDTH - 100, 500 - 190
+    part["label_place"] = place_labels(
+        log_pixels(list(part["gdp_bn"]), gdp_domain[0], gdp_domain[1], width),
+        [height * (1 - v / pct_top) for v in part["milex_pct_gdp"]],
+        list(part["iso3"]),
+        width=width,
+        height=height,
+    )
+    data = part[
+        ["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags", "label_place"]
+    ]
     x = alt.X(
         "gdp_bn:Q",
-        scale=alt.Scale(type="log", nice=False),
+        scale=alt.Scale(type="log", nice=False, domain=gdp_domain),
         # 1-3-10 steps: the log axis's own ticks print 2,000 and 3,000 into each other
         axis=alt.Axis(values=[1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000], format=","),
         title="GDP, current US$ bn (log scale)",
     )
-    y = alt.Y("milex_pct_gdp:Q", title="Defence expenditure, % of GDP (NATO)")
+    y = alt.Y(
+        "milex_pct_gdp:Q",
+        scale=alt.Scale(domain=[0, pct_top], nice=False),
+        title="Defence expenditure, % of GDP (NATO)",
+    )
     base = alt.Chart(data)
     dots = base.mark_circle(size=70, color=OKABE_ITO["blue"], opacity=0.85).encode(
         x=x,
@@ -135,9 +165,13 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
             alt.Tooltip("share_ratio:Q", title="Spending share / GDP share", format=".2f"),
         ],
     )
-    labels = base.mark_text(align="left", dx=6, fontSize=10, color="#333333").encode(
-        x=x, y=y, text="iso3:N"
-    )
+    labels = [
+        base.transform_filter(alt.datum.label_place == place)
+        .mark_text(align=align, baseline=baseline, dx=dx, dy=dy, fontSize=10, color="#333333")
+        .encode(x=x, y=y, text="iso3:N")
+        for place, (align, baseline, dx, dy) in PLACES.items()
+    ]
+    unlabelled = sorted(part.loc[part["label_place"].isna(), "iso3"])
     table = oz.table
     row = table[table["year"] == year]
     title = f"Do the big allies carry the burden? GDP against share of GDP, {year}"
@@ -151,12 +185,18 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
             f"{int(r['n'])} allies; a significant positive rho would mean the large allies carry "
             "a bigger burden."
         )
+    notes = [test]
+    if unlabelled:
+        notes.append(
+            f"Not labelled where labels would collide: {', '.join(unlabelled)} "
+            "(their figures are in the table and the tooltips)."
+        )
     return compose(
-        [dots, labels],
+        [dots, *labels],
         title=title,
-        notes=[test],
+        notes=notes,
         sources=_sources(ds, burden.sources),
-        height=420,
+        height=500,
     )
 
 
