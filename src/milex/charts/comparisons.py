@@ -132,16 +132,14 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     # the plot's pixels at the PNG's 800 px: autosize 'fit' takes the axes, titles and padding
     # out of the 800 x 500 (measured on the PNG, a little under, so labels err to fewer)
     width, height = WIDTH - 100, 500 - 190
-    part["label_place"] = place_labels(
+    places = place_labels(
         log_pixels(list(part["gdp_bn"]), gdp_domain[0], gdp_domain[1], width),
         [height * (1 - v / pct_top) for v in part["milex_pct_gdp"]],
         list(part["iso3"]),
         width=width,
         height=height,
     )
-    data = part[
-        ["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags", "label_place"]
-    ]
+    data = part[["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags"]]
     x = alt.X(
         "gdp_bn:Q",
         scale=alt.Scale(type="log", nice=False, domain=gdp_domain),
@@ -165,13 +163,16 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
             alt.Tooltip("share_ratio:Q", title="Spending share / GDP share", format=".2f"),
         ],
     )
+    at = {place: [c for c, p in zip(part["iso3"], places, strict=True) if p == place]
+          for place in PLACES}  # fmt: skip
     labels = [
-        base.transform_filter(alt.datum.label_place == place)
+        base.transform_filter(alt.FieldOneOfPredicate(field="iso3", oneOf=at[place]))
         .mark_text(align=align, baseline=baseline, dx=dx, dy=dy, fontSize=10, color="#333333")
         .encode(x=x, y=y, text="iso3:N")
         for place, (align, baseline, dx, dy) in PLACES.items()
+        if at[place]
     ]
-    unlabelled = sorted(part.loc[part["label_place"].isna(), "iso3"])
+    unlabelled = sorted(c for c, p in zip(part["iso3"], places, strict=True) if p is None)
     table = oz.table
     row = table[table["year"] == year]
     title = f"Do the big allies carry the burden? GDP against share of GDP, {year}"
