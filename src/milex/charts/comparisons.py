@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from milex.charts.labels import PLACES, log_pixels, place_labels
+from milex.charts.labels import label_layers, place_labels
 from milex.charts.style import OKABE_ITO, WIDTH, altair_module, compose, money_title
 from milex.errors import MilexError
 
@@ -128,18 +128,23 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     # explicit domains, so that labels can be placed in the pixels the chart will draw
     gdp_domain = [float(part["gdp_bn"].min()) / 1.3, float(part["gdp_bn"].max()) * 1.3]
     pct_top = math.ceil(float(part["milex_pct_gdp"].max()) * 2 + 0.5) / 2
-    part = part.sort_values("gdp_bn", ascending=False)  # the largest allies are labelled first
     # the plot's pixels at the PNG's 800 px: autosize 'fit' takes the axes, titles and padding
-    # out of the 800 x 500 (measured on the PNG, a little under, so labels err to fewer)
+    # out of the 800 x 500 (measured on the PNG, a little under, so labels err to more room)
     width, height = WIDTH - 100, 500 - 190
-    places = place_labels(
-        log_pixels(list(part["gdp_bn"]), gdp_domain[0], gdp_domain[1], width),
-        [height * (1 - v / pct_top) for v in part["milex_pct_gdp"]],
-        list(part["iso3"]),
-        width=width,
-        height=height,
-    )
-    data = part[["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags"]]
+    lo, span = math.log10(gdp_domain[0]), math.log10(gdp_domain[1] / gdp_domain[0])
+    pts = [
+        ((math.log10(g) - lo) / span * width, height * (1 - v / pct_top))
+        for g, v in zip(part["gdp_bn"], part["milex_pct_gdp"], strict=True)
+    ]
+    placed = place_labels(pts, width, height)
+    part["lx"] = [10 ** (lo + p.x / width * span) for p in placed]
+    part["ly"] = [pct_top * (1 - p.y / height) for p in placed]
+    part["align"] = [p.align for p in placed]
+    part["leader"] = [p.leader for p in placed]
+    data = part[
+        ["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags",
+         "lx", "ly", "align", "leader"]
+    ]  # fmt: skip
     x = alt.X(
         "gdp_bn:Q",
         scale=alt.Scale(type="log", nice=False, domain=gdp_domain),
@@ -163,16 +168,10 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
             alt.Tooltip("share_ratio:Q", title="Spending share / GDP share", format=".2f"),
         ],
     )
-    at = {place: [c for c, p in zip(part["iso3"], places, strict=True) if p == place]
-          for place in PLACES}  # fmt: skip
-    labels = [
-        base.transform_filter(alt.FieldOneOfPredicate(field="iso3", oneOf=at[place]))
-        .mark_text(align=align, baseline=baseline, dx=dx, dy=dy, fontSize=10, color="#333333")
-        .encode(x=x, y=y, text="iso3:N")
-        for place, (align, baseline, dx, dy) in PLACES.items()
-        if at[place]
-    ]
-    unlabelled = sorted(c for c, p in zip(part["iso3"], places, strict=True) if p is None)
+    leaders, labels = label_layers(
+        base, x, y, alt.Scale(type="log", nice=False, domain=gdp_domain),
+        alt.Scale(domain=[0, pct_top], nice=False),
+    )  # fmt: skip
     table = oz.table
     row = table[table["year"] == year]
     title = f"Do the big allies carry the burden? GDP against share of GDP, {year}"
@@ -186,16 +185,10 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
             f"{int(r['n'])} allies; a significant positive rho would mean the large allies carry "
             "a bigger burden."
         )
-    notes = [test]
-    if unlabelled:
-        notes.append(
-            f"Not labelled where labels would collide: {', '.join(unlabelled)} "
-            "(their figures are in the table and the tooltips)."
-        )
     return compose(
-        [dots, *labels],
+        [leaders, dots, *labels],
         title=title,
-        notes=notes,
+        notes=[test, "Labels: ISO 3166 country codes."],
         sources=_sources(ds, burden.sources),
         height=500,
     )

@@ -1,9 +1,9 @@
-"""Point labels that do not cross: each label takes the first of four places beside its dot
-(right, left, above, below) where it overlaps no dot and no label placed before it, else none.
+"""Scatter labels that do not cross: each ISO3 label goes beside its own point, clear of the other
+labels and points, placed in the pixels of the plot as drawn at the chart's 800 px.
 
-Vega-Lite draws text where it is told, so a scatter's labels collide wherever dots crowd (the
-burden chart's middle); placing them here, in the chart's pixels at its drawn size, keeps the
-labels readable and leaves a crowded dot to its tooltip and the chart's table.
+Vega-Lite draws text where it is told, so a scatter's labels collide wherever points crowd (the
+equipment and burden charts' middles). The charts convert their points to pixels, place the
+labels here, and draw each at the anchor it is given, with a leader line when it sits off.
 """
 
 from __future__ import annotations
@@ -11,81 +11,109 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-#: Where a label sits against its dot: Vega-Lite's align, baseline, dx and dy for each place.
-PLACES: dict[str, tuple[str, str, int, int]] = {
-    "right": ("left", "middle", 7, 0),
-    "left": ("right", "middle", -7, 0),
-    "above": ("center", "bottom", 0, -7),
-    "below": ("center", "top", 0, 7),
-}
-CHAR_WIDTH = 6.4  # px per character at 10 px in the house font, a little generous
-LINE_HEIGHT = 12.0
+Box = tuple[float, float, float, float]  # left, top, right, bottom in px
+LABEL_SIZE = (28.0, 13.0)  # an ISO3 code at 11 px, with a little room
+DIRECTIONS = ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1))
 
 
 @dataclass(frozen=True)
-class Box:
-    left: float
-    top: float
-    right: float
-    bottom: float
+class Placement:
+    """Where a label goes: its anchor in px, its text alignment, and whether it needs a leader."""
 
-    def overlaps(self, other: Box) -> bool:
-        return not (
-            self.right <= other.left
-            or other.right <= self.left
-            or self.bottom <= other.top
-            or other.bottom <= self.top
-        )
-
-
-def label_box(x: float, y: float, text: str, place: str) -> Box:
-    """The box a label of ``text`` fills at ``place`` beside a dot at pixel (x, y)."""
-    w, h = len(text) * CHAR_WIDTH, LINE_HEIGHT
-    _, _, dx, dy = PLACES[place]
-    if place == "right":
-        return Box(x + dx, y - h / 2, x + dx + w, y + h / 2)
-    if place == "left":
-        return Box(x + dx - w, y - h / 2, x + dx, y + h / 2)
-    if place == "above":
-        return Box(x - w / 2, y + dy - h, x + w / 2, y + dy)
-    return Box(x - w / 2, y + dy, x + w / 2, y + dy + h)
+    x: float
+    y: float
+    align: str
+    leader: bool
 
 
 def place_labels(
-    xs: Sequence[float],
-    ys: Sequence[float],
-    texts: Sequence[str],
-    *,
-    width: float,
-    height: float,
-    radius: float = 5.0,
-) -> list[str | None]:
-    """A place (a key of PLACES) or None for each label, in the order given, which is the order
-    of priority; ``xs``/``ys`` are pixels from the plot's top left, inside width x height."""
-    dots = [
-        Box(x - radius, y - radius, x + radius, y + radius) for x, y in zip(xs, ys, strict=True)
-    ]
-    taken: list[Box] = []
-    out: list[str | None] = []
-    for i, (x, y, text) in enumerate(zip(xs, ys, texts, strict=True)):
-        chosen = None
-        for place in PLACES:
-            box = label_box(x, y, text, place)
-            inside = box.left >= 0 and box.top >= 0 and box.right <= width and box.bottom <= height
-            if (
-                inside
-                and not any(box.overlaps(d) for j, d in enumerate(dots) if j != i)
-                and not any(box.overlaps(t) for t in taken)
-            ):
-                chosen = place
-                taken.append(box)
+    points: Sequence[tuple[float, float]], width: float, height: float
+) -> list[Placement]:
+    """A placement for each point's label (points in px from the plot's top left).
+
+    Greedy, most crowded points first: try eight directions at growing distances and take the
+    first spot that overlaps nothing and lies nearer its own point than any other (so no label
+    reads as a neighbour's); further off, a label gets a leader line. Where nothing is free the
+    label goes just right of its point, overlapping if it must.
+    """
+    w, h = LABEL_SIZE
+    taken = [(px - 6, py - 6, px + 6, py + 6) for px, py in points]
+    crowd = [sum(math.dist(p, q) < 40 for q in points) for p in points]
+    out: list[Placement | None] = [None] * len(points)
+    for i in sorted(range(len(points)), key=lambda i: (-crowd[i], points[i][0])):
+        px, py = points[i]
+        others = [q for j, q in enumerate(points) if j != i]
+        found = None
+        # First beside the point and nearer it than any other; else further off, with a leader.
+        for distances, strict in (((9, 16), True), ((16, 24, 34, 46, 60), False)):
+            for distance in distances:
+                for dx, dy in DIRECTIONS:
+                    cx, cy = px + dx * distance, py + dy * distance
+                    align = "left" if dx > 0 else "right" if dx < 0 else "center"
+                    box = label_box(cx, cy, align, w, h)
+                    own = box_distance(box, (px, py))
+                    if (
+                        inside(box, width, height)
+                        and not any(overlap(box, t) for t in taken)
+                        and (not strict or all(box_distance(box, q) > own + 3 for q in others))
+                    ):
+                        found = (cx, cy, align, distance, box)
+                        break
+                if found:
+                    break
+            if found:
                 break
-        out.append(chosen)
-    return out
+        if found is None:
+            found = (px + 9, py, "left", 9, label_box(px + 9, py, "left", w, h))
+        cx, cy, align, distance, box = found
+        taken.append(box)
+        out[i] = Placement(cx, cy, align, distance > 9)
+    return [p for p in out if p is not None]
 
 
-def log_pixels(values: Sequence[float], low: float, high: float, size: float) -> list[float]:
-    """Pixels along a log axis from ``low`` to ``high`` drawn ``size`` px long."""
-    span = math.log10(high) - math.log10(low)
-    return [(math.log10(v) - math.log10(low)) / span * size if span else size / 2 for v in values]
+def label_box(x: float, y: float, align: str, w: float, h: float) -> Box:
+    """The box of a label ``w`` x ``h`` px anchored at (x, y) with its text ``align``-ed."""
+    left = x if align == "left" else x - w if align == "right" else x - w / 2
+    return (left, y - h / 2, left + w, y + h / 2)
+
+
+def box_distance(box: Box, point: tuple[float, float]) -> float:
+    """Distance from a point to the nearest edge of a box (0 inside)."""
+    dx = max(box[0] - point[0], 0.0, point[0] - box[2])
+    dy = max(box[1] - point[1], 0.0, point[1] - box[3])
+    return math.hypot(dx, dy)
+
+
+def overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def inside(box: Box, width: float, height: float) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+
+
+def label_layers(
+    base: Any, x: Any, y: Any, x_scale: Any, y_scale: Any, weight: Any = "normal"
+) -> tuple[Any, list[Any]]:
+    """The leader lines and haloed ISO3 labels of a scatter whose rows carry ``lx``, ``ly``,
+    ``align`` and ``leader`` (``x``/``y``: the points' channels; the scales: their domains)."""
+    from milex.charts.style import altair_module, halo_text
+
+    alt = altair_module()
+    leaders = (
+        base.transform_filter("datum.leader")
+        .mark_rule(color="#888888")
+        .encode(x=x, y=y, x2="lx:Q", y2="ly:Q")
+    )
+    labels: list[Any] = []
+    for align in ("left", "right", "center"):
+        labels += halo_text(
+            base.transform_filter(f"datum.align === '{align}'"),
+            {"align": align, "baseline": "middle", "fontWeight": weight},
+            x=alt.X("lx:Q", scale=x_scale),
+            y=alt.Y("ly:Q", scale=y_scale),
+            text="iso3:N",
+        )
+    return leaders, labels

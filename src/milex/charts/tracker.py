@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from milex.charts.labels import label_layers, place_labels
 from milex.charts.style import (
     BAND_NO_FORCES,
     CORE_PCT,
@@ -148,22 +149,11 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
             alt.Tooltip("equipment:Q", title="Equipment %", format=".1f"),
         ],
     )
-    leaders = (
-        base.transform_filter("datum.leader")
-        .mark_rule(color="#888888")
-        .encode(x=x, y=y, x2="lx:Q", y2="ly:Q")
-    )
     weight = alt.ExprRef(expr=f"datum.country === {js(hl)} ? 'bold' : 'normal'")
-    labels = []
-    for align in ("left", "right", "center"):
-        part = base.transform_filter(f"datum.align === '{align}'")
-        labels += halo_text(
-            part,
-            {"align": align, "baseline": "middle", "fontWeight": weight},
-            x=alt.X("lx:Q", scale=alt.Scale(domain=x_dom, nice=False)),
-            y=alt.Y("ly:Q", scale=alt.Scale(domain=y_dom, nice=False)),
-            text="iso3:N",
-        )
+    leaders, labels = label_layers(
+        base, x, y, alt.Scale(domain=x_dom, nice=False), alt.Scale(domain=y_dom, nice=False),
+        weight,
+    )  # fmt: skip
     layers = [
         *reference_rules("x", [TWO_PCT], x),
         *reference_rules("y", [EQUIPMENT_PCT], y),
@@ -194,73 +184,14 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
 
 
 def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[float]) -> None:
-    """Put each ISO3 label beside its own point, clear of other labels and points.
-
-    Greedy, in pixel space of the (approximate) plot area, most crowded points first: try eight
-    directions at growing distances and take the first spot that overlaps nothing and lies nearer
-    its own point than any other (so no label reads as a neighbour's); labels set off from their
-    point get a leader line. Sets ``lx``, ``ly`` (label anchor in data units), ``align`` and
-    ``leader`` on each row.
-    """
+    """Set each row's label anchor (``lx``, ``ly`` in data units), ``align`` and ``leader``, placed
+    by ``labels.place_labels`` in the pixels of SCATTER_PLOT."""
     width, height = SCATTER_PLOT
     sx = width / (x_dom[1] - x_dom[0])
     sy = height / (y_dom[1] - y_dom[0])
     pts = [((r["share"] - x_dom[0]) * sx, (y_dom[1] - r["equipment"]) * sy) for r in rows]
-    taken = [(px - 6, py - 6, px + 6, py + 6) for px, py in pts]
-    directions = [(1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1)]
-    crowd = [sum(math.dist(p, q) < 40 for q in pts) for p in pts]
-    for i in sorted(range(len(rows)), key=lambda i: (-crowd[i], pts[i][0])):
-        px, py = pts[i]
-        others = [q for j, q in enumerate(pts) if j != i]
-        found = None
-        # First beside the point and nearer it than any other; else further off, with a leader.
-        for distances, strict in (((9, 16), True), ((16, 24, 34, 46, 60), False)):
-            for distance in distances:
-                for dx, dy in directions:
-                    cx, cy = px + dx * distance, py + dy * distance
-                    align = "left" if dx > 0 else "right" if dx < 0 else "center"
-                    box = _label_box(cx, cy, align, 28.0, 13.0)
-                    own = _box_distance(box, (px, py))
-                    if (
-                        _inside(box, width, height)
-                        and not any(_overlap(box, t) for t in taken)
-                        and (not strict or all(_box_distance(box, q) > own + 3 for q in others))
-                    ):
-                        found = (cx, cy, align, distance, box)
-                        break
-                if found:
-                    break
-            if found:
-                break
-        if found is None:  # nowhere free: beside the point, overlapping if it must
-            found = (px + 9, py, "left", 9, _label_box(px + 9, py, "left", 28.0, 13.0))
-        cx, cy, align, distance, box = found
-        taken.append(box)
-        rows[i].update(
-            lx=x_dom[0] + cx / sx, ly=y_dom[1] - cy / sy, align=align, leader=distance > 9
-        )
-
-
-def _box_distance(box: tuple[float, float, float, float], point: tuple[float, float]) -> float:
-    """Distance from a point to the nearest edge of a box (0 inside)."""
-    dx = max(box[0] - point[0], 0.0, point[0] - box[2])
-    dy = max(box[1] - point[1], 0.0, point[1] - box[3])
-    return math.hypot(dx, dy)
-
-
-def _label_box(
-    x: float, y: float, align: str, w: float, h: float
-) -> tuple[float, float, float, float]:
-    left = x if align == "left" else x - w if align == "right" else x - w / 2
-    return (left, y - h / 2, left + w, y + h / 2)
-
-
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _inside(box: tuple[float, ...], width: float, height: float) -> bool:
-    return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+    for r, p in zip(rows, place_labels(pts, width, height), strict=True):
+        r.update(lx=x_dom[0] + p.x / sx, ly=y_dom[1] - p.y / sy, align=p.align, leader=p.leader)
 
 
 # -- (f) tile grid of allies by status -------------------------------------------------------------
