@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from milex.charts.labels import label_layers, place_labels
+from milex.charts.labels import anchor_columns, label_layers
 from milex.charts.style import OKABE_ITO, WIDTH, altair_module, compose, money_title
 from milex.errors import MilexError
 
@@ -132,24 +132,27 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     # out of the 800 x 500 (measured on the PNG, a little under, so labels err to more room)
     width, height = WIDTH - 100, 500 - 190
     lo, span = math.log10(gdp_domain[0]), math.log10(gdp_domain[1] / gdp_domain[0])
-    pts = [
-        ((math.log10(g) - lo) / span * width, height * (1 - v / pct_top))
+    points = [
+        ((math.log10(g) - lo) / span, 1 - v / pct_top)
         for g, v in zip(part["gdp_bn"], part["milex_pct_gdp"], strict=True)
     ]
-    placed = place_labels(pts, width, height)
-    part["lx"] = [10 ** (lo + p.x / width * span) for p in placed]
-    part["ly"] = [pct_top * (1 - p.y / height) for p in placed]
-    part["align"] = [p.align for p in placed]
-    part["leader"] = [p.leader for p in placed]
+    columns = anchor_columns(
+        points, width, height, lambda fx, fy: (10 ** (lo + fx * span), pct_top * (1 - fy))
+    )
+    for k, v in columns.items():
+        part[k] = v
     data = part[
-        ["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags",
-         "lx", "ly", "align", "leader"]
+        ["iso3", "country", "gdp_bn", "milex_pct_gdp", "share_ratio", "flags", *columns]
     ]  # fmt: skip
     x = alt.X(
         "gdp_bn:Q",
         scale=alt.Scale(type="log", nice=False, domain=gdp_domain),
         # 1-3-10 steps: the log axis's own ticks print 2,000 and 3,000 into each other
-        axis=alt.Axis(values=[1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000], format=","),
+        axis=alt.Axis(
+            values=[1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000],
+            format=",",
+            labelOverlap="greedy",  # on a phone 1,000 and 3,000 would print into each other
+        ),
         title="GDP, current US$ bn (log scale)",
     )
     y = alt.Y(

@@ -2,20 +2,26 @@
 labels and points, placed in the pixels of the plot as drawn at the chart's 800 px.
 
 Vega-Lite draws text where it is told, so a scatter's labels collide wherever points crowd (the
-equipment and burden charts' middles). The charts convert their points to pixels, place the
-labels here, and draw each at the anchor it is given, with a leader line when it sits off.
+equipment and burden charts' middles). The charts give their points as fractions of the plot;
+labels are placed twice, at the 800 px chart's plot width and at a phone's, and the chart draws
+the set that fits the width it is drawn at (a phone drops the labels that find no free spot:
+its tooltips and the chart's table name every point).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in px
 LABEL_SIZE = (28.0, 13.0)  # an ISO3 code at 11 px, with a little room
 DIRECTIONS = ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1))
+#: A scatter's plot width on a 390 px phone (page margins, axis and padding taken off), and the
+#: drawn plot width below which the labels placed for it are used.
+NARROW_PLOT = 270.0
+NARROW_BELOW = 450
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Placement:
     y: float
     align: str
     leader: bool
+    free: bool = True  # False: nowhere was free, so it overlaps something
 
 
 def place_labels(
@@ -65,11 +72,12 @@ def place_labels(
                     break
             if found:
                 break
+        free = found is not None
         if found is None:
             found = (px + 9, py, "left", 9, label_box(px + 9, py, "left", w, h))
         cx, cy, align, distance, box = found
         taken.append(box)
-        out[i] = Placement(cx, cy, align, distance > 9)
+        out[i] = Placement(cx, cy, align, distance > 9, free)
     return [p for p in out if p is not None]
 
 
@@ -94,26 +102,58 @@ def inside(box: Box, width: float, height: float) -> bool:
     return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
 
 
+def anchor_columns(
+    points: Sequence[tuple[float, float]],
+    width: float,
+    height: float,
+    to_data: Callable[[float, float], tuple[float, float]],
+) -> dict[str, list[Any]]:
+    """Label columns for a scatter's rows: ``points`` are fractions of the plot (0-1 from its left
+    and top), placed at ``width`` x ``height`` px and at NARROW_PLOT x ``height``; ``to_data`` maps
+    a fraction back to data units. ``lx``, ``ly``, ``align``, ``leader`` are the wide set; the
+    ``_n`` columns the narrow one, with ``shown_n`` False for a label that found no free spot."""
+    out: dict[str, list[Any]] = {}
+    for suffix, w in (("", width), ("_n", NARROW_PLOT)):
+        placed = place_labels([(fx * w, fy * height) for fx, fy in points], w, height)
+        anchors = [to_data(p.x / w, p.y / height) for p in placed]
+        out["lx" + suffix] = [a[0] for a in anchors]
+        out["ly" + suffix] = [a[1] for a in anchors]
+        out["align" + suffix] = [p.align for p in placed]
+        out["leader" + suffix] = [p.leader for p in placed]
+        if suffix:
+            out["shown" + suffix] = [p.free for p in placed]
+    return out
+
+
 def label_layers(
     base: Any, x: Any, y: Any, x_scale: Any, y_scale: Any, weight: Any = "normal"
 ) -> tuple[Any, list[Any]]:
-    """The leader lines and haloed ISO3 labels of a scatter whose rows carry ``lx``, ``ly``,
-    ``align`` and ``leader`` (``x``/``y``: the points' channels; the scales: their domains)."""
+    """The leader lines and haloed ISO3 labels of a scatter whose rows carry ``anchor_columns``
+    (``x``/``y``: the points' channels; the scales: their domains), drawn from the narrow set
+    when the plot is drawn narrower than NARROW_BELOW px."""
     from milex.charts.style import altair_module, halo_text
 
     alt = altair_module()
+    narrow = f"width < {NARROW_BELOW}"
+    chosen = base.transform_calculate(
+        **{
+            f"label_{k}": f"{narrow} ? datum.{k}_n : datum.{k}"
+            for k in ("lx", "ly", "align", "leader")
+        },
+        label_shown=f"{narrow} ? datum.shown_n : true",
+    )
     leaders = (
-        base.transform_filter("datum.leader")
+        chosen.transform_filter("datum.label_leader && datum.label_shown")
         .mark_rule(color="#888888")
-        .encode(x=x, y=y, x2="lx:Q", y2="ly:Q")
+        .encode(x=x, y=y, x2="label_lx:Q", y2="label_ly:Q")
     )
     labels: list[Any] = []
     for align in ("left", "right", "center"):
         labels += halo_text(
-            base.transform_filter(f"datum.align === '{align}'"),
+            chosen.transform_filter(f"datum.label_align === '{align}' && datum.label_shown"),
             {"align": align, "baseline": "middle", "fontWeight": weight},
-            x=alt.X("lx:Q", scale=x_scale),
-            y=alt.Y("ly:Q", scale=y_scale),
+            x=alt.X("label_lx:Q", scale=x_scale),
+            y=alt.Y("label_ly:Q", scale=y_scale),
             text="iso3:N",
         )
     return leaders, labels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from milex.charts.labels import label_layers, place_labels
+from milex.charts.labels import anchor_columns, label_layers
 from milex.charts.style import (
     BAND_NO_FORCES,
     CORE_PCT,
@@ -184,14 +184,14 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
 
 
 def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[float]) -> None:
-    """Set each row's label anchor (``lx``, ``ly`` in data units), ``align`` and ``leader``, placed
-    by ``labels.place_labels`` in the pixels of SCATTER_PLOT."""
-    width, height = SCATTER_PLOT
-    sx = width / (x_dom[1] - x_dom[0])
-    sy = height / (y_dom[1] - y_dom[0])
-    pts = [((r["share"] - x_dom[0]) * sx, (y_dom[1] - r["equipment"]) * sy) for r in rows]
-    for r, p in zip(rows, place_labels(pts, width, height), strict=True):
-        r.update(lx=x_dom[0] + p.x / sx, ly=y_dom[1] - p.y / sy, align=p.align, leader=p.leader)
+    """Add ``labels.anchor_columns`` to each row, placed in SCATTER_PLOT's pixels."""
+    xw, yh = x_dom[1] - x_dom[0], y_dom[1] - y_dom[0]
+    points = [((r["share"] - x_dom[0]) / xw, (y_dom[1] - r["equipment"]) / yh) for r in rows]
+    columns = anchor_columns(
+        points, *SCATTER_PLOT, lambda fx, fy: (x_dom[0] + fx * xw, y_dom[1] - fy * yh)
+    )
+    for i, r in enumerate(rows):
+        r.update({k: v[i] for k, v in columns.items()})
 
 
 # -- (f) tile grid of allies by status -------------------------------------------------------------
