@@ -231,7 +231,7 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
         low, high = ranges()
         fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=hscale, hshift=hshift,
                   hist=hist, binned=binned, low=low, high=high)  # fmt: skip
-        return n, None, fl
+        return (0, None, 0) if start < pilot_paths else (n, None, fl)  # a pilot's: counted
 
     def ranges() -> tuple[Array, Array]:
         """This thread's running minimum and maximum of each row."""
@@ -256,11 +256,14 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
     pilot = sink.pilot_chunks(len(chunks), size)
     _run_ordered([partial(task, c, True) for c in chunks[:pilot]], workers, collect)
     hscale = hshift = empty_f
-    if not exact:
-        sink.start()
+    pilot_paths = sum(c[2] for c in chunks[:pilot])
+    rest = chunks[pilot:]
+    if not exact:  # the pilot's chunks run again, binned: all threads count them
+        sink.start(count=False)
         hscale = np.ascontiguousarray(sink.scale[:, 0])
         hshift = np.ascontiguousarray(sink.shift[:, 0])
-    _run_ordered((partial(task, c, False) for c in chunks[pilot:]), workers, collect)
+        rest = chunks
+    _run_ordered((partial(task, c, False) for c in rest), workers, collect)
     if exact:
         rows = _select(k, sink, workers)
     else:
