@@ -216,22 +216,25 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
             fl = call(program, z, n, m, slots, k.EXACT, center=sink.center, inverse=sink.inverse,
                       store=sink.store, col0=start)  # fmt: skip
             return n, None, fl
-        if pilot:
-            rows = np.empty((n_rows, n))
-            fl = call(program, z, n, m, slots, k.ROWS, rows=rows)
-            return n, ("pilot", start, rows), fl
-        hist = getattr(local, "hist", None)
-        if hist is None:
-            hist = local.hist = np.zeros((n_rows, sink.bins + 2), np.int32)
-            with lock:
-                hists.append(hist)
+        if pilot:  # only the rows' ranges: every value into a scratch histogram's bin 0
+            hist = getattr(local, "scratch", None)
+            if hist is None:
+                hist = local.scratch = np.zeros((n_rows, 2), np.int32)
+            scale = np.zeros(n_rows)
+        else:
+            hist = getattr(local, "hist", None)
+            if hist is None:
+                hist = local.hist = np.zeros((n_rows, sink.bins + 2), np.int32)
+                with lock:
+                    hists.append(hist)
+            scale = hscale
         binned = getattr(local, "binned", None)  # uint16: HistogramSink keeps bins + 2 <= 2**16
         if binned is None or binned.shape[1] != n:
             binned = local.binned = np.empty((n_rows, n), np.uint16)
         low, high = ranges()
-        fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=hscale, hshift=hshift,
-                  hist=hist, binned=binned, low=low, high=high)  # fmt: skip
-        return (0, None, 0) if start < pilot_paths else (n, None, fl)  # a pilot's: counted
+        fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=scale, hshift=scale if pilot
+                  else hshift, hist=hist, binned=binned, low=low, high=high)  # fmt: skip
+        return (0, None, 0) if not pilot and start < pilot_paths else (n, None, fl)
 
     def ranges() -> tuple[Array, Array]:
         """This thread's running minimum and maximum of each row."""
@@ -241,6 +244,14 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
             with lock:
                 lows.append(state)
         return state
+
+    def combined_ranges() -> tuple[Array, Array]:
+        """Every row's minimum and maximum over all threads so far."""
+        low, high = np.full(n_rows, np.inf), np.full(n_rows, -np.inf)
+        for lo, hi in lows:
+            np.minimum(low, lo, out=low)
+            np.maximum(high, hi, out=high)
+        return low, high
 
     def collect(result: tuple[int, Any, int]) -> None:
         nonlocal done, floored
@@ -258,8 +269,8 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
     hscale = hshift = empty_f
     pilot_paths = sum(c[2] for c in chunks[:pilot])
     rest = chunks[pilot:]
-    if not exact:  # the pilot's chunks run again, binned: all threads count them
-        sink.start(count=False)
+    if not exact:  # the pilot gave the ranges; its chunks run again, binned, on all threads
+        sink.start_from(*combined_ranges())
         hscale = np.ascontiguousarray(sink.scale[:, 0])
         hshift = np.ascontiguousarray(sink.shift[:, 0])
         rest = chunks
@@ -267,10 +278,7 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
     if exact:
         rows = _select(k, sink, workers)
     else:
-        low, high = np.full(n_rows, np.inf), np.full(n_rows, -np.inf)
-        for lo, hi in lows:
-            np.minimum(low, lo, out=low)
-            np.maximum(high, hi, out=high)
+        low, high = combined_ranges()
         sink.hists.extend(h.astype(np.int64) for h in hists)
         np.minimum(sink.low, low, out=sink.low)
         np.maximum(sink.high, high, out=sink.high)

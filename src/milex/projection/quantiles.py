@@ -271,13 +271,21 @@ class HistogramSink:
             np.minimum(self.low, payload[1], out=self.low)
             np.maximum(self.high, payload[2], out=self.high)
 
-    def start(self, count: bool = True) -> None:
-        """Set each row's range from the pilot and count the pilot's values (``count=False``:
-        the caller counts them, as the compiled kernel does by running the pilot's chunks again
-        on all threads, which costs a tenth of binning the kept values here on one)."""
+    def start(self) -> None:
+        """Set each row's range from the pilot and count the pilot's values."""
         blocks = [b for _, b in sorted(self.pilot, key=lambda p: p[0])]
-        self.low = np.minimum.reduce([b.min(axis=1) for b in blocks])
-        self.high = np.maximum.reduce([b.max(axis=1) for b in blocks])
+        self.start_from(
+            np.minimum.reduce([b.min(axis=1) for b in blocks]),
+            np.maximum.reduce([b.max(axis=1) for b in blocks]),
+        )
+        self._bin(Rows.of(np.concatenate(blocks, axis=1)))
+        self.pilot = []
+
+    def start_from(self, low: Array, high: Array) -> None:
+        """Set each row's range from the pilot's minima and maxima, counting nothing: the
+        compiled kernel finds them without keeping the pilot's values, then runs the pilot's
+        chunks again, binned, on all threads."""
+        self.low, self.high = np.array(low, float), np.array(high, float)
         span = self.high - self.low
         span = np.where(span > 0, span, np.maximum(np.abs(self.low) * 1e-9, 1e-12))
         self.origin = self.low - 0.5 * span
@@ -291,9 +299,6 @@ class HistogramSink:
             offsets + self.bins + 1,
         )
         self.ready = True
-        if count:
-            self._bin(Rows.of(np.concatenate(blocks, axis=1)))
-        self.pilot = []
 
     def _bin(self, rows: Rows) -> tuple[Array, Array]:
         """Count the rows into this thread's histogram, slab by slab; their minima and maxima."""
