@@ -31,6 +31,26 @@ def test_a_bloc_expands_to_its_members_as_of_each_year(dataset):
     assert [len(per_year[y]) for y in (2022, 2023, 2024)] == [29, 30, 31]  # Iceland has no figure
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("milex_pct_gdp", "NATO", "nato", (2022, 2024)),  # a bloc: members only in their years
+        ("gdp_real_growth_pct", ["DEU", "POL", "USA"], "imf_weo", [2019, 2024, 2030]),
+        ("milex_usd", "Türkiye, CRINK", "sipri", None),
+    ],
+)
+def test_series_records_are_the_series_rows_without_pandas(dataset, args):
+    """The pandas-free reader (for a cold projection) gives the same rows as series()."""
+    frame = dataset.series(*args)
+    records = dataset.series_records(*args)
+    assert len(records) == len(frame) > 0
+    expected = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for got, want in zip(records, expected, strict=True):
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            assert got[key] == value, key  # figures exactly, missing values as None
+
+
 def test_names_blocs_and_codes_mix_in_one_query(dataset):
     frame = dataset.series(
         "milex_pct_gdp", "Türkiye, CRINK", "sipri", 2024, include_secondary=False

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from milex.cli.common import TableFormat, console, emit, err_console, handle_errors, rich_table
+from milex.cli.tables import records_table
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -101,10 +102,10 @@ def project(
     if save_scenario is not None:
         result.scenario.to_toml(save_scenario)
         err_console.print(f"wrote the scenario to {save_scenario}")
-    frame = result.to_frame() if detail else result.summary()
     if format is TableFormat.table and output is None:
-        _print_table(result, frame, detail)
+        _print_table(result, detail)
         return
+    frame = result.to_frame() if detail else result.summary()
     emit(frame, format.value, output, "projection", result.meta())
 
 
@@ -177,23 +178,28 @@ def _run_with_progress(run: Any, spec: Scenario, ds: Any) -> ProjectionResult:
         return run(spec, ds, progress=lambda done, total: bar.update(task, completed=done))  # type: ignore[no-any-return]
 
 
-def _print_table(result: ProjectionResult, frame: Any, detail: bool) -> None:
+def _print_table(result: ProjectionResult, detail: bool) -> None:
+    """The projection on the terminal; the summary (the default) without importing pandas."""
     currency = result.currencies[0] if len(set(result.currencies)) == 1 else "national currency"
     if detail:
         title = f"Projection {result.base_year}-{result.horizon}"
-        console.print(rich_table(frame, title))
+        console.print(rich_table(result.to_frame(), title))
     else:
-        shown = frame[list(SUMMARY_COLUMNS)].copy()
-        for column in shown.columns:
-            if column.endswith("_m"):  # money in millions: whole numbers read better
-                shown[column] = [f"{v:,.0f}" if v == v else "" for v in shown[column]]
-        shown = shown.rename(columns=SUMMARY_COLUMNS)
+        shown = [
+            {  # money in millions: whole numbers read better
+                label: (f"{row[key]:,.0f}" if row[key] == row[key] else "")
+                if key.endswith("_m")
+                else row[key]
+                for key, label in SUMMARY_COLUMNS.items()
+            }
+            for row in result.summary_rows()
+        ]
         title = (
             f"Extra spending {result.base_year + 1}-{result.horizon} over each ally's "
             f"{result.base_year} share ({currency} m; constant prices of {result.base_year}), "
             f"{result.paths} paths"
         )
-        console.print(rich_table(shown, title))
+        console.print(records_table(shown, title))
     for note in result.notes:
         console.print(f"- {note}", highlight=False, soft_wrap=True)
     for src in result.sources:

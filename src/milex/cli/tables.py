@@ -207,11 +207,39 @@ def frame_table(
     frame: pd.DataFrame, title: str, *, keep: int = 2, caption: str = ""
 ) -> FittedTable:
     """A fitted table of a DataFrame: numbers right-aligned and never cut."""
-    headers = [str(c) for c in frame.columns]
-    rows = [[cell(v) for v in values] for values in frame.itertuples(index=False)]
-    numeric = []
-    for i, column in enumerate(frame.columns):
-        kind = frame[column].dtype.kind
-        numeric.append(kind in "fiu" or is_numeric([r[i] for r in rows]))
+    kinds = [frame[column].dtype.kind for column in frame.columns]
+    return _fitted(
+        [str(c) for c in frame.columns],
+        [[cell(v) for v in values] for values in frame.itertuples(index=False)],
+        [k in "fiu" for k in kinds],
+        title,
+        keep,
+        caption,
+    )
+
+
+def records_table(
+    records: Sequence[dict[str, Any]], title: str, *, keep: int = 2, caption: str = ""
+) -> FittedTable:
+    """A fitted table of row dicts (columns in first-seen order), as ``frame_table`` draws a
+    frame, for output that need not import pandas."""
+    headers = list(dict.fromkeys(k for r in records for k in r))
+    typed = [
+        all(isinstance(r.get(h), int | float) and not isinstance(r.get(h), bool) for r in records)
+        for h in headers
+    ]
+    rows = [[cell(r.get(h)) for h in headers] for r in records]
+    return _fitted(headers, rows, typed, title, keep, caption)
+
+
+def _fitted(
+    headers: list[str],
+    rows: list[list[str]],
+    typed: list[bool],
+    title: str,
+    keep: int,
+    caption: str,
+) -> FittedTable:
+    numeric = [t or is_numeric([r[i] for r in rows]) for i, t in enumerate(typed)]
     justify: list[JustifyMethod] = ["right" if n else "left" for n in numeric]
     return FittedTable(title, headers, rows, justify, numeric, caption=caption, keep=keep)

@@ -226,20 +226,18 @@ class _Builder:
         requests = [(m, WEO, span) for m in WEO_MEASURES]
         requests += [("milex_pct_gdp", NATO, (self.base, self.base))]
         requests += [("milex_lcu", NATO, (self.base, self.base))]
+        wanted = set(self.countries)
         for measure, source, years in requests:
-            frame = self.ds.series(measure, codes, source, years)
-            keep = frame["value"].notna()  # a missing value is never a figure
-            rows = zip(frame["iso3"][keep], frame["year"][keep], frame["value"][keep], strict=True)
             values: dict[str, dict[int, float]] = {}
-            for iso3, year, value in rows:
-                values.setdefault(iso3, {})[int(year)] = float(value)
             flags: dict[str, dict[int, str]] = {}
-            for iso3, year, flag in zip(frame["iso3"], frame["year"], frame["flags"], strict=True):
-                flags.setdefault(iso3, {})[int(year)] = str(flag)
+            for row in self.ds.series_records(measure, codes, source, years):
+                iso3, year, value = row["iso3"], int(row["year"]), row["value"]
+                if value is not None and value == value:  # a missing value is never a figure
+                    values.setdefault(iso3, {})[year] = float(value)
+                flags.setdefault(iso3, {})[year] = str(row["flags"])
+                if measure != "milex_lcu" and iso3 in wanted:  # for the assumptions table only
+                    self.editions.add((row["source"], row["edition"]))
             self.values[measure], self.flags[measure] = values, flags
-            if measure != "milex_lcu":  # read for the assumptions table only
-                used = frame[frame["iso3"].isin(self.countries)]
-                self.editions |= set(zip(used["source"], used["edition"], strict=True))
 
     def macro(self, iso3: str) -> _Macro:
         """Central growth and inflation of a country: WEO to its last year, then the long run."""

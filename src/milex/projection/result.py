@@ -107,6 +107,10 @@ class ProjectionResult:
         """One row per country and bloc: extra spending to the horizon and the peak annual rise."""
         import pandas as pd
 
+        return pd.DataFrame(self.summary_rows())
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """``summary`` as row dicts (the command line prints them without importing pandas)."""
         part = "total" if len(self.targets) > 1 else self.targets[0]
         ix = {m: self.series.index((part, m)) for m in MEASURE_DOC if m != "gdp"}
         h = len(self.years) - 1
@@ -144,7 +148,7 @@ class ProjectionResult:
                     else np.nan,
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
 
     def chart(
         self, entity: str | None = None, *, measure: str = "share_pct", target: str | None = None
