@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +159,8 @@ class Dataset:
             measure, countries, source, years, edition, include_secondary
         )
         frame = self.sql(query, params)
-        frame = frame.loc[np.asarray(keep(frame["iso3"], frame["year"]), dtype=bool)]
+        if keep is not None:
+            frame = frame.loc[np.asarray(keep(frame["iso3"], frame["year"]), dtype=bool)]
         frame = frame.reset_index(drop=True)
         definitions = self.definitions(set(zip(frame["source"], frame["edition"], strict=True)))
         frame.attrs["definitions"] = definitions
@@ -184,6 +185,8 @@ class Dataset:
         cursor = self._cursor().execute(query, params)
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        if keep is None:
+            return rows
         mask = keep([r["iso3"] for r in rows], [r["year"] for r in rows])
         return [r for r, k in zip(rows, mask, strict=True) if k]
 
@@ -195,9 +198,10 @@ class Dataset:
         years: Years,
         edition: str,
         include_secondary: bool,
-    ) -> tuple[str, list[Any], Any]:
+    ) -> tuple[str, list[Any], Callable[[Iterable[str], Iterable[int]], list[bool]] | None]:
         """The SQL of ``series`` and a ``keep(iso3s, years)`` mask for what SQL cannot say: the
-        exact years asked for and, for a bloc, each member only in its years of membership."""
+        exact years asked for and, for a bloc, each member only in its years of membership (None
+        when there is nothing to filter, as for most queries)."""
         self._check_measure(measure)
         where: list[str] = ["measure = ?"]
         params: list[Any] = [measure]
@@ -226,6 +230,8 @@ class Dataset:
             f"{_BEST if edition == 'best' else ''} ORDER BY iso3, year, source, edition"
         )
         registry, own = self.registry, set(codes or ())
+        if year_set is not None and len(year_set) == max(year_set) - min(year_set) + 1:
+            year_set = None  # a run of years: BETWEEN has said it all
 
         def keep(iso3s: Iterable[str], row_years: Iterable[int]) -> list[bool]:
             out = []
@@ -243,7 +249,7 @@ class Dataset:
                 out.append(True)
             return out
 
-        return query, params, keep
+        return query, params, (keep if blocs or year_set is not None else None)
 
     def definitions(self, used: set[tuple[str, str]]) -> dict[str, str]:
         """The definition each (source, edition) used records in datapackage.json, by edition.
