@@ -539,6 +539,7 @@ def test_burden_labels_do_not_overlap_and_each_sits_nearest_its_own_ally(built, 
     chart's and (suffix _n) a phone's, where a label with no free spot is not shown."""
     import math
 
+    from milex.charts.comparisons import BURDEN_PLOT
     from milex.charts.labels import LABEL_SIZE, NARROW_PLOT, box_distance, label_box, overlap
 
     spec = built["burden"].to_dict()
@@ -546,8 +547,8 @@ def test_burden_labels_do_not_overlap_and_each_sits_nearest_its_own_ally(built, 
     assert len(rows) >= 30  # the bundled 2024 figures: every ally with both
     x_dom = spec["layer"][1]["encoding"]["x"]["scale"]["domain"]
     top = spec["layer"][1]["encoding"]["y"]["scale"]["domain"][1]
-    width = NARROW_PLOT if suffix else style.WIDTH - 100
-    height = 500 - 190
+    width = NARROW_PLOT if suffix else BURDEN_PLOT[0]
+    height = BURDEN_PLOT[1]
     lo, span = math.log10(x_dom[0]), math.log10(x_dom[1] / x_dom[0])
 
     def px(g: float, v: float) -> tuple[float, float]:

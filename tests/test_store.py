@@ -51,6 +51,11 @@ def test_series_records_are_the_series_rows_without_pandas(dataset, args):
             assert got[key] == value, key  # figures exactly, missing values as None
 
 
+def test_years_with_gaps_give_only_those_years(dataset):
+    frame = dataset.series("gdp_real_growth_pct", "DEU", "imf_weo", [2019, 2024, 2030])
+    assert frame["year"].tolist() == [2019, 2024, 2030]
+
+
 def test_names_blocs_and_codes_mix_in_one_query(dataset):
     frame = dataset.series(
         "milex_pct_gdp", "Türkiye, CRINK", "sipri", 2024, include_secondary=False

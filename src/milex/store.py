@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -155,12 +156,13 @@ class Dataset:
         """
         import numpy as np
 
-        query, params, keep = self._series_query(
+        query, params, member = self._series_query(
             measure, countries, source, years, edition, include_secondary
         )
         frame = self.sql(query, params)
-        if keep is not None:
-            frame = frame.loc[np.asarray(keep(frame["iso3"], frame["year"]), dtype=bool)]
+        if member is not None:
+            keep = [member(c, y) for c, y in zip(frame["iso3"], frame["year"], strict=True)]
+            frame = frame.loc[np.asarray(keep, dtype=bool)]
         frame = frame.reset_index(drop=True)
         definitions = self.definitions(set(zip(frame["source"], frame["edition"], strict=True)))
         frame.attrs["definitions"] = definitions
@@ -179,16 +181,13 @@ class Dataset:
     ) -> list[dict[str, Any]]:
         """``series`` as a list of row dicts, without pandas: a cold ``milex project`` need not
         import it (0.3 s) for the few hundred figures a projection reads."""
-        query, params, keep = self._series_query(
+        query, params, member = self._series_query(
             measure, countries, source, years, edition, include_secondary
         )
         cursor = self._cursor().execute(query, params)
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-        if keep is None:
-            return rows
-        mask = keep([r["iso3"] for r in rows], [r["year"] for r in rows])
-        return [r for r, k in zip(rows, mask, strict=True) if k]
+        return rows if member is None else [r for r in rows if member(r["iso3"], r["year"])]
 
     def _series_query(
         self,
@@ -198,10 +197,9 @@ class Dataset:
         years: Years,
         edition: str,
         include_secondary: bool,
-    ) -> tuple[str, list[Any], Callable[[Iterable[str], Iterable[int]], list[bool]] | None]:
-        """The SQL of ``series`` and a ``keep(iso3s, years)`` mask for what SQL cannot say: the
-        exact years asked for and, for a bloc, each member only in its years of membership (None
-        when there is nothing to filter, as for most queries)."""
+    ) -> tuple[str, list[Any], Callable[[str, int], bool] | None]:
+        """The SQL of ``series`` and, for a bloc, the ``member(iso3, year)`` test that SQL does
+        not say: each member only in its years of membership (None without a bloc)."""
         self._check_measure(measure)
         where: list[str] = ["measure = ?"]
         params: list[Any] = [measure]
@@ -213,9 +211,12 @@ class Dataset:
         if not include_secondary:
             where.append("flags NOT LIKE '%secondary%'")
         year_set = _years(years)
-        if year_set is not None:
+        if year_set is not None and len(year_set) == max(year_set) - min(year_set) + 1:
             where.append("year BETWEEN ? AND ?")
             params += [min(year_set), max(year_set)]
+        elif year_set is not None:  # years with gaps
+            where.append(f"year IN ({', '.join('?' * len(year_set))})")
+            params += sorted(year_set)
         codes, blocs = self._countries(countries)
         if codes is not None:
             members = set(codes).union(*(self.registry.ever_members(b) for b in blocs))
@@ -229,27 +230,18 @@ class Dataset:
             f"SELECT {', '.join(COLUMNS)} FROM observations WHERE {' AND '.join(where)} "
             f"{_BEST if edition == 'best' else ''} ORDER BY iso3, year, source, edition"
         )
+        if not blocs:
+            return query, params, None
         registry, own = self.registry, set(codes or ())
-        if year_set is not None and len(year_set) == max(year_set) - min(year_set) + 1:
-            year_set = None  # a run of years: BETWEEN has said it all
 
-        def keep(iso3s: Iterable[str], row_years: Iterable[int]) -> list[bool]:
-            out = []
-            allowed: dict[int, set[str]] = {}
-            for iso3, year in zip(iso3s, row_years, strict=True):
-                y = int(year)
-                if year_set is not None and y not in year_set:
-                    out.append(False)
-                    continue
-                if blocs and iso3 not in own:
-                    if y not in allowed:
-                        allowed[y] = {c for b in blocs for c in registry.members(b, y)}
-                    out.append(iso3 in allowed[y])
-                    continue
-                out.append(True)
-            return out
+        @functools.cache
+        def allowed(year: int) -> frozenset[str]:
+            return frozenset(c for b in blocs for c in registry.members(b, year))
 
-        return query, params, (keep if blocs or year_set is not None else None)
+        def member(iso3: str, year: int) -> bool:
+            return iso3 in own or iso3 in allowed(int(year))
+
+        return query, params, member
 
     def definitions(self, used: set[tuple[str, str]]) -> dict[str, str]:
         """The definition each (source, edition) used records in datapackage.json, by edition.

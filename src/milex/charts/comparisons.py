@@ -35,6 +35,12 @@ IISS_RUSSIA_PPP = {
     "detail": "IISS: Russia 2024, $461.6bn PPP",
 }
 
+BURDEN_HEIGHT = 500
+#: The burden scatter's plot in px at the PNG's 800 px: autosize 'fit' takes the axes, titles
+#: and padding out of 800 x BURDEN_HEIGHT (measured on the PNG, a little under, so labels err
+#: to more room).
+BURDEN_PLOT = (WIDTH - 100.0, BURDEN_HEIGHT - 190.0)
+
 
 def _sources(ds: Any, used: Any) -> list[dict[str, Any]]:
     keys = {(s, e) for s, e in used}
@@ -128,9 +134,7 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
     # explicit domains, so that labels can be placed in the pixels the chart will draw
     gdp_domain = [float(part["gdp_bn"].min()) / 1.3, float(part["gdp_bn"].max()) * 1.3]
     pct_top = math.ceil(float(part["milex_pct_gdp"].max()) * 2 + 0.5) / 2
-    # the plot's pixels at the PNG's 800 px: autosize 'fit' takes the axes, titles and padding
-    # out of the 800 x 500 (measured on the PNG, a little under, so labels err to more room)
-    width, height = WIDTH - 100, 500 - 190
+    width, height = BURDEN_PLOT
     lo, span = math.log10(gdp_domain[0]), math.log10(gdp_domain[1] / gdp_domain[0])
     points = [
         ((math.log10(g) - lo) / span, 1 - v / pct_top)
@@ -171,10 +175,7 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
             alt.Tooltip("share_ratio:Q", title="Spending share / GDP share", format=".2f"),
         ],
     )
-    leaders, labels = label_layers(
-        base, x, y, alt.Scale(type="log", nice=False, domain=gdp_domain),
-        alt.Scale(domain=[0, pct_top], nice=False),
-    )  # fmt: skip
+    leaders, labels = label_layers(base, x, y)
     table = oz.table
     row = table[table["year"] == year]
     title = f"Do the big allies carry the burden? GDP against share of GDP, {year}"
@@ -193,7 +194,7 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
         title=title,
         notes=[test, "Labels: ISO 3166 country codes."],
         sources=_sources(ds, burden.sources),
-        height=500,
+        height=BURDEN_HEIGHT,
     )
 
 

@@ -125,12 +125,10 @@ def anchor_columns(
     return out
 
 
-def label_layers(
-    base: Any, x: Any, y: Any, x_scale: Any, y_scale: Any, weight: Any = "normal"
-) -> tuple[Any, list[Any]]:
+def label_layers(base: Any, x: Any, y: Any, weight: Any = "normal") -> tuple[Any, list[Any]]:
     """The leader lines and haloed ISO3 labels of a scatter whose rows carry ``anchor_columns``
-    (``x``/``y``: the points' channels; the scales: their domains), drawn from the narrow set
-    when the plot is drawn narrower than NARROW_BELOW px."""
+    (``x``/``y``: the points' channels, whose scales the labels share), drawn from the narrow
+    set when the plot is drawn narrower than NARROW_BELOW px."""
     from milex.charts.style import altair_module, halo_text
 
     alt = altair_module()
@@ -144,16 +142,16 @@ def label_layers(
     )
     leaders = (
         chosen.transform_filter("datum.label_leader && datum.label_shown")
-        .mark_rule(color="#888888")
+        .mark_rule(color="#888888", aria=False)  # decoration: the points carry the figures
         .encode(x=x, y=y, x2="label_lx:Q", y2="label_ly:Q")
     )
     labels: list[Any] = []
     for align in ("left", "right", "center"):
         labels += halo_text(
             chosen.transform_filter(f"datum.label_align === '{align}' && datum.label_shown"),
-            {"align": align, "baseline": "middle", "fontWeight": weight},
-            x=alt.X("label_lx:Q", scale=x_scale),
-            y=alt.Y("label_ly:Q", scale=y_scale),
+            {"align": align, "baseline": "middle", "fontWeight": weight, "aria": False},
+            x=alt.X("label_lx:Q", scale=x["scale"]),
+            y=alt.Y("label_ly:Q", scale=y["scale"]),
             text="iso3:N",
         )
     return leaders, labels

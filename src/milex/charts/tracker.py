@@ -150,10 +150,7 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
         ],
     )
     weight = alt.ExprRef(expr=f"datum.country === {js(hl)} ? 'bold' : 'normal'")
-    leaders, labels = label_layers(
-        base, x, y, alt.Scale(domain=x_dom, nice=False), alt.Scale(domain=y_dom, nice=False),
-        weight,
-    )  # fmt: skip
+    leaders, labels = label_layers(base, x, y, weight)
     layers = [
         *reference_rules("x", [TWO_PCT], x),
         *reference_rules("y", [EQUIPMENT_PCT], y),

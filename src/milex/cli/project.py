@@ -186,14 +186,10 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
         console.print(rich_table(result.to_frame(), title))
     else:
         shown = [
-            {  # money in millions: whole numbers read better
-                label: (f"{row[key]:,.0f}" if row[key] == row[key] else "")
-                if key.endswith("_m")
-                else row[key]
-                for key, label in SUMMARY_COLUMNS.items()
-            }
+            {label: _whole(row[key]) if key.endswith("_m") else row[key]
+             for key, label in SUMMARY_COLUMNS.items()}
             for row in result.summary_rows()
-        ]
+        ]  # fmt: skip
         title = (
             f"Extra spending {result.base_year + 1}-{result.horizon} over each ally's "
             f"{result.base_year} share ({currency} m; constant prices of {result.base_year}), "
@@ -208,3 +204,8 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _whole(value: float) -> str:
+    """Money in millions as whole numbers, which read better; missing as blank."""
+    return f"{value:,.0f}" if value == value else ""

@@ -277,12 +277,11 @@ def select_rows(store, r0, r1, lo, frac, center, scale, out):  # type: ignore[no
     keys = store.view(np.int32)
     ends = np.empty(2, np.int32)  # a row's smallest and largest key, read back as float32
     ends_f = ends.view(np.float32)
-    flip = np.int32(2147483647)
     for r in range(r0, r1):
         row = store[r]
         kmin, kmax = _key_range(keys[r])
         finite = kmin > NEG_INF_KEY and kmax < POS_INF_KEY
-        ends[0], ends[1] = kmin ^ ((kmin >> 31) & flip), kmax ^ ((kmax >> 31) & flip)
+        ends[0], ends[1] = _ordered(kmin), _ordered(kmax)  # the mapping is its own inverse
         mn, mx = float(ends_f[0]), float(ends_f[1])
         if n < 64 or not finite:
             srt = np.sort(row)  # NaN or infinities (or a handful of paths): a plain sort
@@ -341,13 +340,17 @@ NEG_INF_KEY = -0x7F800001
 
 
 @njit(**_JIT)
+def _ordered(b):  # type: ignore[no-untyped-def]
+    """float32 bits (int32) to their ordered key, and a key back to its bits."""
+    return b ^ ((b >> 31) & np.int32(2147483647))
+
+
+@njit(**_JIT)
 def _key_range(bits):  # type: ignore[no-untyped-def]
     """The smallest and largest ordered key of a row of float32 bits."""
     kmin, kmax = np.int32(2147483647), np.int32(-2147483648)
-    flip = np.int32(2147483647)
     for i in range(bits.shape[0]):
-        b = bits[i]
-        k = b ^ ((b >> 31) & flip)
+        k = _ordered(bits[i])
         kmin = min(kmin, k)
         kmax = max(kmax, k)
     return kmin, kmax

@@ -33,7 +33,6 @@ import numpy as np
 from milex.projection.engine import PerInputs
 
 Array = np.ndarray
-BLOCK = 128  # paths per block: a block's slots stay in cache
 #: From this many paths a process that has not loaded the kernel yet loads it: the NumPy engine
 #: takes about 45 ms per 1,000 paths and the kernel 7, against about 0.8 s to load it.
 AUTO_PATHS = 50_000
@@ -216,25 +215,26 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
             fl = call(program, z, n, m, slots, k.EXACT, center=sink.center, inverse=sink.inverse,
                       store=sink.store, col0=start)  # fmt: skip
             return n, None, fl
-        if pilot:  # only the rows' ranges: every value into a scratch histogram's bin 0
+        if pilot:  # only the rows' ranges: scale and shift 0 put every value in a scratch bin 0
             hist = getattr(local, "scratch", None)
             if hist is None:
                 hist = local.scratch = np.zeros((n_rows, 2), np.int32)
-            scale = np.zeros(n_rows)
+            scale = shift = np.zeros(n_rows)
         else:
             hist = getattr(local, "hist", None)
             if hist is None:
                 hist = local.hist = np.zeros((n_rows, sink.bins + 2), np.int32)
                 with lock:
                     hists.append(hist)
-            scale = hscale
+            scale, shift = hscale, hshift
         binned = getattr(local, "binned", None)  # uint16: HistogramSink keeps bins + 2 <= 2**16
         if binned is None or binned.shape[1] != n:
             binned = local.binned = np.empty((n_rows, n), np.uint16)
         low, high = ranges()
-        fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=scale, hshift=scale if pilot
-                  else hshift, hist=hist, binned=binned, low=low, high=high)  # fmt: skip
-        return (0, None, 0) if not pilot and start < pilot_paths else (n, None, fl)
+        fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=scale, hshift=shift, hist=hist,
+                  binned=binned, low=low, high=high)  # fmt: skip
+        recount = not pilot and start < pilot_paths  # a pilot chunk again: already reported
+        return (0, None, 0) if recount else (n, None, fl)
 
     def ranges() -> tuple[Array, Array]:
         """This thread's running minimum and maximum of each row."""
