@@ -153,6 +153,18 @@ def test_a_projection_on_the_terminal_does_not_import_pandas():
     assert out.stderr.strip().splitlines()[-1] == "False"
 
 
+def test_the_tracker_on_the_terminal_does_not_import_pandas():
+    """A cold `milex tracker` reads its figures and prints its table from row dicts: pandas'
+    imports were a third of the command."""
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('pandas' in sys.modules, "
+        "file=sys.stderr)); sys.argv = ['milex', 'tracker']; from milex.cli import main; main()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Poland" in out.stdout and "NATO total" in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "False"
+
+
 def test_public_api_is_small_sorted_and_lazy():
     import milex
 

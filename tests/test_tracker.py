@@ -169,6 +169,27 @@ def test_sort_by_a_column_keeps_aggregates_last():
     assert frame["row_type"].tolist()[-2:] == ["aggregate", "aggregate"]
 
 
+@pytest.mark.parametrize("flip", [False, True])
+def test_allies_with_no_figure_sort_last_either_way_on_the_terminal_and_in_files(flip):
+    """2026 is partial: allies without a NATO share follow those with one, ascending or not, in
+    their own order; the totals stay at the foot; the terminal table lists the file's order."""
+    args = ["tracker", "--year", "2026", "--sort", "milex_pct_gdp", *(["--ascending"] * flip)]
+    csv = runner.invoke(app, [*args, "--format", "csv"]).stdout
+    frame = pd.read_csv(__import__("io").StringIO(csv))
+    ally = frame[frame["row_type"] == "ally"]
+    known = ally["milex_pct_gdp"].dropna().tolist()
+    assert len(known) == 10 and known == sorted(known, reverse=not flip)
+    assert ally["milex_pct_gdp"].iloc[len(known) :].isna().all()
+    unranked = ally["country"].iloc[len(known) :].tolist()
+    assert unranked == sorted(unranked, key=ally["country"].tolist().index)  # original order
+    assert "France" in unranked and frame["row_type"].tolist()[-2:] == ["aggregate", "aggregate"]
+    lines = runner.invoke(app, args, env={"COLUMNS": "120"}).stdout.splitlines()
+    at = [
+        next(i for i, line in enumerate(lines) if f" {name} " in line) for name in ally["country"]
+    ]
+    assert at == sorted(at)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -49,6 +49,28 @@ def test_aggregates_and_their_gaps_are_missing_not_zero(partial):
     assert aggregates["note"].str.startswith("not computed").all()
 
 
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_a_partial_year_exports_as_json_with_the_uncomputed_totals_null(year):
+    """The aggregate checks of a partial year say 'not computed' with null, not NaN (which JSON
+    cannot carry: `milex tracker --year 2026 --format json` used to fail on it)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from milex.cli import app
+
+    result = CliRunner().invoke(app, ["tracker", "--year", str(year), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    checks = json.loads(result.stdout)["aggregate_checks"]
+    assert [c["iso3"] for c in checks] == ["NATO", "NATO_EU_CA"]
+    for check in checks:
+        assert check["computed"] is None and check["difference_pp"] is None
+        assert check["note"].startswith("not computed")
+    published = {c["iso3"]: c["published"] for c in checks}
+    assert published == ({"NATO": 2.76, "NATO_EU_CA": 2.27} if year == 2025 else
+                         {"NATO": None, "NATO_EU_CA": None})  # fmt: skip
+
+
 def test_nato_published_2025_total_is_shown_beside_the_missing_computed_one(dataset):
     frame = tracker(2025, dataset=dataset)
     total = frame[frame["iso3"] == "NATO"].iloc[0]

@@ -107,20 +107,30 @@ def reach_year(ds: Dataset, iso3: str) -> Reach:
 def reach_years(ds: Dataset, countries: list[str], *, until: int | None = None) -> dict[str, Reach]:
     """Reach years for many allies with three queries in all; levels kept to ``until`` at least."""
     start = base_year(ds)
-    shares = ds.series("milex_pct_gdp", countries, "nato", start, include_secondary=False)
-    changes = ds.series(
+    shares = ds.series_records("milex_pct_gdp", countries, "nato", start, include_secondary=False)
+    changes = ds.series_records(
         "milex_real_change_pct", countries, "nato", (start - GROWTH_YEARS + 1, start),
         include_secondary=False,
     )  # fmt: skip
-    gdp = ds.series("gdp_real_growth_pct", countries, "imf_weo", (start + 1, 2030))
-    share_by = dict(zip(shares["iso3"], shares["value"].astype(float), strict=True))
-    out = {}
-    for iso3 in countries:
-        growth = changes[changes["iso3"] == iso3]["value"].astype(float).tolist()
-        own = gdp[gdp["iso3"] == iso3]
-        gdp_by_year = dict(zip(own["year"].astype(int), own["value"].astype(float), strict=True))
-        out[iso3] = reach(iso3, start, share_by.get(iso3), growth, gdp_by_year, until=until)
-    return out
+    gdp = ds.series_records("gdp_real_growth_pct", countries, "imf_weo", (start + 1, 2030))
+    share_by = {r["iso3"]: float(r["value"]) for r in shares}
+    growth: dict[str, list[float]] = {}
+    for r in changes:  # in year order within each ally, as the query sorts
+        growth.setdefault(r["iso3"], []).append(float(r["value"]))
+    gdp_by: dict[str, dict[int, float]] = {}
+    for r in gdp:
+        gdp_by.setdefault(r["iso3"], {})[int(r["year"])] = float(r["value"])
+    return {
+        iso3: reach(
+            iso3,
+            start,
+            share_by.get(iso3),
+            growth.get(iso3, []),
+            gdp_by.get(iso3, {}),
+            until=until,
+        )
+        for iso3 in countries
+    }
 
 
 def reach(

@@ -70,6 +70,13 @@ class Dataset:
         """
         return self._cursor().execute(query, params or []).df()
 
+    def sql_records(self, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """``sql`` as a list of row dicts, without pandas: the cold CLI commands that print a
+        table (`milex tracker`, `milex project`) need not import it (0.3 s)."""
+        cursor = self._cursor().execute(query, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the in-memory database."""
         cursor = getattr(self._local, "cursor", None)
@@ -184,9 +191,7 @@ class Dataset:
         query, params, member = self._series_query(
             measure, countries, source, years, edition, include_secondary
         )
-        cursor = self._cursor().execute(query, params)
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        rows = self.sql_records(query, params)
         return rows if member is None else [r for r in rows if member(r["iso3"], r["year"])]
 
     def _series_query(
@@ -258,16 +263,27 @@ class Dataset:
 
     def aggregate(self, measure: str, code: str, source: str, years: Years = None) -> pd.DataFrame:
         """A publisher's own aggregate rows (e.g. NATO's ``NATO`` or ``NATO_EU_CA``), unexpanded."""
-        self._check_measure(measure)
-        frame = self.sql(
-            f"SELECT {', '.join(COLUMNS)} FROM observations WHERE measure = ? AND source = ? "
-            f"AND iso3 = ? {_BEST} ORDER BY year",
-            [measure, source, code],
-        )
+        frame = self.sql(*self._aggregate_query(measure, code, source))
         year_set = _years(years)
         if year_set is not None:
             frame = frame[frame["year"].isin(year_set)]
         return frame.reset_index(drop=True)
+
+    def aggregate_records(
+        self, measure: str, code: str, source: str, years: Years = None
+    ) -> list[dict[str, Any]]:
+        """``aggregate`` as a list of row dicts, without pandas."""
+        rows = self.sql_records(*self._aggregate_query(measure, code, source))
+        year_set = _years(years)
+        return rows if year_set is None else [r for r in rows if r["year"] in year_set]
+
+    def _aggregate_query(self, measure: str, code: str, source: str) -> tuple[str, list[Any]]:
+        self._check_measure(measure)
+        return (
+            f"SELECT {', '.join(COLUMNS)} FROM observations WHERE measure = ? AND source = ? "
+            f"AND iso3 = ? {_BEST} ORDER BY year",
+            [measure, source, code],
+        )
 
     def wide(
         self,

@@ -19,7 +19,6 @@ from milex.cli.tables import FittedTable
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
-    import pandas as pd
     from rich.console import JustifyMethod
 
 STATUS_MARK = {
@@ -53,45 +52,65 @@ def tracker_command(
     output: OutputOption = None,
 ) -> None:
     """Every ally against 2%, 20% equipment and the Hague 3.5%, with gaps in money and rank."""
-    from milex.tracking import COLUMNS, NO_FIGURE, summary_line, tracker
+    from milex.tracking import NO_FIGURE, summary_line, tracker_rows
 
-    frame = tracker(year, bloc)
-    frame = _sorted(frame, sort, ascending, COLUMNS)
-    meta = _json_meta({str(k): v for k, v in frame.attrs.items()})
+    _check_sort(sort)
+    found = tracker_rows(year, bloc)
+    rows = _sorted(found.rows, sort, (sort in ASCENDING_BY_DEFAULT) != ascending)
     if format is TableFormat.table and output is None:
-        console.print(_tracker_table(frame))
-        console.print(summary_line(frame), highlight=False)
-        missing = frame["note"] == NO_FIGURE  # listed once in the partial-year note
-        for row in frame[
-            (frame["row_type"] == "ally") & (frame["note"] != "") & ~missing
-        ].itertuples():
-            console.print(f"{row.country}: {row.note}", highlight=False)
-        for check in frame.attrs["aggregate_checks"]:
+        console.print(_tracker_table(rows, found.attrs))
+        console.print(summary_line(found), highlight=False)
+        for row in rows:  # allies without a figure are listed once, in the partial-year note
+            if row["row_type"] == "ally" and row["note"] not in ("", NO_FIGURE):
+                console.print(f"{row['country']}: {row['note']}", highlight=False)
+        for check in found.attrs["aggregate_checks"]:
             console.print(f"{check['iso3']}: {check['note']}", highlight=False)
-        for note in frame.attrs["notes"]:
+        for note in found.attrs["notes"]:
             console.print(f"note: {note}", highlight=False, soft_wrap=True)
-        for src in frame.attrs["sources"]:
+        for src in found.attrs["sources"]:
             console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
         return
-    emit(frame, format.value, output, "tracker", meta)
-
-
-def _sorted(frame: pd.DataFrame, column: str, flip: bool, columns: tuple[str, ...]) -> pd.DataFrame:
     import pandas as pd
 
-    if column not in columns:
+    from milex.tracking import COLUMNS
+
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame.attrs.update(found.attrs)
+    emit(
+        frame,
+        format.value,
+        output,
+        "tracker",
+        _json_meta({str(k): v for k, v in found.attrs.items()}),
+    )
+
+
+def _check_sort(column: str) -> None:
+    """A sort column must be one of the tracker's, named before any figure is read."""
+    from milex.tracking import COLUMNS
+
+    if column not in COLUMNS:
         import difflib
 
-        close = difflib.get_close_matches(column, columns, n=3)
+        close = difflib.get_close_matches(column, COLUMNS, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise MilexError(f"cannot sort by {column!r}{hint} (columns: {', '.join(columns)})")
-    ascending = (column in ASCENDING_BY_DEFAULT) != flip
-    allies = frame[frame["row_type"] == "ally"].sort_values(
-        column, ascending=ascending, na_position="last", kind="stable"
-    )
-    out = pd.concat([allies, frame[frame["row_type"] != "ally"]], ignore_index=True)
-    out.attrs = frame.attrs
-    return out
+        raise MilexError(f"cannot sort by {column!r}{hint} (columns: {', '.join(COLUMNS)})")
+
+
+def _sorted(rows: list[dict[str, Any]], column: str, ascending: bool) -> list[dict[str, Any]]:
+    """Allies sorted by ``column`` (stable; no value last, either way), then the aggregates."""
+    allies = [r for r in rows if r["row_type"] == "ally"]
+    known = [r for r in allies if not _missing(r.get(column))]
+    ordered = sorted(known, key=lambda r: r[column], reverse=not ascending)
+    return [
+        *ordered,
+        *(r for r in allies if _missing(r.get(column))),
+        *(r for r in rows if r["row_type"] != "ally"),
+    ]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value != value
 
 
 def _money(value: Any) -> str:
@@ -106,9 +125,8 @@ def _pct(value: Any) -> str:
     return f"{value:.2f}"
 
 
-def _tracker_table(frame: pd.DataFrame) -> FittedTable:
+def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> FittedTable:
     """Allies then aggregates; fitted to the terminal, plain aligned text when piped."""
-    attrs = frame.attrs
     headers: list[tuple[str, JustifyMethod]] = [
         ("#", "right"), ("Ally", "left"), ("%GDP", "right"), ("SIPRI", "right"),
         ("Eq%", "right"), ("2%", "center"), ("20%", "center"), ("3.5", "center"),
@@ -116,7 +134,7 @@ def _tracker_table(frame: pd.DataFrame) -> FittedTable:
     ]  # fmt: skip
     rows: list[list[str]] = []
     sections: set[int] = set()
-    for row in frame.to_dict("records"):
+    for row in records:
         aggregate = row["row_type"] == "aggregate"
         if aggregate and not sections:
             sections.add(len(rows))
