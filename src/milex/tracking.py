@@ -68,6 +68,14 @@ class TrackerRows:
     rows: list[dict[str, Any]]
     attrs: dict[str, Any]
 
+    def frame(self) -> pd.DataFrame:
+        """The rows as the tracker's DataFrame: ``COLUMNS`` in order, ``attrs`` attached."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
+        frame.attrs.update(self.attrs)
+        return frame
+
 
 @dataclass(frozen=True)
 class YearData:
@@ -133,12 +141,7 @@ def tracker(
     from editions with different definitions (the 2026 edition's "core defence expenditure"), a
     note says so and each row names its edition.
     """
-    import pandas as pd
-
-    found = tracker_rows(year, bloc, dataset=dataset, edition=edition)
-    frame = pd.DataFrame(found.rows, columns=list(COLUMNS))
-    frame.attrs.update(found.attrs)
-    return frame
+    return tracker_rows(year, bloc, dataset=dataset, edition=edition).frame()
 
 
 def tracker_rows(
@@ -225,7 +228,7 @@ def _national_laws(ds: Dataset, year: int, codes: list[str]) -> set[str]:
     Restatements carry no '*', so a 2025 or 2026 figure keeps the mark of NATO's latest file.
     """
     found = ds.series_records("milex_pct_gdp", codes, "nato", (2014, year), include_secondary=False)
-    latest = {r["iso3"]: r["flags"] for r in sorted(found, key=lambda r: r["year"])}
+    latest = {r["iso3"]: r["flags"] for r in found}  # the query sorts by ally, then year
     return {iso3 for iso3, text in latest.items() if "national_2pct_law" in text.split(";")}
 
 

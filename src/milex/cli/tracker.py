@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,6 +21,8 @@ from milex.errors import MilexError
 
 if TYPE_CHECKING:
     from rich.console import JustifyMethod
+
+    from milex.tracking import TrackerRows
 
 STATUS_MARK = {
     "met": "[green]✓ met[/green]",
@@ -55,12 +58,11 @@ def tracker_command(
     from milex.tracking import NO_FIGURE, summary_line, tracker_rows
 
     _check_sort(sort)
-    found = tracker_rows(year, bloc)
-    rows = _sorted(found.rows, sort, (sort in ASCENDING_BY_DEFAULT) != ascending)
+    found = _sorted(tracker_rows(year, bloc), sort, (sort in ASCENDING_BY_DEFAULT) != ascending)
     if format is TableFormat.table and output is None:
-        console.print(_tracker_table(rows, found.attrs))
+        console.print(_tracker_table(found.rows, found.attrs))
         console.print(summary_line(found), highlight=False)
-        for row in rows:  # allies without a figure are listed once, in the partial-year note
+        for row in found.rows:  # allies without a figure are listed once, in the partial-year note
             if row["row_type"] == "ally" and row["note"] not in ("", NO_FIGURE):
                 console.print(f"{row['country']}: {row['note']}", highlight=False)
         for check in found.attrs["aggregate_checks"]:
@@ -70,19 +72,8 @@ def tracker_command(
         for src in found.attrs["sources"]:
             console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
         return
-    import pandas as pd
-
-    from milex.tracking import COLUMNS
-
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame.attrs.update(found.attrs)
-    emit(
-        frame,
-        format.value,
-        output,
-        "tracker",
-        _json_meta({str(k): v for k, v in found.attrs.items()}),
-    )
+    meta = _json_meta({str(k): v for k, v in found.attrs.items()})
+    emit(found.frame(), format.value, output, "tracker", meta)
 
 
 def _check_sort(column: str) -> None:
@@ -97,16 +88,17 @@ def _check_sort(column: str) -> None:
         raise MilexError(f"cannot sort by {column!r}{hint} (columns: {', '.join(COLUMNS)})")
 
 
-def _sorted(rows: list[dict[str, Any]], column: str, ascending: bool) -> list[dict[str, Any]]:
+def _sorted(found: TrackerRows, column: str, ascending: bool) -> TrackerRows:
     """Allies sorted by ``column`` (stable; no value last, either way), then the aggregates."""
-    allies = [r for r in rows if r["row_type"] == "ally"]
+    allies = [r for r in found.rows if r["row_type"] == "ally"]
     known = [r for r in allies if not _missing(r.get(column))]
     ordered = sorted(known, key=lambda r: r[column], reverse=not ascending)
-    return [
+    rows = [
         *ordered,
         *(r for r in allies if _missing(r.get(column))),
-        *(r for r in rows if r["row_type"] != "ally"),
+        *(r for r in found.rows if r["row_type"] != "ally"),
     ]
+    return replace(found, rows=rows)
 
 
 def _missing(value: Any) -> bool:
@@ -114,13 +106,13 @@ def _missing(value: Any) -> bool:
 
 
 def _money(value: Any) -> str:
-    if value is None or value != value:
+    if _missing(value):
         return ""
     return f"{value:,.0f}"
 
 
 def _pct(value: Any) -> str:
-    if value is None or value != value:
+    if _missing(value):
         return ""
     return f"{value:.2f}"
 
@@ -148,7 +140,7 @@ def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> Fitt
             if present
         )
         rows.append([
-            "" if row["rank"] is None or row["rank"] != row["rank"] else str(int(row["rank"])),
+            "" if _missing(row["rank"]) else str(int(row["rank"])),
             escape(SHORT_NAMES.get(row["iso3"], row["country"])),
             _pct(row["milex_pct_gdp"]),
             _pct(row["milex_pct_gdp_sipri"]),
@@ -180,7 +172,7 @@ def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> Fitt
 
 def _level(value: Any, threshold: float) -> str:
     """Whether a share reaches a level, readable without colour (the Hague target's level)."""
-    if value is None or value != value:
+    if _missing(value):
         return ""
     return "[green]✓[/green]" if value >= threshold else "[red]✗[/red]"
 
