@@ -270,9 +270,21 @@ def main() -> None:
     big = 200_000 if QUICK else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "reference.npy"
-        stats = streamed(big, target)
-        reference = np.load(target)
-    report(f"{big:,} paths streamed ({stats['method']}), wall time", stats["seconds"], 5, "s")
+        # three fresh processes: one run on a shared 2-core host swings by a second or more
+        runs = [streamed(big, target) for _ in range(1 if QUICK else 3)]
+        reference = np.load(target)  # the same seed each run: the same quantiles
+    stats = max(runs, key=lambda r: r["peak_kib"])
+    seconds = sorted(r["seconds"] for r in runs)
+    report(
+        f"{big:,} paths streamed ({stats['method']}), median wall time",
+        statistics.median(seconds),
+        5,
+        "s",
+    )
+    if len(runs) > 1:
+        print(
+            f"  (fresh processes: {', '.join(f'{t:.2f}' for t in seconds)} s; peak RSS: the highest)"
+        )
     peak, before = stats["peak_kib"] / 2**20, stats["before_kib"] / 2**20
     label = "peak RSS during the run" if stats["reset"] else "peak RSS of the process"
     report(f"{big:,} paths, {label}", peak, 1, "GiB")
