@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 MET, NOT_MET, NOT_APPLICABLE, NO_DATA = "met", "not met", "not applicable", "no data"
+#: A figure its source rounded to exactly the threshold: the true value may lie either side.
+AT_ROUNDED = "at threshold (rounded in the source)"
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,21 @@ def guideline(guideline_id: str) -> Guideline:
         raise MilexError(f"unknown guideline {guideline_id!r}; known: {', '.join(BY_ID)}") from None
 
 
-def status(value: float | None, rule: Guideline, year: int, *, applicable: bool = True) -> str:
+def status(
+    value: float | None,
+    rule: Guideline,
+    year: int,
+    *,
+    applicable: bool = True,
+    rounded: bool = False,
+) -> str:
     """Status of one figure against a guideline in a year.
 
     A guideline applies from the year it was adopted (Wales 2014, Vilnius 2023); targets with a
     deadline are judged on the level reached so far, so an ally already at 3.5% has met the
     Hague core target. An "up to" guideline is a ceiling on what may count, so it is met when the
-    figure is positive and not above it.
+    figure is positive and not above it. A ``rounded`` figure equal to a floor at its precision
+    (Denmark's 2026 "3.5") is ``AT_ROUNDED``, never met: the unrounded value may be below it.
     """
     if not applicable or year < rule.adopted_year:
         return NOT_APPLICABLE
@@ -138,7 +148,27 @@ def status(value: float | None, rule: Guideline, year: int, *, applicable: bool 
         return NO_DATA
     if rule.kind == "up to":
         return MET if 0 < value <= rule.threshold else NOT_MET
+    if rounded and at_rounded(value, rule.threshold):
+        return AT_ROUNDED
     return MET if value >= rule.threshold else NOT_MET
+
+
+def at_rounded(value: float, threshold: float) -> bool:
+    """Whether a rounded ``value`` could stand for a true value on either side of ``threshold``.
+
+    A figure rounded to d decimals stands for [value - 0.5 ulp, value + 0.5 ulp); only a value
+    equal to the threshold at its own precision straddles it (3.5 does for 3.5%, 3.6 does not).
+    The precision is read from the shortest decimal form of the value, which can only widen the
+    interval (a "3.50" stored as 3.5 is read as one decimal), never hide a straddle.
+    """
+    return abs(value - threshold) < 0.5 * 10 ** -_decimals(value)
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0
+    return len(text.split(".")[1].rstrip("0"))
 
 
 def spending_gap(spending: float, share_pct: float, threshold_pct: float) -> float:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from milex.commitments import BY_ID
+from milex.commitments import BY_ID, at_rounded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,9 @@ class Reach:
     base_share: float | None
     observed_growth_pct: float | None = None  # the recent mean, before the cap
     capped: bool = False
-    levels: tuple[tuple[int, float], ...] = ()  # (year, share %) at the trend, to the reach year
+    levels: tuple[tuple[int, float], ...] = ()  # (year, share %): observed, then the trend
+    newest_year: int | None = None  # the ally's newest NATO figure, where the trend starts
+    newest_share: float | None = None
 
     def level(self, year: int) -> float | None:
         """The share at the trend in ``year`` (arithmetic), if computed that far."""
@@ -100,12 +102,19 @@ def path(ds: Dataset, iso3: str) -> pd.DataFrame:
 
 
 def reach_year(ds: Dataset, iso3: str) -> Reach:
-    """The first year the ally's NATO share reaches 3.5% if its recent real trend continues."""
+    """When the ally reaches 3.5% (see :func:`reach_years`)."""
     return reach_years(ds, [iso3])[iso3]
 
 
 def reach_years(ds: Dataset, countries: list[str], *, until: int | None = None) -> dict[str, Reach]:
-    """Reach years for many allies with three queries in all; levels kept to ``until`` at least."""
+    """One reach year per ally, from its newest NATO figures, the same in every view.
+
+    Years already met come first: an ally whose newest figure (any edition, best first) is at or
+    above 3.5% reached it in the first year of that unbroken run. Otherwise the capped trend runs
+    from the newest figure (:func:`reach`). A figure its source rounded to exactly 3.5 is not a
+    year met. Four queries in all; levels are the observed figures from the base year, then the
+    trend, kept to ``until`` at least.
+    """
     start = base_year(ds)
     shares = ds.series_records("milex_pct_gdp", countries, "nato", start, include_secondary=False)
     changes = ds.series_records(
@@ -113,6 +122,7 @@ def reach_years(ds: Dataset, countries: list[str], *, until: int | None = None) 
         include_secondary=False,
     )  # fmt: skip
     gdp = ds.series_records("gdp_real_growth_pct", countries, "imf_weo", (start + 1, 2030))
+    history = ds.series_records("milex_pct_gdp", countries, "nato", (2014, REACH_HORIZON))
     share_by = {r["iso3"]: float(r["value"]) for r in shares}
     growth: dict[str, list[float]] = {}
     for r in changes:  # in year order within each ally, as the query sorts
@@ -120,17 +130,77 @@ def reach_years(ds: Dataset, countries: list[str], *, until: int | None = None) 
     gdp_by: dict[str, dict[int, float]] = {}
     for r in gdp:
         gdp_by.setdefault(r["iso3"], {})[int(r["year"])] = float(r["value"])
-    return {
-        iso3: reach(
-            iso3,
-            start,
-            share_by.get(iso3),
-            growth.get(iso3, []),
-            gdp_by.get(iso3, {}),
-            until=until,
+    observed: dict[str, list[Figure]] = {}
+    for r in history:
+        flags = str(r["flags"]).split(";")
+        figure = Figure(int(r["year"]), float(r["value"]), "rounded" in flags)
+        observed.setdefault(r["iso3"], []).append(figure)
+    out = {}
+    for iso3 in countries:
+        figures = observed.get(iso3, [])
+        base = share_by.get(iso3)
+        newest = figures[-1] if figures else None
+        if newest is None or base is None or newest.year < start:
+            out[iso3] = reach(iso3, start, base, growth.get(iso3, []), gdp_by.get(iso3, {}),
+                              until=until)  # fmt: skip
+        else:
+            out[iso3] = _from_newest(
+                iso3, start, base, figures, growth.get(iso3, []), gdp_by.get(iso3, {}), until
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One NATO share of GDP (best edition) and whether its source rounded it."""
+
+    year: int
+    share: float
+    rounded: bool
+
+    @property
+    def meets(self) -> bool:
+        """At or above 3.5%, and not a rounded figure that only touches it."""
+        return self.share >= CORE.threshold and not (
+            self.rounded and at_rounded(self.share, CORE.threshold)
         )
-        for iso3 in countries
-    }
+
+
+def _from_newest(
+    iso3: str,
+    start: int,
+    base: float,
+    figures: list[Figure],
+    changes: list[float],
+    gdp: dict[int, float],
+    until: int | None,
+) -> Reach:
+    """The reach from the ally's newest figure: the run of years met, else the trend from it."""
+    newest = figures[-1]
+    seen = tuple((f.year, f.share) for f in figures if f.year >= start)
+    if newest.meets:
+        first = newest.year
+        for f in reversed(figures):
+            if not f.meets:
+                break
+            first = f.year
+        note = f"reached: NATO figures at or above 3.5% since {first} ({newest.year}: " + (
+            f"{newest.share:.2f}%)"
+        )
+        return Reach(iso3, first, note, None, start, base, levels=seen, newest_year=newest.year,
+                     newest_share=newest.share)  # fmt: skip
+    trend = reach(iso3, newest.year, newest.share, changes, gdp, until=until,
+                  rounded=newest.rounded)  # fmt: skip
+    note = trend.note
+    if newest.year > start:
+        note += f"; from its {newest.year} figure of {newest.share:.2f}%"
+    if newest.rounded and at_rounded(newest.share, CORE.threshold):
+        note += " (3.5 as rounded in the source: not counted as reached)"
+    return Reach(
+        iso3, trend.year, note, trend.spending_growth_pct, start, base,
+        trend.observed_growth_pct, trend.capped, (*seen[:-1], *trend.levels),
+        newest.year, newest.share,
+    )  # fmt: skip
 
 
 def reach(
@@ -141,20 +211,24 @@ def reach(
     gdp: dict[int, float],
     *,
     until: int | None = None,
+    rounded: bool = False,
 ) -> Reach:
     """Compound the mean real change in spending (capped) against real GDP growth to 3.5%.
 
-    ``changes`` are the last three annual real changes in spending (percent), ``gdp`` real GDP
-    growth by year (percent); after its last year the 2028-2030 average holds. The mean is
-    capped at ``MAX_TREND_GROWTH_PCT``; levels are kept to the reach year or ``until``.
+    ``start`` and ``share`` are where the trend starts (the ally's newest figure); ``changes``
+    are the last three annual real changes in spending (percent), ``gdp`` real GDP growth by year
+    (percent); after its last year the 2028-2030 average holds. The mean is capped at
+    ``MAX_TREND_GROWTH_PCT``; levels are kept to the reach year or ``until``. A ``rounded``
+    share that only touches 3.5% is not counted as reached in ``start``.
     """
     if share is None:
         return Reach(iso3, None, "no NATO figure in the base year", None, start, None)
+    already = share >= CORE.threshold and not (rounded and at_rounded(share, CORE.threshold))
     if len(changes) < GROWTH_YEARS:
         note = "fewer than three years of real change"
-        if share >= CORE.threshold:
+        if already:
             note = f"already at {share:.2f}% in {start}"
-        return Reach(iso3, start if share >= CORE.threshold else None, note, None, start, share)
+        return Reach(iso3, start if already else None, note, None, start, share)
     factor = 1.0
     for change in changes:
         factor *= 1 + change / 100
@@ -169,7 +243,7 @@ def reach(
                      capped)  # fmt: skip
     tail = [gdp[y] for y in (2028, 2029, 2030) if y in gdp] or [gdp[max(gdp)]]
     long_run = sum(tail) / len(tail)
-    level, levels, reached = share, [(start, share)], start if share >= CORE.threshold else None
+    level, levels, reached = share, [(start, share)], start if already else None
     for year in range(start + 1, REACH_HORIZON + 1):
         if reached is not None and year > (until or start):
             break

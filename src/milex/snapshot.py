@@ -64,7 +64,7 @@ def parse_all(
     steps: list[tuple[tuple[Resource, ...], Callable[[], pd.DataFrame]]] = [
         ((nato.RESOURCE,), lambda: nato.parse_workbook(raw_dir / nato.RESOURCE.path, registry)),
         (
-            (nato.SECONDARY_EDITIONS, nato.SECONDARY_2025),
+            (nato.SECONDARY_EDITIONS, nato.SECONDARY_2025, nato.SECONDARY_ANNUAL_REPORT),
             lambda: nato.parse_restatements(raw_dir, registry),
         ),
         ((sipri.RESOURCE,), lambda: sipri.parse_workbook(raw_dir / sipri.RESOURCE.path, registry)),

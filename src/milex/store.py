@@ -43,6 +43,7 @@ class Dataset:
         self._db.execute("CREATE TABLE observations AS SELECT * FROM read_parquet(?)", [str(path)])
         self._local = threading.local()
         self._editions: tuple[str, ...] | None = None  # read once: the snapshot never changes
+        self._best = best_clause(package)
 
     @classmethod
     def open(cls, directory: str | Path | None = None) -> Dataset:
@@ -233,7 +234,7 @@ class Dataset:
             params.append(edition)
         query = (
             f"SELECT {', '.join(COLUMNS)} FROM observations WHERE {' AND '.join(where)} "
-            f"{_BEST if edition == 'best' else ''} ORDER BY iso3, year, source, edition"
+            f"{self._best if edition == 'best' else ''} ORDER BY iso3, year, source, edition"
         )
         if not blocs:
             return query, params, None
@@ -281,7 +282,7 @@ class Dataset:
         self._check_measure(measure)
         return (
             f"SELECT {', '.join(COLUMNS)} FROM observations WHERE measure = ? AND source = ? "
-            f"AND iso3 = ? {_BEST} ORDER BY year",
+            f"AND iso3 = ? {self._best} ORDER BY year",
             [measure, source, code],
         )
 
@@ -350,12 +351,32 @@ class Dataset:
         return sorted(set(resolved.values())), blocs
 
 
-#: Keeps one figure per country-year and source: a publisher's own file before a secondary
-#: restatement, then the newest edition (edition labels sort by date).
-_BEST = (
-    "QUALIFY row_number() OVER (PARTITION BY iso3, year, source "
-    "ORDER BY contains(flags, 'secondary'), edition DESC) = 1"
-)
+def best_clause(package: dict[str, Any]) -> str:
+    """The SQL that keeps one figure per country-year and source: a publisher's own file before a
+    secondary restatement, then the edition published last.
+
+    Editions are ordered by the publication date their datapackage entry records (else the date
+    retrieved), never by their label: "SG Annual Report 2025 (2026-03-26)" would sort above
+    "2014-2026 (2026-07)" as text. An edition the package does not describe (a user overlay)
+    orders by its label, after the described ones of the same date.
+    """
+    dated = {
+        str(s["edition"]): str(s.get("published") or s.get("retrieved") or s["edition"])
+        for s in package.get("sources", [])
+        if s.get("edition")
+    }
+    cases = " ".join(
+        f"WHEN {_literal(edition)} THEN {_literal(date)}" for edition, date in sorted(dated.items())
+    )
+    when = f"CASE edition {cases} ELSE edition END" if cases else "edition"
+    return (
+        "QUALIFY row_number() OVER (PARTITION BY iso3, year, source "
+        f"ORDER BY contains(flags, 'secondary'), {when} DESC, edition DESC) = 1"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _years(years: Years) -> set[int] | None:

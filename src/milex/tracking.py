@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from milex import hague
-from milex.commitments import GUIDELINES, MET, spending_gap, status
+from milex.commitments import AT_ROUNDED, GUIDELINES, MET, at_rounded, spending_gap, status
+from milex.coverage import (
+    Coverage,
+    as_of,
+    available_years,
+    coverage,
+    default_year,
+    headline,
+    missing_phrase,
+    partial_years,
+    with_figures,
+)
 from milex.errors import QueryError
 from milex.registry import NO_ARMED_FORCES
 
@@ -32,8 +43,10 @@ STATUS_GUIDELINES = (
     "hague_core_3_5pct",
 )
 NO_FIGURE = "no NATO figure for this year"
-#: Per year: (allies with a NATO share of GDP, allies that were members), any edition.
-Coverage = dict[int, tuple[int, int]]
+__all__ = [
+    "COLUMNS", "NO_FIGURE", "Coverage", "TrackerRows", "available_years", "coverage",
+    "default_year", "partial_years", "summary_line", "tracker", "tracker_rows",
+]  # fmt: skip
 GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
 AGGREGATE_TOLERANCE_PP = 0.01
 NATO_MEASURES = (
@@ -55,8 +68,15 @@ COLUMNS = (
     "milex_lcu_m", "milex_usd_m", "currency", "real_change_pct", "national_2pct_law", "flags",
     "hague_path_pct", "hague_path_status", "national_plan_pct", "hague_reach_year",
     "hague_reach_note",
-    "edition", "sipri_edition", "published_pct_gdp", "note",
+    "edition", "source_url", "origin", "equipment_edition", "equipment_flags",
+    "equipment_source_url", "spending_edition", "spending_source_url", "sipri_edition",
+    "sipri_source_url", "published_pct_gdp", "note",
 )  # fmt: skip
+#: The tracker's figure columns -> the measure each comes from (one edition per row).
+CELL_MEASURES = {
+    "milex_pct_gdp": "milex_pct_gdp", "equipment_pct": "equipment_pct", "milex_lcu_m": "milex_lcu",
+    "milex_usd_m": "milex_usd", "real_change_pct": "milex_real_change_pct",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -78,51 +98,37 @@ class TrackerRows:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One NATO figure with its provenance: the edition, flags and cell or URL it came from."""
+
+    value: float
+    edition: str
+    flags: frozenset[str]
+    origin: str
+
+
+@dataclass(frozen=True)
 class YearData:
-    """NATO figures for one year, by measure then ISO3, with flags and each ally's edition."""
+    """NATO figures for one year, by measure then ISO3, each ally's row from one edition.
+
+    ``edition_of`` is each ally's row edition: that of its share of GDP (the best edition).
+    Every other figure of the row comes from that edition where it has the figure; ``cells``
+    keeps each figure's own edition, so a cell that had to come from another one says so.
+    """
 
     year: int
-    values: dict[str, dict[str, float]]
-    flags: dict[str, set[str]]
+    cells: dict[str, dict[str, Cell]]
     editions: set[str]
-    edition_of: dict[str, str] = field(default_factory=dict)  # the share's edition, per ally
+    edition_of: dict[str, str] = field(default_factory=dict)
     law: set[str] = field(default_factory=set)  # allies with NATO's '*' national 2% law
 
+    @property
+    def values(self) -> dict[str, dict[str, float]]:
+        return {m: {iso3: c.value for iso3, c in by.items()} for m, by in self.cells.items()}
 
-def available_years(ds: Dataset) -> list[int]:
-    """Years with NATO share-of-GDP figures (the publisher's file or secondary restatements)."""
-    return sorted(coverage(ds))
-
-
-def coverage(ds: Dataset) -> Coverage:
-    """Per year with NATO shares: (allies with a figure, allies that were members), any edition."""
-    found = ds.sql_records(
-        "SELECT year, list(DISTINCT iso3) AS allies FROM observations WHERE source = 'nato' "
-        "AND measure = 'milex_pct_gdp' GROUP BY year ORDER BY year"
-    )
-    out = {}
-    for row in found:
-        year = int(row["year"])
-        members = [m for m in ds.registry.members("NATO", year) if m not in NO_FORCES]
-        out[year] = (len(set(row["allies"]) & set(members)), len(members))
-    return out
-
-
-def default_year(ds: Dataset, covered: Coverage | None = None) -> int:
-    """The latest year in which every ally has a NATO figure (any edition); else NATO's file's.
-
-    ``covered`` is ``coverage(ds)`` when the caller already has it.
-    """
-    covered = coverage(ds) if covered is None else covered
-    complete = [y for y, (have, members) in covered.items() if have == members]
-    return max(complete) if complete else ds.latest_year("milex_pct_gdp", "nato")
-
-
-def partial_years(ds: Dataset, covered: Coverage | None = None) -> Coverage:
-    """Years after the default year for which only some allies have figures."""
-    covered = coverage(ds) if covered is None else covered
-    start = default_year(ds, covered)
-    return {y: c for y, c in covered.items() if y > start}
+    @property
+    def flags(self) -> dict[str, set[str]]:
+        return {iso3: set(c.flags) for iso3, c in self.cells["milex_pct_gdp"].items()}
 
 
 def tracker(
@@ -158,19 +164,17 @@ def tracker_rows(
     year = _check_year(ds, year)
     members = _members(ds, bloc, year)
     data = _year_data(ds, year, members, edition)
-    sipri_rows = ds.series_records("milex_pct_gdp", members, "sipri", year)
-    sipri = _by_iso(sipri_rows)
-    sipri_editions = {r["iso3"]: r["edition"] for r in sipri_rows}
+    sipri = _cells(ds.series_records("milex_pct_gdp", members, "sipri", year))
+    sipri_editions = {c.edition for c in sipri.values()}
     eur_per_usd = _eur_per_usd(data)
     rows = [_ally_row(ds, iso3, data, sipri, eur_per_usd) for iso3 in members]
-    for row in rows:
-        row["sipri_edition"] = sipri_editions.get(row["iso3"])
     _rank(rows)
     _hague(ds, rows, year)
-    _reach_consistent(ds, rows, year)
     _plans(rows, year)
     aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
-    attrs = _attrs(ds, rows, aggregates, data, eur_per_usd, bloc, set(sipri_editions.values()))
+    attrs = _attrs(ds, rows, aggregates, data, eur_per_usd, bloc, sipri_editions)
+    for row in rows:
+        row.pop("_urls", None)
     return TrackerRows([*rows, *aggregates], attrs)
 
 
@@ -206,20 +210,33 @@ def _members(ds: Dataset, bloc: str, year: int) -> list[str]:
 
 
 def _year_data(ds: Dataset, year: int, members: list[str], edition: str = "best") -> YearData:
-    values: dict[str, dict[str, float]] = {}
-    flags: dict[str, set[str]] = {}
-    editions: set[str] = set()
-    edition_of: dict[str, str] = {}
     codes = [*members, *NO_FORCES]
+    best = {m: _cells(ds.series_records(m, codes, "nato", year, edition=edition))
+            for m in NATO_MEASURES}  # fmt: skip
+    edition_of = {iso3: c.edition for iso3, c in best["milex_pct_gdp"].items()}
+    cells: dict[str, dict[str, Cell]] = {}
     for measure in NATO_MEASURES:
-        found = ds.series_records(measure, codes, "nato", year, edition=edition)
-        values[measure] = _by_iso(found)
-        if measure == "milex_pct_gdp":
-            for r in found:
-                flags[r["iso3"]] = {f for f in r["flags"].split(";") if f}
-                editions.add(r["edition"])
-                edition_of[r["iso3"]] = r["edition"]
-    return YearData(year, values, flags, editions, edition_of, _national_laws(ds, year, codes))
+        every = ds.series_records(measure, codes, "nato", year, edition="all")
+        own = {
+            (r["iso3"], r["edition"]): c
+            for r, c in zip(every, _cells(every, keep_all=True).values(), strict=True)
+        }
+        cells[measure] = {
+            iso3: own.get((iso3, edition_of.get(iso3, "")), cell)
+            for iso3, cell in best[measure].items()
+        }
+    editions = set(edition_of.values())
+    return YearData(year, cells, editions, edition_of, _national_laws(ds, year, codes))
+
+
+def _cells(rows: list[dict[str, Any]], *, keep_all: bool = False) -> dict[Any, Cell]:
+    """Cells by ally (or by position with ``keep_all``, for rows of several editions)."""
+    out: dict[Any, Cell] = {}
+    for i, r in enumerate(rows):
+        flags = frozenset(f for f in str(r["flags"]).split(";") if f)
+        cell = Cell(float(r["value"]), str(r["edition"]), flags, str(r["origin"] or ""))
+        out[i if keep_all else r["iso3"]] = cell
+    return out
 
 
 def _national_laws(ds: Dataset, year: int, codes: list[str]) -> set[str]:
@@ -232,10 +249,6 @@ def _national_laws(ds: Dataset, year: int, codes: list[str]) -> set[str]:
     return {iso3 for iso3, text in latest.items() if "national_2pct_law" in text.split(";")}
 
 
-def _by_iso(rows: list[dict[str, Any]]) -> dict[str, float]:
-    return {r["iso3"]: float(r["value"]) for r in rows}
-
-
 def _eur_per_usd(data: YearData) -> float | None:
     """NATO's own exchange rate for the year: Germany's euro spending over its dollar spending."""
     eur = data.values["milex_lcu"].get("DEU")
@@ -245,45 +258,106 @@ def _eur_per_usd(data: YearData) -> float | None:
 
 # -- rows ------------------------------------------------------------------------------------------
 def _ally_row(
-    ds: Dataset, iso3: str, data: YearData, sipri: dict[str, float], eur_per_usd: float | None
+    ds: Dataset,
+    iso3: str,
+    data: YearData,
+    sipri: dict[str, Cell],
+    eur_per_usd: float | None,
 ) -> dict[str, Any]:
-    share = data.values["milex_pct_gdp"].get(iso3)
-    equipment = data.values["equipment_pct"].get(iso3)
-    lcu = data.values["milex_lcu"].get(iso3)
-    usd = data.values["milex_usd"].get(iso3)
-    flags = data.flags.get(iso3, set())
+    cell = {col: data.cells[m].get(iso3) for col, m in CELL_MEASURES.items()}
+    value = {col: None if c is None else c.value for col, c in cell.items()}
+    share, equipment = value["milex_pct_gdp"], value["equipment_pct"]
+    lcu, usd = value["milex_lcu_m"], value["milex_usd_m"]
+    share_cell, equipment_cell = cell["milex_pct_gdp"], cell["equipment_pct"]
+    spending_cell = cell["milex_usd_m"] or cell["milex_lcu_m"]
+    flags = set(share_cell.flags) if share_cell else set()
     applicable = iso3 not in NO_FORCES
+    urls = _Urls(ds)
     row: dict[str, Any] = {
         "row_type": "ally",
         "iso3": iso3,
         "country": ds.registry.name(iso3),
         "year": data.year,
         "rank": None,
-        "milex_pct_gdp": share,
-        "milex_pct_gdp_sipri": sipri.get(iso3),
-        "equipment_pct": equipment,
-        "milex_lcu_m": lcu,
-        "milex_usd_m": usd,
+        **value,
+        "milex_pct_gdp_sipri": sipri[iso3].value if iso3 in sipri else None,
         "currency": ds.registry.countries[iso3].currency,
-        "real_change_pct": data.values["milex_real_change_pct"].get(iso3),
         "national_2pct_law": "national_2pct_law" in flags or iso3 in data.law,
         "flags": ";".join(sorted(flags - {"national_2pct_law"})),
         "edition": data.edition_of.get(iso3),
-        "sipri_edition": None,
+        "source_url": urls.of("nato", share_cell),
+        "origin": share_cell.origin if share_cell else None,
+        "equipment_edition": equipment_cell.edition if equipment_cell else None,
+        "equipment_flags": ";".join(sorted(equipment_cell.flags)) if equipment_cell else None,
+        "equipment_source_url": urls.of("nato", equipment_cell),
+        "spending_edition": spending_cell.edition if spending_cell else None,
+        "spending_source_url": urls.of("nato", spending_cell),
+        "sipri_edition": sipri[iso3].edition if iso3 in sipri else None,
+        "sipri_source_url": urls.of("sipri", sipri.get(iso3)),
         "published_pct_gdp": None,
         "note": NO_FORCES.get(iso3, "" if share is not None else NO_FIGURE),
     }
+    rounded = "rounded" in flags
     for rule in GUIDELINES:
         if rule.id in STATUS_GUIDELINES:
-            value = equipment if rule.metric == "equipment_pct" else share
-            row[f"status_{rule.id}"] = status(value, rule, data.year, applicable=applicable)
+            equip = rule.metric == "equipment_pct"
+            row[f"status_{rule.id}"] = status(
+                equipment if equip else share, rule, data.year, applicable=applicable,
+                rounded=("rounded" in equipment_cell.flags) if equip and equipment_cell
+                else rounded and not equip,
+            )  # fmt: skip
     eur_spending = None if eur_per_usd is None or usd is None else usd * eur_per_usd
     for label, threshold in GAP_THRESHOLDS.items():
         for unit, spending in (("lcu", lcu), ("usd", usd), ("eur", eur_spending)):
             row[f"gap_{label}_{unit}_m"] = (
                 spending_gap(spending, share, threshold) if share and spending is not None else None
             )
+    _other_editions(ds, row, cell)
+    used = [*cell.values(), sipri.get(iso3)]
+    row["_urls"] = [c.origin for c in used if c and c.origin.startswith(("http://", "https://"))]
     return row
+
+
+class _Urls:
+    """Where a reader checks a figure: a secondary figure's own URL, else its edition's file."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self.by_edition = {
+            (s.get("source"), s.get("edition")): s.get("url") for s in ds.package.get("sources", [])
+        }
+
+    def of(self, source: str, cell: Cell | None) -> str | None:
+        if cell is None:
+            return None
+        if cell.origin.startswith(("http://", "https://")):
+            return cell.origin
+        return self.by_edition.get((source, cell.edition))
+
+
+def _other_editions(ds: Dataset, row: dict[str, Any], cell: dict[str, Cell | None]) -> None:
+    """Name every figure of the row that had to come from another edition than the row's,
+    with the definition break when the two editions' definitions differ."""
+    own = row["edition"]
+    if own is None:
+        return
+    others = sorted({(col, c.edition) for col, c in cell.items() if c and c.edition != own})
+    if not others:
+        return
+    definitions = ds.definitions({("nato", own), *(("nato", e) for _, e in others)})
+    parts = []
+    for col, edition in others:
+        text = f"{_LABELS.get(col, col)} from the {edition} edition"
+        if definitions.get(edition) != definitions.get(own):
+            text += f" ({definitions.get(edition)}: a definition break)"
+        parts.append(text)
+    note = "; ".join(parts)
+    row["note"] = f"{row['note']}; {note}" if row["note"] else note
+
+
+_LABELS = {
+    "equipment_pct": "equipment share", "milex_lcu_m": "spending in national currency",
+    "milex_usd_m": "spending in US$", "real_change_pct": "real change",
+}  # fmt: skip
 
 
 def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
@@ -408,37 +482,6 @@ def _plans(rows: list[dict[str, Any]], year: int) -> None:
         row["national_plan_pct"] = plan_share(row["iso3"], year)
 
 
-def _reach_consistent(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
-    """The 3.5% reach year never contradicts the year's own figure.
-
-    An ally at or above 3.5% in ``year`` reached it in the first year its NATO figure did; an
-    ally below 3.5% in ``year`` cannot have reached it by then at its trend, so that trend year
-    is withdrawn with a note saying why.
-    """
-    threshold = hague.CORE.threshold
-    allies = [r["iso3"] for r in rows if r["milex_pct_gdp"] is not None]
-    history = ds.series_records("milex_pct_gdp", allies, "nato", (2014, year)) if allies else []
-    for row in rows:
-        share, reach = row["milex_pct_gdp"], row.get("hague_reach_year")
-        if share is None:
-            continue
-        if share >= threshold and (reach is None or reach > year):
-            own = [
-                int(h["year"])
-                for h in history
-                if h["iso3"] == row["iso3"] and h["value"] >= threshold
-            ]
-            first = min(own, default=year)
-            row["hague_reach_year"] = first
-            row["hague_reach_note"] = f"reached: NATO figure at or above 3.5% from {first}"
-        elif share < threshold and reach is not None and reach <= year:
-            row["hague_reach_year"] = None
-            row["hague_reach_note"] = (
-                f"the recent trend gave {reach}, but NATO's {year} figure is {share:.2f}%: "
-                "not reached"
-            )
-
-
 # -- metadata --------------------------------------------------------------------------------------
 def _attrs(
     ds: Dataset,
@@ -456,8 +499,15 @@ def _attrs(
         for rule in STATUS_GUIDELINES
     }
     for label, threshold in GAP_THRESHOLDS.items():
-        counts[f"count_at_or_above_{label}"] = sum(r["milex_pct_gdp"] >= threshold for r in counted)
-    equipment = [r["equipment_pct"] for r in counted if r["equipment_pct"] is not None]
+        touching = [r for r in counted if _at_rounded(r, threshold)]
+        counts[f"count_at_or_above_{label}"] = sum(
+            r["milex_pct_gdp"] >= threshold for r in counted if r not in touching
+        )
+        counts[f"count_rounded_at_{label}"] = len(touching)
+        counts[f"rounded_at_{label}"] = [r["country"] for r in touching]
+    # every ally with an equipment share counts, whether or not it has a share of GDP, so the
+    # count agrees with the table (Czechia's 2026 equipment share came without one)
+    equipment = [r["equipment_pct"] for r in allies if r["equipment_pct"] is not None]
     counts["count_equipment_20pct"] = sum(e >= 20.0 for e in equipment)
     counts["allies_with_equipment"] = len(equipment)
     checks = []
@@ -500,15 +550,28 @@ def _attrs(
             "Figures marked 'secondary' are NATO's, as reported by the press or public code "
             "(NATO's own file for the edition was not available); each keeps its source URL."
         )
-    used = {("nato", e) for e in data.editions} | {("sipri", e) for e in sipri_editions}
+    for label, threshold in GAP_THRESHOLDS.items():
+        if counts[f"rounded_at_{label}"]:
+            notes.append(
+                f"{', '.join(counts[f'rounded_at_{label}'])}: {threshold:g} as rounded in the "
+                f"source, {AT_ROUNDED.split(' (')[0]}; counted apart, not as meeting {threshold:g}%."
+            )
+    used = {("nato", e) for e in _all_editions(rows)} | {("sipri", e) for e in sipri_editions}
     sources = ds.citations(used)
+    estimated = bool(counted) and all("estimate" in (r["flags"] or "") for r in counted)
     return {
         "year": data.year,
         "bloc": bloc.upper(),
         "allies": len(allies),
         "allies_with_figures": len(counted),
         "allies_without_figures": without,
+        "allies_without_iso3": [r["iso3"] for r in allies if r["milex_pct_gdp"] is None],
         "partial": bool(without),
+        "estimated": estimated,
+        "coverage": with_figures(len(counted), len(allies)),
+        "missing_note": missing_phrase(without, data.year),
+        "as_of": as_of(ds, used),
+        "source_urls": _source_urls(rows),
         **counts,
         "aggregate_checks": checks,
         "eur_per_usd": eur_per_usd,
@@ -518,22 +581,29 @@ def _attrs(
     }
 
 
+def _at_rounded(row: dict[str, Any], threshold: float) -> bool:
+    return "rounded" in (row["flags"] or "") and at_rounded(row["milex_pct_gdp"], threshold)
+
+
+def _all_editions(rows: list[dict[str, Any]]) -> set[str]:
+    """Every NATO edition a figure of the rows came from (shares, equipment, spending)."""
+    keys = ("edition", "equipment_edition", "spending_edition")
+    return {r[k] for r in rows if r["row_type"] == "ally" for k in keys if r.get(k)}
+
+
+def _source_urls(rows: list[dict[str, Any]]) -> list[str]:
+    """Every secondary figure's URL the rows used, each once, in row order."""
+    return list(dict.fromkeys(url for r in rows for url in r.get("_urls", ())))
+
+
 def summary_line(found: pd.DataFrame | TrackerRows) -> str:
-    """One sentence a journalist can quote: how many allies meet 2% and the Hague core target."""
+    """What a journalist can quote: how many allies meet 2% and the Hague core target, of how
+    many with figures, and who has none yet."""
     a = found.attrs
-    partial = (
-        f" (partial year: {a['allies_with_figures']} of {a['allies']} allies have figures)"
-        if a.get("partial")
-        else ""
+    equipment = (
+        f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies with an equipment "
+        "share spend 20% or more of it on major equipment."
+        if a["allies_with_equipment"]
+        else "No equipment shares published for this year."
     )
-    return (
-        f"{a['year']}{partial}: {a['count_at_or_above_2pct']} of {a['allies_with_figures']} "
-        f"allies with figures at or above 2% of GDP; {a['count_at_or_above_3_5pct']} at or above "
-        "3.5%; "
-        + (
-            f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} spend 20% or more on "
-            "major equipment."
-            if a["allies_with_equipment"]
-            else "no equipment shares published for this year."
-        )
-    )
+    return " ".join(p for p in (headline(a) + ".", equipment, a.get("missing_note", "")) if p)

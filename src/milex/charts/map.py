@@ -19,6 +19,7 @@ from milex.charts.style import (
     ally_rows,
     altair_module,
     compose,
+    coverage_notes,
     flag_notes,
     headline,
     outline,
@@ -110,7 +111,13 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
     return compose(
         [allies],
         title=headline(frame),
-        notes=[lead, REFERENCE_NOTE, *notes, "Shapes: Natural Earth 1:110m via world-atlas."],
+        notes=[
+            *coverage_notes(frame),
+            lead,
+            REFERENCE_NOTE,
+            *notes,
+            "Shapes: Natural Earth 1:110m via world-atlas.",
+        ],
         sources=a["sources"],
         ids=["nato"],
         height=520,

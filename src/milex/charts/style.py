@@ -74,6 +74,7 @@ REFERENCE_NOTE = (
 FLAG_MARKS = (
     ("estimate", "e", "NATO estimate"),
     ("secondary", "s", "press report of NATO's figure"),
+    ("rounded", "≈", "rounded in the source (at a threshold: counted apart, never as met)"),
 )
 SOURCE_NAMES = {"nato": "NATO", "sipri": "SIPRI"}
 NATO_PCT_TITLE = "Defence expenditure, % of GDP (NATO: share of real GDP)"
@@ -201,8 +202,12 @@ def compose(
         .mark_text(text=lines, align="left", baseline="top", **FOOTER_STYLE)
         .encode(x=alt.value(0), y=alt.value({"expr": f"height + {footer_gap}"}))
     )
+    heading = title_params(title, notes[:1], [])
+    # a subtitle past one line (a partial year naming its missing allies) takes room from the
+    # plot inside the fixed height ("fit" autosize): give it back
+    height += 16 * max(0, len(heading.subtitle) - 1) + 22 * max(0, _count(heading.text) - 1)
     chart = alt.layer(*layers, footer).properties(
-        title=title_params(title, notes[:1], []),
+        title=heading,
         usermeta={"milex": {"sources": [{k: s.get(k) for k in CITED_FIELDS} for s in cited]}},
     )
     return finish(chart, height)
@@ -229,6 +234,10 @@ def footer_lines(spec: dict[str, Any]) -> list[str]:
             text = layer["mark"]["text"]
             return [text] if isinstance(text, str) else list(text)
     return []
+
+
+def _count(text: Any) -> int:
+    return len(text) if isinstance(text, list) else 1
 
 
 def finish(chart: Any, height: int) -> Any:
@@ -264,9 +273,10 @@ def finish(chart: Any, height: int) -> Any:
     )
 
 
-def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[str], bool]:
-    """Notes for flags every row shares; True when some rows differ (so labels carry marks)."""
-    notes, mixed = [], False
+def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[str], set[str]]:
+    """Notes for the flags of the rows; and the flags only some rows carry, which labels mark
+    (a flag every row carries is said once in the notes instead)."""
+    notes, mixed = [], set()
     for flag, mark, meaning in FLAG_MARKS:
         have = [flag in (r.get("flags") or "") for r in rows]
         if have and all(have):
@@ -274,12 +284,17 @@ def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[s
             notes.append(f"{when}: {meaning}.")
         elif any(have):
             notes.append(f"{mark}: {meaning}.")
-            mixed = True
+            mixed.add(flag)
     return notes, mixed
 
 
-def marks(flags: str | None) -> str:
-    return "".join(mark for flag, mark, _ in FLAG_MARKS if flag in (flags or ""))
+def marks(flags: str | None, only: set[str] | None = None) -> str:
+    """The marks of a figure's flags (of those in ``only``, when given)."""
+    return "".join(
+        mark
+        for flag, mark, _ in FLAG_MARKS
+        if flag in (flags or "") and (only is None or flag in only)
+    )
 
 
 def status_band(iso3: str, share: float | None, note: str = "") -> str:
@@ -335,11 +350,13 @@ def aggregate_value(frame: pd.DataFrame, code: str) -> float | None:
     return None if value is None or missing(value) else float(value)
 
 
-def missing_note(rows: Sequence[dict[str, Any]]) -> list[str]:
+def missing_note(rows: Sequence[dict[str, Any]], *, named: bool = True) -> list[str]:
+    """Who a chart leaves out: allies without a figure (unless the subtitle named them) and
+    allies without armed forces."""
     no_forces = [r["country"] for r in rows if r["band"] == BAND_NO_FORCES]
     none = [r["country"] for r in rows if r["band"] == BAND_NONE]
     notes = []
-    if none:
+    if none and named:
         notes.append(f"No figure for this year: {', '.join(none)}.")
     if no_forces:
         notes.append(f"{', '.join(no_forces)}: no armed forces, not shown (as NATO does).")
@@ -424,10 +441,19 @@ def hollow_when_provisional(field: str, colours: dict[str, str]) -> Any:
 
 
 def headline(frame: pd.DataFrame) -> str:
-    """The tracker's message: how many allies met 2% of GDP in the year, and how many 3.5%."""
+    """The tracker's message (see milex.coverage.headline): how many allies met 2% of GDP and
+    3.5%, of how many with figures, in words that fit an estimate or a partial year."""
+    from milex.coverage import headline as words
+
+    return words(frame.attrs)
+
+
+def coverage_notes(frame: pd.DataFrame) -> list[str]:
+    """A partial year's subtitle: how many allies have figures, naming every one without."""
     a = frame.attrs
-    core = a["count_at_or_above_3_5pct"]
-    return (
-        f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} allies spent {TWO_PCT:g}% "
-        f"of GDP or more on defence in {a['year']}; {core} reached {CORE_PCT:g}%"
-    )
+    if not a.get("partial"):
+        return []
+    from milex.coverage import missing_phrase
+
+    missing = list(a.get("allies_without_figures", []))
+    return [f"{a['coverage'].capitalize()}. " + missing_phrase(missing, a["year"], named=99)]

@@ -20,6 +20,7 @@ from milex.charts.style import (
     altair_module,
     band_scale,
     compose,
+    coverage_notes,
     flag_notes,
     halo_text,
     headline,
@@ -51,7 +52,7 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         raise MilexError(f"no ally has a NATO share of GDP for {year}: nothing to chart")
     notes, mixed = flag_notes(plotted, year)
     for r in plotted:
-        r["label"] = f"{r['share']:.2f}" + (marks(r["flags"]) if mixed else "")
+        r["label"] = f"{r['share']:.2f}" + marks(r["flags"], mixed)
     data = pd.DataFrame(plotted)
     names = [r["country"] for r in plotted]
     top = max(r["share"] for r in plotted)
@@ -90,11 +91,13 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
     layers += labels  # last: a value label's halo breaks any line that passes under it
     whole = f"; NATO as a whole: {total:.2f}%" if total is not None else ""
+    partial = coverage_notes(frame)
     notes = [
+        *partial,
         f"Defence expenditure as a share of GDP by ally, NATO's figures{whole}.",
         REFERENCE_NOTE,
         *notes,
-        *missing_note(rows),
+        *missing_note(rows, named=not partial),
     ]
     return compose(
         layers,
@@ -159,25 +162,37 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
         *labels,
     ]
     a = frame.attrs
+    partial = coverage_notes(frame)
     notes = [
-        f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} spend at least "
-        f"{TWO_PCT:g}% of GDP on defence. Labels: ISO 3166 country codes.",
+        *partial,
+        f"{len(plotted)} allies have both figures; {a['count_at_or_above_2pct']} of "
+        f"{a['allies_with_figures']} with a share of GDP spend at least {TWO_PCT:g}% of GDP on "
+        "defence. Labels: ISO 3166 country codes.",
         f"Lines: the Wales 2014 guidelines, {TWO_PCT:g}% of GDP on defence and "
         f"{EQUIPMENT_PCT:g}% of that on major equipment including R&D.",
         *flag_notes(plotted, year)[0],
-        *missing_note([r for r in rows if r not in plotted]),
+        *missing_note([r for r in rows if r not in plotted], named=not partial),
     ]
     return compose(
         layers,
-        title=(
-            f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies spent "
-            f"{EQUIPMENT_PCT:g}% or more of their defence budget on major equipment in {year}"
-        ),
+        title=equipment_title(a),
         notes=notes,
         sources=a["sources"],
         ids=["nato"],
         height=SCATTER_HEIGHT,
     )
+
+
+def equipment_title(a: dict[str, Any]) -> str:
+    """'2026, 10 of 31 allies with equipment figures: 9 are estimated to spend 20% or more ...'."""
+    from milex.coverage import spend_verb
+
+    have, allies, met = a["allies_with_equipment"], a["allies"], a["count_equipment_20pct"]
+    verb = spend_verb(bool(a.get("estimated")))
+    what = f"{EQUIPMENT_PCT:g}% or more of their defence budget on major equipment"
+    if have < allies:
+        return f"{a['year']}, {have} of {allies} allies with equipment figures: {met} {verb} {what}"
+    return f"{met} of {allies} allies {verb} {what} in {a['year']}"
 
 
 def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[float]) -> None:
@@ -219,11 +234,7 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     notes, mixed = flag_notes([r for r in rows if r["share"] is not None], year)
     for r in rows:
         r["col"], r["row"] = TILES[r["iso3"]]
-        r["value"] = (
-            ""
-            if r["share"] is None
-            else f"{r['share']:.2f}%" + (marks(r["flags"]) if mixed else "")
-        )
+        r["value"] = "" if r["share"] is None else f"{r['share']:.2f}%" + marks(r["flags"], mixed)
         if r["band"] == BAND_NO_FORCES:
             r["value"] = "no forces"
         r["dark"] = r["band"] in DARK_BANDS
@@ -251,16 +262,16 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     values = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="value:N", color=ink)
     a = frame.attrs
     notes = [
-        f"NATO's defence expenditure as a share of GDP; {a['count_at_or_above_2pct']} of "
-        f"{a['allies_with_figures']} allies with figures at or above {TWO_PCT:g}%, "
-        f"{a['count_at_or_above_3_5pct']} at or above {CORE_PCT:g}%. Tiles are placed roughly "
-        "by geography; labels are ISO 3166 country codes.",
+        *coverage_notes(frame),
+        f"NATO's defence expenditure as a share of GDP: {headline(frame)}. Tiles are placed "
+        "roughly by geography; labels are ISO 3166 country codes.",
         REFERENCE_NOTE,
         *notes,
     ]
+    covered = f" ({a['coverage']})" if a.get("partial") else ""
     return compose(
         [tiles, codes, values],
-        title=f"Where the NATO allies stand, {year}",
+        title=f"Where the NATO allies stand, {year}{covered}",
         notes=notes,
         sources=a["sources"],
         ids=["nato"],

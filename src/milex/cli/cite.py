@@ -1,9 +1,10 @@
 """`milex cite`: how to cite milex, and every publisher edition behind a result.
 
-Without ``--for`` it lists milex itself and every source edition in the snapshot. With ``--for
-tracker|burden|reconcile|compare`` (and ``--year``) it computes that result as its command would
-with default options and lists only the editions it used, so a published figure can be cited
-exactly. The milex entry agrees with ``CITATION.cff`` (a test keeps them in step).
+Without a result it lists milex itself and every source edition in the snapshot. With a result
+(``milex cite tracker --year 2026``, or ``--for tracker``) it computes that result as its command
+would with default options and lists only the editions it used and the URL of every secondary
+figure in it, so a published figure can be cited and checked exactly. The milex entry agrees
+with ``CITATION.cff`` (a test keeps them in step).
 """
 
 from __future__ import annotations
@@ -45,22 +46,30 @@ def milex_citation() -> dict[str, str]:
 
 def editions_for(ds: Dataset, result: str | None, year: int | None) -> list[dict[str, str]]:
     """Citations of the source editions a result uses (every edition when ``result`` is None)."""
+    return cited(ds, result, year)[0]
+
+
+def cited(
+    ds: Dataset, result: str | None, year: int | None
+) -> tuple[list[dict[str, str]], list[str]]:
+    """The editions a result used (every edition when ``result`` is None) and the URL of every
+    secondary figure in it, each once: what a journalist credits and where a reader checks."""
     if result is None:
         if year is not None:
-            raise MilexError("--year needs --for (one of " + ", ".join(RESULTS) + ")")
-        return ds.citations((s["source"], s["edition"]) for s in ds.package.get("sources", []))
+            raise MilexError("--year needs a result to cite (one of " + ", ".join(RESULTS) + ")")
+        every = ((s["source"], s["edition"]) for s in ds.package.get("sources", []))
+        return ds.citations(every), []
     if result not in RESULTS:
-        raise MilexError(f"cannot cite {result!r}; use --for one of {', '.join(RESULTS)}")
-    used = _used(ds, result, year)
-    return ds.citations(used)
+        raise MilexError(f"cannot cite {result!r}; cite one of {', '.join(RESULTS)}")
+    if result == "tracker":
+        from milex.tracking import tracker_rows
+
+        found = tracker_rows(year, dataset=ds)
+        return found.attrs["sources"], list(found.attrs["source_urls"])
+    return ds.citations(_used(ds, result, year)), []
 
 
 def _used(ds: Dataset, result: str, year: int | None) -> set[tuple[str, str]]:
-    if result == "tracker":
-        from milex.tracking import tracker
-
-        frame = tracker(year, dataset=ds)
-        return {(s["source"], s["edition"]) for s in frame.attrs["sources"]}
     if result == "burden":
         from milex.burden import burden_sharing
 
@@ -78,6 +87,12 @@ def _used(ds: Dataset, result: str, year: int | None) -> set[tuple[str, str]]:
 
 @handle_errors
 def cite_command(
+    result: Annotated[
+        str | None,
+        typer.Argument(
+            help=f"The result to cite: {', '.join(RESULTS)} (as --for).", show_default=False
+        ),
+    ] = None,
     for_: Annotated[
         str | None,
         typer.Option("--for", help=f"Only the editions behind one result: {', '.join(RESULTS)}."),
@@ -88,11 +103,15 @@ def cite_command(
     """How to cite milex and each publisher edition used (all, or those behind one result)."""
     import milex
 
+    if result and for_ and result != for_:
+        raise MilexError(f"cite one result: {result!r} or --for {for_!r}, not both")
+    for_ = for_ or result
     ds = milex.load()
-    sources = editions_for(ds, for_, year)
+    sources, urls = cited(ds, for_, year)
     software = milex_citation()
     if json_:
-        payload: dict[str, Any] = {"software": software, "sources": sources}
+        payload: dict[str, Any] = {"software": software, "sources": sources,
+                                   "secondary_urls": urls}  # fmt: skip
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
     console.print(f"Cite milex as: {software['citation']}.", highlight=False, markup=False)
@@ -108,3 +127,10 @@ def cite_command(
             markup=False,
             soft_wrap=True,
         )
+    if urls:
+        console.print(
+            "Secondary figures (NATO's, as reported; check each at its source):",
+            highlight=False, markup=False,
+        )  # fmt: skip
+        for url in urls:
+            console.print(f"- {url}", highlight=False, markup=False, soft_wrap=True)

@@ -29,12 +29,14 @@ STATUS_MARK = {
     "not met": "[red]✗ not met[/red]",
     "not applicable": "[dim]· n/a[/dim]",
     "no data": "[yellow]? no data[/yellow]",
+    "at threshold (rounded in the source)": "[yellow]≈ at threshold (rounded in the source)[/yellow]",
 }
 SHORT_MARK = {
     "met": "[green]✓[/green]",
     "not met": "[red]✗[/red]",
     "not applicable": "[dim]·[/dim]",
     "no data": "[yellow]?[/yellow]",
+    "at threshold (rounded in the source)": "[yellow]≈[/yellow]",
 }
 SHORT_NAMES = {"NATO": "NATO total", "NATO_EU_CA": "Europe+Canada", "USA": "United States"}
 ASCENDING_BY_DEFAULT = {"rank", "year", "iso3", "country", "currency"}
@@ -47,7 +49,9 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def tracker_command(
-    year: Annotated[int | None, typer.Option(help="Year (default: latest NATO year).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Year (default: the newest with NATO figures).")
+    ] = None,
     bloc: Annotated[str, typer.Option(help="NATO or NATO_EU_CA.")] = "NATO",
     sort: Annotated[str, typer.Option(help="Column to sort allies by.")] = "rank",
     ascending: Annotated[bool, typer.Option(help="Flip the default sort order.")] = False,
@@ -62,6 +66,9 @@ def tracker_command(
     if format is TableFormat.table and output is None:
         console.print(_tracker_table(found.rows, found.attrs))
         console.print(summary_line(found), highlight=False)
+        console.print(found.attrs["as_of"], highlight=False)
+        for line in _secondary_sources(found.rows):
+            console.print(line, highlight=False, soft_wrap=True)
         for row in found.rows:  # allies without a figure are listed once, in the partial-year note
             if row["row_type"] == "ally" and row["note"] not in ("", NO_FIGURE):
                 console.print(f"{row['country']}: {row['note']}", highlight=False)
@@ -135,6 +142,7 @@ def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> Fitt
             for code, present in (
                 ("e", "estimate" in (row["flags"] or "")),
                 ("s", "secondary" in (row["flags"] or "")),
+                ("r", "rounded" in (row["flags"] or "")),
                 ("*", bool(row["national_2pct_law"])),
             )
             if present
@@ -149,32 +157,44 @@ def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> Fitt
                 "" if aggregate else SHORT_MARK.get(row[f"status_{rule}"], row[f"status_{rule}"])
                 for rule in ("wales_2pct", "wales_20pct_equipment")
             ),
-            "" if aggregate else _level(row["milex_pct_gdp"], 3.5),
+            "" if aggregate or _missing(row["milex_pct_gdp"])
+            else SHORT_MARK.get(row["status_hague_core_3_5pct"], ""),
             _money(row["gap_2pct_usd_m"]),
             _money(row["gap_3_5pct_usd_m"]),
             _pct(row["real_change_pct"]),
             escape(flags if not aggregate else "sum"),
         ])  # fmt: skip
+    covered = "" if not attrs.get("partial") else f" ({attrs['coverage']})"
     return FittedTable(
-        title=f"NATO allies against the spending guidelines, {attrs['year']}",
+        title=f"NATO allies against the spending guidelines, {attrs['year']}{covered}",
         headers=[h for h, _ in headers],
         rows=rows,
         justify=[j for _, j in headers],
         numeric=[j == "right" and h != "Ally" for h, j in headers],
-        caption="✓ met  ✗ not met  · not applicable  ? no data. % of GDP: NATO's (share of real "
-        "GDP); SIPRI's beside it, never merged. Gaps: USD m. ≥3.5%: level of the Hague core "
-        "target (adopted 2025, due 2035). Notes: e estimate, s secondary, * national 2% law.",
+        caption="✓ met  ✗ not met  ≈ at threshold as rounded in the source  · not applicable  "
+        "? no data. % of GDP: NATO's (share of real GDP); SIPRI's beside it, never merged. Gaps: "
+        "USD m. 3.5: the Hague core target's level (adopted 2025, due 2035). Notes: e estimate, "
+        "s secondary (sources listed below), r rounded in the source, * national 2% law.",
         markup=True,
         sections=sections,
         gap=1,
     )
 
 
-def _level(value: Any, threshold: float) -> str:
-    """Whether a share reaches a level, readable without colour (the Hague target's level)."""
-    if _missing(value):
-        return ""
-    return "[green]✓[/green]" if value >= threshold else "[red]✗[/red]"
+def _secondary_sources(records: list[dict[str, Any]]) -> list[str]:
+    """'secondary: Denmark, Germany: <url>' for each URL a secondary figure came from."""
+    by_url: dict[str, list[str]] = {}
+    for row in records:
+        if row["row_type"] != "ally":
+            continue
+        for url_key, flags_key in (("source_url", "flags"),
+                                   ("equipment_source_url", "equipment_flags")):  # fmt: skip
+            url = row.get(url_key)
+            if url and "secondary" in (row.get(flags_key) or ""):
+                names = by_url.setdefault(url, [])
+                if row["country"] not in names:
+                    names.append(row["country"])
+    return [f"secondary ({', '.join(names)}): {url}" for url, names in by_url.items()]
 
 
 def _json_meta(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from milex.sources.nato.editions import (
     KNOWN,
     RESOURCE,
     SECONDARY_2025,
+    SECONDARY_ANNUAL_REPORT,
     SECONDARY_EDITIONS,
     SOURCE,
     TOPIC_URL,
@@ -38,6 +39,7 @@ __all__ = [
     "RESOURCE",
     "SECONDARY",
     "SECONDARY_2025",
+    "SECONDARY_ANNUAL_REPORT",
     "SECONDARY_EDITIONS",
     "SOURCE",
     "TABLES",
@@ -73,10 +75,15 @@ def workbook_resource(path: Path, raw_dir: Path, edition: dict[str, Any]) -> Res
 
 
 def parse_restatements(raw_dir: Path, registry: Registry) -> pd.DataFrame:
-    """Both secondary files of the raw directory as one frame, each NATO cell stated once."""
+    """The secondary files of the raw directory as one frame, each NATO cell stated once.
+
+    The Secretary General's annual report is its own edition (rounded, one decimal), read in the
+    editions file's layout; it is never spliced into the 2025 or 2026 tables.
+    """
     import pandas as pd
 
     editions = parse_editions(raw_dir / SECONDARY_EDITIONS.path, registry)
     press = parse_secondary(raw_dir / SECONDARY_2025.path, registry)
     kept = press_without_repeats(press, editions, raw_dir / SECONDARY_2025.path)
-    return pd.concat([kept, editions], ignore_index=True)
+    annual = parse_editions(raw_dir / SECONDARY_ANNUAL_REPORT.path, registry)
+    return pd.concat([kept, editions, annual], ignore_index=True)

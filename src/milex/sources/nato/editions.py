@@ -72,6 +72,14 @@ KNOWN: dict[str, Edition] = {
             CORE_DEFENCE,
             family="2025+ tables",
         ),
+        Edition(
+            "SG Annual Report 2025 (2026-03-26)",
+            "The Secretary General's Annual Report 2025",
+            "2026-03-26",
+            None,
+            "defence expenditure (the report does not say whether it is the core definition)",
+            family="annual report",
+        ),
     )
 }
 
@@ -114,6 +122,22 @@ SECONDARY_EDITIONS = Resource(
     "Expenditure of NATO Countries (2014-2025), August 2025, as reported (one URL per figure)",
     notes="Also holds 2014-2025 (2025-08-28) figures; each row names its edition.",
     extra=KNOWN["2014-2026 (2026-07)"].provenance() | {"secondary": True},
+)
+
+SECONDARY_ANNUAL_REPORT = Resource(
+    name="nato-sg-annual-report-2025-secondary",
+    source=SOURCE,
+    path="nato/nato_sg_annual_report_2025_secondary.csv",
+    publisher="POLITICO's report of NATO's Secretary General's Annual Report 2025",
+    url="https://dailyguardian.eu/who-gets-a-gold-star-and-who-gets-detention-politico/amp",
+    edition="SG Annual Report 2025 (2026-03-26)",
+    licence="facts reported in the press; each figure keeps its article URL",
+    retrieved="2026-12-06",
+    citation="NATO, The Secretary General's Annual Report 2025, 26 March 2026, as reported by "
+    "POLITICO (figures rounded to one decimal)",
+    notes="2025 shares for the five allies no NATO table of 2025 or 2026 gives; rounded in the "
+    "source, so never 'met' at the threshold they round to.",
+    extra=KNOWN["SG Annual Report 2025 (2026-03-26)"].provenance() | {"secondary": True},
 )
 
 
