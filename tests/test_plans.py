@@ -22,8 +22,9 @@ def _write(tmp_path, rows):
     return path
 
 
-GOOD = ["DEU", "current", "2029", "", "3.5", "percent of GDP", "nato", "", "Finance plan",
-        "https://example.org/plan", "2025-06-24", "national_plan", ""]  # fmt: skip
+GOOD = ["DEU:a", "DEU", "plan", "adopted", "2029", "", "3.5", "percent of GDP", "nato", "",
+        "Finance plan", "https://example.org/plan", "2025-06-24", "3,5 Prozent", "verbatim", "",
+        "national_plan", ""]  # fmt: skip
 
 
 def test_every_bundled_plan_figure_has_a_source_url_a_date_and_the_flag():
@@ -33,8 +34,9 @@ def test_every_bundled_plan_figure_has_a_source_url_a_date_and_the_flag():
         rows = list(csv.DictReader(handle))
     for row in rows:
         if row["status"] != "no public plan found":
-            assert row["source_url"].startswith("http") and row["source_date"], row
+            assert row["source_url"].startswith("http") and row["date"], row
             assert row["flag"] == "national_plan"
+            assert row["quote"] or row["quote_type"] == "not recorded", row
     # every ally with armed forces is listed: a plan, or "no public plan found"
     listed = {f.iso3 for f in plans.figures} | set(plans.no_plan)
     assert {"DEU", "POL", "GBR", "CAN", "ESP", "USA"} <= listed and "ISL" not in listed
@@ -44,18 +46,23 @@ def test_every_bundled_plan_figure_has_a_source_url_a_date_and_the_flag():
     ("field", "value", "message"),
     [
         ("source_url", "", "source_url '' is missing"),
-        ("source_date", "", "source_date '' is missing"),
+        ("date", "", "date '' is missing"),
         ("source_url", "example.org/plan", "not an http(s) URL"),
-        ("source_date", "24 June 2025", "not YYYY-MM-DD"),
+        ("date", "24 June 2025", "not YYYY-MM-DD"),
         ("flag", "", "must be 'national_plan'"),
+        ("kind", "pledge", "kind 'pledge' is not one of"),
+        ("status", "current", "status 'current' is not one of"),
+        ("quote", "", "quote is empty for quote_type 'verbatim'"),
+        ("quote_type", "exact", "quote_type 'exact' is not one of"),
+        ("supersedes", "DEU:nowhere", "supersedes 'DEU:nowhere': no row has that id"),
     ],
 )
 def test_a_plan_row_without_a_source_url_or_date_is_rejected_naming_the_row(
     tmp_path, field, value, message
 ):
-    bad = list(GOOD)
+    bad = ["DEU:b", *GOOD[1:]]
     bad[COLUMNS.index(field)] = value
-    path = _write(tmp_path, [[*GOOD[:2], "2025", *GOOD[3:]], bad])
+    path = _write(tmp_path, [[*GOOD[:4], "2025", *GOOD[5:]], bad])
     with pytest.raises(PlanError) as err:
         load_plans(path)
     assert "plans.csv row 3 (DEU)" in str(err.value) and message in str(err.value)
@@ -63,12 +70,13 @@ def test_a_plan_row_without_a_source_url_or_date_is_rejected_naming_the_row(
 
 
 def test_a_figure_stated_twice_and_a_no_plan_row_with_figures_are_rejected(tmp_path):
-    no_plan = ["USA", "no public plan found", "2030", "", "", "", "", "", "", "", "", "", ""]
-    path = _write(tmp_path, [GOOD, GOOD, no_plan])
+    no_plan = ["", "USA", "", "no public plan found", "2030", *[""] * 13]
+    path = _write(tmp_path, [GOOD, ["DEU:b", *GOOD[1:]], no_plan])
     with pytest.raises(PlanError) as err:
         load_plans(path)
     message = str(err.value)
-    assert "row 3 (DEU): 2029 percent of GDP (nato) is also stated in row 2" in message
+    assert "row 3 (DEU): 2029 plan percent of GDP (nato) is also stated in row 2" in message
+    assert "mark the older 'superseded'" in message
     assert "row 4 (USA): a 'no public plan found' row has no year" in message
 
 

@@ -43,12 +43,13 @@ EURO_REFERENCE = "DEU"
 PLAN_COLUMNS = (
     "iso3", "country", "year", "line_pct", "plan_pct", "plan_basis", "plan_definition",
     "trend_pct", "verdict", "latest_pct", "latest_year", "plan_cost_lcu_m", "plan_cost_usd_m",
-    "plan_cost_eur_m", "currency", "plan_status", "plan_source",
+    "plan_cost_eur_m", "currency", "plan_status", "plan_source", "plan_entry", "plan_gdp_used",
 )  # fmt: skip
 REVIEW_COLUMNS = (
     "iso3", "country", "review_year", "line_pct", "plan_pct", "plan_basis", "plan_definition",
     "trend_pct", "latest_pct", "latest_year", "latest_edition", "verdict", "trend_verdict",
     "gap_pp", "gap_lcu_m", "gap_usd_m", "gap_eur_m", "currency", "related_plan", "plan_source",
+    "plan_entry", "plan_gdp_used",
 )  # fmt: skip
 
 
@@ -59,6 +60,12 @@ class PlanLevel:
     share: float
     basis: str
     figure: PlanFigure
+    gdp_used: str = ""  # for a money figure: the IMF WEO GDP the share was computed on
+
+    @property
+    def entry(self) -> str:
+        """The ledger row behind the level: 'budget (draft) 2025-09-30'."""
+        return f"{self.figure.label} {self.figure.source_date.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class _Inputs:
     eur_per_usd: dict[int, float]
     editions: set[tuple[str, str]]
     currency: dict[str, str]
+    weo: str  # the IMF WEO edition of the GDP figures
 
 
 def allies(ds: Dataset, countries: list[str] | None = None) -> list[str]:
@@ -122,6 +130,7 @@ def _inputs(ds: Dataset, codes: list[str]) -> _Inputs:
         eur_per_usd=rates.get(EURO_REFERENCE, {}),
         editions=editions,
         currency={c: ds.registry.countries[c].currency for c in codes},
+        weo="; ".join(sorted({e for s, e in editions if s == "imf_weo"})),
     )
 
 
@@ -131,16 +140,23 @@ def plan_levels(
     start: tuple[int, float],
     gdp_lcu: dict[int, float],
     last_year: int = DEADLINE,
+    gdp_edition: str = "",
 ) -> dict[int, PlanLevel]:
     """The plan's share per year to ``last_year``: stated, from money, interpolated or held.
 
+    Each stated year takes the ledger's newest row of the strongest kind in force
+    (:meth:`milex.plans.Plans.select`); a money figure is used only where no share is stated, as
+    a share of ``gdp_lcu`` (IMF WEO nominal GDP, national currency m) named in ``gdp_used``.
     ``start`` is the latest NATO figure (year, share): the first stated year after it is reached
     by a straight line from it. Years up to the latest figure keep only what the plan stated.
     """
     points = {y: PlanLevel(f.value, STATED, f) for y, f in plans.core_points(iso3).items()}
     for year, f in plans.money_points(iso3).items():
         if year not in points and gdp_lcu.get(year):
-            points[year] = PlanLevel(100.0 * f.value / gdp_lcu[year], FROM_MONEY, f)
+            used = (
+                f"IMF {gdp_edition or 'WEO'} GDP {year}: {gdp_lcu[year]:,.0f} m national currency"
+            )
+            points[year] = PlanLevel(100.0 * f.value / gdp_lcu[year], FROM_MONEY, f, used)
     out = {y: p for y, p in points.items() if y <= start[0]}
     ahead = sorted(y for y in points if start[0] < y <= last_year)
     if not ahead:
@@ -151,11 +167,12 @@ def plan_levels(
         for between in range(previous_year + 1, year):
             step = (between - previous_year) / (year - previous_year)
             share = previous_share + (point.share - previous_share) * step
-            out[between] = PlanLevel(share, INTERPOLATED, point.figure)
+            out[between] = PlanLevel(share, INTERPOLATED, point.figure, point.gdp_used)
         out[year] = point
         previous_year, previous_share = year, point.share
     for after in range(ahead[-1] + 1, last_year + 1):
-        out[after] = PlanLevel(points[ahead[-1]].share, HELD, points[ahead[-1]].figure)
+        last = points[ahead[-1]]
+        out[after] = PlanLevel(last.share, HELD, last.figure, last.gdp_used)
     return dict(sorted(out.items()))
 
 
@@ -205,7 +222,11 @@ def _table(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> pd.Data
     rows = []
     for iso3 in codes:
         latest = inp.latest.get(iso3)
-        levels = plan_levels(plans, iso3, latest[:2], inp.gdp_lcu.get(iso3, {})) if latest else {}
+        levels = (
+            plan_levels(plans, iso3, latest[:2], inp.gdp_lcu.get(iso3, {}), DEADLINE, inp.weo)
+            if latest
+            else {}
+        )
         reach = inp.reaches[iso3]
         for year in range(inp.base_year + 1, DEADLINE + 1):
             line, level = _line(inp, iso3, year), levels.get(year)
@@ -223,6 +244,8 @@ def _table(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> pd.Data
                 "currency": ds.registry.countries[iso3].currency,
                 "plan_status": plans.status(iso3),
                 "plan_source": level.figure.cite() if level else "",
+                "plan_entry": level.entry if level else "",
+                "plan_gdp_used": level.gdp_used if level else "",
             })  # fmt: skip
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
 
@@ -262,7 +285,8 @@ def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) 
             "trend_verdict": verdict(trend, line).replace("plan", "trend"),
             "gap_pp": gap, "gap_lcu_m": lcu, "gap_usd_m": usd, "gap_eur_m": eur,
             "currency": r["currency"], "related_plan": _related(plans, iso3),
-            "plan_source": r["plan_source"],
+            "plan_source": r["plan_source"], "plan_entry": r["plan_entry"],
+            "plan_gdp_used": r["plan_gdp_used"],
         })  # fmt: skip
     frame = pd.DataFrame(rows, columns=list(REVIEW_COLUMNS))
     frame = frame.astype({"plan_pct": float, "line_pct": float, "trend_pct": float})
@@ -323,9 +347,11 @@ def _attrs(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> dict[st
     breaks = sorted({e for _, _, e in inp.latest.values()})
     notes = [
         f"Line: straight from NATO's {inp.base_year} share to {hague.CORE.threshold}% of GDP in "
-        f"{DEADLINE}. Plan: stated figures (milex's national_plans.csv, flag national_plan); "
-        f"between two stated years '{INTERPOLATED}', after the last '{HELD}', money turned "
-        f"into a share of IMF WEO GDP '{FROM_MONEY}'.",
+        f"{DEADLINE}. Plan: for each stated year the ledger's newest entry of the strongest "
+        "kind in force (outturn > adopted budget > draft budget > adopted plan > draft plan > "
+        "target; milex's national_plans.csv, flag national_plan, see plan_entry); between two "
+        f"stated years '{INTERPOLATED}', after the last '{HELD}', money turned into a share of "
+        f"IMF WEO GDP '{FROM_MONEY}' (the GDP used is in plan_gdp_used).",
         f"Trend: {hague.ARITHMETIC}; real growth in spending capped at "
         f"{hague.MAX_TREND_GROWTH_PCT:g}% a year"
         + (f" (capped: {', '.join(capped)})." if capped else "."),
@@ -339,9 +365,18 @@ def _attrs(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> dict[st
             "Latest figures come from several NATO editions (" + "; ".join(breaks) + "): "
             "compare across them with care where the definition changed."
         )
+    trail = [
+        f"{f.iso3} {f.year}{'-' + str(f.until) if f.until else ''} {f.label} {f.stated()}, "
+        f"{f.source_date.isoformat()}"
+        + (f" -> superseded by {f.superseded_by}" if f.superseded_by else f": {f.note}")
+        for c in codes
+        for f in plans.entries(c)
+        if not f.in_force
+    ]
     return {
         "base_year": inp.base_year,
         "plans_file": plans.path.name,
+        "trail": trail,
         "plans_current": sum(1 for c in codes if plans.status(c) == "plan"),
         "notes": notes,
         "sources": ds.citations(inp.editions),

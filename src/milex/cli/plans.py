@@ -9,8 +9,18 @@ import typer
 
 from milex.cli.common import OutputOption, TableFormat, console, emit, handle_errors
 
-PLAN_VIEW = ("country", "year", "line_pct", "plan_pct", "plan_basis", "plan_definition",
-             "trend_pct", "verdict", "plan_cost_lcu_m", "currency")  # fmt: skip
+#: The terminal view: short headers and labels so a row stays one line at 80 columns.
+PLAN_VIEW = {"iso3": "ally", "year": "year", "line_pct": "line%", "plan_pct": "plan%",
+             "verdict": "verdict", "plan_basis": "basis", "plan_entry": "entry",
+             "trend_pct": "trend%", "plan_cost_lcu_m": "cost m", "currency": "cur"}  # fmt: skip
+SHORT = {
+    "plan at or above the line": "at/above",
+    "plan below the line": "below",
+    "no plan": "no plan",
+    "interpolated": "between",
+    "held after plan end": "held",
+    "from money": "money",
+}
 REVIEW_VIEW = ("country", "line_pct", "plan_pct", "plan_basis", "trend_pct", "latest_pct",
                "latest_year", "verdict", "gap_lcu_m", "gap_usd_m", "gap_eur_m", "currency")  # fmt: skip
 
@@ -27,19 +37,79 @@ def plans_command(
     ] = None,
     format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
     output: OutputOption = None,
+    trail: Annotated[
+        bool, typer.Option("--trail", help="Every ledger entry per ally: quote, URL, conversion.")
+    ] = False,
 ) -> None:
     """Every ally's national plan beside the straight line to 3.5% by 2035, the trend and cost."""
     from milex import load
     from milex.review import plans_table
 
     names = [n.strip() for item in country or [] for n in item.split(",") if n.strip()]
-    frame = plans_table(load(), names or None)
+    ds = load()
+    frame = plans_table(ds, names or None)
     meta = _meta(frame.attrs)
     if format is TableFormat.table and output is None:
-        emit(frame[list(PLAN_VIEW)], "table", None, "National plans against the Hague line")
+        emit(_view(frame), "table", None, "National plans against the Hague line")
+        _print_used(frame)
+        if trail:
+            _print_ledgers(ds, list(dict.fromkeys(frame["iso3"])))
+        else:
+            for line in frame.attrs["trail"]:
+                console.print(f"trail: {line}", highlight=False, soft_wrap=True)
         _print_notes(frame.attrs)
         return
     emit(frame, format.value, output, "plans", meta)
+
+
+def _view(frame: Any) -> Any:
+    """The terminal's columns, with short labels (the CSV and JSON keep the full ones)."""
+    view = frame[list(PLAN_VIEW)].rename(columns=PLAN_VIEW)
+    for column in ("verdict", "basis"):
+        view[column] = view[column].map(lambda v: SHORT.get(v, v))
+    view["entry"] = view["entry"].str.replace(r" \((\w)\w*\) \S+", r"/\1", regex=True)
+    return view
+
+
+def _print_used(frame: Any) -> None:
+    """The ledger entries the table used (entry: b/d = budget, draft; p/a = plan, adopted ...)."""
+    used = frame[frame["plan_entry"] != ""].drop_duplicates(["iso3", "plan_entry", "plan_source"])
+    for row in used.itertuples():
+        gdp = f"; as a share of {row.plan_gdp_used}" if row.plan_gdp_used else ""
+        console.print(
+            f"entry: {row.iso3} {row.plan_entry} ({row.plan_definition}): {row.plan_source}{gdp}",
+            highlight=False, soft_wrap=True, markup=False,
+        )  # fmt: skip
+
+
+def _print_ledgers(ds: Any, codes: list[str]) -> None:
+    """Each ally's whole ledger in date order (superseded entries too), as plain lines."""
+    from milex.plans import ledger
+
+    for iso3 in codes:
+        currency = ds.registry.countries[iso3].currency
+        for entry in ledger(iso3, ds):
+            f = entry.figure
+            years = f"{f.year}-{f.until}" if f.until else f"{f.year}"
+            used = (
+                f"used for {', '.join(map(str, entry.used_for))}" if entry.used_for else "not used"
+            )
+            state = f"superseded by {f.superseded_by}" if f.superseded_by else used
+            console.print(
+                f"{iso3} {f.source_date.isoformat()} {f.label} {years}: {f.stated()} "
+                f"[{f.definition}] ({state})",
+                highlight=False, soft_wrap=True, markup=False,
+            )  # fmt: skip
+            for conv in entry.conversions:
+                console.print(f"  = {conv.describe(currency)}", highlight=False, markup=False)
+            quote = f'"{f.quote}"' if f.quote else "quote not recorded"
+            console.print(
+                f"  {f.document}; {quote} ({f.quote_type}); {f.source_url}"
+                + (f"; note: {f.note}" if f.note else ""),
+                highlight=False,
+                soft_wrap=True,
+                markup=False,
+            )
 
 
 @handle_errors
