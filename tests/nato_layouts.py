@@ -43,6 +43,7 @@ ALLIES: tuple[tuple[str, str, str], ...] = (
     ("GBR", "United Kingdom", "Pounds"), ("USA", "United States", "US dollars"),
 )  # fmt: skip
 AGGREGATES = (("NATO_EU_CA", "NATO Europe and Canada"), ("NATO", "NATO Total"))
+CUMULATIVE = "milex_real_change_since_2014_pct"
 
 
 #: What differs between the published layouts: last year, estimate years, title prefix, file
@@ -112,6 +113,10 @@ def figures(layout: str) -> dict[tuple[str, int, str], float]:
                 before = out[(iso3, year - 1, "milex_usd_const")]
                 out[(iso3, year, "milex_real_change_pct")] = 100 * (const / before - 1)
     out = {key: round(value, 6) for key, value in out.items()}  # what a cell round-trips exactly
+    last = info["last"]
+    for iso3, _, _ in ALLIES:  # Table 4: the real change since 2014
+        first, latest = out[(iso3, 2014, "milex_usd_const")], out[(iso3, last, "milex_usd_const")]
+        out[(iso3, last, CUMULATIVE)] = 100 * (latest / first - 1)
     for year in years:
         out[("ISL", year, "gdp_usd_const")] = 25_000.0 * (1.01 ** (year - 2014))
         out[("ISL", year, "gdp_usd")] = 27_000.0 * (1.03 ** (year - 2014))
@@ -183,13 +188,19 @@ def build_workbook(
     overrides: dict[tuple[str, int, str], Any] | None = None,
     drop: tuple[str, ...] = (),
     cover: bool = False,
+    table4: bool = False,
+    note: str | None = "",
 ) -> Path:
     """Write a whole NATO workbook in ``layout`` ("2025" or "2026") to ``path``.
 
     ``overrides`` replaces cells (any value, to test bad input); ``drop`` leaves allies out (ISO3);
-    ``cover`` adds the publication's cover sheet first, as the 2026 file's title page.
+    ``cover`` adds the publication's cover sheet first, as the 2026 file's title page; ``table4``
+    adds Table 4 (real change since 2014); ``note`` replaces the '*' note under each table (None:
+    no note says what '*' marks).
     """
-    info = layout_info(layout)
+    info = dict(layout_info(layout))
+    if note != "":
+        info["note"] = note
     values = figures(layout)
     values.update(overrides or {})
     years = list(range(2014, info["last"] + 1))
@@ -224,16 +235,44 @@ def build_workbook(
             if aggregates:
                 for code, label in AGGREGATES:
                     sheet.append([label, *(values.get((code, y, measure)) for y in years)])
-        sheet.append([])
-        sheet.append(
-            [f"Notes: Figures for {info['estimates'][0]} and {info['last']} are estimates."]
-        )
-        sheet.append([info["note"]])
+        _notes(sheet, info)
+        if table4 and name == "Table 3":
+            _table4(workbook.create_sheet("Table 4"), info, values, drop)
     workbook.properties.title = f"Defence expenditure of NATO countries (2014-{info['last']})"
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     _set_modified(path, info["modified"])
     return path
+
+
+def _notes(sheet: Any, info: dict[str, Any]) -> None:
+    sheet.append([])
+    sheet.append([f"Notes: Figures for {info['estimates'][0]} and {info['last']} are estimates."])
+    if info["note"] is not None:
+        sheet.append([info["note"]])
+
+
+def _table4(
+    sheet: Any, info: dict[str, Any], values: dict[tuple[str, int, str], Any], drop: tuple[str, ...]
+) -> None:
+    """Table 4 as the 2025+ tables lay it out: 2014 and the last year in constant US$, the real
+    change between them, and the share of GDP in both years."""
+    last, core = info["last"], info["core"]
+    title = f"{core}defence expenditure".capitalize()
+    sheet.append([f"Table 4: {title} real change 2014-{last}e"])
+    sheet.append(["Million US dollars (2021 prices and exchange rates)"])
+    sheet.append([])
+    sheet.append(
+        [None, 2014, f"{last}e", f"Real change 2014-{last}e (%)", "Share of real GDP 2014 (%)",
+         f"Share of real GDP {last}e (%)"]
+    )  # fmt: skip
+    for iso3, label, _ in ALLIES:
+        if iso3 in drop:
+            continue
+        keys = [(2014, "milex_usd_const"), (last, "milex_usd_const"), (last, CUMULATIVE),
+                (2014, "milex_pct_gdp"), (last, "milex_pct_gdp")]  # fmt: skip
+        sheet.append([label, *(values.get((iso3, year, measure)) for year, measure in keys)])
+    _notes(sheet, info)
 
 
 def edited(path: Path, change: Callable[[Any], None]) -> Path:

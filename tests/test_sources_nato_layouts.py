@@ -156,10 +156,14 @@ def test_text_in_a_number_cell_is_an_error_naming_the_cell(tmp_path, registry):
         nato.parse_workbook(path, registry)
 
 
-def test_an_ally_missing_from_the_share_table_is_an_error(tmp_path, registry):
+def test_an_ally_missing_from_every_table_is_missing_and_a_warning_naming_it(tmp_path, registry):
+    """One ally's missing figures are missing values and a warning, never the edition refused."""
     path = build_workbook(tmp_path / "w.xlsx", "2026", drop=("EST",))
-    with pytest.raises(SourceError, match=r"no share of GDP for member\(s\): EST 2014"):
-        nato.parse_workbook(path, registry)
+    with pytest.warns(
+        nato.NatoWarning, match=r"Estonia \(EST\) has no figure.*milex_pct_gdp 2014-2026"
+    ):
+        obs = nato.parse_workbook(path, registry)
+    assert "EST" not in set(obs["iso3"]) and "LVA" in set(obs["iso3"])
 
 
 def test_a_sheet_with_no_table_title_is_an_error(tmp_path, registry):

@@ -52,12 +52,23 @@ def package_dir() -> Path:
 
 
 def parse_all(
-    raw_dir: Path, registry: Registry, progress: Callable[[str], None] | None = None
+    raw_dir: Path,
+    registry: Registry,
+    progress: Callable[[str], None] | None = None,
+    *,
+    strict: bool = False,
 ) -> tuple[pd.DataFrame, list[Resource]]:
-    """Every publisher file in raw_dir as one observations frame, with the resources read."""
+    """Every publisher file in raw_dir as one observations frame, with the resources read.
+
+    NATO workbooks found in ``raw_dir/nato/`` are read first (a damaged one fails fast); one that
+    cannot be read is skipped with a warning, or with ``strict`` stops the build.
+    """
     import pandas as pd
 
     from milex.sources import imf, nato, sipri, worldbank
+    from milex.sources.nato.found import read_found, with_found
+
+    found = read_found(raw_dir, registry, progress, strict=strict)
 
     # Each step reads one or more files (NATO's two restatements are read together, so that a
     # cell both state is kept once) and lists them for the provenance.
@@ -82,21 +93,7 @@ def parse_all(
             progress(", ".join(r.path for r in listed))
         frames.append(parse())
     read = [r for listed, _ in steps for r in listed]
-    for path in newer_nato_workbooks(raw_dir):
-        if progress:
-            progress(str(path.relative_to(raw_dir)))
-        observations = nato.parse_workbook(path, registry)
-        frames.append(observations)
-        read.append(nato.workbook_resource(path, raw_dir, observations.attrs["edition"]))
-    return pd.concat(frames, ignore_index=True), read
-
-
-def newer_nato_workbooks(raw_dir: Path) -> list[Path]:
-    """NATO workbooks beside the bundled edition (e.g. kept by `milex data update --keep-raw`)."""
-    from milex.sources import nato
-
-    known = raw_dir / nato.RESOURCE.path
-    return sorted(p for p in (raw_dir / "nato").glob("*def-exp-*.xlsx") if p != known)
+    return with_found(pd.concat(frames, ignore_index=True), read, found)
 
 
 def sipri_extract(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -150,12 +147,15 @@ def build(
     *,
     full_sipri: bool = False,
     allow_shrink: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Parse raw_dir, check, and commit the snapshot to out_dir (default: the package's data).
 
     ``full_sipri`` keeps every SIPRI figure (for a user's own machine only: SIPRI's terms allow
     3,500 to be reproduced, so such a snapshot may not be written into the package).
     ``allow_shrink`` lets a source lose more than 5% of its figures against the snapshot replaced.
+    ``strict`` makes a NATO workbook in ``raw_dir/nato/`` that cannot be read stop the build
+    (otherwise it is skipped with a warning).
     """
     from milex.registry import Registry
     from milex.sources import geo
@@ -168,7 +168,7 @@ def build(
         countries_tmp = Path(tmp) / COUNTRIES
         countries.to_csv(countries_tmp, index=False, lineterminator="\n")
         registry = Registry.from_files(countries_tmp, package_dir() / "memberships.csv")
-        obs, read = parse_all(raw_dir, registry, progress)
+        obs, read = parse_all(raw_dir, registry, progress, strict=strict)
         if not full_sipri:
             obs = sipri_extract(obs, registry)
         sources = source_entries(raw_dir, [*read, geo.RESOURCE], obs)

@@ -109,21 +109,40 @@ def data_build(
             help="Allow a source to lose more than 5% of its figures (checked otherwise)."
         ),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Stop on a NATO workbook in RAW/nato/ that cannot be read (else skip it)."
+        ),
+    ] = False,
 ) -> None:
     """Parse the raw publisher files, check them, and commit the snapshot atomically."""
+    import warnings
+
     from rich.progress import Progress
 
     from milex import snapshot
 
-    with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("parsing", total=9)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with Progress(console=err_console, transient=True) as progress:
+                task = progress.add_task("parsing", total=9)
 
-        def step(name: str) -> None:
-            progress.update(task, advance=1, description=f"parsing {name}")
+                def step(name: str) -> None:
+                    progress.update(task, advance=1, description=f"parsing {name}")
 
-        package = snapshot.build(
-            raw, output, progress=step, full_sipri=full_sipri, allow_shrink=allow_shrink
-        )
+                package = snapshot.build(
+                    raw,
+                    output,
+                    progress=step,
+                    full_sipri=full_sipri,
+                    allow_shrink=allow_shrink,
+                    strict=strict,
+                )
+        finally:  # what was read around (a skipped workbook, a missing figure), said once each
+            for message in dict.fromkeys(str(w.message) for w in caught):
+                err_console.print(f"warning: {message}", highlight=False, soft_wrap=True)
     target = output or snapshot.package_dir()
     console.print(
         f"wrote {package['resources'][0]['rows']} observations "

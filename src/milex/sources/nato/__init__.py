@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from milex.sources._common import Resource
+from milex.sources.nato.cells import NatoWarning
 from milex.sources.nato.editions import (
     CORE_DEFENCE,
     DEFENCE,
@@ -45,6 +46,7 @@ __all__ = [
     "TABLES",
     "TOPIC_URL",
     "Edition",
+    "NatoWarning",
     "parse_editions",
     "parse_restatements",
     "parse_secondary",

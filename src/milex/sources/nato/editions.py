@@ -20,6 +20,7 @@ TOPIC_URL = (
     "defence-expenditures-and-natos-5-commitment"
 )
 DEFENCE = "defence expenditure"
+NOTES_LIMIT = 4000  # characters of an edition's notes kept in its description
 CORE_DEFENCE = "core defence expenditure"
 
 
@@ -35,6 +36,7 @@ class Edition:
     url: str = TOPIC_URL
     family: str = ""
     star: str = ""  # what '*' beside an ally means in this edition
+    notes: str = ""  # the notes under the edition's tables (and on any notes sheet), one a line
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ("", None)}
@@ -150,8 +152,12 @@ def describe(
     observations: pd.DataFrame,
     family: str,
     notes: list[str],
+    star: str,
 ) -> dict[str, Any]:
-    """The edition a workbook holds, read from its content (titles, units, dates, notes)."""
+    """The edition a workbook holds, read from its content (titles, units, dates, notes).
+
+    ``star`` is what the edition's own notes say '*' marks ("" when no ally carries one).
+    """
     from milex.sources.nato.tables import PUBLICATION
 
     core = "core defence" in titles.get("1", "").lower()
@@ -163,7 +169,6 @@ def describe(
     units = observations.loc[observations["measure"] == "milex_usd_const", "unit"]
     base = next((int(u.rsplit(" ", 1)[-1]) for u in units.unique() if u[-4:].isdigit()), None)
     span = edition.split(" ", 1)[0]
-    star = next((n for n in notes if n.startswith("*")), "")
     modified = properties.modified if properties is not None else None
     return Edition(
         edition=edition,
@@ -172,5 +177,6 @@ def describe(
         price_base=base,
         definition=CORE_DEFENCE if core else DEFENCE,
         family=family,
-        star=star.lstrip("* ").strip()[:200],
+        star=star[:200],
+        notes="\n".join(dict.fromkeys(notes))[:NOTES_LIMIT],
     ).as_dict()
