@@ -22,7 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def t2024(dataset):
-    return tracker(dataset=dataset)
+    return tracker(2024, dataset=dataset)
 
 
 def allies(frame):
@@ -90,7 +90,9 @@ def test_2025_press_figures_are_secondary_and_checked_against_the_hague_path(dat
     belgium = frame.loc["BEL"]
     assert belgium["milex_pct_gdp"] == 2.0 and "secondary" in belgium["flags"]
     assert belgium["hague_path_status"] == "on or above path"
-    assert frame.loc["BGR", "status_wales_2pct"] == "no data"
+    assert frame.loc["HUN", "status_wales_2pct"] == "no data"  # in no 2025 source
+    # Bulgaria's 2025 figure comes from the Secretary General's annual report alone
+    assert frame.loc["BGR", "edition"] == "SG Annual Report 2025 (2026-03-26)"
 
 
 def test_hague_path_reaches_3_5_in_2035_in_equal_steps():
@@ -124,8 +126,10 @@ def test_bad_year_or_bloc_is_a_clear_error(dataset, kwargs, message):
 def test_country_profile_resolves_any_spelling(dataset):
     for name in ("Turkey", "türkiye", "TUR", "Türkiye, Republic of"):
         assert country_profile(name, dataset=dataset).iso3 == "TUR"
-    profile = country_profile("Poland", dataset=dataset)
+    profile = country_profile("Poland", 2024, dataset=dataset)
     assert profile.status["rank"] == 1 and profile.joined_nato == 1999
+    newest = country_profile("Poland", dataset=dataset)  # opens on the newest year: 2026
+    assert newest.year == 2026 and newest.status["rank"] == 4  # behind LTU, EST, LVA
     table = profile.to_frame()
     assert {"nato", "sipri"} <= set(table["source"]) and 2014 in table.columns
 
@@ -139,7 +143,7 @@ def test_country_profile_errors(dataset):
 
 # -- CLI ------------------------------------------------------------------------------------------
 def test_tracker_table_is_readable_without_colour():
-    result = runner.invoke(app, ["tracker"])
+    result = runner.invoke(app, ["tracker", "--year", "2024"])
     assert result.exit_code == 0, result.output
     assert "✓ met  ✗ not met" in result.output
     spain = next(line for line in result.output.splitlines() if " Spain " in line)
@@ -148,13 +152,15 @@ def test_tracker_table_is_readable_without_colour():
 
 
 def test_every_format_carries_the_same_rows(tmp_path):
-    csv = runner.invoke(app, ["tracker", "--format", "csv"]).stdout
+    year = ["--year", "2024"]
+    csv = runner.invoke(app, ["tracker", *year, "--format", "csv"]).stdout
     frame_csv = pd.read_csv(__import__("io").StringIO(csv))
-    payload = json.loads(runner.invoke(app, ["tracker", "--format", "json"]).stdout)
+    payload = json.loads(runner.invoke(app, ["tracker", *year, "--format", "json"]).stdout)
     out = tmp_path / "t.parquet"
     assert (
-        runner.invoke(app, ["tracker", "--output", str(out), "--format", "parquet"]).exit_code == 0
-    )
+        runner.invoke(app, ["tracker", *year, "--output", str(out), "--format", "parquet"])
+        .exit_code == 0
+    )  # fmt: skip
     frame_pq = pd.read_parquet(out)
     assert list(frame_csv.columns) == list(COLUMNS) == list(frame_pq.columns)
     assert frame_csv["iso3"].tolist() == [r["iso3"] for r in payload["data"]]
@@ -163,7 +169,9 @@ def test_every_format_carries_the_same_rows(tmp_path):
 
 
 def test_sort_by_a_column_keeps_aggregates_last():
-    csv = runner.invoke(app, ["tracker", "--sort", "gap_2pct_usd_m", "--format", "csv"]).stdout
+    csv = runner.invoke(
+        app, ["tracker", "--year", "2024", "--sort", "gap_2pct_usd_m", "--format", "csv"]
+    ).stdout
     frame = pd.read_csv(__import__("io").StringIO(csv))
     assert frame["iso3"].iloc[0] == "CAN"  # the largest gap to 2% in 2024
     assert frame["row_type"].tolist()[-2:] == ["aggregate", "aggregate"]
@@ -206,7 +214,7 @@ def test_cli_errors_are_one_line_without_traceback(args, message):
 
 
 def test_country_command_prints_the_profile():
-    result = runner.invoke(app, ["country", "Türkiye"])
+    result = runner.invoke(app, ["country", "Türkiye", "--year", "2024"])
     assert result.exit_code == 0, result.output
     assert "Türkiye (TUR), NATO ally since 1952" in result.output
     assert "2024e" in result.output

@@ -60,6 +60,9 @@ def country_profile(
     iso3 = ds.registry.resolve(country)
     if iso3 not in ds.registry.ever_members("NATO"):
         raise QueryError(f"{ds.registry.name(iso3)} ({iso3}) is not a NATO ally")
+    opening = None
+    if year is None:
+        year, opening = newest_year(ds, iso3)
     table = tracker(year, dataset=ds)
     row = table[table["iso3"] == iso3]
     if row.empty:
@@ -69,7 +72,7 @@ def country_profile(
     measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     sources = ds.citations(measures)
     definitions = ds.definitions(set(zip(measures["source"], measures["edition"], strict=True)))
-    notes = definition_notes(definitions, measures)
+    notes = definition_notes(definitions, measures) + ((opening,) if opening else ())
     joined = next(
         (m.joined for m in ds.registry.memberships if m.bloc == "NATO" and m.iso3 == iso3), None
     )
@@ -85,6 +88,22 @@ def country_profile(
         sources=sources,
         notes=notes,
         definitions=definitions,
+    )
+
+
+def newest_year(ds: Dataset, iso3: str) -> tuple[int, str | None]:
+    """The year an ally's page opens on: its newest NATO share of GDP (any edition), and a note
+    when that is older than the newest year other allies have (Spain: 2025 while 2026 is out)."""
+    from milex.coverage import default_year
+
+    newest = default_year(ds)
+    rows = ds.series_records("milex_pct_gdp", iso3, "nato", (2014, newest))
+    own = max((int(r["year"]) for r in rows), default=newest)
+    if own == newest:
+        return own, None
+    return own, (
+        f"No NATO figure yet for {ds.registry.name(iso3)} in {newest}: its newest is {own}, "
+        f"shown here (other allies' {newest} figures are out)."
     )
 
 

@@ -70,7 +70,7 @@ COLUMNS = (
     "hague_reach_note",
     "edition", "source_url", "origin", "equipment_edition", "equipment_flags",
     "equipment_source_url", "spending_edition", "spending_source_url", "sipri_edition",
-    "sipri_source_url", "published_pct_gdp", "note",
+    "sipri_source_url", "published_pct_gdp", "note", "coverage",
 )  # fmt: skip
 #: The tracker's figure columns -> the measure each comes from (one edition per row).
 CELL_MEASURES = {
@@ -173,8 +173,9 @@ def tracker_rows(
     _plans(rows, year)
     aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
     attrs = _attrs(ds, rows, aggregates, data, eur_per_usd, bloc, sipri_editions)
-    for row in rows:
+    for row in [*rows, *aggregates]:
         row.pop("_urls", None)
+        row["coverage"] = f"{data.year}: {attrs['coverage']}"  # every file says how partial
     return TrackerRows([*rows, *aggregates], attrs)
 
 

@@ -220,22 +220,29 @@ def country_command(
         return
     console.print(f"[bold]{profile.name}[/bold] ({profile.iso3}), NATO ally since "
                   f"{profile.joined_nato}", highlight=False)  # fmt: skip
-    rank = "" if s["rank"] != s["rank"] or s["rank"] is None else f"rank {int(s['rank'])}, "
+    rank = "" if _missing(s["rank"]) else f"rank {int(s['rank'])}, "
+    share = (
+        f"{_pct(s['milex_pct_gdp'])}% of GDP (NATO)"
+        if not _missing(s["milex_pct_gdp"])
+        else ("no NATO share of GDP")
+    )
+    equipment = (
+        f"equipment {_pct(s['equipment_pct'])}%" if not _missing(s["equipment_pct"])
+        else "no NATO equipment share"
+    )  # fmt: skip
     console.print(
-        f"{profile.year}: {_pct(s['milex_pct_gdp'])}% of GDP (NATO), {rank}"
-        f"SIPRI {_pct(s['milex_pct_gdp_sipri']) or 'n/a'}%; equipment {_pct(s['equipment_pct'])}%",
+        f"{profile.year}: {share}, {rank}SIPRI "
+        f"{_pct(s['milex_pct_gdp_sipri']) + '%' if _pct(s['milex_pct_gdp_sipri']) else 'n/a'}; "
+        f"{equipment}",
         highlight=False,
     )
+    if s.get("source_url") and "secondary" in (s.get("flags") or ""):
+        console.print(f"  source of the share: {s['source_url']}", highlight=False, soft_wrap=True)
     for rule, label in (("wales_2pct", "Wales 2%"), ("wales_20pct_equipment", "Wales 20% equipment"),
                         ("vilnius_2pct_floor", "Vilnius 2% floor"),
                         ("hague_core_3_5pct", "Hague 3.5% core")):  # fmt: skip
         console.print(f"  {label}: {STATUS_MARK.get(s[f'status_{rule}'], s[f'status_{rule}'])}")
-    console.print(
-        f"  gap to 2%: {_money(s['gap_2pct_lcu_m'])} {s['currency']} m = {_money(s['gap_2pct_usd_m'])}"
-        f" USD m; gap to 3.5%: {_money(s['gap_3_5pct_lcu_m'])} {s['currency']} m = "
-        f"{_money(s['gap_3_5pct_usd_m'])} USD m = {_money(s['gap_3_5pct_eur_m'])} EUR m",
-        highlight=False,
-    )
+    console.print(f"  {_gap_line(s, profile.name, profile.year)}", highlight=False)
     reach = profile.reach
     when = f"in {reach.year}" if reach.year else "not reached"
     console.print(f"  3.5% at recent trend: {when} ({reach.note})", highlight=False)
@@ -244,6 +251,26 @@ def country_command(
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     for src in profile.sources:
         console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
+
+
+def _gap_line(s: dict[str, Any], name: str, year: int) -> str:
+    """The gaps in money, in national currency, US$ and euros (each once), or why there are none."""
+    if _missing(s["milex_pct_gdp"]):
+        return f"gaps: not computed: no NATO share of GDP for {name} in {year}"
+    if _missing(s["gap_2pct_usd_m"]) and _missing(s["gap_2pct_lcu_m"]):
+        return (
+            f"gaps: not computed: NATO's {year} figures for {name} give its share of GDP but no "
+            "spending in money"
+        )
+    parts = []
+    for label in ("2pct", "3_5pct"):
+        money = []
+        for unit, code in (("lcu", s["currency"]), ("usd", "USD"), ("eur", "EUR")):
+            value = s[f"gap_{label}_{unit}_m"]
+            if not _missing(value) and (unit == "lcu" or code != s["currency"]):
+                money.append(f"{_money(value)} {code} m")
+        parts.append(f"gap to {label.replace('_', '.').replace('pct', '%')}: " + " = ".join(money))
+    return "; ".join(parts)
 
 
 HISTORY = (

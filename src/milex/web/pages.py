@@ -16,12 +16,16 @@ from fastapi.templating import Jinja2Templates
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
-STATUS_CLASS = {"met": "met", "not met": "notmet", "not applicable": "na", "no data": "nodata"}
+STATUS_CLASS = {
+    "met": "met", "not met": "notmet", "not applicable": "na", "no data": "nodata",
+    "at threshold (rounded in the source)": "nodata",
+}  # fmt: skip
 STATUS_MARK = {
     "met": "✓ met",
     "not met": "✗ not met",
     "not applicable": "· n/a",
     "no data": "? no data",
+    "at threshold (rounded in the source)": "≈ at threshold (rounded in the source)",
 }
 TABS = ("chart", "map", "table")
 #: SIPRI's series shown for a country that is not a NATO ally (no NATO figures exist for it).
@@ -88,6 +92,7 @@ def tracker_page(
     country: Annotated[str | None, Query(max_length=60)] = None,
 ) -> HTMLResponse:
     """The tracker with Chart / Map / Table tabs, a year slider and a country picker."""
+    from milex.coverage import headline
     from milex.tracking import available_years
 
     cache = request.app.state.cache
@@ -100,6 +105,7 @@ def tracker_page(
         request,
         "tracker.html",
         attrs=frame.attrs,
+        headline=headline(frame.attrs),
         allies=allies.to_dict("records"),
         aggregates=aggregates.to_dict("records"),
         years=available_years(cache.dataset),
@@ -206,12 +212,14 @@ def docs_page(request: Request) -> HTMLResponse:
 def sources_page(request: Request) -> HTMLResponse:
     from milex.commitments import GUIDELINES
     from milex.schema import FLAGS, MEASURES
+    from milex.update.watch import edition_status
 
     ds = request.app.state.cache.dataset
     return render_page(
         request,
         "sources.html",
         package=ds.package,
+        editions=[row.record() for row in edition_status(ds.package)],
         guidelines=GUIDELINES,
         measures=MEASURES,
         flags=FLAGS,
