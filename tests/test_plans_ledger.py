@@ -9,6 +9,7 @@ names row and field; the terminal table stays readable at 80 columns.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import date
 
@@ -119,6 +120,9 @@ def test_germanys_153_bn_for_2029_is_about_3_percent_of_the_imf_gdp_named_beside
     assert money.figure.definition != "nato" and "3.5" not in money.figure.note.split(":")[0]
     assert "WEO 2025-10" in conversion.describe("EUR") and "EUR m" in conversion.describe("EUR")
     assert plan_share("DEU", 2029) == 3.5  # the stated NATO quota stays what it is
+    shown = json.loads(json.dumps(money.as_dict()))  # what a country page's JSON twin carries
+    assert shown["gdp_used"] == [f"imf_weo {weo['edition']} 2029: {weo['value']:,.0f}"]
+    assert shown["pct_gdp_from_money"] == [conversion.share_pct] and shown["quote"]
 
 
 def test_a_money_only_year_is_converted_and_says_which_gdp(dataset, tmp_path):

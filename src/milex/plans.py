@@ -140,6 +140,12 @@ class PlanFigure:
     def cite(self) -> str:
         return f"{self.document}, {self.source_date.isoformat()} ({self.source_url})"
 
+    def record(self) -> dict[str, Any]:
+        """The row in the file's columns."""
+        values = {c: getattr(self, c, "") for c in COLUMNS}
+        return values | {"date": self.source_date.isoformat(), "flag": FLAG,
+                         "supersedes": ";".join(self.supersedes)}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Conversion:
@@ -168,18 +174,14 @@ class LedgerEntry:
     conversions: tuple[Conversion, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
+        """For JSON: the row, what replaced it, the years it is used for, money as % of GDP."""
         f = self.figure
-        return {
-            "id": f.id, "iso3": f.iso3, "kind": f.kind, "status": f.status, "year": f.year,
-            "until": f.until, "value": f.value, "unit": f.unit, "definition": f.definition,
-            "qualifier": f.qualifier, "stated": f.stated(), "document": f.document,
-            "source_url": f.source_url, "date": f.source_date.isoformat(), "quote": f.quote,
-            "quote_type": f.quote_type, "supersedes": ";".join(f.supersedes),
-            "superseded_by": f.superseded_by or "", "used_for": list(self.used_for),
+        return f.record() | {
+            "stated": f.stated(), "superseded_by": f.superseded_by or "",
+            "used_for": list(self.used_for),
             "pct_gdp_from_money": [c.share_pct for c in self.conversions],
             "gdp_used": [f"{c.source} {c.edition} {c.year}: {c.gdp_lcu_m:,.0f}"
                          for c in self.conversions],
-            "note": f.note,
         }  # fmt: skip
 
 
@@ -275,16 +277,7 @@ class Plans:
         """Every row as read (ledger rows and "no public plan found"), in the file's columns."""
         import pandas as pd
 
-        rows = [
-            {
-                "id": f.id, "iso3": f.iso3, "kind": f.kind, "status": f.status, "year": f.year,
-                "until": f.until, "value": f.value, "unit": f.unit, "definition": f.definition,
-                "qualifier": f.qualifier, "document": f.document, "source_url": f.source_url,
-                "date": f.source_date.isoformat(), "quote": f.quote, "quote_type": f.quote_type,
-                "supersedes": ";".join(f.supersedes), "flag": FLAG, "note": f.note,
-            }
-            for f in self.entries()
-        ]  # fmt: skip
+        rows = [f.record() for f in self.entries()]
         rows += [dict(dict.fromkeys(COLUMNS), iso3=c, status=NO_PLAN, note=n)
                  for c, n in self.no_plan.items()]  # fmt: skip
         return pd.DataFrame(rows, columns=list(COLUMNS))
