@@ -209,7 +209,9 @@ def _burden(inputs: Inputs) -> Any:
     from milex.charts.comparisons import burden_scatter
 
     ds = inputs.dataset
-    year = inputs.year or int(_tracker(inputs).attrs["year"])
+    # burden-sharing needs every ally's spending from NATO's own file: its newest year is that
+    # file's, which the chart's title names (a restatement year would count only some allies)
+    year = inputs.year or ds.latest_year("milex_usd", "nato")
     return burden_scatter(ds, burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
 
 

@@ -164,4 +164,6 @@ def _reach_note(profile: CountryProfile) -> str:
     start += f"{CORE_PCT:g}% in 2035. "
     if reach.year is None:
         return start + f"At its recent trend it does not get there: {reach.note}."
+    if reach.year <= (reach.newest_year or reach.base_year):
+        return start + f"It reached {CORE_PCT:g}% in {reach.year} ({reach.note})."
     return start + f"At its recent trend ({reach.note}) it reaches {CORE_PCT:g}% in {reach.year}."

@@ -244,8 +244,11 @@ def country_command(
         console.print(f"  {label}: {STATUS_MARK.get(s[f'status_{rule}'], s[f'status_{rule}'])}")
     console.print(f"  {_gap_line(s, profile.name, profile.year)}", highlight=False)
     reach = profile.reach
-    when = f"in {reach.year}" if reach.year else "not reached"
-    console.print(f"  3.5% at recent trend: {when} ({reach.note})", highlight=False)
+    if reach.year is not None and reach.year <= (reach.newest_year or reach.base_year):
+        console.print(f"  3.5%: reached in {reach.year} ({reach.note})", highlight=False)
+    else:
+        when = f"in {reach.year}" if reach.year else "not reached"
+        console.print(f"  3.5% at recent trend: {when} ({reach.note})", highlight=False)
     console.print(_history_table(profile))
     for note in profile.notes:
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)

@@ -1,7 +1,8 @@
 """From a scenario and the dataset to the engine's arrays, writing down every assumption made.
 
-Data used: NATO's share of GDP in the base year (the baseline of targets on NATO's measure), IMF
-WEO nominal GDP in the base year, WEO real growth and GDP deflator to the WEO's last year (then a
+Data used: each ally's newest NATO share of GDP up to the base year (the baseline of targets on
+NATO's measure; the base year is the newest with NATO figures, and an ally whose newest figure is
+older starts from that one, named in the notes), IMF WEO nominal GDP in the base year, WEO real growth and GDP deflator to the WEO's last year (then a
 long-run assumption), and WEO GDP in national currency and in US dollars for exchange rates.
 Missing figures are collected and reported together; nothing missing is ever taken as zero.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from milex.commitments import BY_ID as GUIDELINES
+from milex.coverage import default_year
 from milex.errors import QueryError
 from milex.projection.engine import EngineInputs, Shocks
 from milex.projection.paths import PartPaths, build_part
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
 NO_FORCES = {c: f"{why} and no defence-expenditure figures" for c, why in NO_ARMED_FORCES.items()}
 WEO, NATO = "imf_weo", "nato"
+#: How far back an ally's newest NATO share is looked for (the base year's, else an earlier one).
+NEWEST_FROM = 2014
 EURO_REFERENCE = "DEU"  # euros per dollar: Germany's GDP in euros over its GDP in dollars
 WEO_MEASURES = ("gdp_lcu", "gdp_usd", "gdp_real_growth_pct", "gdp_deflator")
 
@@ -150,7 +154,8 @@ class _Builder:
 
     def __init__(self, scenario: Scenario, ds: Dataset) -> None:
         self.sc, self.ds = scenario, ds
-        self.base = scenario.base_year or ds.latest_year("milex_pct_gdp", NATO)
+        # the newest year with NATO figures, where each ally starts from its newest figure
+        self.base = scenario.base_year or default_year(ds)
         problems = check_years(scenario, self.base)
         if problems:
             raise ScenarioError("invalid scenario: " + "; ".join(problems))
@@ -169,6 +174,8 @@ class _Builder:
         self.flags: dict[str, dict[str, dict[int, str]]] = {}
         self.editions: set[tuple[str, str]] = set()
         self._macro: dict[str, _Macro] = {}
+        #: Per ally, the NATO figure its baseline share starts from: (year, edition, flags).
+        self.base_from: dict[str, tuple[int, str, str]] = {}
 
     def build(self) -> Prepared:
         sc, countries = self.sc, self.countries
@@ -224,7 +231,7 @@ class _Builder:
         codes = sorted(set(self.countries) | extra)
         span = (min(self.base, lo) - 1, max(self.sc.horizon, hi))
         requests = [(m, WEO, span) for m in WEO_MEASURES]
-        requests += [("milex_pct_gdp", NATO, (self.base, self.base))]
+        requests += [("milex_pct_gdp", NATO, (NEWEST_FROM, self.base))]
         requests += [("milex_lcu", NATO, (self.base, self.base))]
         wanted = set(self.countries)
         for measure, source, years in requests:
@@ -235,9 +242,14 @@ class _Builder:
                 if value is not None and value == value:  # a missing value is never a figure
                     values.setdefault(iso3, {})[year] = float(value)
                 flags.setdefault(iso3, {})[year] = str(row["flags"])
-                if measure != "milex_lcu" and iso3 in wanted:  # for the assumptions table only
+                if measure == "milex_pct_gdp" and iso3 in wanted:
+                    # rows come in year order: the last one kept is the ally's newest figure
+                    self.base_from[iso3] = (year, str(row["edition"]), str(row["flags"]))
+                elif measure != "milex_lcu" and iso3 in wanted:  # for the assumptions table only
                     self.editions.add((row["source"], row["edition"]))
             self.values[measure], self.flags[measure] = values, flags
+        for _, edition, _ in self.base_from.values():
+            self.editions.add((NATO, edition))
 
     def macro(self, iso3: str) -> _Macro:
         """Central growth and inflation of a country: WEO to its last year, then the long run."""
@@ -349,11 +361,12 @@ class _Builder:
             value = override.base_pct if override and override.base_pct is not None else None
             value = target.base_pct if value is None else value
             if value is None and target.metric == DATA_BASELINE_METRIC:
-                value = self.get("milex_pct_gdp", c, self.base)
+                found = self.base_from.get(c)
+                value = None if found is None else self.get("milex_pct_gdp", c, found[0])
                 if value is None:
                     self.problems.append(
-                        f"{c}: no NATO milex_pct_gdp for {self.base} (set targets[{i}].base_pct or "
-                        f"targets[{i}].overrides.{c}.base_pct)"
+                        f"{c}: no NATO milex_pct_gdp for {NEWEST_FROM}-{self.base} (set "
+                        f"targets[{i}].base_pct or targets[{i}].overrides.{c}.base_pct)"
                     )
                     continue
             out[j] = value
@@ -391,20 +404,21 @@ class _Builder:
     def _notes(self, parts: list[PartPaths]) -> list[str]:
         sc, base = self.sc, self.base
         notes = [f"{c} excluded: {why}; never counted as zero." for c, why in self.excluded.items()]
-        pct_flags = self.flags.get("milex_pct_gdp", {})
+        found = {c: self.base_from[c] for c in self.countries if c in self.base_from}
         flagged = {
-            flag: [c for c in self.countries if flag in pct_flags.get(c, {}).get(base, "")]
+            flag: [c for c, (_, _, flags) in found.items() if flag in flags]
             for flag in ("estimate", "secondary")
         }
+        notes += self._start_notes(found)
         if flagged["estimate"]:
             notes.append(
-                f"Base-year ({base}) NATO shares are estimates for {len(flagged['estimate'])} of "
+                f"Starting NATO shares are estimates for {len(flagged['estimate'])} of "
                 f"{len(self.countries)} countries."
             )
         if flagged["secondary"]:
             notes.append(
-                f"Base-year ({base}) NATO shares restated by a secondary source (press reports), "
-                f"not NATO's own file: {', '.join(flagged['secondary'])}."
+                "Starting NATO shares restated by a secondary source (press reports or public "
+                f"code), not NATO's own file: {', '.join(flagged['secondary'])}."
             )
         gdp_flags = self.flags.get("gdp_lcu", {})
         projected = [
@@ -462,6 +476,31 @@ class _Builder:
             notes.append(f"Target {target.name!r}: deadline {deadline} is after the horizon.")
         return notes
 
+    def _start_notes(self, found: dict[str, tuple[int, str, str]]) -> list[str]:
+        """Which year each ally's baseline share comes from: its newest NATO figure."""
+        by_year: dict[int, list[str]] = {}
+        for c, (year, _, _) in found.items():
+            by_year.setdefault(year, []).append(c)
+        if not by_year:
+            return []
+        parts = [
+            f"{year} for {len(cs)} ({', '.join(cs)})" if year != self.base else
+            f"{year} for {len(cs)}"
+            for year, cs in sorted(by_year.items(), reverse=True)
+        ]  # fmt: skip
+        older = [c for c, (year, _, _) in found.items() if year < self.base]
+        carried = (
+            f"; an earlier year's share is held at that level to {self.base} (the base year)"
+            if older
+            else ""
+        )
+        return [
+            "Each ally starts from its newest NATO share of GDP: "
+            + "; ".join(parts)
+            + carried
+            + "."
+        ]
+
     def _assumptions(
         self, parts: list[PartPaths], gdp0: np.ndarray, fx0: np.ndarray, units: list[str]
     ) -> list[dict[str, Any]]:
@@ -478,6 +517,8 @@ class _Builder:
                 "long_run_growth_pct": m.long_run[0],
                 "long_run_inflation_pct": m.long_run[1],
                 "nato_milex_lcu_m": self.get("milex_lcu", c, self.base),
+                "start_year": self.base_from[c][0] if c in self.base_from else None,
+                "start_edition": self.base_from[c][1] if c in self.base_from else None,
             }
             for part in parts:
                 row[f"{part.name}_base_pct"] = part.base_share[j]

@@ -60,6 +60,7 @@ def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, 
         "stamp": stamp(ds),
         "sections": SECTIONS,
         "summary": summary_line(frame),
+        "as_of": frame.attrs["as_of"],
         "key_figures": _key_figures(frame),
         "tracker": tracker_rows(frame),
         "tracker_notes": [
@@ -83,20 +84,33 @@ def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, 
 def _key_figures(frame: pd.DataFrame) -> list[tuple[str, str]]:
     a = frame.attrs
     aggregates = frame[frame["row_type"] == "aggregate"].set_index("iso3")
+    core = f"{a['count_at_or_above_3_5pct']}"
+    if a.get("count_rounded_at_3_5pct"):
+        core += f" (and {a['count_rounded_at_3_5pct']} at 3.5 as rounded in the source)"
     out = [
+        ("Allies with NATO figures", a["coverage"]),
         (
             "Allies at or above 2% of GDP",
-            f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']}",
+            f"{a['count_at_or_above_2pct']} of {a['allies_with_figures']} with figures",
         ),
-        ("Allies at or above 3.5% of GDP", f"{a['count_at_or_above_3_5pct']}"),
+        ("Allies at or above 3.5% of GDP", core),
         (
             "Allies spending 20% or more on major equipment",
-            f"{a['count_equipment_20pct']} of {a['allies_with_equipment']}",
+            f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} with an equipment share",
         ),
     ]
     for code, label in (("NATO", "NATO total"), ("NATO_EU_CA", "European allies and Canada")):
         if code in aggregates.index:
             row = aggregates.loc[code]
-            out.append((f"{label}, % of GDP", number(row["milex_pct_gdp"])))
-            out.append((f"{label}, spending (USD bn)", f"{row['milex_usd_m'] / 1000:,.0f}"))
+            out.append((f"{label}, % of GDP", _or_why(number(row["milex_pct_gdp"]), a)))
+            usd = row["milex_usd_m"]
+            money = "" if usd is None or usd != usd else f"{usd / 1000:,.0f}"
+            out.append((f"{label}, spending (USD bn)", _or_why(money, a)))
     return out
+
+
+def _or_why(text: str, attrs: dict[str, Any]) -> str:
+    """A figure, or why a partial year has none (never "nan" or a bare dash)."""
+    if text and text not in ("–", "-", "nan"):
+        return text
+    return f"not computed: {attrs['coverage']}" if attrs.get("partial") else "not available"

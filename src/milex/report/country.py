@@ -59,6 +59,8 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
         "joined": profile.joined_nato,
         "stamp": stamp(ds),
         "headline": _headline(profile, frame.attrs["allies_with_figures"]),
+        "as_of": frame.attrs["as_of"],
+        "opening": [n for n in profile.notes if n.startswith("No NATO figure yet")],
         "statuses": _statuses(profile),
         "gaps": _gaps(profile),
         "reach": _reach(profile),
@@ -124,14 +126,22 @@ def _gaps(profile: CountryProfile) -> dict[str, Any]:
         {"label": label, "cells": [number(s[f"gap_{gap}_{key}_m"], 0) for key in units.values()]}
         for gap, label in (("2pct", "to reach 2% of GDP"), ("3_5pct", "to reach 3.5% of GDP"))
     ]
-    return {"columns": [f"{currency} m" for currency in units], "rows": rows}
+    why = ""
+    if is_missing(s["milex_pct_gdp"]):
+        why = f"Not computed: no NATO share of GDP for {profile.name} in {profile.year}."
+    elif all(is_missing(s[f"gap_2pct_{key}_m"]) for key in units.values()):
+        why = (
+            f"Not computed: NATO's {profile.year} figures for {profile.name} give its share of GDP "
+            "but no spending in money."
+        )
+    return {"columns": [f"{currency} m" for currency in units], "rows": rows, "why": why}
 
 
 def _reach(profile: CountryProfile) -> str:
     reach = profile.reach
     if reach.year is None:
         return f"At its recent trend it would not reach 3.5% of GDP: {reach.note}."
-    if reach.year <= reach.base_year:
+    if reach.year <= (reach.newest_year or reach.base_year):
         return f"Already at or above 3.5% of GDP: {reach.note}."
     return (
         f"At its recent trend ({reach.note}) {profile.name} would reach 3.5% of GDP in "

@@ -243,8 +243,18 @@ def get_country(
     c = cache(request)
 
     def build() -> Rendered:
+        from milex.bloc import BLOCS, bloc_profile
         from milex.profile import country_profile
 
+        if country.strip().upper() in BLOCS:  # the JSON twin of a bloc's page
+            bloc = bloc_profile(country, dataset=c.dataset)
+            table = bloc.frame()
+            payload = {
+                "iso3": bloc.code, "name": bloc.name, "year": bloc.year, "bloc": True,
+                "members": bloc.members, "as_of": bloc.as_of, "sources": bloc.sources,
+                "data": rows(table),
+            }  # fmt: skip
+            return render(payload, table, format, f"milex-{bloc.code}")
         profile = country_profile(country, year, dataset=c.dataset)
         payload = {
             "iso3": profile.iso3, "name": profile.name, "joined_nato": profile.joined_nato,

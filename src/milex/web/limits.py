@@ -80,7 +80,9 @@ class Limiter:
 
 def cells(scenario: Scenario, dataset: Dataset) -> int:
     """paths x countries x years x targets of a scenario, before any of it is computed."""
-    base = scenario.base_year or dataset.latest_year("milex_pct_gdp", "nato")
+    from milex.coverage import default_year
+
+    base = scenario.base_year or default_year(dataset)
     if scenario.countries:
         countries = len(scenario.countries)
     else:

@@ -28,6 +28,7 @@ STATUS_MARK = {
     "at threshold (rounded in the source)": "≈ at threshold (rounded in the source)",
 }
 TABS = ("chart", "map", "table")
+BLOCS = ("NATO", "NATO_EU_CA")
 #: SIPRI's series shown for a country that is not a NATO ally (no NATO figures exist for it).
 #: The shipped scenarios (examples/*.toml) as the builder's settings, plus the baseline.
 _HAGUE = {"target": 3.5, "deadline": 2035, "currency": "EUR", "growth_sd": 1.5, "inflation_sd": 1.0}
@@ -129,10 +130,13 @@ def country_page(
     cache = request.app.state.cache
     ds = cache.dataset
     code = ds.registry.resolve(country)  # an unknown name raises: HTML 404 with suggestions
+    if code in BLOCS:
+        return _bloc(request, code)
     if code not in ds.registry.ever_members("NATO"):
         return _other_country(request, code)
     profile = cache.get(("profile", code), lambda: country_profile(code, dataset=ds))
     history = profile.to_frame()
+    links = _secondary_links(ds, code)
     return render_page(
         request,
         "country.html",
@@ -142,8 +146,30 @@ def country_page(
         history=history.to_dict("records"),
         no_forces=NO_ARMED_FORCES.get(code),
         plan=_plan(code, profile.year),
+        ledger=_ledger(code, ds),
+        figure_links=links,
         choices=ally_choices(request),
     )
+
+
+def _secondary_links(ds: Any, iso3: str) -> dict[tuple[str, str, int], str]:
+    """(measure, source, year) -> the URL a secondary figure of the ally's history came from."""
+    found = ds.sql_records(
+        "SELECT measure, source, year, origin FROM observations WHERE iso3 = ? "
+        "AND flags LIKE '%secondary%' AND origin LIKE 'http%'",
+        [iso3],
+    )
+    return {(r["measure"], r["source"], int(r["year"])): str(r["origin"]) for r in found}
+
+
+def _ledger(iso3: str, ds: Any) -> list[Any]:
+    """The ally's national-plans trail, newest first (a broken plans file shows none)."""
+    from milex.plans import ledger
+
+    try:
+        return list(reversed(ledger(iso3, ds)))
+    except Exception:  # a broken plans file must not take the country page down
+        return []
 
 
 def _plan(iso3: str, year: int) -> float | None:
@@ -154,6 +180,17 @@ def _plan(iso3: str, year: int) -> float | None:
         return plan_share(iso3, year)
     except Exception:  # a broken plans file must not take the country page down
         return None
+
+
+def _bloc(request: Request, code: str) -> HTMLResponse:
+    """NATO as a whole or its European allies and Canada: coverage and totals by year."""
+    from milex.bloc import bloc_profile
+
+    cache = request.app.state.cache
+    profile = cache.get(("bloc", code), lambda: bloc_profile(code, dataset=cache.dataset))
+    return render_page(
+        request, "bloc.html", p=profile, newest=profile.rows[0], choices=ally_choices(request)
+    )
 
 
 def _other_country(request: Request, code: str) -> HTMLResponse:
