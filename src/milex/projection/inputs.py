@@ -2,7 +2,8 @@
 
 Data used: each ally's newest NATO share of GDP up to the base year (the baseline of targets on
 NATO's measure; the base year is the newest with NATO figures, and an ally whose newest figure is
-older starts from that one, named in the notes), IMF WEO nominal GDP in the base year, WEO real growth and GDP deflator to the WEO's last year (then a
+older starts from that one, named in the notes), IMF WEO nominal GDP in the base year, WEO real
+growth and GDP deflator to the WEO's last year (then a
 long-run assumption), and WEO GDP in national currency and in US dollars for exchange rates.
 Missing figures are collected and reported together; nothing missing is ever taken as zero.
 """
@@ -402,7 +403,7 @@ class _Builder:
 
     # -- what a reader needs to know -------------------------------------------------------------
     def _notes(self, parts: list[PartPaths]) -> list[str]:
-        sc, base = self.sc, self.base
+        sc = self.sc
         notes = [f"{c} excluded: {why}; never counted as zero." for c, why in self.excluded.items()]
         found = {c: self.base_from[c] for c in self.countries if c in self.base_from}
         flagged = {
