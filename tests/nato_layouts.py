@@ -276,10 +276,14 @@ def _table4(
 
 
 def edited(path: Path, change: Callable[[Any], None]) -> Path:
-    """Apply ``change`` to the workbook at ``path`` (openpyxl, in place) and save it."""
+    """Apply ``change`` to the workbook at ``path`` (openpyxl, in place) and save it, keeping the
+    file's last-modified stamp (the edition's date)."""
     workbook = openpyxl.load_workbook(path)
+    stamp = workbook.properties.modified
     change(workbook)
     workbook.save(path)
+    if stamp is not None:
+        _set_modified(path, stamp)
     return path
 
 
