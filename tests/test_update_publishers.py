@@ -2,13 +2,12 @@
 
 The tests build the publishers' pages and files themselves, in each layout the publishers use: NATO's
 topic page with its editions archive (both Excel naming schemes), SIPRI's database page, the IMF's
-"download entire database" pages with the tab-delimited file or the data portal's CSV, and the
-World Bank's paged WDI API. Nothing reaches the network.
+saved bulk files (the tab-delimited file, the data portal's CSV; its SDMX API is in
+test_update_imf_sdmx.py), and the World Bank's paged WDI API. Nothing reaches the network.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -106,7 +105,7 @@ def test_nato_update_end_to_end_from_a_topic_page_linking_three_editions(server,
         assert const["value"].tolist() == [expected_value("2026", iso3, 2026, "milex_usd_const")]
     entry = next(s for s in result.package["sources"] if s["edition"] == change.edition)
     assert entry["url"] == f"{base}/{NATO_DIR}/def-exp-2026-en.xlsx"
-    assert entry["definition"] == "core defence expenditure" and entry["price_base"] == "2021"
+    assert entry["definition"] == "core defence expenditure" and entry["price_base"] == 2021
     assert "2014-2026" in result.summary()
 
 
@@ -171,6 +170,44 @@ def test_sipri_page_newest_span_and_version_is_downloaded(server, tmp_path):  # 
         update.update("sipri", out_dir=tmp_path / "o", pages={"sipri": f"{base}/none.html"})
 
 
+def sipri_2026_workbook(path: Path, note: str | None) -> Path:
+    """SIPRI's April 2026 layout (1949-2025, constant 2024 US$) with its "revised on" note."""
+    import openpyxl
+
+    small_workbook(path, years=(2023, 2024, 2025), base=2024)
+    if note:
+        wb = openpyxl.load_workbook(path)
+        wb["Share of GDP"]["A3"] = note
+        wb.save(path)
+    return path
+
+
+def test_sipri_v1_2_workbook_is_labelled_from_its_revised_on_note(server, tmp_path):  # noqa: F811
+    base, root = server
+    files = root / "sites/default/files"
+    files.mkdir(parents=True)
+    name = "SIPRI-Milex-data-1949-2025_v1.2.xlsx"
+    sipri_2026_workbook(files / name, "Data revised on 27 April 2026. Figures in US$ m.")
+    (root / "milex.html").write_text(f'<a href="/sites/default/files/{name}">Download</a>')
+    result = update.update("sipri", out_dir=tmp_path / "o", pages={"sipri": f"{base}/milex.html"})
+    (change,) = result.changes
+    assert change.edition == "2026-04 (2023-2025)"  # not the month the file was saved or fetched
+    entry = result.package["sources"][-1]
+    assert entry["published"] == "2026-04-27" and entry["price_base"] == 2024
+    assert entry["title"].endswith("(2023-2025), version v1.2")
+    assert entry["etag"] and entry["last_modified"]  # what `milex data check` compares later
+    ds = milex.load(str(tmp_path / "o"))
+    const = ds.series("milex_usd_const", "POL", "sipri", 2025, edition=change.edition)
+    assert const["unit"].tolist() == ["USD m constant 2024"]
+    # without the note, the workbook's own date (its properties), never the download's
+    undated = sipri_2026_workbook(tmp_path / name, None)
+    again = update.update("sipri", origin=undated, out_dir=tmp_path / "o2")
+    import openpyxl
+
+    saved = openpyxl.load_workbook(undated).properties.modified
+    assert again.changes[0].edition == f"{saved:%Y-%m} (2023-2025)"
+
+
 # ----------------------------------------------------------------------------------------------
 # IMF
 WEO_HEADER = (
@@ -196,7 +233,7 @@ def weo_tsv(path: Path, edition: str = "October 2026") -> Path:
     return path
 
 
-def weo_portal_csv(path: Path) -> Path:
+def weo_portal_csv(path: Path, published: str = "") -> Path:
     """The data portal's IMF.RES:WEO full dataset, observation per row, values in units."""
     lines = [
         "DATASET,COUNTRY.ID,COUNTRY,INDICATOR.ID,INDICATOR,FREQUENCY.ID,SCALE.ID,UNIT.ID,"
@@ -207,6 +244,8 @@ def weo_portal_csv(path: Path) -> Path:
         "WEO,G001,World,NGDPD,GDP,A,9,USD,2025,,2026,117000000000000",
         "WEO,POL,Poland,NGDPD,GDP,Q,9,USD,2025,,2026-Q1,1",
     ]
+    if published:
+        lines = [lines[0] + ",PUBLICATION_DATE", *(f"{x},{published}" for x in lines[1:])]
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return path
 
@@ -223,10 +262,15 @@ def test_imf_tab_delimited_bulk_file_is_parsed(tmp_path, registry):
     assert "XKX" in set(obs["iso3"])  # Kosovo's WEO code UVK
 
 
-def test_imf_portal_csv_is_parsed_with_the_edition_from_its_name(tmp_path, registry):
-    name = "dataset_2026-10-15T05_59_25.5Z_DEFAULT_INTEGRATION_IMF.RES_WEO_10.0.0.csv"
-    obs = imf.parse_bulk(weo_portal_csv(tmp_path / name), registry)
-    assert set(obs["edition"]) == {"WEO 2026-10"} and set(obs["iso3"]) == {"POL"}
+def test_imf_portal_csv_is_labelled_from_its_publication_date_never_its_download(
+    tmp_path, registry
+):
+    # downloaded on 2026-10-12: the name says October, the data are April's (out 13 October)
+    name = "dataset_2026-10-12T05_59_25.5Z_DEFAULT_INTEGRATION_IMF.RES_WEO_10.0.0.csv"
+    with pytest.raises(MilexError, match="never taken from the download date"):
+        imf.parse_bulk(weo_portal_csv(tmp_path / name), registry)
+    obs = imf.parse_bulk(weo_portal_csv(tmp_path / name, "2026-04-14T13:00:00Z"), registry)
+    assert set(obs["edition"]) == {"WEO 2026-04"} and set(obs["iso3"]) == {"POL"}
     gdp = obs[obs["measure"] == "gdp_usd"].set_index("year")
     assert gdp["value"].to_dict() == {2025: 979000.0, 2026: 1040000.0}
     assert gdp.loc[2026, "flags"] == "projection"
@@ -237,46 +281,8 @@ def test_imf_portal_csv_is_parsed_with_the_edition_from_its_name(tmp_path, regis
 
 def test_imf_bulk_file_of_unknown_layout_is_an_error(tmp_path, registry):
     (tmp_path / "WEOOct2026all.xls").write_text("a,b\n1,2\n")
-    with pytest.raises(MilexError, match=r"WEOOct2026all.xls \[header\]: not a WEO bulk file"):
+    with pytest.raises(MilexError, match=r"WEOOct2026all.xls \[header\]: not a WEO file"):
         imf.parse_bulk(tmp_path / "WEOOct2026all.xls", registry)
-
-
-def test_imf_discovery_takes_the_newest_edition_page_with_a_bulk_file(server, tmp_path):  # noqa: F811
-    base, root = server
-    pages = root / "weo-database"
-    media = root / "media/2026/October"
-    media.mkdir(parents=True)
-    weo_tsv(media / "WEOOct2026all.ashx")
-    page = pages / "2026/October/download-entire-database"
-    page.mkdir(parents=True)
-    (page / "index.html").write_text(
-        '<a href="/media/2026/October/WEOOct2026alla.ashx">groups</a>'
-        '<a href="/media/2026/October/WEOOct2026all.ashx">By Countries</a>'
-    )
-    result = update.update(
-        "imf", out_dir=tmp_path / "o", pages={"imf": f"{base}/weo-database"},
-        today=dt.date(2026, 12, 1),
-    )  # fmt: skip
-    assert [c.edition for c in result.changes] == ["WEO 2026-10"]
-    ds = milex.load(str(tmp_path / "o"))
-    assert ds.series("gdp_usd", "POL", "imf_weo", 2026, edition="WEO 2026-10")[
-        "value"
-    ].tolist() == [1060500.0]
-    assert ds.series("gdp_usd", "POL", "imf_weo", 2026, edition="WEO 2025-10")["value"].size == 1
-
-
-def test_imf_edition_page_without_a_file_points_to_the_portal(server, tmp_path):  # noqa: F811
-    base, root = server
-    page = root / "weo-database/2026/October/download-entire-database"
-    page.mkdir(parents=True)
-    (page / "index.html").write_text(
-        '<a href="https://data.imf.org/en/datasets/IMF.RES:WEO">data</a>'
-    )
-    with pytest.raises(MilexError, match=r"WEO 2026-10: .* links no bulk file.*--from FILE"):
-        update.update(
-            "imf", out_dir=tmp_path / "o", pages={"imf": f"{base}/weo-database"},
-            today=dt.date(2026, 12, 1),
-        )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------

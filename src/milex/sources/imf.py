@@ -166,28 +166,27 @@ TSV_META = ("ISO", "WEO Subject Code", "Scale", "Country/Series-specific Notes")
 PORTAL_META = ("country_id", "indicator_id", "time_period", "obs_value")
 BASE_YEAR = re.compile(r"base\s+year\s*:?\s*((?:FY)?\d{4}(?:/\d{2})?)", re.IGNORECASE)
 EDITION_LINE = re.compile(r"World Economic Outlook Database,\s+(April|September|October)\s+(\d{4})")
-PORTAL_DATE = re.compile(r"(\d{4})-(\d{2})-\d{2}T")
 MISSING = {"", "n/a", "--", "NA", "..."}
 MONTH_NUMBERS = {"Apr": "04", "Sep": "09", "Oct": "10"}
-PORTAL_OPTIONAL = ("frequency_id", "latest_actual_annual_data", "base_year")
+PORTAL_OPTIONAL = (
+    "frequency_id",
+    "latest_actual_annual_data",
+    "base_year",
+    "publication_date",
+)
 
 
 def bulk_edition(path: Path, text_head: str = "") -> str | None:
     """The WEO edition a bulk file's name (or footer line) states, e.g. 'WEO 2024-10'.
 
-    A data-portal download is named by its timestamp: one made from April to September belongs to
-    the April edition, from October to March to the October one (the IMF publishes twice a year).
+    A data-portal download's name holds only when it was downloaded: that never labels an edition
+    (a file fetched on 1-12 October 2026 holds April's data; the October WEO came out on the 13th).
     """
     if m := re.match(r"^WEO(Apr|Sep|Oct)(\d{4})all", path.name):
         return f"WEO {m[2]}-{MONTH_NUMBERS[m[1]]}"
     if m := EDITION_LINE.search(text_head):
         number = {"April": "04", "September": "09", "October": "10"}[m[1]]
         return f"WEO {m[2]}-{number}"
-    if m := PORTAL_DATE.search(path.name):
-        year, month = int(m[1]), int(m[2])
-        if month >= 10:
-            return f"WEO {year}-10"
-        return f"WEO {year}-04" if month >= 4 else f"WEO {year - 1}-10"
     return None
 
 
@@ -201,15 +200,20 @@ def parse_bulk(path: Path, registry: Registry, edition: str | None = None) -> pd
     if "\t" in first and "WEO Subject Code" in first:
         label = edition or bulk_edition(path, text[-2000:])
         return _parse_tsv(path, text, registry, _need_edition(path, label))
-    header = [_normal(h) for h in next(csv_reader([first]))]
-    if all(col in header for col in PORTAL_META):
-        label = edition or bulk_edition(path)
-        return _parse_portal(path, registry, _need_edition(path, label))
+    from milex.sources import imf_sdmx
+
+    raw_header = next(csv_reader([first])) if first.strip() else []
+    header = [_normal(h) for h in raw_header]
+    if all(col in header for col in PORTAL_META):  # before SDMX-CSV: it has COUNTRY (names) too
+        return _parse_portal(path, registry, edition)
+    if text.lstrip().startswith("{") or imf_sdmx.is_sdmx_csv(raw_header):
+        return imf_sdmx.parse_sdmx(path, text, registry, edition)
     raise SourceError(
         path,
         "header",
-        "not a WEO bulk file: expected the tab-delimited 'WEO Subject Code' layout or the data "
-        f"portal's CSV (COUNTRY.ID, INDICATOR.ID, TIME_PERIOD, OBS_VALUE); found {first[:120]!r}",
+        "not a WEO file: expected an SDMX-CSV or SDMX-JSON answer of the IMF's SDMX API, the "
+        "tab-delimited 'WEO Subject Code' layout or the data portal's CSV (COUNTRY.ID, "
+        f"INDICATOR.ID, TIME_PERIOD, OBS_VALUE); found {first[:120]!r}",
     )
 
 
@@ -222,7 +226,10 @@ def csv_reader(lines: Any, delimiter: str = ",") -> Any:
 def _need_edition(path: Path, label: str | None) -> str:
     if not label:
         raise SourceError(
-            path, None, "cannot tell which WEO edition this is (name it like WEOOct2026all.xls)"
+            path,
+            None,
+            "cannot tell which WEO edition this is (no publication date in the file; it is never "
+            "taken from the download date): name it with --edition 'WEO YYYY-MM'",
         )
     return label
 
@@ -285,7 +292,10 @@ def _parse_tsv(path: Path, text: str, registry: Registry, edition: str) -> pd.Da
     return frame(rows)
 
 
-def _parse_portal(path: Path, registry: Registry, edition: str) -> pd.DataFrame:
+def _parse_portal(path: Path, registry: Registry, edition: str | None) -> pd.DataFrame:
+    """The portal's CSV, labelled from its PUBLICATION_DATE column (or the edition given)."""
+    from milex.sources import imf_sdmx
+
     header = read_csv(path, nrows=0).columns
     wanted = {c: _normal(c) for c in header if _normal(c) in PORTAL_META + PORTAL_OPTIONAL}
     table = read_csv(path, usecols=list(wanted)).rename(columns=wanted)
@@ -293,6 +303,10 @@ def _parse_portal(path: Path, registry: Registry, edition: str) -> pd.DataFrame:
     for optional in PORTAL_OPTIONAL:
         if optional not in table.columns:
             table[optional] = ""
+    dated = imf_sdmx.dataset_edition(path, (d.strip() for d in table["publication_date"]))
+    if dated and edition and dated[0] != edition:
+        raise SourceError(path, "PUBLICATION_DATE", f"the file holds {dated[0]}, not {edition}")
+    edition = _need_edition(path, dated[0] if dated else edition)
     table["_line"] = range(2, len(table) + 2)
     table = table[table["indicator_id"].isin(CONCEPTS.keys())]
     table = table[table["frequency_id"].isin(["A", ""])]

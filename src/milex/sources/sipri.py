@@ -8,6 +8,7 @@ the file and become percent here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -284,7 +285,7 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
                     f"missing sheet matching {spec.name!r}; sheets: {workbook.sheetnames}",
                 )
             by_spec[spec] = match[0]
-        modified = workbook.properties.modified
+        modified = revised_on(workbook) or workbook.properties.modified
         first_ws = by_spec[SHEETS[3]]
         years = find_header(first_ws, path)[1].values()
         edition = f"{modified:%Y-%m} ({min(years)}-{max(years)})" if modified else RESOURCE.edition
@@ -295,7 +296,40 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
         workbook.close()
     observations = correct_belarus_share_of_gdp(drop_placeholder_zeros(frame(rows)))
     observations.attrs["edition"] = describe(observations, edition, modified)
+    if m := FILE_VERSION.search(path.stem):
+        observations.attrs["edition"]["title"] += f", version {m[1]}"
     return observations
+
+
+#: "Data revised on 27 April 2026", "revised on 2026-04-27": the workbook's own release date.
+REVISED = re.compile(
+    r"revised\s+(?:on\s+)?(\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|\d{4}-\d{2}-\d{2})", re.IGNORECASE
+)
+FILE_VERSION = re.compile(r"_(v\d+(?:\.\d+)*)$", re.IGNORECASE)
+REVISED_SEARCH_ROWS = 12
+
+
+def revised_on(workbook: Any) -> dt.date | None:
+    """The date of a "revised on ..." note near the top of any sheet, if the workbook has one.
+
+    SIPRI's own statement of when it released the figures labels the edition; the file's
+    modification time is the fallback, and the download date is never used.
+    """
+    for ws in workbook.worksheets:
+        for cells in ws.iter_rows(max_row=REVISED_SEARCH_ROWS, values_only=True):
+            for value in cells:
+                if isinstance(value, str) and (m := REVISED.search(value)):
+                    return _date(m[1])
+    return None
+
+
+def _date(text: str) -> dt.date | None:
+    for fmt in ("%d %B %Y", "%Y-%m-%d", "%d %b %Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def describe(observations: pd.DataFrame, edition: str, modified: Any) -> dict[str, Any]:

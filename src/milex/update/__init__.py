@@ -65,19 +65,23 @@ def update(
     limits: Limits | None = None,
     pages: dict[str, str] | None = None,
     today: dt.date | None = None,
+    edition: str | None = None,
 ) -> UpdateResult:
     """Fetch, parse and commit the newest edition of each publisher in ``source``.
 
     ``source`` is ``"all"`` or any of nato, sipri, imf, worldbank. ``origin`` (``--from``) replaces
     discovery with a local file or URL; with ``"all"`` it must name one publisher's file, and only
-    that publisher is updated. ``pages`` overrides a publisher's discovery start page (a mirror).
+    that publisher is updated. ``pages`` overrides a publisher's discovery start page or API base
+    (a mirror). ``edition`` asks the IMF's API for one WEO vintage ("WEO 2026-04"); one it no
+    longer serves is an error naming those it does, never a substitute.
     """
     chosen = _publishers(source, origin)
+    if edition and chosen != ["imf"]:
+        raise MilexError("--edition names a WEO vintage: use it with --source imf")
     target = Path(out_dir) if out_dir else user_snapshot_dir()
     with tempfile.TemporaryDirectory(prefix="milex-update-") as workdir:
-        fetched = _fetch_all(
-            chosen, origin, limits or Limits(), progress, pages or {}, today, Path(workdir)
-        )
+        ctx_args = (limits or Limits(), progress, pages or {}, today, edition)
+        fetched = _fetch_all(chosen, origin, ctx_args, Path(workdir))
         result = _commit(target, fetched, allow_shrink)
         if keep_raw:
             result.kept = [p for f in fetched for p in f.keep(Path(keep_raw))]
@@ -103,19 +107,18 @@ def _publishers(source: str | Iterable[str], origin: str | Path | None) -> list[
 def _fetch_all(
     chosen: list[str],
     origin: str | Path | None,
-    limits: Limits,
-    progress: Progress | None,
-    pages: dict[str, str],
-    today: dt.date | None,
+    ctx_args: tuple[Limits, Progress | None, dict[str, str], dt.date | None, str | None],
     workdir: Path,
 ) -> list[Any]:
     from milex.registry import default_registry
     from milex.update import download, publishers
 
+    limits, progress, pages, today, edition = ctx_args
     with download.client(limits) as http:
         ctx = publishers.Context(
-            http, limits, workdir, default_registry(), progress, pages, today or dt.date.today()
-        )
+            http, limits, workdir, default_registry(), progress, pages,
+            today or dt.date.today(), edition,
+        )  # fmt: skip
         fetched = []
         for name in chosen:
             fetched.append(publishers.FETCHERS[name](ctx, str(origin) if origin else None))

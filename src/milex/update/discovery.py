@@ -1,14 +1,13 @@
 """Find each publisher's newest edition from its own web pages (links read, never guessed from dates).
 
 NATO lists its editions on a topic page ("archive of tables": one PDF per edition, the Excel tables
-beside it); SIPRI links its workbook from the database page; the IMF's "download entire database"
-page of each WEO edition links the bulk file. Each finder returns the newest edition's candidate
-file URLs, best first; a page without an edition link is an error naming the page.
+beside it); SIPRI links its workbook from the database page. Each finder returns the newest
+edition's candidate file URLs, best first; a page without an edition link is an error naming the
+page. (The IMF publishes no bulk WEO file any more: `milex.update.imf_api` asks its SDMX API.)
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -21,7 +20,6 @@ NATO_PAGE = (
     "defence-expenditures-and-natos-5-commitment"
 )
 SIPRI_PAGE = "https://www.sipri.org/databases/milex"
-IMF_PAGES = "https://www.imf.org/en/Publications/WEO/weo-database"
 WORLDBANK_API = "https://api.worldbank.org/v2"
 
 NATO_FILE = re.compile(
@@ -32,9 +30,6 @@ SIPRI_FILE = re.compile(
     r"^SIPRI-Milex-data-(?P<first>\d{4})-(?P<last>\d{4})(?:_v?(?P<version>\d+(?:\.\d+)*))?\.xlsx$",
     re.IGNORECASE,
 )
-IMF_FILE = re.compile(r"^WEO(?P<month>[A-Z][a-z]{2})(?P<year>\d{4})all\.(?:xls|ashx|txt)$")
-IMF_CSV = re.compile(r"WEO.*\.csv$", re.IGNORECASE)
-MONTHS = ("April", "October")
 
 
 class _Links(HTMLParser):
@@ -111,34 +106,3 @@ def sipri_edition(page_url: str, html: str) -> Edition:
     found.sort(key=lambda item: item[0], reverse=True)
     _, url, m = found[0]
     return Edition(f"SIPRI {m['first']}-{m['last']}", (url,))
-
-
-def imf_edition_pages(base: str, today: dt.date) -> list[tuple[str, str]]:
-    """(label, "download entire database" page URL) for the WEO editions up to today, newest first."""
-    out = []
-    for year in range(today.year, today.year - 3, -1):
-        for month in reversed(MONTHS):
-            if year == today.year and month == "October" and today.month < 10:
-                continue
-            if year == today.year and month == "April" and today.month < 4:
-                continue
-            label = f"WEO {year}-{'10' if month == 'October' else '04'}"
-            out.append((label, f"{base.rstrip('/')}/{year}/{month}/download-entire-database"))
-    return out
-
-
-def imf_bulk_links(page_url: str, html: str) -> list[str]:
-    """Bulk files an IMF edition page links: the by-country tab-delimited file or a WEO CSV."""
-    urls = links(html, page_url)
-    tsv = [u for u in urls if IMF_FILE.match(file_name(u))]
-    csv = [u for u in urls if IMF_CSV.search(file_name(u))]
-    return tsv + csv
-
-
-def imf_label_from_name(name: str) -> str | None:
-    """'WEO 2024-10' from 'WEOOct2024all.xls'; None if the name does not say."""
-    m = IMF_FILE.match(name)
-    if not m:
-        return None
-    month = {"Apr": "04", "Sep": "09", "Oct": "10"}.get(m["month"])
-    return f"WEO {m['year']}-{month}" if month else None

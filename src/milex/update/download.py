@@ -7,6 +7,7 @@ temporary name beside their destination and are renamed into place only when com
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -56,15 +57,23 @@ def fetch(
     *,
     cap: int | None = None,
     progress: Progress | None = None,
+    headers: dict[str, str] | None = None,
+    seen: dict[str, str] | None = None,
 ) -> bytes | Path:
-    """GET url into dest (a file, renamed in when complete) or into memory (dest None)."""
+    """GET url into dest (a file, renamed in when complete) or into memory (dest None).
+
+    ``headers`` are sent with the request; ``seen``, if given, receives the response's ETag and
+    Last-Modified (what `milex data check` later compares against the publisher's).
+    """
     import httpx
 
     cap = cap if cap is not None else (limits.max_bytes if dest else limits.max_page_bytes)
     tmp: Path | None = None
     try:
-        with http.stream("GET", url) as response:
+        with http.stream("GET", url, headers=headers) as response:
             total = _check_response(response, url, cap)
+            if seen is not None:
+                seen.update(validators(response.headers))
             if dest is None:
                 chunks: list[bytes] = []
                 _receive(response, url, limits, cap, total, chunks.append, progress)
@@ -89,6 +98,34 @@ def fetch(
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def validators(headers: httpx.Headers) -> dict[str, str]:
+    """The response's ETag and Last-Modified (as an ISO date), where it sends them."""
+    from email.utils import parsedate_to_datetime
+
+    out = {}
+    if etag := headers.get("etag"):
+        out["etag"] = etag
+    if modified := headers.get("last-modified"):
+        with contextlib.suppress(TypeError, ValueError):
+            out["last_modified"] = parsedate_to_datetime(modified).date().isoformat()
+    return out
+
+
+def head(http: httpx.Client, url: str) -> dict[str, str]:
+    """A HEAD request's ETag and Last-Modified (nothing downloaded); errors name the URL."""
+    import httpx
+
+    try:
+        response = http.head(url)
+    except httpx.HTTPError as exc:
+        raise MilexError(f"check failed: {url}: {exc.__class__.__name__}: {exc}") from None
+    if response.status_code == 404:
+        raise NotFound(f"check failed: {url} answered HTTP 404")
+    if response.status_code != 200:
+        raise MilexError(f"check failed: {url} answered HTTP {response.status_code}")
+    return validators(response.headers)
 
 
 def _check_response(response: httpx.Response, url: str, cap: int) -> int | None:

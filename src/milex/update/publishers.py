@@ -48,6 +48,8 @@ class Context:
     progress: Progress | None = None
     pages: dict[str, str] = field(default_factory=dict)  # overrides of the discovery start pages
     today: dt.date = field(default_factory=dt.date.today)
+    edition: str | None = None  # --edition: a WEO vintage, or the label of a --from file
+    seen: dict[str, dict[str, str]] = field(default_factory=dict)  # url -> ETag, Last-Modified
 
     def page(self, publisher: str, default: str) -> str:
         return self.pages.get(publisher, default)
@@ -55,7 +57,9 @@ class Context:
     def get(self, url: str, folder: str, name: str | None = None) -> Path:
         """Download url into the work folder as folder/name (default: the URL's file name)."""
         dest = self.workdir / folder / (name or discovery.file_name(url) or "download")
-        result = fetch(self.http, url, dest, self.limits, progress=self.progress)
+        seen: dict[str, str] = {}
+        result = fetch(self.http, url, dest, self.limits, progress=self.progress, seen=seen)
+        self.seen[url] = seen
         assert isinstance(result, Path)
         return result
 
@@ -91,10 +95,26 @@ class Fetched:
         return kept
 
 
+#: Descriptor fields an update copies from a parser's edition description, with their one type
+#: (the same as `milex data build` writes: the price base year is an integer).
+EDITION_FIELDS: dict[str, type] = {
+    "title": str,
+    "published": str,
+    "price_base": int,
+    "definition": str,
+}
+
+
 def entries_for(
-    obs: pd.DataFrame, resource: Resource, path: Path, url: str, retrieved: str | None = None
+    obs: pd.DataFrame,
+    resource: Resource,
+    path: Path,
+    url: str,
+    retrieved: str | None = None,
+    seen: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """datapackage.json entries, one per (source, edition) in obs, with the file's sha256."""
+    """datapackage.json entries, one per (source, edition) in obs, with the file's sha256 (and the
+    server's ETag and Last-Modified, where it was downloaded)."""
     meta = dict(obs.attrs.get("edition") or {})
     out = []
     counts = obs.groupby(["source", "edition"]).size()
@@ -112,9 +132,10 @@ def entries_for(
             "sha256": sha256_file(path),
             "figures": int(count),
         }
-        for key in ("title", "published", "price_base", "definition"):
+        for key, kind in EDITION_FIELDS.items():
             if meta.get(key) not in (None, ""):
-                entry[key] = str(meta[key])
+                entry[key] = kind(meta[key])
+        entry.update(seen or {})
         out.append(entry)
     return out
 
@@ -154,7 +175,8 @@ def fetch_nato(ctx: Context, origin: str | None) -> Fetched:
         path = _first_found(ctx, edition.candidates, "nato", f"{edition.label} Excel tables")
         url = _url_of(edition.candidates, path)
     obs = nato.parse_workbook(path, ctx.registry)
-    return Fetched("nato", obs, entries_for(obs, nato.RESOURCE, path, url), [path])
+    entries = entries_for(obs, nato.RESOURCE, path, url, seen=ctx.seen.get(url))
+    return Fetched("nato", obs, entries, [path])
 
 
 def fetch_sipri(ctx: Context, origin: str | None) -> Fetched:
@@ -170,7 +192,7 @@ def fetch_sipri(ctx: Context, origin: str | None) -> Fetched:
         path = ctx.get(url, "sipri")
     obs = sipri.parse_workbook(path, ctx.registry)
     resource = sipri.RESOURCE
-    entries = entries_for(obs, resource, path, url)
+    entries = entries_for(obs, resource, path, url, seen=ctx.seen.get(url))
     for entry in entries:
         entry["licence"] = resource.licence + "; full workbook for local use only"
         entry["citation"] = sipri.CITATION
@@ -178,37 +200,27 @@ def fetch_sipri(ctx: Context, origin: str | None) -> Fetched:
 
 
 def fetch_imf(ctx: Context, origin: str | None) -> Fetched:
-    """The IMF's newest WEO bulk file (from the edition's "download entire database" page)."""
+    """The IMF's newest WEO (or the --edition asked for) from its SDMX 3.0 API, or a saved file."""
     from milex.sources import imf
+    from milex.update import imf_api
 
-    label = None
     if origin:
         path, url = ctx.local_or_get(origin, "imf")
-    else:
-        base = ctx.page("imf", discovery.IMF_PAGES)
-        path, url, label = _imf_discover(ctx, base)
-    obs = imf.parse_bulk(path, ctx.registry, edition=imf.bulk_edition(path) or label)
-    return Fetched("imf", obs, entries_for(obs, imf.RESOURCE, path, url), [path])
-
-
-def _imf_discover(ctx: Context, base: str) -> tuple[Path, str, str]:
-    tried = []
-    for label, page in discovery.imf_edition_pages(base, ctx.today):
-        try:
-            html = fetch_text(ctx.http, page, ctx.limits)
-        except NotFound:
-            tried.append(page)
-            continue
-        urls = discovery.imf_bulk_links(page, html)
-        if not urls:
-            raise MilexError(
-                f"{label}: {page} links no bulk file (WEO<Mon><YYYY>all.xls or a WEO CSV); the "
-                "IMF may publish this edition on its data portal only "
-                "(https://data.imf.org/en/datasets/IMF.RES:WEO, full dataset, CSV, observation "
-                "per row): download it there and run `milex data update --source imf --from FILE`"
-            )
-        return ctx.get(urls[0], "imf"), urls[0], label
-    raise MilexError(f"no WEO edition page found; tried {', '.join(tried)}")
+        edition = imf_api.normal_label(ctx.edition) if ctx.edition else None
+        obs = imf.parse_bulk(path, ctx.registry, edition=edition)
+        return Fetched("imf", obs, entries_for(obs, imf.RESOURCE, path, url), [path])
+    base = ctx.page("imf", imf_api.IMF_API)
+    served = imf_api.vintages(ctx.http, base, ctx.limits)
+    vintage = imf_api.choose(served, ctx.edition, ctx.today, base)
+    dest = ctx.workdir / "imf" / imf_api.file_name(vintage)
+    path = imf_api.fetch_vintage(ctx.http, base, vintage, dest, ctx.limits, ctx.progress)
+    obs = imf.parse_bulk(path, ctx.registry, edition=vintage.label)
+    url = vintage.data_url(base, "*.{INDICATOR}.A")
+    entries = entries_for(obs, imf.RESOURCE, path, url)
+    for entry in entries:
+        entry["dataflow"] = f"{imf_api.AGENCY}:{vintage.flow}({vintage.version})"
+        entry["notes"] = f"{len(imf.CONCEPTS)} concepts: {', '.join(imf.CONCEPTS)}"
+    return Fetched("imf", obs, entries, [path])
 
 
 def fetch_worldbank(ctx: Context, origin: str | None) -> Fetched:
