@@ -44,8 +44,13 @@ def data_status() -> None:
 
     ds = milex.load()
     pkg = ds.package
-    console.print(f"snapshot: {ds.path} (sha256 verified; {choose_snapshot()[1]})")
+    console.print(
+        f"snapshot: {ds.path} (sha256 verified; {choose_snapshot()[1]})",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"SIPRI figures: {pkg['sipri_figures']} of {pkg['sipri_limit']} allowed")
+    console.print(editions_table(pkg))
     prov = Table(title="Raw files (provenance)", title_justify="left")
     for col in ("source", "edition", "retrieved", "sha256", "figures"):
         prov.add_column(col, overflow="fold", justify="right" if col == "figures" else "left")
@@ -64,6 +69,34 @@ def data_status() -> None:
     receipts = receipts_frame(pkg)
     if not receipts.empty:
         console.print(rich_table(receipts, "Receipts: the publishers' own identities, per edition"))
+
+
+def editions_table(package: dict[str, Any]) -> Any:
+    """The edition watch: per source, the edition in use, its date and age, and what is due."""
+    import pandas as pd
+
+    from milex.update import watch
+
+    rows = [r.record() for r in watch.edition_status(package)]
+    return rich_table(pd.DataFrame(rows), "Editions in use")
+
+
+def _pages(values: list[str] | None) -> dict[str, str]:
+    """--page nato=URL ... as a dict, each name checked."""
+    from milex.update import PUBLISHERS
+
+    pages = {}
+    for value in values or []:
+        name, sep, url = value.partition("=")
+        if not sep or name not in PUBLISHERS or not url:
+            raise MilexError(
+                f"--page {value!r}: give PUBLISHER=URL, PUBLISHER one of {', '.join(PUBLISHERS)}"
+            )
+        pages[name] = url
+    return pages
+
+
+PAGE_HELP = "PUBLISHER=URL: another start page or API base (a mirror); repeatable."
 
 
 def receipts_frame(package: dict[str, Any]) -> pd.DataFrame:
@@ -171,6 +204,14 @@ def data_update(
     allow_shrink: Annotated[
         bool, typer.Option(help="Commit even if a publisher's figure count drops sharply.")
     ] = False,
+    edition: Annotated[
+        str | None,
+        typer.Option(
+            help="IMF only: the WEO vintage to fetch ('WEO 2026-04'; default: the newest "
+            "published), or the label of a --from file that carries no date."
+        ),
+    ] = None,
+    page: Annotated[list[str] | None, typer.Option(help=PAGE_HELP)] = None,
 ) -> None:
     """Fetch each publisher's newest edition, check it and commit it beside the other editions."""
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
@@ -192,7 +233,7 @@ def data_update(
 
         result = update.update(
             source, origin=origin, out_dir=output, keep_raw=keep_raw,
-            allow_shrink=allow_shrink, progress=step,
+            allow_shrink=allow_shrink, progress=step, edition=edition, pages=_pages(page),
         )  # fmt: skip
     console.print(result.summary(), highlight=False, soft_wrap=True)
     package = result.package
@@ -209,6 +250,37 @@ def data_update(
     )
     for path in result.kept:
         console.print(f"kept {path}", highlight=False, soft_wrap=True)
+
+
+@data_app.command("check")
+@handle_errors
+def data_check(
+    source: Annotated[str, typer.Option(help="nato, sipri, imf, worldbank or all.")] = "all",
+    page: Annotated[list[str] | None, typer.Option(help=PAGE_HELP)] = None,
+    format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
+) -> None:
+    """Ask each publisher whether a newer edition is out (listings and HEAD only, no download)."""
+    import milex
+    from milex.update import PUBLISHERS, watch
+
+    names = list(PUBLISHERS) if source == "all" else [source]
+    if any(n not in PUBLISHERS for n in names):
+        raise MilexError(f"unknown source {source}; choose from all, {', '.join(PUBLISHERS)}")
+    with err_console.status("asking the publishers"):
+        checks = watch.check(milex.load().package, names, pages=_pages(page))
+    if format is not TableFormat.table:
+        import pandas as pd
+
+        emit(pd.DataFrame([c.record() for c in checks]), format.value, None, "Editions")
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame([c.record() for c in checks])
+    console.print(rich_table(frame[["source", "status", "in use", "publisher has"]], "Editions"))
+    for c in checks:
+        what = f"`data update` would fetch {c.fetch}" if c.fetch else ""
+        line = "; ".join(x for x in (c.why, what) if x)
+        console.print(f"{c.source}: {line}", highlight=False, soft_wrap=True, markup=False)
 
 
 @data_app.command("diff")
