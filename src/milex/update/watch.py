@@ -290,7 +290,7 @@ def check_imf(probe: Probe, entry: dict[str, Any]) -> Check:
     mine = published_of(entry) or dt.date.min
     what = f"{newest.label} (published {newest.published})"
     if newest.published > mine and newest.label != ours:
-        status, why = NEWER, f"published {newest.published}; ours {mine}"
+        status, why = NEWER, f"{newest.label} was published {newest.published}; in use: {ours}"
     else:
         status, why = UP_TO_DATE, f"the newest served is {newest.label}"
     fetch_what = f"{imf_api.AGENCY}:{newest.flow}({newest.version})"
