@@ -332,7 +332,7 @@ def publisher_of(origin: str) -> str:
     if len(hits) != 1:
         raise MilexError(
             f"--from {origin}: with --source all it must name one publisher's file "
-            "(def-exp-YYYY-en.xlsx, SIPRI-Milex-data-*.xlsx, WEO*all.xls / WEO CSV, or World "
+            "(def-exp-YYYY-en.xlsx, SIPRI-Milex-data-*.xlsx, a saved WEO file or SDMX answer, or World "
             "Bank API JSON); add --source nato|sipri|imf|worldbank"
         )
     return hits.pop()
