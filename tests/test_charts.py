@@ -28,7 +28,7 @@ SMALL = {"bloc": "NATO", "uncertainty": {"paths": 1000, "seed": 3}}
 
 @pytest.fixture(scope="module")
 def frame(dataset):
-    return milex.tracker(dataset=dataset)
+    return milex.tracker(2024, dataset=dataset)  # a whole year; partial years: test_tracker_*
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +89,12 @@ EXPECTED = {
     # name: (marks, fields, a phrase of an axis title with its unit, a phrase of the title)
     "tracker": (
         {"bar", "rule", "text"}, {"country", "share", "band"}, "% of GDP",
-        "allies spent 2% of GDP or more on defence in 2024"
+        "2024: 23 of 31 allies are estimated to spend 2% of GDP or more on defence"
     ),
     "country": ({"line", "point", "rule"}, {"year", "value", "series"}, "% of GDP", "Germany"),
     "equipment": (
         {"circle", "rule", "text"}, {"share", "equipment", "band"}, "% of defence expenditure",
-        "on major equipment in 2024",
+        "are estimated to spend 20% or more of their defence budget on major equipment in 2024",
     ),
     "projection-share": (
         {"area", "line", "rule"}, {"year", "p5", "p25", "p50", "p75", "p95"}, "% of GDP",
@@ -108,7 +108,7 @@ EXPECTED = {
         "of what the United States did in 2024",
     ),
     "tiles": ({"rect", "text"}, {"col", "row", "band", "iso3"}, None, "Where the NATO allies"),
-    "map": ({"geoshape"}, {"band"}, None, "allies spent 2% of GDP or more"),
+    "map": ({"geoshape"}, {"band"}, None, "2026, 10 of 31 allies with figures: 10 are estimated"),
     "sipri-country": (
         {"line", "point", "rule"}, {"year", "value"}, "% of GDP (SIPRI)", "Russia"
     ),
@@ -446,9 +446,9 @@ def test_the_fan_chart_draws_the_hold_share_baseline_beside_the_target_path(proj
     ]
     assert lines, "no baseline series in the fan chart"
     baseline = {r["year"]: r["baseline"] for r in lines[0]}
-    share_2024 = baseline[2024]
-    assert share_2024 == pytest.approx(2.12, abs=0.01)  # NATO's 2024 estimate for Germany
-    assert all(v == pytest.approx(share_2024, rel=1e-9) for v in baseline.values())
+    start = baseline[2026]  # the projection starts from Germany's newest figure
+    assert start == pytest.approx(2.69, abs=0.001)  # NATO's 2026 estimate, as reported
+    assert all(v == pytest.approx(start, rel=1e-9) for v in baseline.values())
     assert "Dotted: the baseline" in " ".join(style.footer_lines(spec))
     money = charts.projection_fan(projection, "DEU", measure="spending").to_dict()
     extra = charts.projection_fan(projection, "DEU", measure="extra").to_dict()

@@ -50,20 +50,25 @@ def test_counts_are_of_the_allies_with_figures_and_the_lede_says_so(partial, dat
 
 
 def test_no_title_says_n_of_n_while_allies_lack_figures(partial):
+    from milex.charts import style
+    from milex.charts.map import tracker_map
     from milex.charts.tracker import equipment_scatter, status_tiles, tracker_bars
 
     year, frame = partial
     attrs = frame.attrs
-    for build in (tracker_bars, equipment_scatter, status_tiles):
+    for build in (tracker_bars, equipment_scatter, status_tiles, tracker_map):
         spec = build(frame).to_dict()
         title = " ".join(spec["title"]["text"]) if isinstance(spec["title"]["text"], list) else (
             spec["title"]["text"]
         )
         subtitle = " ".join(spec["title"]["subtitle"])
+        footer = " ".join(style.footer_lines(spec))
         assert "of 31 allies with" in title, (build.__name__, title)
+        assert f"{attrs['coverage'].capitalize()}. No NATO figure yet for {year}" in subtitle
         for n in range(1, 31):
             assert f"{n} of {n} " not in title, (build.__name__, title)
-        assert all(name in subtitle for name in attrs["allies_without_figures"]), build.__name__
+        missing = attrs["allies_without_figures"]
+        assert all(name in subtitle + footer for name in missing), build.__name__
 
 
 def test_the_tracker_csv_says_how_partial_its_year_is():

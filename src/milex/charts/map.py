@@ -21,6 +21,7 @@ from milex.charts.style import (
     compose,
     coverage_notes,
     flag_notes,
+    missing_note,
     headline,
     outline,
 )
@@ -116,6 +117,7 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
             lead,
             REFERENCE_NOTE,
             *notes,
+            *missing_note(rows),
             "Shapes: Natural Earth 1:110m via world-atlas.",
         ],
         sources=a["sources"],

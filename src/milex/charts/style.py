@@ -456,4 +456,6 @@ def coverage_notes(frame: pd.DataFrame) -> list[str]:
     from milex.coverage import missing_phrase
 
     missing = list(a.get("allies_without_figures", []))
-    return [f"{a['coverage'].capitalize()}. " + missing_phrase(missing, a["year"], named=99)]
+    named = missing_phrase(missing, a["year"]).rstrip(".")
+    listed = " (all listed below)" if len(missing) > 8 else ""
+    return [f"{a['coverage'].capitalize()}. {named}{listed}."]

@@ -97,7 +97,7 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         f"Defence expenditure as a share of GDP by ally, NATO's figures{whole}.",
         REFERENCE_NOTE,
         *notes,
-        *missing_note(rows, named=not partial),
+        *missing_note(rows),
     ]
     return compose(
         layers,
@@ -171,7 +171,7 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
         f"Lines: the Wales 2014 guidelines, {TWO_PCT:g}% of GDP on defence and "
         f"{EQUIPMENT_PCT:g}% of that on major equipment including R&D.",
         *flag_notes(plotted, year)[0],
-        *missing_note([r for r in rows if r not in plotted], named=not partial),
+        *missing_note([r for r in rows if r not in plotted]),
     ]
     return compose(
         layers,
@@ -267,6 +267,7 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         "roughly by geography; labels are ISO 3166 country codes.",
         REFERENCE_NOTE,
         *notes,
+        *missing_note(rows),
     ]
     covered = f" ({a['coverage']})" if a.get("partial") else ""
     return compose(
