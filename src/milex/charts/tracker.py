@@ -22,6 +22,7 @@ from milex.charts.style import (
     compose,
     coverage_notes,
     flag_notes,
+    footer_text,
     halo_text,
     headline,
     highlight_name,
@@ -105,7 +106,8 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         notes=notes,
         sources=frame.attrs["sources"],
         ids=["nato"],
-        height=21 * len(plotted) + 190,
+        # a partial year's footer lists the missing allies: room for it, not taken from the bars
+        height=21 * len(plotted) + 190 + 14 * len(footer_text(missing_note(rows))),
     )
 
 
