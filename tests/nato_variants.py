@@ -81,16 +81,25 @@ def cells(sheet: str, values: dict[str, Any]) -> Edit:
     return edit
 
 
-def years(change: Callable[[Any], Any]) -> Edit:
-    """Apply ``change`` to every year cell (a year row: column A empty, 2014 in column B)."""
+def year_rows(change: Callable[[Any], None]) -> Edit:
+    """Apply ``change`` to every year row (column A empty, 2014 in column B)."""
 
     def edit(sheet: Any) -> None:
         for line in sheet.iter_rows():
             if line[0].value is None and len(line) > 1 and line[1].value == 2014:
-                for c in line[1:]:
-                    c.value = change(c.value)
+                change(line)
 
     return each_sheet(edit)
+
+
+def years(change: Callable[[Any], Any]) -> Edit:
+    """Apply ``change`` to every year cell."""
+
+    def edit(line: Any) -> None:
+        for c in line[1:]:
+            c.value = change(c.value)
+
+    return year_rows(edit)
 
 
 def insert_row(sheet: str, before: int, values: list[Any]) -> Edit:
@@ -263,6 +272,18 @@ TOLERATED: tuple[Case, ...] = (
         years(lambda v: v.replace("e", "\u00a0e") if isinstance(v, str) else v),
     ),
     Case("years written as text", years(lambda v: v if v is None else str(v))),
+    Case(
+        "'Country' heading the year rows",
+        year_rows(lambda line: setattr(line[0], "value", "Country")),
+    ),
+    Case(
+        "titles 'Table N – ...' and 'Table N. ...'",
+        each_sheet(
+            lambda s: setattr(
+                s["A1"], "value", s["A1"].value.replace(": ", " – " if "8" in s.title else ". ", 1)
+            )
+        ),
+    ),
     Case(
         "a period suffix on titles",
         each_sheet(lambda s: setattr(s["A1"], "value", s["A1"].value + " (2014-2026e)")),

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 Years = dict[int, tuple[int, bool]]
 LABEL_COLUMNS = 8  # where labels may sit before a table's first year row is known
+#: What a year row may say left of its years ("Country", "Allies"); any other text makes it data.
+HEADER_LABEL = re.compile(r"^(countr(y|ies)|all(y|ies)|members?|nato members?|years?)$", re.I)
 
 
 @dataclass
@@ -53,7 +55,7 @@ class TableRead:
 def year_header(sheet: Sheet, r: int) -> Years | None:
     """The year columns of row r if it is a year row (two or more years, no label)."""
     years = {c: y for c, v in enumerate(sheet.grid[r]) if (y := year_of(v))}
-    if len(years) < 2 or sheet.text_cells(r, min(years)):
+    if len(years) < 2 or not all(HEADER_LABEL.match(t) for _, t in sheet.text_cells(r, min(years))):
         return None
     columns = sorted(years)
     if columns != list(range(columns[0], columns[0] + len(columns))):

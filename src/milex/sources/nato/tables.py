@@ -127,7 +127,8 @@ RELATED = TableSpec(
     required=False,
 )
 SPEC_BY_NUMBER = {t.number: t for t in TABLES}
-TITLE = re.compile(r"^table\s*(\d+[ab]?)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+#: "Table 3: ...", "Table 3 : ...", "Table 3. ...", "Table 3 - ...", "Table 3 – ...".
+TITLE = re.compile(r"^table\s*(\d+[ab]?)\s*(?::|\.|\s[-–—])\s*(.+?)\s*$", re.IGNORECASE)
 #: A period after a title or heading: "Defence expenditure (2014-2026e)".
 PERIOD = re.compile(r"\s*\(\s*\d{4}\s*e?\s*[-–]\s*\d{4}\s*e?\s*\)\s*$", re.IGNORECASE)
 #: The base year of a constant-price block: "2021 prices", "(2021) prices".
