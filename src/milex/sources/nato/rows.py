@@ -8,6 +8,7 @@ error naming its heading: that is a damaged table, not a missing figure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,9 @@ def place_of(label: str, registry: Registry) -> str | None:
     return registry.lookup(name) or aggregate_code(name)
 
 
-def resolve(read: TableRead, registry: Registry, warn: Any) -> list[tuple[Entry, str]]:
+def resolve(
+    read: TableRead, registry: Registry, warn: Callable[..., None]
+) -> list[tuple[Entry, str]]:
     """Each labelled row with its code; unknown aggregates skipped with a warning, unknown countries
     an error listing every one; an ally twice in one block an error naming the row."""
     sheet, out, unknown = read.sheet, [], []
@@ -132,7 +135,9 @@ def missing_figures(
     return out
 
 
-def _check_every_year(sheet: Sheet, cells: list[tuple[str, int, str, bool]], have: set) -> None:
+def _check_every_year(
+    sheet: Sheet, cells: list[tuple[str, int, str, bool]], have: set[tuple[str, int]]
+) -> None:
     """The share of GDP is the headline: a year column in which no ally has one is damage."""
     years = {year for _, year, _, _ in cells}
     for year in sorted(years - {y for _, y in have}):

@@ -141,7 +141,7 @@ class _Scan:
         assert self.years is not None
         sheet, first = self.sheet, min(self.years)
         if not texts:
-            if all(v in (0, "#REF!") or is_missing(v) for v in self._cells(r)):
+            if all(v in (0, "#REF!") or is_missing(v) for v in self.cells_of(r)):
                 return  # residue row of zeros or #REF! under a block
             raise sheet.error(r, first, "numbers in a row without a country label")
         if self.block is None:
@@ -152,7 +152,8 @@ class _Scan:
         c, label = texts[-1]
         self.read.entries.append(Entry(r, c, label, self.block, self.unit, self.years))
 
-    def _cells(self, r: int) -> list[object]:
+    def cells_of(self, r: int) -> list[object]:
+        """The values of row r in the year columns."""
         return [self.sheet.value(r, c) for c in self.years or ()]
 
 
@@ -167,7 +168,7 @@ def scan_table(sheet: Sheet, spec: TableSpec, title_row: int, registry: Registry
         if texts and is_notes(texts[0][1]) and not sheet.figures_after(r):
             scan.read.notes += sheet.texts_from(r)
             break
-        if any(not is_missing(v) and v != "#REF!" for v in scan._cells(r)):
+        if any(not is_missing(v) and v != "#REF!" for v in scan.cells_of(r)):
             scan.data_row(r, texts)
         elif texts and not scan.text_row(r, texts[0][0], texts[0][1]):
             break

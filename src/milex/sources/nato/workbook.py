@@ -78,11 +78,14 @@ def _titles(sheet: Sheet, rows: int) -> list[tuple[int, int, str, str]]:
     ]
 
 
+def is_contents(sheet: Sheet) -> bool:
+    """A contents sheet lists the tables: more than one 'Table N: ...' title."""
+    return len({number for _, _, number, _ in _titles(sheet, CONTENTS_SEARCH_ROWS)}) > 1
+
+
 def find_title(sheet: Sheet, warn: Warnings) -> tuple[TableSpec, int, int] | None:
     """The table the sheet holds and its title cell; None for a sheet that holds no table (a
-    cover, contents or notes sheet, or an unknown extra table, skipped with a warning)."""
-    if len({number for _, _, number, _ in _titles(sheet, CONTENTS_SEARCH_ROWS)}) > 1:
-        return None  # a contents sheet lists the tables
+    cover or notes sheet, or an unknown extra table, skipped with a warning)."""
     titles = _titles(sheet, TITLE_SEARCH_ROWS)
     if not titles:
         if sheet.has_numbers():
@@ -124,7 +127,7 @@ def find_tables(
     found: dict[str, Located] = {}
     other: list[str] = []
     for sheet in sheets:
-        located = find_title(sheet, warn)
+        located = None if is_contents(sheet) else find_title(sheet, warn)
         if located is None:
             other += sheet.texts_from(0)
             continue
@@ -190,7 +193,8 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
     found, other = find_tables(path, sheets, warn)
     edition = _edition_label(found, properties)
     reads = {number: _scan(located, registry) for number, located in found.items()}
-    notes = [n for r in reads.values() for n in _read_of(r).notes] + other
+    notes = [n for r in reads.values() for n in _read_of(r).notes]
+    notes += [t for t in other if not TITLE.match(t)]  # a contents sheet's list is no note
     observations, starred = _observations(path, reads, registry, warn, (notes, edition))
     observations.attrs["edition"] = _describe(
         found, other, properties, observations, (notes, edition, _star(notes, starred))
