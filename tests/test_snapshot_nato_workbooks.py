@@ -1,11 +1,13 @@
-"""`milex data build --raw DIR` with NATO workbooks in DIR/nato/ (issue 29): a 2025 edition with
-Germany's 2025e blank builds (Germany 2025 missing, a warning naming it); a workbook that would
-corrupt a number stops a --strict build naming sheet and cell and leaves the previous snapshot
-byte-identical; without --strict it is skipped with a warning and the readable editions build."""
+"""`milex data build --raw DIR` with NATO workbooks in DIR/nato/, and `milex data update --from
+FILE` (issue 29): a 2025 edition with Germany's 2025e blank builds (Germany 2025 missing, a warning
+naming it); a workbook that would corrupt a number stops a --strict build, or an update, naming
+sheet and cell and leaves the previous snapshot byte-identical; without --strict a build skips it
+with a warning and the readable editions build."""
 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 
 import milex
 from milex.cli import app
+from milex.sources.nato import NatoWarning
 
 from .nato_layouts import build_workbook, edited, figures
 from .nato_variants import STRICT, Case
@@ -30,8 +33,8 @@ def snapshot_bytes(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
 
 
-def bad_workbook(case: Case, raw: Path) -> Path:
-    path = build_workbook(raw / "nato" / "def-exp-2026-en.xlsx", case.layout, **case.build)
+def bad_workbook(case: Case, folder: Path) -> Path:
+    path = build_workbook(folder / "nato" / "def-exp-2026-en.xlsx", case.layout, **case.build)
     return edited(path, case.edit) if case.edit else path
 
 
@@ -99,3 +102,38 @@ def test_without_strict_an_unreadable_workbook_is_skipped_with_a_warning(raw, tm
     editions = set(milex.load(tmp_path / "out").editions("nato"))
     assert EDITION_2025 in editions and "2014-2024 (2024-06-17)" in editions
     assert not any(e.startswith("2014-2026 (2026-07-10)") for e in editions)
+
+
+# --- the same file through `milex data update --from FILE` ------------------------------------
+@pytest.fixture(scope="module")
+def updated(tmp_path_factory):
+    """A user snapshot updated from the 2025 workbook with Germany's 2025e blank."""
+    tmp = tmp_path_factory.mktemp("update")
+    path = build_workbook(tmp / "def-exp-2025-en.xlsx", "2025", overrides=GERMANY_BLANK)
+    out = tmp / "user"
+    with pytest.warns(NatoWarning, match=r"Germany \(DEU\) has no figure"):
+        result = runner.invoke(app, ["data", "update", "--from", str(path), "--output", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    return out
+
+
+def test_an_update_from_the_2025_workbook_keeps_germany_2025_missing(updated):
+    ds = milex.load(updated)
+    assert ds.series("milex_pct_gdp", "DEU", "nato", 2025, edition=EDITION_2025).empty
+    assert ds.series("milex_pct_gdp", "FRA", "nato", 2025, edition=EDITION_2025).size
+
+
+@pytest.mark.parametrize("case", STRICT, ids=[c.id for c in STRICT])
+def test_an_update_from_a_corrupting_workbook_fails_naming_the_cell_and_changes_nothing(
+    case, updated, tmp_path
+):
+    before = snapshot_bytes(updated)
+    path = bad_workbook(case, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NatoWarning)
+        result = runner.invoke(
+            app, ["data", "update", "--from", str(path), "--output", str(updated)]
+        )
+    assert result.exit_code == 1, result.output
+    assert re.search(case.error, result.stderr), result.stderr
+    assert snapshot_bytes(updated) == before
