@@ -172,11 +172,16 @@ def test_alliance_pdf_is_a4_numbered_with_a_contents_list(alliance):
 def test_country_brief_shows_profile_gaps_charts_and_sources(brief, dataset):
     profile = milex.country_profile("TUR", dataset=dataset)
     page = html.unescape(brief.html)
-    assert brief.kind == "country" and "Türkiye: defence spending brief, 2024" in page
-    status = profile.status
+    # the brief opens on Türkiye's newest figure, 2025, which came without spending in money
+    assert brief.kind == "country" and "Türkiye: defence spending brief, 2025" in page
+    assert "No NATO figure yet for Türkiye in 2026: its newest is 2025" in page
+    assert "give its share of GDP but no spending in money" in page
+    assert not re.search(r"\bnan\b", re.sub("<[^>]+>", " ", page))
+    status = milex.country_profile("TUR", 2024, dataset=dataset).status
+    whole = html.unescape(country_brief("TUR", 2024, dataset=dataset).html)
     for key in ("gap_2pct_usd_m", "gap_3_5pct_usd_m", "gap_3_5pct_lcu_m"):
-        assert f"{status[key]:,.0f}" in page
-    assert f"{status['milex_pct_gdp']:.2f}" in page
+        assert f"{status[key]:,.0f}" in whole
+    assert f"{profile.status['milex_pct_gdp']:.2f}" in page
     assert brief.html.count("<svg") == 3 and "<script" not in brief.html
     assert {"NATO", "SIPRI", "IMF"} <= {w for w in re.findall(r"[A-Z]{3,5}", page)}
     assert STATUS_MARK["met"][0] in page

@@ -19,10 +19,13 @@ def client(dataset):
 
 
 def test_tracker_json_carries_rows_counts_and_sources(client):
-    body = client.get("/api/v1/tracker").json()
+    body = client.get("/api/v1/tracker?year=2024").json()
     assert body["year"] == 2024 and body["count_at_or_above_2pct"] == 23
     allies = [r for r in body["data"] if r["row_type"] == "ally" and r["milex_pct_gdp"] is not None]
     assert len(allies) == 31
+    newest = client.get("/api/v1/tracker").json()  # the newest year by default, partial
+    assert newest["year"] == 2026 and newest["coverage"] == "10 of 31 allies with figures"
+    assert newest["as_of"].startswith("As of: NATO 2014-2026 (2026-07)")
     assert {s["source"] for s in body["sources"]} == {"nato", "sipri"}
     assert all(s["edition"] for s in body["sources"])
 
@@ -37,8 +40,9 @@ def test_tracker_csv_has_the_same_rows_and_names_its_sources(client):
 
 
 def test_country_profile_by_code_or_name(client):
-    poland = client.get("/api/v1/countries/POL").json()
+    poland = client.get("/api/v1/countries/POL?year=2024").json()
     assert poland["status"]["milex_pct_gdp"] == pytest.approx(4.1202, abs=1e-4)
+    assert client.get("/api/v1/countries/POL").json()["year"] == 2026
     assert poland["sources"] and poland["data"]
     assert client.get("/api/v1/countries/Türkiye").json()["iso3"] == "TUR"
 
@@ -164,10 +168,18 @@ def test_every_response_has_a_strict_content_security_policy(client):
 
 def test_pages_render_and_link_their_json_twins(client):
     tracker = client.get("/").text
-    assert tracker.count('data-iso3="') == 32 and 'href="/api/v1/tracker?year=2024"' in tracker
-    assert "format=csv" in tracker
+    assert tracker.count('data-iso3="') == 32 and 'href="/api/v1/tracker?year=2026"' in tracker
+    assert "format=csv" in tracker and "10 of 31 allies with figures" in tracker
     poland = client.get("/country/POL").text
-    assert "4.12%" in poland and 'href="/api/v1/countries/POL"' in poland
+    assert "4.68%" in poland and 'href="/api/v1/countries/POL"' in poland
+    for bloc in ("NATO", "NATO_EU_CA"):  # bloc pages, with a JSON twin
+        page = client.get(f"/country/{bloc}").text
+        assert "is not a NATO ally" not in page and f'href="/api/v1/countries/{bloc}"' in page
+        twin = client.get(f"/api/v1/countries/{bloc}").json()
+        assert twin["bloc"] is True and twin["data"][0]["year"] == 2026
+        members = 31 if bloc == "NATO" else 30  # Iceland listed, not counted; no United States
+        assert twin["data"][0]["allies_with_figures"] == 10
+        assert twin["data"][0]["members"] == members
     assert client.get("/scenario").status_code == 200
     assert "SIPRI figures bundled" in client.get("/sources").text
     assert client.get("/country/Narnia").status_code == 404
