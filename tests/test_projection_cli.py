@@ -45,7 +45,7 @@ def test_csv_summary_and_detail():
     detail = run("--countries", "FRA", "--paths", "200", "--format", "csv", "--detail")
     lines = detail.stdout.strip().splitlines()
     assert lines[0] == "iso3,name,target,measure,year,unit,central,p5,p25,p50,p75,p95"
-    assert len(lines) == 1 + 8 * 12
+    assert len(lines) == 1 + 8 * 10  # 2026-2035: from the newest year with NATO figures
 
 
 def test_json_carries_sources_scenario_and_notes():
@@ -75,7 +75,7 @@ def test_scenario_file_with_options_on_top_and_the_scenario_saved(tmp_path):
     assert set(frame["iso3"]) == {"DEU", "FRA", "TOTAL"}
     again = Scenario.from_toml(saved)
     assert again.countries == ["DEU", "FRA"] and again.uncertainty.seed == 5
-    assert again.base_year == 2024 and [t.name for t in again.targets] == ["core", "related"]
+    assert again.base_year == 2026 and [t.name for t in again.targets] == ["core", "related"]
 
 
 def test_path_option_sets_the_shape():
@@ -92,7 +92,7 @@ def test_path_option_sets_the_shape():
             "targets[0].target_pct = -1.0: input should be greater than or equal to 0",
         ),
         (["--target", "100"], "targets[0].target_pct = 100.0: input should be less than 100"),
-        (["--by", "2020"], "targets[0].deadline = 2020: must be after the base year 2024"),
+        (["--by", "2020"], "targets[0].deadline = 2020: must be after the base year 2026"),
         (["--countries", "DEU,Narnia"], "unknown country name(s): 'Narnia'"),
         (["--bloc", "NATOO"], "unknown bloc 'NATOO'"),
         (["--countries", "DEU", "--bloc", "NATO"], "give --countries or --bloc, not both"),
@@ -103,7 +103,7 @@ def test_path_option_sets_the_shape():
             ["--scenario", str(ROOT / "examples" / "hague-2035.toml"), "--target", "3"],
             "--target: only for a scenario with one target; ",
         ),
-        (["--countries", "Japan", "--paths", "10"], "JPN: no NATO milex_pct_gdp for 2024"),
+        (["--countries", "Japan", "--paths", "10"], "JPN: no NATO milex_pct_gdp for 2014-2026"),
         (["--countries", "ISL"], "nothing to project: ISL excluded"),
         (
             ["--countries", "DEU", "--paths", "10", "--format", "xlsx"],
@@ -130,7 +130,7 @@ def test_every_error_is_one_line_and_exit_1(args, message, tmp_path, monkeypatch
         ),
         (
             "[[targets]]\ntarget_pct = 3.5\n[targets.path]\nshape = 'plan'\nplan = { 2040 = 3.0 }\n",
-            "targets[0].path.plan: years 2040 outside the projection years 2025-2035",
+            "targets[0].path.plan: years 2040 outside the projection years 2027-2035",
         ),
         (
             "bloc = 'NATO'\nhorizon = 2035\nhorizn = 2040\n",

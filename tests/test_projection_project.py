@@ -25,7 +25,7 @@ def hague(dataset):
 
 
 def test_default_run_covers_every_ally_but_iceland_plus_nato_and_europe_canada(nato):
-    assert nato.base_year == 2024 and nato.horizon == 2035
+    assert nato.base_year == 2026 and nato.horizon == 2035  # the newest year with NATO figures
     assert len(nato.entities) == 31 + 2 and nato.entities[-2:] == ("NATO", "NATO_EU_CA")
     assert "ISL" not in nato.entities and "ISL" in nato.excluded
     assert any(n.startswith("ISL excluded: no armed forces") for n in nato.notes)
@@ -48,7 +48,8 @@ def test_linear_path_reaches_3_5_percent_in_2035_in_equal_steps_with_no_uncertai
         "central"
     ].to_numpy()
     assert share[-1] == 3.5
-    np.testing.assert_allclose(np.diff(share), (3.5 - share[0]) / 11, atol=1e-12)
+    assert share[0] == 2.0  # Spain's newest NATO figure, 2025's, held to the 2026 base
+    np.testing.assert_allclose(np.diff(share), (3.5 - share[0]) / 9, atol=1e-12)
     for column in ("p5", "p25", "p50", "p75", "p95"):
         assert (frame[column] == frame["central"]).all(), column
 
@@ -57,14 +58,14 @@ def test_hold_share_costs_nothing_extra(dataset):
     scenario = Scenario(countries=["FRA"], targets=[Target(target_pct=3.5, path="hold_share")])
     frame = project(scenario.with_changes(uncertainty={"paths": 200}), dataset).to_frame()
     extra = frame[frame["measure"].str.contains("extra")]
-    assert len(extra) == 4 * 12 and not extra[["central", "p5", "p50", "p95"]].to_numpy().any()
+    assert len(extra) == 4 * 10 and not extra[["central", "p5", "p50", "p95"]].to_numpy().any()
 
 
 def test_central_gdp_follows_the_weo_to_2030(dataset, nato):
-    weo = dataset.wide("gdp_lcu", list(nato.entities[:-2]), "imf_weo", (2024, 2030))
+    weo = dataset.wide("gdp_lcu", list(nato.entities[:-2]), "imf_weo", (2026, 2030))
     fx = nato.assumptions().set_index("iso3")["fx_base"]
     result = project(Scenario(currency="national", uncertainty=QUIET), dataset)
-    for year in range(2024, 2031):
+    for year in range(2026, 2031):
         for iso3 in weo.index:
             assert result.value(iso3, "gdp", year) == pytest.approx(weo.loc[iso3, year], rel=5e-4)
     assert fx["USA"] == 1.0
@@ -86,11 +87,11 @@ def test_euro_members_convert_at_one_and_others_at_the_weo_rate(dataset):
         Scenario(countries=["DEU", "POL"], currency="national", uncertainty=QUIET), dataset
     )
     assert eur.value("DEU", "spending", 2030) == nat.value("DEU", "spending", 2030)
-    ratio = eur.value("POL", "spending", 2024) / nat.value("POL", "spending", 2024)
+    ratio = eur.value("POL", "spending", 2026) / nat.value("POL", "spending", 2026)
 
     def per_usd(iso3):
-        lcu = dataset.series("gdp_lcu", iso3, "imf_weo", 2024)["value"].iloc[0]
-        return lcu / dataset.series("gdp_usd", iso3, "imf_weo", 2024)["value"].iloc[0]
+        lcu = dataset.series("gdp_lcu", iso3, "imf_weo", 2026)["value"].iloc[0]
+        return lcu / dataset.series("gdp_usd", iso3, "imf_weo", 2026)["value"].iloc[0]
 
     assert ratio == pytest.approx(per_usd("DEU") / per_usd("POL"), rel=1e-12)
     assert eur.currencies == ("EUR", "EUR", "EUR") and nat.currencies == ("EUR", "PLN")
@@ -98,38 +99,46 @@ def test_euro_members_convert_at_one_and_others_at_the_weo_rate(dataset):
     assert any("EUR per USD from DEU" in n for n in eur.notes)
 
 
-def test_base_year_exchange_rates_hold_the_2024_rate(dataset):
+def test_base_year_exchange_rates_hold_the_base_years_rate(dataset):
     base = project(
         Scenario(countries=["TUR"], exchange_rates="base_year", uncertainty=QUIET), dataset
     )
     weo = project(Scenario(countries=["TUR"], uncertainty=QUIET), dataset)
-    assert base.value("TUR", "spending", 2024) == weo.value("TUR", "spending", 2024)
+    assert base.value("TUR", "spending", 2026) == weo.value("TUR", "spending", 2026)
     assert base.value("TUR", "spending", 2030) > 1.5 * weo.value("TUR", "spending", 2030)
 
 
 def test_frame_and_summary_shapes(nato):
     frame = nato.to_frame()
     assert tuple(frame.columns) == FRAME_COLUMNS
-    assert len(frame) == 33 * 8 * 12
-    assert set(frame["unit"]) == {"USD m", "USD m constant 2024", "percent"}
+    assert len(frame) == 33 * 8 * 10
+    assert set(frame["unit"]) == {"USD m", "USD m constant 2026", "percent"}
     summary = nato.summary()
     assert len(summary) == 33 and summary.set_index("iso3").loc["POL", "extra_to_horizon_m"] == 0
     row = summary.set_index("iso3").loc["DEU"]
     assert (
         row["extra_to_horizon_p5_m"] < row["extra_to_horizon_p50_m"] < row["extra_to_horizon_p95_m"]
     )
-    assert 2025 <= row["peak_increase_year"] <= 2035 and row["peak_increase_m"] > 0
+    assert 2027 <= row["peak_increase_year"] <= 2035 and row["peak_increase_m"] > 0
 
 
 def test_sources_editions_and_assumptions_are_carried(nato):
     used = {(s["source"], s["edition"]) for s in nato.sources}
-    assert used == {("nato", "2014-2024 (2024-06-17)"), ("imf_weo", "WEO 2025-10")}
+    assert used == {
+        ("nato", "2014-2024 (2024-06-17)"),  # Hungary's newest figure, 2024's
+        ("nato", "2014-2025 (2025-08-28)"),
+        ("nato", "2014-2026 (2026-07)"),
+        ("nato", "SG Annual Report 2025 (2026-03-26)"),
+        ("imf_weo", "WEO 2025-10"),
+    }
     assert all(s.get("citation") for s in nato.sources)
     meta = nato.meta()
-    assert meta["scenario"]["base_year"] == 2024 and meta["scenario"]["bloc"] == "NATO"
+    assert meta["scenario"]["base_year"] == 2026 and meta["scenario"]["bloc"] == "NATO"
     assert any("long-run assumption" in n for n in meta["notes"])
     table = nato.assumptions().set_index("iso3")
-    assert table.loc["POL", "core_base_pct"] == pytest.approx(4.1202, abs=1e-4)
+    assert table.loc["POL", "core_base_pct"] == 4.68  # Poland's 2026 figure
+    assert table.loc["POL", "start_year"] == 2026
+    assert table.loc["POL", "start_edition"] == "2014-2026 (2026-07)"
     assert table.loc["DEU", "long_run_growth_pct"] == pytest.approx(np.mean([1.203, 0.980, 0.679]))
 
 
@@ -143,7 +152,7 @@ def test_the_resolved_scenario_reproduces_the_run(dataset, tmp_path):
 
 def test_a_country_without_nato_figures_needs_a_stated_baseline(dataset):
     with pytest.raises(
-        QueryError, match=r"JPN: no NATO milex_pct_gdp for 2024 \(set targets\[0\].base_pct"
+        QueryError, match=r"JPN: no NATO milex_pct_gdp for 2014-2026 \(set targets\[0\].base_pct"
     ):
         project(Scenario(countries=["Japan"], uncertainty=QUIET), dataset)
     result = project(
@@ -162,7 +171,7 @@ def test_iceland_alone_is_nothing_to_project(dataset):
 
 def test_deadline_before_the_default_base_year_is_an_error(dataset):
     with pytest.raises(
-        ScenarioError, match=r"targets\[0\].deadline = 2023: must be after the base year 2024"
+        ScenarioError, match=r"targets\[0\].deadline = 2023: must be after the base year 2026"
     ):
         project(Scenario(targets=[Target(target_pct=3.5, deadline=2023)]), dataset)
 
@@ -193,3 +202,23 @@ def test_a_new_seed_reuses_the_data_read_and_gives_what_a_fresh_run_gives(datase
     assert list(memoised.notes) == fresh.notes
     assert any("500 paths, seed 9" in n for n in memoised.notes)
     assert not any("300 paths" in n for n in memoised.notes) and first.paths == 300
+
+
+def test_each_ally_starts_from_its_newest_figure_and_the_notes_say_which_year(nato):
+    """The base year is the newest with NATO figures (2026); an ally without a 2026 figure starts
+    from its newest one, named per ally: Spain 2025, Hungary 2024."""
+    table = nato.assumptions().set_index("iso3")
+    assert table.loc["ESP", "start_year"] == 2025 and table.loc["ESP", "core_base_pct"] == 2.0
+    assert table.loc["HUN", "start_year"] == 2024
+    assert table.loc["HUN", "start_edition"] == "2014-2024 (2024-06-17)"
+    assert table.loc["BGR", "start_edition"] == "SG Annual Report 2025 (2026-03-26)"
+    note = next(n for n in nato.notes if n.startswith("Each ally starts from its newest"))
+    assert "2026 for 10" in note and "2024 for 1 (HUN)" in note and "ESP" in note
+    assert nato.value("ESP", "share_pct", 2026) == 2.0
+
+
+def test_a_stated_base_year_still_starts_there(dataset):
+    result = project(Scenario(countries=["POL"], base_year=2024, uncertainty=QUIET), dataset)
+    table = result.assumptions().set_index("iso3")
+    assert result.base_year == 2024 and table.loc["POL", "start_year"] == 2024
+    assert table.loc["POL", "core_base_pct"] == pytest.approx(4.1202, abs=1e-4)

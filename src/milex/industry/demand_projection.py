@@ -84,6 +84,10 @@ class Projected:
         from milex.projection import project
 
         chosen = _choose_target(scenario, target)
+        if scenario.base_year is None:
+            # the projection links to NATO's own constant-price equipment history at the base
+            # year, so it starts from that history's newest year, not from a restatement's
+            scenario = scenario.with_changes(base_year=ds.latest_year("equipment_pct", "nato"))
         central = project(
             scenario.with_changes(targets=[chosen], currency="USD", uncertainty={"paths": 1}), ds
         )
