@@ -58,8 +58,10 @@ def test_no_title_says_n_of_n_while_allies_lack_figures(partial):
     attrs = frame.attrs
     for build in (tracker_bars, equipment_scatter, status_tiles, tracker_map):
         spec = build(frame).to_dict()
-        title = " ".join(spec["title"]["text"]) if isinstance(spec["title"]["text"], list) else (
-            spec["title"]["text"]
+        title = (
+            " ".join(spec["title"]["text"])
+            if isinstance(spec["title"]["text"], list)
+            else (spec["title"]["text"])
         )
         subtitle = " ".join(spec["title"]["subtitle"])
         footer = " ".join(style.footer_lines(spec))
@@ -327,7 +329,9 @@ def test_a_rows_cells_come_from_its_own_edition_before_a_newer_one(dataset, tmp_
 
     obs = dataset.observations()
     older = "2014-2025 (2025-08-28)"
-    extra = obs[(obs["iso3"] == "CZE") & (obs["year"] == 2025) & (obs["measure"] == "equipment_pct")]
+    extra = obs[
+        (obs["iso3"] == "CZE") & (obs["year"] == 2025) & (obs["measure"] == "equipment_pct")
+    ]
     assert extra["edition"].tolist() == ["2014-2026 (2026-07)"]
     extra = extra.assign(edition=older, value=31.5)
     obs = pd.concat([obs, extra], ignore_index=True)

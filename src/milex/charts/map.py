@@ -21,8 +21,8 @@ from milex.charts.style import (
     compose,
     coverage_notes,
     flag_notes,
-    missing_note,
     headline,
+    missing_note,
     outline,
 )
 from milex.errors import MilexError
