@@ -78,7 +78,7 @@ def spend_verb(estimated: bool) -> str:
     return "are estimated to spend" if estimated else "spent"
 
 
-def headline(attrs: Mapping[str, Any]) -> str:
+def headline(attrs: Mapping[Any, Any]) -> str:
     """The tracker's message, honest about partial and estimate years.
 
     "2026, 10 of 31 allies with figures: 10 are estimated to spend 2% of GDP or more on defence;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from milex.charts.labels import anchor_columns, label_layers
@@ -185,7 +186,7 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
     )
 
 
-def equipment_title(a: dict[str, Any]) -> str:
+def equipment_title(a: Mapping[Any, Any]) -> str:
     """'2026, 10 of 31 allies with equipment figures: 9 are estimated to spend 20% or more ...'."""
     from milex.coverage import spend_verb
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from milex.report.context import (
@@ -109,7 +110,7 @@ def _key_figures(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def _or_why(text: str, attrs: dict[str, Any]) -> str:
+def _or_why(text: str, attrs: Mapping[Any, Any]) -> str:
     """A figure, or why a partial year has none (never "nan" or a bare dash)."""
     if text and text not in ("–", "-", "nan"):
         return text
