@@ -340,3 +340,30 @@ def test_a_rows_cells_come_from_its_own_edition_before_a_newer_one(dataset, tmp_
     czechia = allies(tracker(2025, dataset=Dataset.open(tmp_path))).loc["CZE"]
     assert czechia["edition"] == czechia["equipment_edition"] == older
     assert czechia["equipment_pct"] == 31.5 and "equipment share from" not in czechia["note"]
+
+
+def test_the_equipment_count_agrees_with_its_table(partial):
+    """2026 used to say '8 of 9' over a table showing 9 of 10 (Czechia's equipment share came
+    without a share of GDP)."""
+    year, frame = partial
+    rows = allies(frame)
+    shown = rows["equipment_pct"].dropna()
+    assert frame.attrs["allies_with_equipment"] == len(shown)
+    assert frame.attrs["count_equipment_20pct"] == int((shown >= 20.0).sum())
+    if year == 2026:
+        assert (frame.attrs["count_equipment_20pct"], len(shown)) == (9, 10)
+        assert "9 of 10 allies with an equipment share" in summary_line(frame)
+
+
+def test_the_north_korea_note_says_what_ships(dataset):
+    import csv
+
+    from milex.snapshot import package_dir
+
+    rows = dataset.series_records("milex_lcu", "PRK", "sipri") + dataset.series_records(
+        "milex_usd", "PRK", "sipri"
+    )
+    with open(package_dir() / "memberships.csv", encoding="utf-8") as handle:
+        note = next(r["note"] for r in csv.DictReader(handle) if r["iso3"] == "PRK")
+    assert f"SIPRI: {len(rows)} figures" in note and len(rows) == 9
+    assert all("uncertain" in r["flags"] for r in rows) and "highly uncertain" in note

@@ -56,7 +56,10 @@ def cited(
     secondary figure in it, each once: what a journalist credits and where a reader checks."""
     if result is None:
         if year is not None:
-            raise MilexError("--year needs a result to cite (one of " + ", ".join(RESULTS) + ")")
+            raise MilexError(
+                "--year needs a result to cite: milex cite RESULT --year Y (or --for RESULT), "
+                "RESULT one of " + ", ".join(RESULTS)
+            )
         every = ((s["source"], s["edition"]) for s in ds.package.get("sources", []))
         return ds.citations(every), []
     if result not in RESULTS:
