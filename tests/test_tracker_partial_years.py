@@ -367,3 +367,19 @@ def test_the_north_korea_note_says_what_ships(dataset):
         note = next(r["note"] for r in csv.DictReader(handle) if r["iso3"] == "PRK")
     assert f"SIPRI: {len(rows)} figures" in note and len(rows) == 9
     assert all("uncertain" in r["flags"] for r in rows) and "highly uncertain" in note
+
+
+def test_the_totals_chart_tells_the_2025_estimates_without_joining_another_price_base(dataset):
+    from milex import figures
+    from milex.charts import style
+
+    spec = figures.build("totals", dataset=dataset).to_dict()
+    footer = " ".join(style.footer_lines(spec))
+    assert "2025: NATO's estimate (2014-2025 (2025-08-28) edition, as reported)" in footer
+    assert "constant 2021 prices, not joined" in footer and "US$ 559 bn" in footer
+    plotted = [
+        r for v in spec["datasets"].values() if isinstance(v, list) for r in v if "year" in r
+    ]
+    assert max(r["year"] for r in plotted) == 2024  # the 2015-price line stops at NATO's file
+    cited = {s["edition"] for s in spec["usermeta"]["milex"]["sources"]}
+    assert "2014-2025 (2025-08-28)" in cited

@@ -84,6 +84,48 @@ def _entity(inputs: Inputs, result: ProjectionResult) -> str:
     return code
 
 
+def _totals(dataset: Dataset) -> Any:
+    """The totals chart: NATO's own file drawn, newer restated years told and cited."""
+    frame, sources = totals_frame(dataset)
+    newer = newer_totals(dataset)
+    cited = {s["edition"] for s in sources}
+    sources += [
+        s
+        for s in dataset.package["sources"]
+        if s["source"] == "nato" and s["edition"] not in cited
+        and any(f"({s['edition']} edition" in n for n in newer)
+    ]  # fmt: skip
+    return alliance_totals(frame, sources, newer)
+
+
+def newer_totals(dataset: Dataset) -> list[str]:
+    """NATO's totals for years after its own file, in their own price base, as sentences: the
+    present told beside the line, never joined to it (another base year is another unit)."""
+    rows = dataset.sql_records(
+        "SELECT iso3, year, edition, value, unit, flags FROM observations WHERE source = 'nato' "
+        "AND measure = 'milex_usd_const' AND iso3 IN ('USA', 'NATO_EU_CA') "
+        "AND flags LIKE '%secondary%' AND year > ? ORDER BY year, iso3",
+        [dataset.latest_year("milex_usd_const", "nato")],
+    )
+    by_year: dict[tuple[int, str, str], dict[str, float]] = {}
+    for r in rows:
+        by_year.setdefault((int(r["year"]), str(r["edition"]), str(r["unit"])), {})[
+            str(r["iso3"])
+        ] = float(r["value"])
+    out = []
+    for (year, edition, unit), values in sorted(by_year.items()):
+        if set(values) != {"USA", "NATO_EU_CA"}:
+            continue
+        base = unit.replace("USD m constant", "").strip()
+        out.append(
+            f"{year}: NATO's estimate ({edition} edition, as reported) at constant {base} prices, "
+            f"not joined to the line: European allies and Canada US$ "
+            f"{values['NATO_EU_CA'] / 1000:,.0f} bn, the United States US$ "
+            f"{values['USA'] / 1000:,.0f} bn, {values['NATO_EU_CA'] / values['USA']:.0%} of it."
+        )
+    return out
+
+
 def totals_frame(dataset: Dataset) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """NATO's constant-price spending of the United States and of Europe and Canada, by year.
 
@@ -132,7 +174,7 @@ def _chart_defs() -> dict[str, ChartDef]:
         ChartDef(
             "totals", "e", "alliance spending over time, United States against Europe and Canada",
             frozenset(), frozenset(),
-            lambda i: alliance_totals(*totals_frame(i.dataset)),
+            lambda i: _totals(i.dataset),
         ),
         ChartDef(
             "tiles", "f", "a tile grid of the allies, coloured by % of GDP band",

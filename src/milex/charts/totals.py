@@ -28,11 +28,16 @@ TOTAL_COLOURS = {
 }
 
 
-def alliance_totals(frame: pd.DataFrame, sources: Sequence[dict[str, Any]]) -> alt.LayerChart:
+def alliance_totals(
+    frame: pd.DataFrame,
+    sources: Sequence[dict[str, Any]],
+    newer: Sequence[str] = (),
+) -> alt.LayerChart:
     """(e) NATO's defence spending over time: the United States against Europe and Canada.
 
     ``frame`` is tidy (``Dataset.series`` / ``Dataset.aggregate`` rows) with ``iso3`` ``USA`` and
-    ``NATO_EU_CA``, one measure in one unit (USD m); ``sources`` the source records it came from.
+    ``NATO_EU_CA``, one measure in one unit (USD m); ``sources`` the source records it came from;
+    ``newer`` notes on newer years in another price base, told but never joined to the lines.
     """
     import pandas as pd
 
@@ -98,6 +103,7 @@ def alliance_totals(frame: pd.DataFrame, sources: Sequence[dict[str, Any]]) -> a
     ]
     if estimated:
         notes.append(f"Hollow markers: estimates ({', '.join(map(str, estimated))}).")
+    notes += list(newer)
     title = _totals_message(data, first, last)
     layers = [lines, points, *end_labels]
     return compose(layers, title=title, notes=notes, sources=sources, height=460)
