@@ -1,8 +1,9 @@
 """`milex data update`: fetch each publisher's newest edition and commit it beside the others.
 
 For NATO, SIPRI, the IMF and the World Bank, discover the newest edition on the publisher's own
-pages (or take ``origin``, a local file or URL), download it within timeouts, a deadline and a size
-cap, parse and validate it, then merge it into the current snapshot: rows of the same (source,
+pages or API (the IMF's WEO from its SDMX 3.0 API, labelled from its PUBLICATION_DATE; or take
+``origin``, a local file or URL), download it within timeouts, a deadline and a size cap, parse and
+validate it, then merge it into the current snapshot: rows of the same (source,
 edition) are replaced, every other edition is kept. Nothing is written unless every requested
 publisher was fetched and parsed; the commit itself is `milex.snapshot.write_snapshot`'s.
 
