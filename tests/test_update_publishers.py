@@ -260,6 +260,8 @@ def test_imf_tab_delimited_bulk_file_is_parsed(tmp_path, registry):
     assert set(const["unit"]) == {"national currency m constant 2015"} and len(const) == 2
     assert obs[obs["measure"] == "population"]["value"].tolist() == [36600000.0, 36500000.0]
     assert "XKX" in set(obs["iso3"])  # Kosovo's WEO code UVK
+    with pytest.raises(MilexError, match="the file says it is WEO 2026-10, not WEO 2026-04"):
+        imf.parse_bulk(tmp_path / "WEOOct2026all.xls", registry, edition="WEO 2026-04")
 
 
 def test_imf_portal_csv_is_labelled_from_its_publication_date_never_its_download(

@@ -198,8 +198,10 @@ def parse_bulk(path: Path, registry: Registry, edition: str | None = None) -> pd
     text = _decode(path)
     first = text.split("\n", 1)[0]
     if "\t" in first and "WEO Subject Code" in first:
-        label = edition or bulk_edition(path, text[-2000:])
-        return _parse_tsv(path, text, registry, _need_edition(path, label))
+        own = bulk_edition(path, text[-2000:])
+        if own and edition and own != edition:
+            raise SourceError(path, None, f"the file says it is {own}, not {edition}")
+        return _parse_tsv(path, text, registry, _need_edition(path, own or edition))
     from milex.sources import imf_sdmx
 
     raw_header = next(csv_reader([first])) if first.strip() else []
