@@ -212,3 +212,13 @@ def test_a_repeated_observation_is_refused_naming_the_row(tmp_path, registry):
     path.write_text(mixed)
     with pytest.raises(SourceError, match="more than one WEO in one file"):
         imf.parse_bulk(path, registry)
+
+
+def test_a_series_without_its_last_actual_year_takes_its_countrys(tmp_path, registry):
+    gdp = answer("WEO", "9.0.0", "2026-10-13", "NGDPD").splitlines()  # last actual 2025
+    people = answer("WEO", "9.0.0", "2026-10-13", "LP").replace(",2025,,", ",,,").splitlines()
+    path = tmp_path / "weo.csv"
+    path.write_text("\n".join([*gdp, *people[1:]]) + "\n")
+    obs = imf.parse_bulk(path, registry)
+    pop = obs[(obs["measure"] == "population") & (obs["iso3"] == "POL")].set_index("year")
+    assert pop["flags"].to_dict() == {2024: "", 2025: "", 2026: "projection"}

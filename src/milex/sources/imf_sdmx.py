@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from milex.errors import SourceError, UnknownCountryError
 from milex.registry import Registry
+from milex.schema import COLUMNS as COLUMNS_OUT
 from milex.sources import imf
-from milex.sources._common import frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -205,7 +205,8 @@ def observations(path: Path, table: Table, registry: Registry, edition: str) -> 
     if unknown:
         raise UnknownCountryError(unknown, f"{path.name}, column COUNTRY")
     base_at, last_at = (table.column(c) for c in OPTIONAL)
-    rows: list[dict[str, Any]] = []
+    fallback = _area_last_actual(wanted, country, last_at)
+    rows: list[tuple[Any, ...]] = []
     seen: dict[tuple[str, str, int], int] = {}
     units: dict[tuple[str, str], str] = {}
     for line, rec in wanted:
@@ -224,12 +225,40 @@ def observations(path: Path, table: Table, registry: Registry, edition: str) -> 
         unit = _unit(units, concept, base, path, line)
         number = imf.scaled(text, 0, imf.CONCEPTS[concept][2], path, f"row {line}, OBS_VALUE")
         last = _last_actual(rec[last_at]) if last_at is not None else None
+        last = fallback.get(rec[country]) if last is None else last
         iso3 = codes[rec[country]]
         assert iso3 is not None
-        rows.append(imf._bulk_row(iso3, year, concept, unit, number, last, line, edition))
+        rows.append(_record(iso3, year, concept, unit, number, last, line, edition))
     if not rows:
         raise SourceError(path, None, f"no WEO figures for {', '.join(imf.CONCEPTS)}")
-    return frame(rows)
+    return _frame(rows)
+
+
+def _record(
+    iso3: str,
+    year: int,
+    concept: str,
+    unit: str,
+    value: float,
+    last: int | None,
+    line: int,
+    edition: str,
+) -> tuple[Any, ...]:
+    """One observation in schema column order (as `imf._bulk_row`, without a dict per row: a
+    full WEO is 140,000 of them)."""
+    measure = imf.CONCEPTS[concept][0]
+    if measure == "population":
+        value = float(round(value))
+    flags = "projection" if last is not None and year > last else ""
+    origin = f"row {line}, {concept} {year}"
+    return (iso3, year, measure, imf.SOURCE, edition, value, unit, flags, origin)
+
+
+def _frame(records: list[tuple[Any, ...]]) -> pd.DataFrame:
+    import pandas as pd
+
+    out = pd.DataFrame.from_records(records, columns=list(COLUMNS_OUT))
+    return out.astype({"year": "int64", "value": "float64"})
 
 
 def _unit(units: dict[tuple[str, str], str], concept: str, base: str, path: Path, line: int) -> str:
@@ -245,6 +274,20 @@ def _year(path: Path, line: int, text: str) -> int:
         return int(text)
     except (TypeError, ValueError):
         raise SourceError(path, f"row {line}, TIME_PERIOD", f"not a year: {text!r}") from None
+
+
+def _area_last_actual(
+    wanted: list[tuple[int, list[str]]], country: int, last_at: int | None
+) -> dict[str, int]:
+    """Per country, the latest last-actual year of any concept: for a series that leaves it blank
+    (as `imf.parse` does for the bundled file)."""
+    out: dict[str, int] = {}
+    if last_at is None:
+        return out
+    for _, rec in wanted:
+        if (year := _last_actual(rec[last_at])) is not None:
+            out[rec[country]] = max(out.get(rec[country], year), year)
+    return out
 
 
 @functools.lru_cache(maxsize=256)
