@@ -119,10 +119,12 @@ def api_shares(page, server, year: int) -> dict[str, float]:
 
 
 def test_tracker_page_lists_31_allies_with_figures_and_draws_its_chart(page, server):
-    page.goto(server + "/?tab=table")
-    figures = page.eval_on_selector_all(
-        "#tracker-table tbody tr td.pct", "cells => cells.filter(c => c.textContent.trim()).length"
-    )
+    count = "cells => cells.filter(c => c.textContent.trim()).length"
+    page.goto(server + "/?tab=table")  # the newest year, 2026: partial, and it says so
+    assert page.eval_on_selector_all("#tracker-table tbody tr td.pct", count) == 10
+    assert "10 of 31 allies with figures" in page.inner_text("#partial-banner")
+    page.goto(server + "/?tab=table&year=2024")
+    figures = page.eval_on_selector_all("#tracker-table tbody tr td.pct", count)
     assert figures == 31
     page.click("#tab-chart")
     drawn(page, "#tracker-chart")
@@ -279,9 +281,10 @@ def test_iceland_and_non_allies_get_proper_pages(page, server):
     assert page.errors == []
 
 
-def test_country_page_for_poland_shows_its_2024_figure(page, server):
+def test_country_page_for_poland_shows_its_newest_figure(page, server):
     page.goto(server + "/country/POL")
-    assert page.inner_text("#headline-pct") == "4.12%"
+    assert page.inner_text("#headline-pct") == "4.68%"  # 2026, as reported
+    assert page.get_attribute("#share-source", "href").startswith("https://")
     drawn(page, "#country-chart")
     assert page.errors == []
 
@@ -294,7 +297,7 @@ def test_changing_the_target_in_the_scenario_builder_redraws_the_fan_chart(page,
     assert "target=2.5" in page.url and "countries=DEU" in page.url
     assert page.inner_text("#scenario-summary").count("Germany") >= 1
     sentence = page.inner_text("#baseline-total")
-    assert "more than the baseline by 2035, in total over 2025-2035" in sentence
+    assert "more than the baseline by 2035, in total over 2027-2035" in sentence
     assert page.eval_on_selector_all("#scenario-baseline tbody tr", "rows => rows.length") > 5
     running = page.inner_text("#scenario-baseline tbody tr:last-child td:last-child")
     total_bn = float(sentence.split("EUR ")[1].split(" bn")[0].replace(",", ""))

@@ -56,10 +56,10 @@ def test_one_request_bigger_than_the_whole_budget_is_422_naming_the_field(app, c
 def test_cells_count_paths_countries_years_and_targets(dataset):
     from milex.projection import Scenario
 
-    nato = Scenario(uncertainty={"paths": 1000})  # 32 members in 2024, 11 years to 2035
-    assert cells(nato, dataset) == 1000 * 32 * 11
+    nato = Scenario(uncertainty={"paths": 1000})  # 32 members in 2026, 9 years to 2035
+    assert cells(nato, dataset) == 1000 * 32 * 9
     two = Scenario(countries=["DEU", "POL"], horizon=2030, uncertainty={"paths": 10})
-    assert cells(two, dataset) == 10 * 2 * 6
+    assert cells(two, dataset) == 10 * 2 * 4  # 2027-2030
 
 
 def test_identical_requests_are_served_from_the_cache(app, client):

@@ -147,8 +147,12 @@ def burden_page(
     """Burden-sharing: GDP against share of GDP, with the Olson-Zeckhauser rank test."""
     from milex.tracking import available_years
 
-    years = available_years(request.app.state.cache.dataset)
-    chosen = year or request.app.state.cache.tracker(None).attrs["year"]
+    ds = request.app.state.cache.dataset
+    # burden-sharing needs every ally's spending from NATO's own file, which ends before the
+    # restated years: its slider stops there, and the page says so
+    newest = ds.latest_year("milex_usd", "nato")
+    years = [y for y in available_years(ds) if y <= newest]
+    chosen = year or newest
     burden, oz = _burden(request, chosen)
     allies = burden.allies[burden.allies["year"] == chosen].sort_values(
         "share_ratio", ascending=False
