@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,6 @@ class Dataset:
         # are written in STORAGE_ORDER, so the table keeps the file's order rather than sorting
         # (0.1 s); an older snapshot in another order gives the same answers, a little slower.
         self._db.execute("CREATE TABLE observations AS SELECT * FROM read_parquet(?)", [str(path)])
-        self._local = threading.local()
         self._editions: tuple[str, ...] | None = None  # read once: the snapshot never changes
         self._best = best_clause(package)
 
@@ -66,24 +65,35 @@ class Dataset:
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run SQL against the ``observations`` view (DuckDB dialect); safe from many threads.
 
-        A DuckDB connection serves one call at a time, so each thread gets its own cursor on the
+        A DuckDB connection serves one call at a time, so each call gets its own cursor on the
         same in-memory database (the web server answers requests from a thread pool).
         """
-        return self._cursor().execute(query, params or []).df()
+        with self._cursor() as cursor:
+            return cursor.execute(query, params or []).df()
 
     def sql_records(self, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """``sql`` as a list of row dicts, without pandas: the cold CLI commands that print a
         table (`milex tracker`, `milex project`) need not import it (0.3 s)."""
-        cursor = self._cursor().execute(query, params or [])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        with self._cursor() as cursor:
+            cursor.execute(query, params or [])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """This thread's cursor on the in-memory database."""
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
-            cursor = self._local.cursor = self._db.cursor()
-        return cursor
+    @contextlib.contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the in-memory database for one call, closed by the thread that used it.
+
+        Not one kept per thread: a kept cursor is destroyed when its thread ends, and DuckDB
+        closes it with the GIL released. A thread that ends while the interpreter exits (a
+        server's worker threads, stopped at exit) cannot take the GIL back, Python unwinds it
+        from inside DuckDB's C++ and the process aborts ("FATAL: exception not rethrown", exit
+        134). A cursor costs some 10-60 us against a query's milliseconds.
+        """
+        cursor = self._db.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
     def observations(self) -> pd.DataFrame:
         """The whole table, sorted by its key."""
@@ -129,14 +139,11 @@ class Dataset:
     def latest_year(self, measure: str, source: str, *, include_secondary: bool = False) -> int:
         """The latest year with figures for a measure from a source."""
         clause = "" if include_secondary else "AND flags NOT LIKE '%secondary%'"
-        row = (
-            self._cursor()
-            .execute(
+        with self._cursor() as cursor:
+            row = cursor.execute(
                 f"SELECT max(year) AS y FROM observations WHERE measure = ? AND source = ? {clause}",
                 [measure, source],
-            )
-            .fetchone()
-        )
+            ).fetchone()
         out = None if row is None else row[0]
         if out is None:
             raise QueryError(f"no {source} figures for {measure}")

@@ -181,6 +181,7 @@ def create_app(
             target=kernel.warm, args=(app.state.cache.dataset,), name="milex-engine", daemon=True
         )
         engine.start()
+        background = [engine]
         cache = app.state.cache
         if served:
             from milex.web.downloads import file_bytes
@@ -188,13 +189,19 @@ def create_app(
 
             cache.drawer.start()
             if os.environ.get("MILEX_PREDRAW", "1") != "0":
-                threading.Thread(
+                drawing = threading.Thread(
                     target=predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
-                ).start()
+                )
+                drawing.start()
+                background.append(drawing)
         try:
             yield
         finally:
-            cache.drawer.close()
+            cache.drawer.close()  # the pre-drawing stops at its next image
+            # Wait for both (the engine's first compile on a machine takes some seconds): a
+            # daemon thread still inside DuckDB or numba when the interpreter exits aborts it.
+            for thread in background:
+                await anyio.to_thread.run_sync(thread.join)
 
     app = FastAPI(
         lifespan=lifespan,
