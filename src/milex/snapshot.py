@@ -329,7 +329,10 @@ def datapackage(
     *,
     full_sipri: bool = False,
 ) -> dict[str, Any]:
-    """The Frictionless Data Package descriptor: every raw input and every output, with sha256."""
+    """The Frictionless Data Package descriptor: every raw input and every output, with sha256,
+    and the observations' content checksum (milex.rowcheck), which every load verifies."""
+    from milex import rowcheck
+
     cut: dict[str, Any] = (
         {"countries": "all (full workbook: for local use only, not for redistribution)"}
         if full_sipri
@@ -354,6 +357,7 @@ def datapackage(
                 "format": "parquet",
                 "sha256": sha256_file(staged[OBSERVATIONS]),
                 "rows": len(obs),
+                rowcheck.FIELD: rowcheck.record(staged[OBSERVATIONS]),
                 "schema": {"fields": [{"name": c} for c in COLUMNS], "primaryKey": list(KEY)},
             },
             {

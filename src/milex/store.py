@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from milex import rowcheck
 from milex.errors import QueryError
 from milex.registry import Registry, default_registry
 from milex.schema import COLUMNS, MEASURE_IDS, SOURCES
@@ -40,7 +41,8 @@ class Dataset:
         # Parquet file on every query, and the tracker and prepare() run dozens of them. Snapshots
         # are written in STORAGE_ORDER, so the table keeps the file's order rather than sorting
         # (0.1 s); an older snapshot in another order gives the same answers, a little slower.
-        self._db.execute("CREATE TABLE observations AS SELECT * FROM read_parquet(?)", [str(path)])
+        rowcheck.load_table(self._db, path)
+        rowcheck.verify(self._db, path, package)  # unique keys, row count, content checksum
         self._editions: tuple[str, ...] | None = None  # read once: the snapshot never changes
         self._best = best_clause(package)
 
