@@ -93,9 +93,11 @@ Rendered = tuple[bytes, str, dict[str, str]]
 def render(payload: dict[str, Any], frame: pd.DataFrame, fmt: Format, name: str) -> Rendered:
     """The payload as JSON bytes, or the frame as a CSV download that still names its sources."""
     if fmt is Format.csv:
+        from milex.web.downloads import content_disposition
+
         cites = "; ".join(f"{s['citation']} ({s['edition']})" for s in payload["sources"])
         headers = {
-            "content-disposition": f'attachment; filename="{name}.csv"',
+            "content-disposition": content_disposition("attachment", name, "csv"),
             "x-milex-sources": cites.encode("ascii", "replace").decode(),
         }
         body = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")

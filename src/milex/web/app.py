@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 EMBED_FRAMING = "frame-ancestors *"
 #: /embed/ pages may be framed by any site (the whole point of an embed); nothing else may.
 EMBED_HEADERS = [
@@ -47,9 +49,55 @@ EMBED_HEADERS = [
 ]
 
 
+class Secured:
+    """The outermost ASGI layer: every response, a 500 included, carries the security headers,
+    and no header value carries a control character (a newline from a request's parameters would
+    otherwise end the header, and the server would drop the reply, leaving the client nothing).
+
+    It wraps Starlette's ServerErrorMiddleware, which sends the 500 for an unhandled exception
+    from outside every user middleware (``Guard`` included), so only a layer around it sees that
+    answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        framable = str(scope.get("path", "")).startswith("/embed/")
+        extra = EMBED_HEADERS if framable else SECURITY_HEADERS
+        names = {name for name, _ in extra}
+
+        async def secured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = [
+                    (name, safe_header_value(value))
+                    for name, value in message.get("headers", [])
+                    if name.lower() not in names
+                ]
+                message["headers"] = [*own, *extra]
+            await send(message)
+
+        await self.app(scope, receive, secured_send)
+
+
+def safe_header_value(value: bytes) -> bytes:
+    """A header value with control characters (CR, LF, NUL, ...) replaced by spaces."""
+    return CONTROL.sub(b" ", value) if CONTROL.search(value) else value
+
+
+class App(FastAPI):
+    """FastAPI with ``Secured`` around its whole middleware stack (see there)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Secured(super().build_middleware_stack())
+
+
 class Guard:
-    """ASGI middleware: answer only to allowed Host names (400), reject bodies over 64 KiB with
-    413 whether or not they declare their length, and add security headers everywhere.
+    """ASGI middleware: answer only to allowed Host names (400) and reject bodies over 64 KiB
+    with 413 whether or not they declare their length (``Secured`` adds the security headers).
 
     A body with no Content-Length (chunked) is read here, up to the limit, before the app sees it:
     left to the app, an oversized chunked body would surface as a parse error (422), not 413.
@@ -82,16 +130,7 @@ class Guard:
                 await _too_large(send)
                 return
             receive = _replay(body, receive)
-
-        framable = str(scope.get("path", "")).startswith("/embed/")
-        extra = EMBED_HEADERS if framable else SECURITY_HEADERS
-
-        async def secured_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, secured_send)
+        await self.app(scope, receive, send)
 
 
 def _host_name(value: str) -> str:
@@ -135,7 +174,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 async def _error(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS]})  # fmt: skip
+                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
     await send({"type": "http.response.body", "body": body})
 
 
@@ -203,7 +242,7 @@ def create_app(
             for thread in background:
                 await anyio.to_thread.run_sync(thread.join)
 
-    app = FastAPI(
+    app = App(
         lifespan=lifespan,
         title="milex API",
         version="1",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -122,6 +123,20 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def content_disposition(kind: str, stem: str, ext: str) -> str:
+    """A Content-Disposition value whose file name is safe to send, whatever the request said:
+    ASCII letters, digits, ``.``, ``_`` and ``-`` only (``?country=`` may hold a newline or
+    a quote), plus an RFC 6266 ``filename*`` keeping a name's own letters (``Türkiye``)."""
+    from urllib.parse import quote
+
+    plain = re.sub(r"[^\w.-]+", "_", stem, flags=re.ASCII).strip("_.") or "milex"
+    value = f'{kind}; filename="{plain}.{ext}"'
+    local = re.sub(r"[^\w.-]+", "_", stem).strip("_.")
+    if local and local != plain:
+        value += f"; filename*=UTF-8''{quote(f'{local}.{ext}', safe='')}"
+    return value
+
+
 def _check_name(name: str) -> None:
     names = chart_names()
     if name not in names:
@@ -143,8 +158,8 @@ def chart_file(
     """One chart as a file: PNG (2x), SVG, the CSV of its data, or its Vega-Lite JSON."""
     _check_name(name)
     body = file_bytes(request.app.state.cache, name, fmt, country, year)
-    stem = "-".join(str(p) for p in ("milex", name, country, year) if p)
-    headers = {"content-disposition": f'inline; filename="{stem}.{fmt}"'}
+    stem = "-".join(str(p).strip() for p in ("milex", name, country, year) if p)
+    headers = {"content-disposition": content_disposition("inline", stem, fmt)}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
 
 

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 LOG = logging.getLogger("milex.web")
@@ -60,6 +61,16 @@ def _worker_setup(parent: int) -> None:
     threading.Thread(target=watch, name="milex-parent-watch", daemon=True).start()
 
 
+def _new_pool() -> ProcessPoolExecutor:
+    """One spawned worker (spawn: forking a process with running threads is unsafe)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        1, mp_context=context, initializer=_worker_setup, initargs=(os.getpid(),)
+    )
+
+
 class Drawer:
     """Draws in a worker process once started, in the calling thread if never started; refuses
     after ``close`` (the app has shut down: a pre-drawing thread must not go on in-process)."""
@@ -70,14 +81,9 @@ class Drawer:
         self.closed = False
 
     def start(self) -> None:
-        import multiprocessing
-
         with self._lock:
-            if self._pool is None:  # spawn: forking a process with running threads is unsafe
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    1, mp_context=context, initializer=_worker_setup, initargs=(os.getpid(),)
-                )
+            if self._pool is None:
+                self._pool = _new_pool()
 
     def draw(self, spec: dict[str, Any], fmt: str) -> bytes:
         with self._lock:
@@ -86,8 +92,23 @@ class Drawer:
             raise RuntimeError("the server has shut down: no more drawing")
         if pool is None:
             return draw(spec, fmt)
-        future: Future[bytes] = pool.submit(draw, spec, fmt)
-        return future.result()
+        try:
+            future: Future[bytes] = pool.submit(draw, spec, fmt)
+            return future.result()
+        except BrokenProcessPool:  # the worker died (killed, out of memory): replace it, once
+            LOG.warning("the drawing worker died; starting a new one and drawing again")
+            return self._replace(pool).submit(draw, spec, fmt).result()
+
+    def _replace(self, dead: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A live pool in place of ``dead`` (one new worker, however many requests saw it die)."""
+        with self._lock:
+            if self.closed:
+                raise RuntimeError("the server has shut down: no more drawing")
+            if self._pool is dead or self._pool is None:
+                self._pool = _new_pool()
+            pool = self._pool
+        dead.shutdown(wait=False, cancel_futures=True)
+        return pool
 
     def close(self) -> None:
         with self._lock:
