@@ -9,7 +9,7 @@ spending over constant-price GDP, Iceland's GDP included) and checked against NA
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from milex import hague
@@ -27,6 +27,16 @@ from milex.coverage import (
 )
 from milex.errors import QueryError
 from milex.registry import NO_ARMED_FORCES
+from milex.tracker_cells import (
+    CELL_MEASURES,
+    Cell,
+    Urls,
+    YearData,
+    cells,
+    eur_per_usd,
+    other_editions,
+    year_data,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,15 +59,7 @@ __all__ = [
 ]  # fmt: skip
 GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
 AGGREGATE_TOLERANCE_PP = 0.01
-NATO_MEASURES = (
-    "milex_pct_gdp",
-    "equipment_pct",
-    "milex_lcu",
-    "milex_usd",
-    "milex_usd_const",
-    "gdp_usd_const",
-    "milex_real_change_pct",
-)
+
 
 #: Output columns, in order; names are stable (documented in the README).
 COLUMNS = (
@@ -72,11 +74,6 @@ COLUMNS = (
     "equipment_source_url", "spending_edition", "spending_source_url", "sipri_edition",
     "sipri_source_url", "published_pct_gdp", "note", "coverage",
 )  # fmt: skip
-#: The tracker's figure columns -> the measure each comes from (one edition per row).
-CELL_MEASURES = {
-    "milex_pct_gdp": "milex_pct_gdp", "equipment_pct": "equipment_pct", "milex_lcu_m": "milex_lcu",
-    "milex_usd_m": "milex_usd", "real_change_pct": "milex_real_change_pct",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,40 +92,6 @@ class TrackerRows:
         frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
         frame.attrs.update(self.attrs)
         return frame
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One NATO figure with its provenance: the edition, flags and cell or URL it came from."""
-
-    value: float
-    edition: str
-    flags: frozenset[str]
-    origin: str
-
-
-@dataclass(frozen=True)
-class YearData:
-    """NATO figures for one year, by measure then ISO3, each ally's row from one edition.
-
-    ``edition_of`` is each ally's row edition: that of its share of GDP (the best edition).
-    Every other figure of the row comes from that edition where it has the figure; ``cells``
-    keeps each figure's own edition, so a cell that had to come from another one says so.
-    """
-
-    year: int
-    cells: dict[str, dict[str, Cell]]
-    editions: set[str]
-    edition_of: dict[str, str] = field(default_factory=dict)
-    law: set[str] = field(default_factory=set)  # allies with NATO's '*' national 2% law
-
-    @property
-    def values(self) -> dict[str, dict[str, float]]:
-        return {m: {iso3: c.value for iso3, c in by.items()} for m, by in self.cells.items()}
-
-    @property
-    def flags(self) -> dict[str, set[str]]:
-        return {iso3: set(c.flags) for iso3, c in self.cells["milex_pct_gdp"].items()}
 
 
 def tracker(
@@ -163,16 +126,16 @@ def tracker_rows(
     ds = dataset or load()
     year = _check_year(ds, year)
     members = _members(ds, bloc, year)
-    data = _year_data(ds, year, members, edition)
-    sipri = _cells(ds.series_records("milex_pct_gdp", members, "sipri", year))
+    data = year_data(ds, year, members, edition)
+    sipri = cells(ds.series_records("milex_pct_gdp", members, "sipri", year))
     sipri_editions = {c.edition for c in sipri.values()}
-    eur_per_usd = _eur_per_usd(data)
-    rows = [_ally_row(ds, iso3, data, sipri, eur_per_usd) for iso3 in members]
+    rate = eur_per_usd(data)
+    rows = [_ally_row(ds, iso3, data, sipri, rate) for iso3 in members]
     _rank(rows)
     _hague(ds, rows, year)
     _plans(rows, year)
     aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
-    attrs = _attrs(ds, rows, aggregates, data, eur_per_usd, bloc, sipri_editions)
+    attrs = _attrs(ds, rows, aggregates, data, rate, bloc, sipri_editions)
     for row in [*rows, *aggregates]:
         row.pop("_urls", None)
         row["coverage"] = f"{data.year}: {attrs['coverage']}"  # every file says how partial
@@ -210,54 +173,6 @@ def _members(ds: Dataset, bloc: str, year: int) -> list[str]:
     return ds.registry.members(code, year)
 
 
-def _year_data(ds: Dataset, year: int, members: list[str], edition: str = "best") -> YearData:
-    codes = [*members, *NO_FORCES]
-    best = {m: _cells(ds.series_records(m, codes, "nato", year, edition=edition))
-            for m in NATO_MEASURES}  # fmt: skip
-    edition_of = {iso3: c.edition for iso3, c in best["milex_pct_gdp"].items()}
-    cells: dict[str, dict[str, Cell]] = {}
-    for measure in NATO_MEASURES:
-        every = ds.series_records(measure, codes, "nato", year, edition="all")
-        own = {
-            (r["iso3"], r["edition"]): c
-            for r, c in zip(every, _cells(every, keep_all=True).values(), strict=True)
-        }
-        cells[measure] = {
-            iso3: own.get((iso3, edition_of.get(iso3, "")), cell)
-            for iso3, cell in best[measure].items()
-        }
-    editions = set(edition_of.values())
-    return YearData(year, cells, editions, edition_of, _national_laws(ds, year, codes))
-
-
-def _cells(rows: list[dict[str, Any]], *, keep_all: bool = False) -> dict[Any, Cell]:
-    """Cells by ally (or by position with ``keep_all``, for rows of several editions)."""
-    out: dict[Any, Cell] = {}
-    for i, r in enumerate(rows):
-        flags = frozenset(f for f in str(r["flags"]).split(";") if f)
-        cell = Cell(float(r["value"]), str(r["edition"]), flags, str(r["origin"] or ""))
-        out[i if keep_all else r["iso3"]] = cell
-    return out
-
-
-def _national_laws(ds: Dataset, year: int, codes: list[str]) -> set[str]:
-    """Allies NATO marks with '*' (national 2% law) in its newest own file up to ``year``.
-
-    Restatements carry no '*', so a 2025 or 2026 figure keeps the mark of NATO's latest file.
-    """
-    found = ds.series_records("milex_pct_gdp", codes, "nato", (2014, year), include_secondary=False)
-    latest = {r["iso3"]: r["flags"] for r in found}  # the query sorts by ally, then year
-    return {iso3 for iso3, text in latest.items() if "national_2pct_law" in text.split(";")}
-
-
-def _eur_per_usd(data: YearData) -> float | None:
-    """NATO's own exchange rate for the year: Germany's euro spending over its dollar spending."""
-    eur = data.values["milex_lcu"].get("DEU")
-    usd = data.values["milex_usd"].get("DEU")
-    return eur / usd if eur and usd else None
-
-
-# -- rows ------------------------------------------------------------------------------------------
 def _ally_row(
     ds: Dataset,
     iso3: str,
@@ -273,7 +188,7 @@ def _ally_row(
     spending_cell = cell["milex_usd_m"] or cell["milex_lcu_m"]
     flags = set(share_cell.flags) if share_cell else set()
     applicable = iso3 not in NO_FORCES
-    urls = _Urls(ds)
+    urls = Urls(ds)
     row: dict[str, Any] = {
         "row_type": "ally",
         "iso3": iso3,
@@ -313,52 +228,10 @@ def _ally_row(
             row[f"gap_{label}_{unit}_m"] = (
                 spending_gap(spending, share, threshold) if share and spending is not None else None
             )
-    _other_editions(ds, row, cell)
+    other_editions(ds, row, cell)
     used = [*cell.values(), sipri.get(iso3)]
     row["_urls"] = [c.origin for c in used if c and c.origin.startswith(("http://", "https://"))]
     return row
-
-
-class _Urls:
-    """Where a reader checks a figure: a secondary figure's own URL, else its edition's file."""
-
-    def __init__(self, ds: Dataset) -> None:
-        self.by_edition = {
-            (s.get("source"), s.get("edition")): s.get("url") for s in ds.package.get("sources", [])
-        }
-
-    def of(self, source: str, cell: Cell | None) -> str | None:
-        if cell is None:
-            return None
-        if cell.origin.startswith(("http://", "https://")):
-            return cell.origin
-        return self.by_edition.get((source, cell.edition))
-
-
-def _other_editions(ds: Dataset, row: dict[str, Any], cell: dict[str, Cell | None]) -> None:
-    """Name every figure of the row that had to come from another edition than the row's,
-    with the definition break when the two editions' definitions differ."""
-    own = row["edition"]
-    if own is None:
-        return
-    others = sorted({(col, c.edition) for col, c in cell.items() if c and c.edition != own})
-    if not others:
-        return
-    definitions = ds.definitions({("nato", own), *(("nato", e) for _, e in others)})
-    parts = []
-    for col, edition in others:
-        text = f"{_LABELS.get(col, col)} from the {edition} edition"
-        if definitions.get(edition) != definitions.get(own):
-            text += f" ({definitions.get(edition)}: a definition break)"
-        parts.append(text)
-    note = "; ".join(parts)
-    row["note"] = f"{row['note']}; {note}" if row["note"] else note
-
-
-_LABELS = {
-    "equipment_pct": "equipment share", "milex_lcu_m": "spending in national currency",
-    "milex_usd_m": "spending in US$", "real_change_pct": "real change",
-}  # fmt: skip
 
 
 def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
