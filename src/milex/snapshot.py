@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError, SnapshotError
 from milex.schema import COLUMNS, KEY, STORAGE_ORDER
-from milex.sources._common import Resource, sha256_file
+from milex.sources._common import Resource, naming, sha256_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,8 +67,10 @@ def parse_all(
 
     from milex.sources import imf, nato, sipri, worldbank
     from milex.sources.nato.found import read_found, with_found
+    from milex.sources.years import check_observations
 
-    found = read_found(raw_dir, registry, progress, strict=strict)
+    with naming(raw_dir / "nato"):
+        found = read_found(raw_dir, registry, progress, strict=strict)
 
     # Each step reads one or more files (NATO's two restatements are read together, so that a
     # cell both state is kept once) and lists them for the provenance.
@@ -91,7 +93,11 @@ def parse_all(
     for listed, parse in steps:
         if progress:
             progress(", ".join(r.path for r in listed))
-        frames.append(parse())
+        paths = [raw_dir / r.path for r in listed]
+        with naming(*paths):
+            part = parse()
+        check_observations(part, paths[0])
+        frames.append(part)
     read = [r for listed, _ in steps for r in listed]
     return with_found(pd.concat(frames, ignore_index=True), read, found)
 
@@ -163,7 +169,8 @@ def build(
     raw_dir, out_dir = Path(raw_dir), Path(out_dir or package_dir())
     if not raw_dir.is_dir():
         raise MilexError(f"raw data directory not found: {raw_dir}")
-    countries = geo.countries_table(raw_dir)
+    with naming(raw_dir / "geo"):
+        countries = geo.countries_table(raw_dir)
     with tempfile.TemporaryDirectory() as tmp:
         countries_tmp = Path(tmp) / COUNTRIES
         countries.to_csv(countries_tmp, index=False, lineterminator="\n")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milex.errors import SourceError
+from milex.errors import MilexError, SourceError
 from milex.schema import COLUMNS, join_flags
 
 if TYPE_CHECKING:
@@ -237,3 +238,58 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     return out.astype({"year": "int64", "value": "float64"})
+
+
+@contextlib.contextmanager
+def naming(*paths: Path) -> Iterator[None]:
+    """Re-raise an unexpected exception while reading ``paths`` as a SourceError naming the file.
+
+    The file is the innermost ``path`` a reader was handling when it failed (one of ``paths`` or a
+    file inside one of them, when they are folders); failing that, the first of ``paths``.
+    Errors milex raises on purpose already name their file and pass through unchanged.
+    """
+    try:
+        yield
+    except MilexError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.filename:
+            raise  # already names its file; the CLI says so in one line
+        path = _file_of(exc, paths)
+        if isinstance(exc, MemoryError):
+            reason = "too large to process in memory"
+        elif isinstance(exc, RecursionError):
+            reason = "nested too deeply to read"
+        else:
+            text = " ".join(str(exc).split())[:300] or type(exc).__name__
+            reason = f"cannot read ({type(exc).__name__}: {text})"
+        raise SourceError(path, _cell_of(exc), reason) from exc
+
+
+def _file_of(exc: BaseException, paths: tuple[Path, ...]) -> Path:
+    """The innermost file among (or inside) ``paths`` that the traceback's frames were reading."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        value = _milex_local(tb.tb_frame, "path")
+        if isinstance(value, Path) and any(value == p or value.is_relative_to(p) for p in paths):
+            found = value
+        tb = tb.tb_next
+    return found or (paths[0] if paths else Path("the input"))
+
+
+def _cell_of(exc: BaseException) -> str | None:
+    """The row a CSV reader was on when it failed, where a frame says so (``line``)."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        line = _milex_local(tb.tb_frame, "line")
+        if isinstance(line, int) and not isinstance(line, bool):
+            found = f"row {line}"
+        tb = tb.tb_next
+    return found
+
+
+def _milex_local(frame: Any, name: str) -> Any:
+    """A local variable of a milex frame (library frames are never taken as evidence)."""
+    if not str(frame.f_globals.get("__name__", "")).startswith("milex."):
+        return None
+    return frame.f_locals.get(name)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from milex.errors import SourceError, UnknownCountryError
 from milex.registry import Registry
 from milex.sources._common import Resource, frame, read_csv, require_columns, row
+from milex.sources.years import check_axis, check_observations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +85,17 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
         raise SourceError(
             path, "header", f"year columns expected after the metadata, got {years[:5]}"
         )
+    first = list(table.columns).index(years[0])
+    if list(table.columns)[first:] != years:
+        raise SourceError(
+            path, "header", "year columns are not a contiguous run after the metadata"
+        )
+    check_axis(
+        [(f"header, column {first + i + 1}", int(y)) for i, y in enumerate(years)],
+        path,
+        SOURCE,
+        RESOURCE.edition,
+    )
     unknown = sorted(
         {
             code
@@ -137,7 +149,9 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
                     f"row {line}, {concept} {year}",
                 )
             )
-    return frame(rows)
+    obs = frame(rows)
+    check_observations(obs, path)
+    return obs
 
 
 def _area_last_actual(table: pd.DataFrame) -> dict[str, int]:
@@ -272,6 +286,9 @@ def _parse_tsv(path: Path, text: str, registry: Registry, edition: str) -> pd.Da
     years = [(i, int(h)) for i, h in enumerate(header) if h.isdigit()]
     if not years:
         raise SourceError(path, "header", "no year columns")
+    check_axis([(f"header, column {i + 1}", y) for i, y in years], path, SOURCE, edition)
+    if [i for i, _ in years] != list(range(years[0][0], years[-1][0] + 1)):
+        raise SourceError(path, "header", "year columns are not a contiguous run")
     col = {h: i for i, h in enumerate(header)}
     rows: list[dict[str, Any]] = []
     unknown = set()
@@ -291,7 +308,9 @@ def _parse_tsv(path: Path, text: str, registry: Registry, edition: str) -> pd.Da
         rows += _tsv_row(rec, col, years, line, iso3, path, edition)
     if unknown:
         raise UnknownCountryError(sorted(unknown), f"{path.name}, column ISO")
-    return frame(rows)
+    obs = frame(rows)
+    check_observations(obs, path)
+    return obs
 
 
 def _parse_portal(path: Path, registry: Registry, edition: str | None) -> pd.DataFrame:
@@ -336,7 +355,9 @@ def _parse_portal(path: Path, registry: Registry, edition: str | None) -> pd.Dat
         iso3 = codes[rec["country_id"]]
         assert iso3 is not None
         rows.append(_bulk_row(iso3, year, concept, unit, value, last, line, edition))
-    return frame(rows)
+    obs = frame(rows)
+    check_observations(obs, path)
+    return obs
 
 
 def _bulk_row(

@@ -27,6 +27,7 @@ from milex.errors import SourceError, UnknownCountryError
 from milex.registry import Registry
 from milex.schema import COLUMNS as COLUMNS_OUT
 from milex.sources import imf
+from milex.sources.years import check_observations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,6 +176,7 @@ def parse_sdmx(
             "the download date); name it with --edition 'WEO YYYY-MM'",
         )
     obs = observations(path, table, registry, label)
+    check_observations(obs, path)
     obs.attrs["edition"] = {
         "edition": label,
         "title": f"World Economic Outlook database ({label})",

@@ -28,6 +28,7 @@ from milex.sources._common import (
     require_columns,
     row,
 )
+from milex.sources.years import check_axis, check_observations, edition_year
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,23 +185,68 @@ def correct_belarus_share_of_gdp(obs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def find_header(ws: Any, path: Path) -> tuple[int, dict[int, int]]:
-    """Row index (1-based) of the 'Country' header and its year columns (column -> year)."""
+def find_header(ws: Any, path: Path, edition: int | None = None) -> tuple[int, dict[int, int]]:
+    """Row index (1-based) of the 'Country' header and its year columns (column -> year).
+
+    Every number in the header is a year: together they must be a contiguous run of columns,
+    increasing by one, within SIPRI's span up to the edition's year (see milex.sources.years).
+    """
     for r, values in enumerate(
         ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True), start=1
     ):
         if values and isinstance(values[0], str) and values[0].strip().lower() == "country":
-            years = {
-                c: int(v)
+            numbers = {
+                c: v
                 for c, v in enumerate(values, start=1)
-                if isinstance(v, int | float) and not isinstance(v, bool) and 1900 < v < 2100
+                if c > 1 and isinstance(v, int | float) and not isinstance(v, bool)
             }
-            if not years:
+            if not numbers:
                 raise SourceError(path, f"{ws.title}!A{r}", "header row has no year columns")
-            return r, years
+            _check_year_header(ws, r, values, numbers, path, edition)
+            return r, {c: int(v) for c, v in numbers.items()}
     raise SourceError(
         path, ws.title, f"no header row starting with 'Country' in rows 1-{HEADER_SEARCH_ROWS}"
     )
+
+
+def _check_year_header(
+    ws: Any,
+    r: int,
+    values: tuple[Any, ...],
+    numbers: dict[int, Any],
+    path: Path,
+    edition: int | None,
+) -> None:
+    """Raise, naming the cell, unless the header's years are whole numbers in a contiguous run of
+    columns, increasing by one, within SIPRI's plausible span for the edition."""
+    for c, v in numbers.items():
+        if not float(v).is_integer():
+            raise SourceError(path, f"{ws.title}!{get_column_letter(c)}{r}", f"not a year: {v!r}")
+    first, last = min(numbers), max(numbers)
+    for c in range(first, last + 1):
+        if c not in numbers:
+            found = values[c - 1] if c <= len(values) else None
+            raise SourceError(
+                path,
+                f"{ws.title}!{get_column_letter(c)}{r}",
+                f"year header is not a contiguous run of columns: {found!r} between "
+                f"{get_column_letter(first)}{r} and {get_column_letter(last)}{r}",
+            )
+    cells = [(f"{ws.title}!{get_column_letter(c)}{r}", int(numbers[c])) for c in sorted(numbers)]
+    check_axis(cells, path, SOURCE, edition)
+
+
+def _check_beyond_header(ws: Any, cells: tuple[Any, ...], last: int, path: Path) -> None:
+    """A number right of the last year column means the header is short of the data."""
+    for cell in cells[last:]:
+        value = cell.value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise SourceError(
+                path,
+                f"{ws.title}!{get_column_letter(cell.column)}{cell.row}",
+                f"figure {value!r} right of the year header, which ends at column "
+                f"{get_column_letter(last)}: the header is short of the data",
+            )
 
 
 def colour_flags(font: Any) -> set[str]:
@@ -217,7 +263,7 @@ def parse_sheet(
     ws: Any, spec: SheetSpec, path: Path, registry: Registry, edition: str
 ) -> list[dict[str, Any]]:
     check_units(ws, spec, path)
-    header, years = find_header(ws, path)
+    header, years = find_header(ws, path, edition_year(edition))
     unit = spec.unit
     if "{base}" in unit:
         m = re.search(r"\((\d{4})\)", ws.title) or re.search(
@@ -240,6 +286,7 @@ def parse_sheet(
                 f"{ws.title}!A{cells[0].row}",
                 f"{label.strip()!r} appears twice (rows {first} and {cells[0].row})",
             )
+        _check_beyond_header(ws, cells, max(years), path)
         rows_by_name[label.strip()] = cells
     names = registry.resolve_all(sorted(rows_by_name), f"{path.name} [{ws.title}]")
     out = []
@@ -287,7 +334,8 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
             by_spec[spec] = match[0]
         modified = revised_on(workbook) or workbook.properties.modified
         first_ws = by_spec[SHEETS[3]]
-        years = find_header(first_ws, path)[1].values()
+        stated = edition_year(RESOURCE.edition) if modified is None else modified.year
+        years = find_header(first_ws, path, stated)[1].values()
         edition = f"{modified:%Y-%m} ({min(years)}-{max(years)})" if modified else RESOURCE.edition
         rows = []
         for spec, ws in by_spec.items():
@@ -295,6 +343,7 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
     finally:
         workbook.close()
     observations = correct_belarus_share_of_gdp(drop_placeholder_zeros(frame(rows)))
+    check_observations(observations, path)
     observations.attrs["edition"] = describe(observations, edition, modified)
     if m := FILE_VERSION.search(path.stem):
         observations.attrs["edition"]["title"] += f", version {m[1]}"
@@ -390,4 +439,6 @@ def parse_secondary(path: Path, registry: Registry) -> pd.DataFrame:
                     SECONDARY.url,
                 )
             )
-    return frame(rows)
+    obs = frame(rows)
+    check_observations(obs, path)
+    return obs

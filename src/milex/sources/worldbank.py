@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from milex.errors import SourceError, UnknownCountryError
 from milex.registry import Registry
 from milex.sources._common import Resource, frame, read_csv, require_columns, row
+from milex.sources.years import check_observations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,7 +216,9 @@ def parse(raw_dir: Path, indicator: Indicator, registry: Registry) -> pd.DataFra
                 f"row {line}",
             )
         )
-    return frame(rows)
+    obs = frame(rows)
+    check_observations(obs, path)
+    return obs
 
 
 API_URL = (
@@ -308,4 +311,6 @@ def parse_api(path: Path, registry: Registry, indicator: Indicator | None = None
         rows.append(row(iso3, year, found.measure, SOURCE, edition, number, found.unit, (), where))
     if unknown:
         raise UnknownCountryError(sorted(unknown), f"{path.name}, field countryiso3code")
-    return frame(rows)
+    obs = frame(rows)
+    check_observations(obs, path)
+    return obs
