@@ -20,6 +20,10 @@ class SourceError(MilexError):
         super().__init__(f"{where}: {message}")
 
 
+#: Unknown names an error lists by name (the rest are counted).
+LISTED = 20
+
+
 class UnknownCountryError(MilexError):
     """One or more names or codes the registry does not know; lists every one of them."""
 
@@ -29,9 +33,11 @@ class UnknownCountryError(MilexError):
         self.names = sorted(set(names))
         self.suggestions = suggestions or {}
         parts = []
-        for name in self.names:
+        for name in self.names[:LISTED]:
             hint = self.suggestions.get(name)
             parts.append(f"{name!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
+        if len(self.names) > LISTED:
+            parts.append(f"and {len(self.names) - LISTED:,} more")
         super().__init__(f"{context}: unknown country name(s): {'; '.join(parts)}")
 
 

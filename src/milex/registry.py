@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from milex.errors import MilexError, UnknownCountryError
+from milex.errors import MilexError, QueryError, UnknownCountryError
 
 #: Blocs computed from other blocs: code -> (base bloc, ISO3s excluded, fixed membership year or None).
 DERIVED_BLOCS: dict[str, tuple[str, frozenset[str], int | None]] = {
@@ -170,8 +170,11 @@ class Registry:
     def resolve_all(self, names: list[str], context: str) -> dict[str, str]:
         """Resolve many names at once; raises once, listing every unknown name.
 
-        A dissolved state typed by name ("Soviet Union") is an error naming its successors.
+        A dissolved state typed by name ("Soviet Union") is an error naming its successors. More
+        than MAX_NAMES names is refused before any is looked up; suggestions are computed for the
+        first MAX_SUGGESTED unknown names only (each costs a fuzzy match against every alias).
         """
+        check_count(names, context)
         found = {name: self.lookup(name) for name in names}
         for name, code in found.items():
             if code is None and normalise(name) in _DISSOLVED:
@@ -182,11 +185,14 @@ class Registry:
                 )
         unknown = [name for name, code in found.items() if code is None]
         if unknown:
-            raise UnknownCountryError(unknown, context, {n: self.suggest(n) for n in unknown})
+            first = sorted(set(unknown))[:MAX_SUGGESTED]
+            raise UnknownCountryError(unknown, context, {n: self.suggest(n) for n in first})
         return {name: code for name, code in found.items() if code is not None}
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
-        """Closest known names, for error messages."""
+        """Closest known names, for error messages (none for a name too long to be one)."""
+        if len(name) > MAX_NAME_LENGTH:
+            return []
         keys = difflib.get_close_matches(normalise(name), self._lookup.keys(), n=3 * n, cutoff=0.6)
         found = dict.fromkeys(f"{self.name(self._lookup[k])} ({self._lookup[k]})" for k in keys)
         return list(found)[:n]
@@ -230,6 +236,29 @@ _SHORT = {normalise(k): v for k, v in SHORT_FORMS.items()}
 _DISSOLVED = {normalise(k): v for k, v in DISSOLVED.items()}
 
 
+#: Names one call (one request, one command line) may ask the registry to resolve: far more than
+#: there are countries and blocs, far fewer than would make the lookups and their error slow.
+MAX_NAMES = 1000
+#: Unknown names an error offers suggestions for (each is a fuzzy match against every alias).
+MAX_SUGGESTED = 20
+#: No country name is longer (the longest alias has 73 characters); nothing is suggested for
+#: a longer one.
+MAX_NAME_LENGTH = 100
+
+
+class TooManyNames(QueryError, ValueError):
+    """More names in one call than MAX_NAMES (a ValueError too, so a pydantic field reports it)."""
+
+
+def check_count(names: list[str], context: str) -> None:
+    """Refuse more than MAX_NAMES names before any of them reaches the registry."""
+    if len(names) > MAX_NAMES:
+        raise TooManyNames(
+            f"{context}: {len(names):,} names in one request; at most {MAX_NAMES:,} are resolved "
+            "at once (split the request)"
+        )
+
+
 def split_names(text: str, registry: Registry | None = None) -> list[str]:
     """Split a list of names typed on one line, keeping commas that belong to a name.
 
@@ -242,6 +271,7 @@ def split_names(text: str, registry: Registry | None = None) -> list[str]:
         text.split(";") if by_semicolon else next(csv.reader([text], skipinitialspace=True), [])
     )
     items = [p.strip() for p in pieces if p.strip()]
+    check_count(items, "countries")  # before any name is looked up
     reg = registry or default_registry()
     out: list[str] = []
     for item in items:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from milex import bounds
 from milex.errors import MilexError
 from milex.sources._common import Resource, sha256_file
 from milex.update import discovery
@@ -278,10 +279,12 @@ def _worldbank_pages(ctx: Context, base: str, code: str) -> tuple[Path, str]:
     records: list[Any] = []
     meta: dict[str, Any] = {}
     page, pages = 1, 1
+    left = ctx.limits.max_api_page_bytes  # all of one indicator's pages together (milex.bounds)
     while page <= pages:
         page_url = f"{url}&page={page}"
-        data = fetch(ctx.http, page_url, None, ctx.limits, cap=ctx.limits.max_bytes)
+        data = fetch(ctx.http, page_url, None, ctx.limits, cap=left, cap_env=bounds.API_PAGE.env)
         assert isinstance(data, bytes)
+        left -= len(data)
         try:
             answer = json.loads(data)
             meta = answer[0]
