@@ -113,6 +113,20 @@ SIPRI_CASES = [
     ),
     ("blank-year-cell", SHARE_OF_GDP, header_cell("BM6", None), "Share of GDP!BM6", "contiguous"),
     ("short-header", CURRENT_USD, header_cell("BZ6", None), "Current US$!BZ", "header"),
+    (
+        "data-columns-swapped",
+        CURRENT_USD,
+        swap_columns("BX", "BY"),
+        "Current US$!BX6:BY6",
+        "2022 and 2023 look swapped",
+    ),
+    (
+        "old-data-columns-swapped",
+        SHARE_OF_GDP,
+        swap_columns("AQ", "AR"),
+        "Share of GDP!AQ6:AR6",
+        "1989 and 1990 look swapped",
+    ),
 ]
 
 
@@ -180,6 +194,22 @@ def test_an_imf_year_header_that_would_misplace_figures_is_refused(
         imf.parse(bad, registry)
     assert str(caught.value).startswith(f"weo.csv [{cell}]"), str(caught.value)
     assert words in str(caught.value)
+
+
+def test_imf_data_columns_swapped_under_a_correct_header_are_refused(raw_dir, tmp_path, registry):
+    """2019's and 2020's figures exchanged on every row, the header left as it was."""
+    import csv
+
+    with (raw_dir / IMF).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    a, b = rows[0].index("2019"), rows[0].index("2020")
+    for rec in rows[1:]:
+        rec[a], rec[b] = rec[b], rec[a]
+    bad = tmp_path / "weo.csv"
+    with bad.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    with pytest.raises(SourceError, match=r"^weo.csv \[header, columns 48-49\]: .*2019 and 2020"):
+        imf.parse(bad, registry)
 
 
 def wb_year(country: str, year: str, new: str) -> Callable[[list[str]], list[str]]:

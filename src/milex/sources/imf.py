@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from milex.errors import SourceError, UnknownCountryError
 from milex.registry import Registry
 from milex.sources._common import Resource, frame, read_csv, require_columns, row
-from milex.sources.years import check_axis, check_observations
+from milex.sources.years import check_axis, check_observations, swapped_pairs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,7 +151,24 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
             )
     obs = frame(rows)
     check_observations(obs, path)
+    _check_not_swapped(obs, path, {int(y): first + i + 1 for i, y in enumerate(years)})
     return obs
+
+
+def _check_not_swapped(obs: pd.DataFrame, path: Path, columns: dict[int, int]) -> None:
+    """Year columns swapped under a correct header, seen in population (smooth in every country:
+    the only WEO concept smooth enough to tell; see milex.sources.years.swapped_pairs)."""
+    people = obs[obs["measure"] == "population"]
+    if people.empty:
+        return
+    wide = people.pivot_table(index="iso3", columns="year", values="value")
+    for year, share, series in swapped_pairs(wide):
+        raise SourceError(
+            path,
+            f"header, columns {columns[year]}-{columns[year + 1]}",
+            f"the figures under {year} and {year + 1} look swapped: in {share:.0%} of {series} "
+            "countries' population each column fits the other's neighbouring years better",
+        )
 
 
 def _area_last_actual(table: pd.DataFrame) -> dict[str, int]:

@@ -28,7 +28,7 @@ from milex.sources._common import (
     require_columns,
     row,
 )
-from milex.sources.years import check_axis, check_observations, edition_year
+from milex.sources.years import check_axis, check_observations, edition_year, swapped_pairs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -315,7 +315,28 @@ def parse_sheet(
                     where,
                 )
             )
+    _check_not_swapped(out, ws, header, years, path)
     return out
+
+
+def _check_not_swapped(
+    out: list[dict[str, Any]], ws: Any, header: int, years: dict[int, int], path: Path
+) -> None:
+    """Two year columns whose figures fit each other's neighbours better are swapped data."""
+    import pandas as pd
+
+    if not out:
+        return
+    wide = pd.DataFrame(out).pivot_table(index="iso3", columns="year", values="value")
+    for year, share, series in swapped_pairs(wide):
+        column = {y: c for c, y in years.items()}
+        left, right = get_column_letter(column[year]), get_column_letter(column[year + 1])
+        raise SourceError(
+            path,
+            f"{ws.title}!{left}{header}:{right}{header}",
+            f"the figures under {year} and {year + 1} look swapped: in {share:.0%} of {series} "
+            "countries each column fits the other's neighbouring years better",
+        )
 
 
 def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
