@@ -464,3 +464,18 @@ def test_slow_clients_are_disconnected_and_others_still_served(slow_server):
         ok.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         ok.settimeout(5)
         assert ok.recv(1024).startswith(b"HTTP/1.1 200")
+
+
+def test_a_link_on_a_publishers_page_to_a_private_address_is_refused(raw_server, tmp_path):
+    from milex import update
+
+    def page(conn: socket.socket, port: int) -> None:
+        body = b'<a href="http://10.1.2.3/files/SIPRI-Milex-data-1949-2025.xlsx">Download</a>'
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        conn.sendall(head + body)
+
+    server = raw_server(page)
+    started = time.monotonic()
+    with pytest.raises(MilexError, match=r"link to http://10\.1\.2\.3/.* refused: 10\.1\.2\.3"):
+        update.update("sipri", out_dir=tmp_path / "o", pages={"sipri": f"{server.base}/milex"})
+    assert time.monotonic() - started < 5  # refused, not tried

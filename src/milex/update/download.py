@@ -129,11 +129,12 @@ def _shut(sock: Any) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def check_redirect(start: str, target: str) -> None:
-    """Refuse a redirect that leaves the host asked for for anything but a public publisher host."""
+def check_redirect(start: str, target: str, what: str = "redirect") -> None:
+    """Refuse a redirect (or a link found on a page) that leaves the host asked for for anything
+    but a publisher's host with a public address."""
     parts = urlsplit(target)
     host = (parts.hostname or "").lower()
-    refused = f"download failed: {start}: redirect to {target} refused"
+    refused = f"download failed: {start}: {what} to {target} refused"
     if parts.scheme not in ("http", "https") or not host:
         raise MilexError(f"{refused}: not an http(s) URL")
     if host == (urlsplit(start).hostname or "").lower():

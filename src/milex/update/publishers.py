@@ -19,7 +19,14 @@ from milex import bounds
 from milex.errors import MilexError
 from milex.sources._common import Resource, sha256_file
 from milex.update import discovery
-from milex.update.download import Limits, NotFound, Progress, fetch, fetch_text
+from milex.update.download import (
+    Limits,
+    NotFound,
+    Progress,
+    check_redirect,
+    fetch,
+    fetch_text,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -173,6 +180,8 @@ def fetch_nato(ctx: Context, origin: str | None) -> Fetched:
     else:
         page = ctx.page("nato", discovery.NATO_PAGE)
         edition = discovery.nato_edition(page, fetch_text(ctx.http, page, ctx.limits))
+        for link in edition.candidates:  # links on the page obey the redirect rule
+            check_redirect(page, link, "link")
         path = _first_found(ctx, edition.candidates, "nato", f"{edition.label} Excel tables")
         url = _url_of(edition.candidates, path)
     obs = nato.parse_workbook(path, ctx.registry)
@@ -190,6 +199,7 @@ def fetch_sipri(ctx: Context, origin: str | None) -> Fetched:
         page = ctx.page("sipri", discovery.SIPRI_PAGE)
         edition = discovery.sipri_edition(page, fetch_text(ctx.http, page, ctx.limits))
         url = edition.candidates[0]
+        check_redirect(page, url, "link")  # a link on the page obeys the redirect rule
         path = ctx.get(url, "sipri")
     obs = sipri.parse_workbook(path, ctx.registry)
     resource = sipri.RESOURCE
