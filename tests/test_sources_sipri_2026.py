@@ -12,7 +12,7 @@ from .test_sources_sipri import small_workbook
 ROWS_2026 = [
     ("Europe", None),
     ("Poland", [0.0326, 0.0415, ("blue", 0.0448)]),
-    ("Belarus", [1.45, 1.32, 0.0118]),  # 2012-2013 as the 2026 file shows them, then 2014
+    ("Belarus", [14.5, 13.2, 0.0118]),  # 2012-2013 1,000x too large as in the 2026 file, then 2014
 ]
 
 
@@ -36,8 +36,8 @@ def test_constant_2024_dollars_are_read_from_the_sheet_name(workbook_2026, regis
 def test_belarus_share_of_gdp_is_divided_by_1000_and_says_so(workbook_2026, registry):
     obs = sipri.parse_workbook(workbook_2026, registry)
     share = obs[(obs["measure"] == "milex_pct_gdp") & (obs["iso3"] == "BLR")].set_index("year")
-    assert share.loc[2012, "value"] == pytest.approx(1.45 * 100 / 1000)
-    assert share.loc[2013, "value"] == pytest.approx(1.32 * 100 / 1000)
+    assert share.loc[2012, "value"] == pytest.approx(1.45)
+    assert share.loc[2013, "value"] == pytest.approx(1.32)
     assert "corrected" in share.loc[2013, "flags"].split(";")
     assert "divided by 1,000" in share.loc[2013, "origin"]
     assert share.loc[2014, "value"] == pytest.approx(1.18)  # outside the error: untouched
@@ -50,6 +50,24 @@ def test_the_correction_leaves_a_fixed_edition_alone(tmp_path, registry):
     obs = sipri.parse_workbook(path, registry)
     share = obs[obs["measure"] == "milex_pct_gdp"]
     assert share["value"].round(4).tolist() == [1.45, 1.32, 1.18]
+    assert not share["flags"].str.contains("corrected").any()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.45, 1.32, 0.0118],  # x100, not the documented x1000: 145% would become 0.145%
+        [14.5, 1.32, 0.0118],  # one cell x1000, one x100: the pattern does not hold for all
+        [14.5, 13.2, 11.8],  # 2014 is outside the documented years
+    ],
+)
+def test_only_the_documented_pattern_is_corrected(tmp_path, registry, values):
+    path = small_workbook(
+        tmp_path / "x100.xlsx", rows=[("Belarus", values)], years=(2012, 2013, 2014)
+    )
+    obs = sipri.parse_workbook(path, registry)
+    share = obs[obs["measure"] == "milex_pct_gdp"]
+    assert share["value"].round(4).tolist() == [round(v * 100, 4) for v in values]
     assert not share["flags"].str.contains("corrected").any()
 
 

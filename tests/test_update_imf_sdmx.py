@@ -42,6 +42,7 @@ def answer(flow: str, version: str, published: str, concept: str, stamp: bool = 
     lines = [HEAD]
     for year, gdp in POL_GDP[published].items():
         value = gdp if concept == "NGDPD" else 100.0 + year - 2024
+        value = 36_600_000.0 + year - 2024 if concept == "LP" else value  # persons, as WDI's
         last = "2025" if published >= "2026-10" else "2024"
         lines.append(f"{ref},POL,{concept},A,{year},{value},9,{last},{base},{date}")
     lines.append(f"{ref},KOS,{concept},A,2026,12.5,0,2024,{base},{date}")

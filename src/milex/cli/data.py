@@ -139,7 +139,9 @@ def data_build(
     allow_shrink: Annotated[
         bool,
         typer.Option(
-            help="Allow a source to lose more than 5% of its figures (checked otherwise)."
+            help="Allow shrinks: a source or edition losing over 5% of its figures, an edition "
+            "gone or relabelled, a country's series or a year's figures gone, SIPRI colour "
+            "flags lost. Scale and range checks still apply."
         ),
     ] = False,
     strict: Annotated[
@@ -202,7 +204,11 @@ def data_update(
         Path | None, typer.Option(help="Also save the downloaded publisher files here.")
     ] = None,
     allow_shrink: Annotated[
-        bool, typer.Option(help="Commit even if a publisher's figure count drops sharply.")
+        bool,
+        typer.Option(
+            help="Commit even if figures shrink: an edition gone or relabelled, a series, a "
+            "year or SIPRI colour flags lost, a source down over 5%."
+        ),
     ] = False,
     edition: Annotated[
         str | None,

@@ -153,6 +153,8 @@ def drop_placeholder_zeros(obs: pd.DataFrame) -> pd.DataFrame:
 
 #: (iso3, measure, first year, last year, factor): cells a SIPRI edition publishes at the wrong scale.
 SCALE_ERRORS = (("BLR", "milex_pct_gdp", 1992, 2013, 1000.0),)
+#: What a corrected Belarus share of GDP may be (SIPRI's 2025 workbook: 1.2-3.6% in 1992-2013).
+SCALE_CORRECTED_RANGE = (0.5, 10.0)
 
 
 def correct_belarus_share_of_gdp(obs: pd.DataFrame) -> pd.DataFrame:
@@ -160,19 +162,24 @@ def correct_belarus_share_of_gdp(obs: pd.DataFrame) -> pd.DataFrame:
 
     Evidence: SIPRI's April 2026 workbook (1949-2025) gives Belarus's share of GDP for 1992-2013 as
     e.g. 1,500% where the 2025 workbook and SIPRI's own local-currency and GDP figures give about
-    1.5%; Our World in Data's pipeline corrects the same cells by the same factor. Only cells above
-    100% are touched, so an edition in which SIPRI has fixed the error passes through unchanged.
-    Corrected figures carry the flag ``corrected`` and say so in their origin.
+    1.5%; Our World in Data's pipeline corrects the same cells by the same factor. Only the exact
+    pattern is corrected: cells above 100% in those years whose value divided by 1,000 falls in
+    SCALE_CORRECTED_RANGE, and only if every such cell does. Anything else (a x100 error, a cell
+    outside the years) is left as published, so the range check refuses it naming the cell; an
+    edition in which SIPRI has fixed the error passes through unchanged. Corrected figures carry
+    the flag ``corrected`` and say so in their origin.
     """
     out = obs.copy()
+    low, high = SCALE_CORRECTED_RANGE
     for iso3, measure, first, last, factor in SCALE_ERRORS:
-        wrong = (
-            (out["iso3"] == iso3)
-            & (out["measure"] == measure)
-            & out["year"].between(first, last)
-            & (out["value"] > 100)
-        )
-        if not wrong.any():
+        series = (out["iso3"] == iso3) & (out["measure"] == measure)
+        wrong = series & out["year"].between(first, last) & (out["value"] > 100)
+        fits = (out["value"] / factor).between(low, high)
+        if (
+            not wrong.any()
+            or (wrong & ~fits).any()
+            or (series & ~wrong & (out["value"] > 100)).any()
+        ):
             continue
         out.loc[wrong, "value"] = out.loc[wrong, "value"] / factor
         out.loc[wrong, "flags"] = [

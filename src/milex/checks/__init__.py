@@ -9,8 +9,9 @@ and ``run_checks`` raises one ``ChecksFailed`` listing them all. The checks:
 - ranges per measure (a share of GDP of 205%, a negative GDP), with an explicit allow-list of known
   outliers keyed by (iso3, year, measure), each with its evidence;
 - non-finite values;
-- figure counts per source (and per edition kept) against the previous snapshot: a drop beyond
-  ``SHRINK_THRESHOLD`` is an error unless the caller allows it (``--allow-shrink``).
+- figure counts against the previous snapshot per source, edition, series and year, and SIPRI's
+  colour flags (milex.checks.counts): a shrink is an error unless ``--allow-shrink``;
+- magnitudes against neighbouring years and other publishers (milex.checks.magnitudes).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from milex.errors import MilexError
+from milex.checks.base import ChecksFailed, Violation, files_by_edition, where
+from milex.checks.counts import SHRINK_THRESHOLD as SHRINK_THRESHOLD
+from milex.checks.counts import count_violations, flag_violations
+from milex.checks.magnitudes import agreement_violations, jump_violations, positive_violations
 from milex.schema import FLAGS, KEY, MEASURE_IDS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SHRINK_THRESHOLD = 0.05
-MAX_LISTED = 40
 
 _SHARE = (0.0, 100.0)
 _NON_NEGATIVE = (0.0, math.inf)
@@ -69,6 +71,11 @@ RANGES: dict[str, tuple[float, float]] = {
         ),
         _NON_NEGATIVE,
     ),
+    # Upper bounds far above any country (USA: GDP about US$ 30 trillion, spending US$ 1 trillion;
+    # China and India: 1.4 bn people), far below a x1000 scale error.
+    "milex_usd": (0.0, 5e6),
+    "gdp_usd": (0.0, 2e8),
+    "population": (0.0, 1e10),
     "milex_real_change_pct": _CHANGE,
     "gdp_real_growth_pct": _CHANGE,
     "inflation_gdp_deflator_pct": _CHANGE,
@@ -94,42 +101,6 @@ OUTLIERS: dict[tuple[str, int, str], Outlier] = {
         "coalition after the Iraqi occupation, against an economy whose oil output had collapsed.",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One problem found by a check: which check, where (file and cell/row), and what."""
-
-    check: str
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
-
-
-class ChecksFailed(MilexError):
-    """The snapshot failed its checks; ``violations`` lists every problem found."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        self.violations = violations
-        lines = [str(v) for v in violations[:MAX_LISTED]]
-        if len(violations) > MAX_LISTED:
-            lines.append(f"... and {len(violations) - MAX_LISTED} more")
-        super().__init__(
-            f"snapshot checks failed ({len(violations)} problem(s)); nothing was written:\n- "
-            + "\n- ".join(lines)
-        )
-
-
-def files_by_edition(sources: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
-    """(source, edition) -> raw file path, from datapackage.json source entries."""
-    return {(s["source"], s["edition"]): str(s.get("path", "")) for s in sources}
-
-
-def _where(files: Mapping[tuple[str, str], str], source: str, edition: str, origin: str) -> str:
-    name = files.get((source, edition)) or f"{source} {edition}"
-    return f"{name} [{origin}]" if origin else name
 
 
 def schema_violations(obs: pd.DataFrame, sipri_limit: int | None) -> list[Violation]:
@@ -173,75 +144,34 @@ def duplicate_violations(
     return out
 
 
-def range_violations(obs: pd.DataFrame, files: Mapping[tuple[str, str], str]) -> list[Violation]:
-    """Figures outside their measure's range (see RANGES, OUTLIERS) and non-finite figures."""
+def out_of_range(obs: pd.DataFrame) -> Any:
+    """Boolean mask of figures outside their measure's range (see RANGES) or not finite."""
     import numpy as np
 
     values = obs["value"].to_numpy(dtype="float64")
     low = obs["measure"].map(lambda m: RANGES.get(m, (-math.inf, math.inf))[0]).to_numpy(float)
     high = obs["measure"].map(lambda m: RANGES.get(m, (-math.inf, math.inf))[1]).to_numpy(float)
-    finite = np.isfinite(values)
-    suspect = ~finite | (values < low) | (values > high)
+    return ~np.isfinite(values) | (values < low) | (values > high)
+
+
+def range_violations(obs: pd.DataFrame, files: Mapping[tuple[str, str], str]) -> list[Violation]:
+    """Figures outside their measure's range (see RANGES, OUTLIERS) and non-finite figures."""
+    suspect = out_of_range(obs)
     out = []
     for rec in obs[suspect].itertuples(index=False):
         value = float(rec.value)
-        where = _where(files, rec.source, rec.edition, rec.origin)
+        at = where(files, rec.source, rec.edition, rec.origin)
         label = f"{rec.iso3} {rec.year} {rec.measure}"
         if not math.isfinite(value):
-            out.append(Violation("finite", where, f"{label} is {value} (not a finite number)"))
+            out.append(Violation("finite", at, f"{label} is {value} (not a finite number)"))
             continue
         allowed = OUTLIERS.get((rec.iso3, int(rec.year), rec.measure))
         if allowed and allowed.low <= value <= allowed.high:
             continue
         lo, hi = RANGES[rec.measure]
         span = f"[{lo:g}, {hi:g}]" if math.isfinite(hi) else f">= {lo:g}"
-        out.append(Violation("range", where, f"{label} = {value:g} outside {span}"))
+        out.append(Violation("range", at, f"{label} = {value:g} outside {span}"))
     return out
-
-
-def count_violations(
-    obs: pd.DataFrame,
-    previous: pd.DataFrame,
-    files: Mapping[tuple[str, str], str],
-    threshold: float = SHRINK_THRESHOLD,
-) -> list[Violation]:
-    """Sources (and editions present in both) whose figure count fell by more than threshold."""
-    out = []
-    new_src, old_src = _counts(obs, ["source"]), _counts(previous, ["source"])
-    for (source,), before in old_src.items():
-        after = new_src.get((source,), 0)
-        if after < before * (1 - threshold):
-            where = ", ".join(sorted({f for (s, _), f in files.items() if s == source and f}))
-            out.append(
-                Violation(
-                    "count",
-                    where or str(source),
-                    f"{source}: {after} figures, {before} in the previous snapshot "
-                    f"({(after - before) / before:+.1%}); pass --allow-shrink if this is intended",
-                )
-            )
-    new_ed, old_ed = _counts(obs, ["source", "edition"]), _counts(previous, ["source", "edition"])
-    for (source, edition), before in old_ed.items():
-        after = new_ed.get((source, edition), 0)
-        if after and after < before * (1 - threshold):
-            out.append(
-                Violation(
-                    "count",
-                    files.get((source, edition)) or f"{source} {edition}",
-                    f"{source} edition {edition!r}: {after} figures, {before} in the previous "
-                    f"snapshot ({(after - before) / before:+.1%}); pass --allow-shrink if intended",
-                )
-            )
-    return out
-
-
-def _counts(obs: pd.DataFrame, by: list[str]) -> dict[tuple[str, ...], int]:
-    sizes = obs.groupby(by).size()
-    keys = sizes.index.to_flat_index()
-    return {
-        (tuple(str(k) for k in key) if isinstance(key, tuple) else (str(key),)): int(n)
-        for key, n in zip(keys, sizes, strict=True)
-    }
 
 
 def run_checks(
@@ -259,6 +189,14 @@ def run_checks(
         *duplicate_violations(obs, files),
         *range_violations(obs, files),
     ]
+    plausible = obs[~out_of_range(obs)]  # a figure out of range is reported once, as such
+    violations += [
+        *positive_violations(plausible, files),
+        *jump_violations(plausible, files),
+        *agreement_violations(plausible, files),
+    ]
+    if not allow_shrink:
+        violations += flag_violations(obs, previous, files)
     if previous is not None and not allow_shrink:
         violations += count_violations(obs, previous, files)
     if violations:
