@@ -383,3 +383,22 @@ def test_the_totals_chart_tells_the_2025_estimates_without_joining_another_price
     assert max(r["year"] for r in plotted) == 2024  # the 2015-price line stops at NATO's file
     cited = {s["edition"] for s in spec["usermeta"]["milex"]["sources"]}
     assert "2014-2025 (2025-08-28)" in cited
+
+
+def test_best_is_the_edition_published_last_not_the_label_sorting_last(dataset, tmp_path):
+    """'SG Annual Report 2025 (2026-03-26)' sorts above '2014-2026 (2026-07)' as text; give the
+    annual report an Estonia 2025 figure too, and the July 2026 tables must still win."""
+    import pandas as pd
+
+    from milex import snapshot
+    from milex.store import Dataset
+
+    obs = dataset.observations()
+    est = obs[(obs["iso3"] == "EST") & (obs["year"] == 2025) & (obs["measure"] == "milex_pct_gdp")]
+    newest = est[est["edition"] == "2014-2026 (2026-07)"]
+    extra = newest.assign(edition="SG Annual Report 2025 (2026-03-26)", value=3.4)
+    obs = pd.concat([obs, extra], ignore_index=True)
+    countries = snapshot.countries_path().read_bytes()
+    snapshot.write_snapshot(tmp_path, obs, countries, dataset.package["sources"], allow_shrink=True)
+    best = Dataset.open(tmp_path).series_records("milex_pct_gdp", "EST", "nato", 2025)
+    assert [(r["edition"], r["value"]) for r in best] == [("2014-2026 (2026-07)", 3.93)]

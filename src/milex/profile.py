@@ -35,6 +35,7 @@ class CountryProfile:
     sources: list[dict[str, str]]
     notes: tuple[str, ...] = ()  # e.g. the definition break between NATO editions
     definitions: dict[str, str] | None = None  # NATO edition -> definition it records
+    as_of: str = ""  # the editions behind the row for ``year``, with their dates
 
     def to_frame(self) -> pd.DataFrame:
         """Measures wide: one row per (measure, source, unit), one column per year."""
@@ -67,6 +68,7 @@ def country_profile(
     row = table[table["iso3"] == iso3]
     if row.empty:
         raise QueryError(f"{ds.registry.name(iso3)} was not a NATO member in {table.attrs['year']}")
+    status = {str(k): v for k, v in row.iloc[0].to_dict().items()}
     frames = [ds.series(m, iso3, "nato", include_secondary=True) for m in PROFILE_MEASURES]
     frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
     measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
@@ -82,13 +84,25 @@ def country_profile(
         joined_nato=joined,
         year=int(table.attrs["year"]),
         measures=measures[["measure", "source", "year", "value", "unit", "flags", "edition"]],
-        status={str(k): v for k, v in row.iloc[0].to_dict().items()},
+        status=status,
         path=hague.path(ds, iso3),
         reach=hague.reach_year(ds, iso3),
         sources=sources,
         notes=notes,
         definitions=definitions,
+        as_of=row_as_of(ds, status),
     )
+
+
+def row_as_of(ds: Dataset, status: dict[str, Any]) -> str:
+    """'As of: ...' for the editions an ally's tracker row took its figures from."""
+    from milex.coverage import as_of
+
+    keys = ("edition", "equipment_edition", "spending_edition")
+    used = {("nato", str(status[k])) for k in keys if isinstance(status.get(k), str)}
+    if isinstance(status.get("sipri_edition"), str):
+        used.add(("sipri", status["sipri_edition"]))
+    return as_of(ds, used) or "As of: no NATO figure for this year."
 
 
 def newest_year(ds: Dataset, iso3: str) -> tuple[int, str | None]:

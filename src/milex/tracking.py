@@ -130,7 +130,8 @@ def tracker_rows(
     sipri = cells(ds.series_records("milex_pct_gdp", members, "sipri", year))
     sipri_editions = {c.edition for c in sipri.values()}
     rate = eur_per_usd(data)
-    rows = [_ally_row(ds, iso3, data, sipri, rate) for iso3 in members]
+    urls = Urls(ds)
+    rows = [_ally_row(ds, iso3, data, sipri, rate, urls) for iso3 in members]
     _rank(rows)
     _hague(ds, rows, year)
     _plans(rows, year)
@@ -179,16 +180,16 @@ def _ally_row(
     data: YearData,
     sipri: dict[str, Cell],
     eur_per_usd: float | None,
+    urls: Urls,
 ) -> dict[str, Any]:
     cell = {col: data.cells[m].get(iso3) for col, m in CELL_MEASURES.items()}
     value = {col: None if c is None else c.value for col, c in cell.items()}
-    share, equipment = value["milex_pct_gdp"], value["equipment_pct"]
+    share = value["milex_pct_gdp"]
     lcu, usd = value["milex_lcu_m"], value["milex_usd_m"]
     share_cell, equipment_cell = cell["milex_pct_gdp"], cell["equipment_pct"]
     spending_cell = cell["milex_usd_m"] or cell["milex_lcu_m"]
     flags = set(share_cell.flags) if share_cell else set()
     applicable = iso3 not in NO_FORCES
-    urls = Urls(ds)
     row: dict[str, Any] = {
         "row_type": "ally",
         "iso3": iso3,
@@ -213,14 +214,12 @@ def _ally_row(
         "published_pct_gdp": None,
         "note": NO_FORCES.get(iso3, "" if share is not None else NO_FIGURE),
     }
-    rounded = "rounded" in flags
     for rule in GUIDELINES:
         if rule.id in STATUS_GUIDELINES:
-            equip = rule.metric == "equipment_pct"
+            measured = equipment_cell if rule.metric == "equipment_pct" else share_cell
             row[f"status_{rule.id}"] = status(
-                equipment if equip else share, rule, data.year, applicable=applicable,
-                rounded=("rounded" in equipment_cell.flags) if equip and equipment_cell
-                else rounded and not equip,
+                None if measured is None else measured.value, rule, data.year,
+                applicable=applicable, rounded=measured is not None and "rounded" in measured.flags,
             )  # fmt: skip
     eur_spending = None if eur_per_usd is None or usd is None else usd * eur_per_usd
     for label, threshold in GAP_THRESHOLDS.items():

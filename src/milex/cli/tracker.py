@@ -236,7 +236,7 @@ def country_command(
         f"{equipment}",
         highlight=False,
     )
-    console.print(f"  {_as_of(profile)}", highlight=False, soft_wrap=True)
+    console.print(f"  {profile.as_of}", highlight=False, soft_wrap=True)
     if s.get("source_url") and "secondary" in (s.get("flags") or ""):
         console.print(f"  source of the share: {s['source_url']}", highlight=False, soft_wrap=True)
     for rule, label in (("wales_2pct", "Wales 2%"), ("wales_20pct_equipment", "Wales 20% equipment"),
@@ -255,19 +255,6 @@ def country_command(
         console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     for src in profile.sources:
         console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
-
-
-def _as_of(profile: Any) -> str:
-    """The editions behind the ally's row for the year, with their dates."""
-    import milex
-    from milex.coverage import as_of
-
-    s = profile.status
-    keys = ("edition", "equipment_edition", "spending_edition")
-    used = {("nato", str(s[k])) for k in keys if isinstance(s.get(k), str)}
-    if isinstance(s.get("sipri_edition"), str):
-        used.add(("sipri", s["sipri_edition"]))
-    return as_of(milex.load(), used) or "As of: no NATO figure for this year."
 
 
 def _gap_line(s: dict[str, Any], name: str, year: int) -> str:

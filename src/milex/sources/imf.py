@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.errors import SourceError, UnknownCountryError
 from milex.registry import Registry
+from milex.schema import COLUMNS
 from milex.sources._common import Resource, frame, read_csv, require_columns, row
 from milex.sources.years import check_axis, check_observations, swapped_pairs
 
@@ -387,13 +388,30 @@ def _bulk_row(
     line: int,
     edition: str,
 ) -> dict[str, Any]:
-    """One observation of a bulk WEO file: persons whole, years after the last actual flagged."""
+    """One observation of a bulk WEO file, as a dict (see :func:`weo_record`)."""
+    return dict(zip(COLUMNS, weo_record(iso3, year, concept, unit, value, last, line, edition),
+                    strict=True))  # fmt: skip
+
+
+def weo_record(
+    iso3: str,
+    year: int,
+    concept: str,
+    unit: str,
+    value: float,
+    last: int | None,
+    line: int,
+    edition: str,
+) -> tuple[Any, ...]:
+    """One WEO observation in schema column order, whatever file or API it came from: persons
+    whole, years after the country's last actual year flagged ``projection`` (a tuple: a full
+    WEO is 140,000 of them)."""
     measure = CONCEPTS[concept][0]
     if measure == "population":
         value = float(round(value))
-    flags = {"projection"} if last is not None and year > last else set()
+    flags = "projection" if last is not None and year > last else ""
     origin = f"row {line}, {concept} {year}"
-    return row(iso3, year, measure, SOURCE, edition, value, unit, flags, origin)
+    return (iso3, int(year), measure, SOURCE, edition, float(value), unit, flags, origin)
 
 
 def _tsv_row(

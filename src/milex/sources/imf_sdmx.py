@@ -230,30 +230,10 @@ def observations(path: Path, table: Table, registry: Registry, edition: str) -> 
         last = fallback.get(rec[country]) if last is None else last
         iso3 = codes[rec[country]]
         assert iso3 is not None
-        rows.append(_record(iso3, year, concept, unit, number, last, line, edition))
+        rows.append(imf.weo_record(iso3, year, concept, unit, number, last, line, edition))
     if not rows:
         raise SourceError(path, None, f"no WEO figures for {', '.join(imf.CONCEPTS)}")
     return _frame(rows)
-
-
-def _record(
-    iso3: str,
-    year: int,
-    concept: str,
-    unit: str,
-    value: float,
-    last: int | None,
-    line: int,
-    edition: str,
-) -> tuple[Any, ...]:
-    """One observation in schema column order (as `imf._bulk_row`, without a dict per row: a
-    full WEO is 140,000 of them)."""
-    measure = imf.CONCEPTS[concept][0]
-    if measure == "population":
-        value = float(round(value))
-    flags = "projection" if last is not None and year > last else ""
-    origin = f"row {line}, {concept} {year}"
-    return (iso3, year, measure, imf.SOURCE, edition, value, unit, flags, origin)
 
 
 def _frame(records: list[tuple[Any, ...]]) -> pd.DataFrame:

@@ -148,7 +148,7 @@ def country_page(
         plan=_plan(code, profile.year),
         ledger=_ledger(code, ds),
         figure_links=links,
-        as_of=cache.tracker(profile.year).attrs["as_of"],
+        as_of=profile.as_of,
         choices=ally_choices(request),
     )
 
