@@ -36,8 +36,8 @@ def fresh_process(code: str) -> float:
 
 def main() -> None:
     import milex
-    from milex import charts, render
-    from milex.report import alliance_report
+    from milex.present import charts, render
+    from milex.present.report import alliance_report
 
     ds = milex.load()
     frame = milex.tracker(dataset=ds)
@@ -70,7 +70,7 @@ def main() -> None:
         )
         print(f"   {len(report.document().pages)} A4 pages, {pdf.stat().st_size / 1e6:.2f} MB)")
         line("alliance report to PDF (warm process)", total, 10.0)
-        script = f"from milex.report import alliance_report; alliance_report().save({str(pdf)!r})"
+        script = f"from milex.present.report import alliance_report; alliance_report().save({str(pdf)!r})"
         line("alliance report to PDF, fresh process", fresh_process(script), 10.0)
 
 

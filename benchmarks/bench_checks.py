@@ -23,8 +23,8 @@ GOAL_CHECKS = 2.0
 def main() -> None:
     import pandas as pd
 
-    from milex import snapshot
-    from milex.checks import run_checks
+    from milex.data import snapshot
+    from milex.data.checks import run_checks
 
     with tempfile.TemporaryDirectory() as tmp:
         builds = []

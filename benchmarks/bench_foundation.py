@@ -36,7 +36,7 @@ def report(name: str, seconds: float, goal: float) -> None:
 
 
 def main() -> None:
-    from milex import snapshot
+    from milex.data import snapshot
 
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()

@@ -100,7 +100,7 @@ def serve_weo_api(answers: dict[str, str], root: Path) -> tuple[str, object]:
 
 def wdi_json(raw: Path, folder: Path) -> Path:
     """The four World Bank CSVs as the WDI API's joined [metadata, records] JSON."""
-    from milex.sources import worldbank as wb
+    from milex.data.sources import worldbank as wb
 
     folder.mkdir(parents=True, exist_ok=True)
     for ind in wb.INDICATORS:
@@ -108,7 +108,7 @@ def wdi_json(raw: Path, folder: Path) -> Path:
         _, code_col, year_col, value_col = ind.columns
         by_iso2 = {}
         if ind.code_is_iso2:
-            from milex.registry import default_registry
+            from milex.data.registry import default_registry
 
             by_iso2 = {c.iso2: c.iso3 for c in default_registry().countries.values() if c.iso2}
         records = []

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import milex
-from milex.registry import default_registry
+from milex.data.registry import default_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 # The tests read the bundled snapshot, whatever the shell says: no $MILEX_DATA_DIR, and the user
@@ -66,7 +66,7 @@ def raw_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def dataset() -> milex.store.Dataset:  # type: ignore[name-defined]
+def dataset() -> milex.data.store.Dataset:  # type: ignore[name-defined]
     return milex.load()
 
 

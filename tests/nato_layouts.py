@@ -25,7 +25,7 @@ from typing import Any
 
 import openpyxl
 
-from milex.registry import default_registry
+from milex.data.registry import default_registry
 
 #: NATO's own labels (Table 1 adds the currency), in NATO's order.
 ALLIES: tuple[tuple[str, str, str], ...] = (

@@ -12,13 +12,13 @@ import typer
 from typer.testing import CliRunner
 
 import milex
-from milex.balance import PPP_CAVEAT, threat_balance
+from milex.analysis.balance import PPP_CAVEAT, threat_balance
+from milex.analysis.overlay import OverlayError, read_overlay
 from milex.cli import analyses
+from milex.data.registry import default_registry
+from milex.data.schema import COLUMNS
+from milex.data.store import Dataset
 from milex.errors import MilexError
-from milex.overlay import OverlayError, read_overlay
-from milex.registry import default_registry
-from milex.schema import COLUMNS
-from milex.store import Dataset
 
 runner = CliRunner()
 OVERLAY_HEADER = "country,year,measure,value,unit,source,flags\n"

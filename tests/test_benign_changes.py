@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from milex.cli import app
-from milex.sources import imf, sipri, worldbank
+from milex.data.sources import imf, sipri, worldbank
 
 BOM = b"\xef\xbb\xbf"
 POPULATION = next(i for i in worldbank.INDICATORS if i.measure == "population")

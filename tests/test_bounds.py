@@ -24,12 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from milex import bounds
+from milex.data import bounds
+from milex.data.registry import MAX_NAMES, MAX_SUGGESTED
+from milex.data.sources._common import open_workbook, read_csv
+from milex.data.update import download
+from milex.data.update.download import Limits
 from milex.errors import MilexError, QueryError, SourceError, UnknownCountryError
-from milex.registry import MAX_NAMES, MAX_SUGGESTED
-from milex.sources._common import open_workbook, read_csv
-from milex.update import download
-from milex.update.download import Limits
 
 from .test_sources_sipri import small_workbook
 
@@ -69,8 +69,8 @@ CHILD = textwrap.dedent(
     import json, resource, sys, time
     from pathlib import Path
     from milex.errors import SourceError
-    from milex.sources import sipri
-    from milex.registry import default_registry
+    from milex.data.sources import sipri
+    from milex.data.registry import default_registry
     registry = default_registry()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
@@ -278,7 +278,7 @@ def test_an_endless_page_is_cut_at_the_page_cap(raw_server, monkeypatch):
 
 
 def test_world_bank_pages_together_are_capped(raw_server, tmp_path, monkeypatch, registry):
-    from milex.update.publishers import Context, _worldbank_pages
+    from milex.data.update.publishers import Context, _worldbank_pages
 
     def page(conn: socket.socket, port: int) -> None:
         records = [{"indicator": {"id": "X"}, "value": 1, "pad": "x" * 400}] * 1000
@@ -467,7 +467,7 @@ def test_slow_clients_are_disconnected_and_others_still_served(slow_server):
 
 
 def test_a_link_on_a_publishers_page_to_a_private_address_is_refused(raw_server, tmp_path):
-    from milex import update
+    from milex.data import update
 
     def page(conn: socket.socket, port: int) -> None:
         body = b'<a href="http://10.1.2.3/files/SIPRI-Milex-data-1949-2025.xlsx">Download</a>'

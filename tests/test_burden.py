@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from milex.burden import (
+from milex.analysis.burden import (
     burden_sharing,
     capital_distance_km,
     great_circle_km,
@@ -53,7 +53,7 @@ def bundled_snapshot(monkeypatch):
 
 
 def haversine_km(lat1, lon1, lat2, lon2, radius=6371.0):
-    """Written out independently of milex.burden, with the textbook radius."""
+    """Written out independently of milex.analysis.burden, with the textbook radius."""
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
     a = (
         np.sin((phi2 - phi1) / 2) ** 2

@@ -16,11 +16,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import milex
-from milex import charts, figures, render
-from milex.charts import style
+from milex.analysis.profile import country_profile
 from milex.cli import charts as charts_cli
 from milex.errors import MilexError
-from milex.profile import country_profile
+from milex.present import charts, figures, render
+from milex.present.charts import style
 from milex.projection import project
 
 SMALL = {"bloc": "NATO", "uncertainty": {"paths": 1000, "seed": 3}}
@@ -187,8 +187,8 @@ def test_scatter_labels_do_not_overlap(frame):
     rows = [
         r for r in style.ally_rows(frame) if r["share"] is not None and r["equipment"] is not None
     ]
-    from milex.charts.labels import box_distance, label_box, overlap
-    from milex.charts.tracker import _place_labels
+    from milex.present.charts.labels import box_distance, label_box, overlap
+    from milex.present.charts.tracker import _place_labels
 
     _place_labels(rows, [0.5, 4.5], [0.0, 60.0])
     sx, sy = 695.0 / 4.0, 355.0 / 60.0
@@ -382,9 +382,9 @@ def test_chart_builders_import_no_analysis_so_the_layers_read_one_way():
     import sys
 
     code = (
-        "import sys, milex.charts; "
+        "import sys, milex.present.charts; "
         "print(sorted(m for m in sys.modules if m.startswith(('milex.projection', "
-        "'milex.tracking', 'milex.figures', 'milex.web'))))"
+        "'milex.analysis.tracking', 'milex.present.figures', 'milex.web'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
@@ -418,10 +418,10 @@ def test_every_chart_draws_from_the_command_line(tmp_path):
 
 
 def test_status_colours_are_one_palette_that_passes_wcag_aa_for_text():
-    from milex import report
+    from milex.present import report
 
     css = (Path(report.__file__).parent / "templates" / "report.css").read_text()
-    web = (Path(charts.__file__).parents[1] / "static" / "css" / "app.css").read_text()
+    web = (Path(charts.__file__).parents[2] / "static" / "css" / "app.css").read_text()
     met, notmet, muted = (style.STATUS_TEXT[k] for k in ("met", "not met", "no data"))
     for colour in (met, notmet, muted, style.FOOTER_STYLE["color"], "#444444"):
         assert style.contrast(colour, "#FFFFFF") >= 4.5, colour  # text on the white page
@@ -457,7 +457,7 @@ def test_the_fan_chart_draws_the_hold_share_baseline_beside_the_target_path(proj
 
 
 def test_industry_title_says_from_which_year_capacity_covers_demand():
-    from milex.charts.comparisons import capacity_message
+    from milex.present.charts.comparisons import capacity_message
 
     title = "EU 155 mm artillery shells: capacity against demand"
     years = [2024, 2025, 2026, 2027]
@@ -480,7 +480,7 @@ def test_industry_chart_keeps_its_year_labels_level():
 
 
 def test_fan_title_states_the_median_at_the_horizon_and_the_gap_to_the_baseline():
-    from milex.charts.projection import fan_message
+    from milex.present.charts.projection import fan_message
 
     data = pd.DataFrame({"year": [2024, 2035], "p50": [1530.4, 2994.2]})
     baseline = pd.DataFrame({"year": [2024, 2035], "baseline": [1530.4, 2332.0]})
@@ -523,7 +523,7 @@ def test_band_coloured_shapes_carry_an_outline_that_passes_wcag_non_text_contras
 
 
 def test_burden_title_says_what_the_olson_zeckhauser_test_found():
-    from milex.charts.comparisons import burden_message
+    from milex.present.charts.comparisons import burden_message
 
     assert burden_message(2020, 0.13, 0.50) == (
         "In 2020 an ally's size did not predict its share of GDP on defence "
@@ -539,8 +539,14 @@ def test_burden_labels_do_not_overlap_and_each_sits_nearest_its_own_ally(built, 
     chart's and (suffix _n) a phone's, where a label with no free spot is not shown."""
     import math
 
-    from milex.charts.comparisons import BURDEN_PLOT
-    from milex.charts.labels import LABEL_SIZE, NARROW_PLOT, box_distance, label_box, overlap
+    from milex.present.charts.comparisons import BURDEN_PLOT
+    from milex.present.charts.labels import (
+        LABEL_SIZE,
+        NARROW_PLOT,
+        box_distance,
+        label_box,
+        overlap,
+    )
 
     spec = built["burden"].to_dict()
     rows = next(iter(spec["datasets"].values()))

@@ -211,7 +211,7 @@ def test_cite_lists_milex_and_every_snapshot_edition():
 
 def test_cite_for_a_result_lists_only_the_editions_it_used():
     import milex
-    from milex.tracking import tracker
+    from milex.analysis.tracking import tracker
 
     result = run("cite", "--for", "tracker", "--year", "2023", "--json")
     assert result.exit_code == 0, result.output

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from milex import snapshot
-from milex.checks import ChecksFailed, magnitudes, run_checks
+from milex.data import snapshot
+from milex.data.checks import ChecksFailed, magnitudes, run_checks
 
 PACKAGE = Path(snapshot.package_dir())
 

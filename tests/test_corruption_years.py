@@ -18,10 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from milex.cli import app
+from milex.data.sources import imf, sipri, worldbank
+from milex.data.sources._common import naming
+from milex.data.sources.years import bounds, check_axis, edition_year
 from milex.errors import SourceError
-from milex.sources import imf, sipri, worldbank
-from milex.sources._common import naming
-from milex.sources.years import bounds, check_axis, edition_year
 
 SIPRI = sipri.RESOURCE.path
 IMF = imf.RESOURCE.path

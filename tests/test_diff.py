@@ -1,4 +1,4 @@
-"""`milex data diff` and milex.diff: what a new snapshot or edition revised, added and removed."""
+"""`milex data diff` and milex.data.diff: what a new snapshot or edition revised, added and removed."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from milex import diff, snapshot
 from milex.cli import app
+from milex.data import bundle, diff, snapshot
+from milex.data.sources._common import frame, row
 from milex.errors import MilexError
-from milex.sources._common import frame, row
 
 OLD_ED, NEW_ED = "2014-2025 (2025-08-28)", "2014-2026 (2026-07)"
 
@@ -114,7 +114,7 @@ def test_an_unknown_edition_is_an_error_listing_the_editions():
 
 
 def write(directory: Path, obs, entries) -> Path:
-    countries = snapshot.countries_path().read_bytes()
+    countries = bundle.countries_path().read_bytes()
     snapshot.write_snapshot(directory, obs, countries, entries)
     return directory
 

@@ -11,7 +11,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from milex.cli import app
-from milex.schema import MEASURES
+from milex.data.schema import MEASURES
 
 from .conftest import ROOT
 

@@ -24,7 +24,7 @@ from .conftest import PACKAGE, PackageWriteError, _background, _Guard
     ids=["write_text", "append", "os.open", "mkdir", "replace", "remove"],
 )
 def test_a_write_into_the_package_is_refused_where_it_happens(write, tmp_path):
-    probe = PACKAGE / "data" / "guard-probe.tmp"
+    probe = PACKAGE / "data" / "bundled" / "guard-probe.tmp"
     (tmp_path / "new.csv").write_text("x")
     try:
         with pytest.raises(PackageWriteError, match="may not write into the package"):
@@ -34,11 +34,11 @@ def test_a_write_into_the_package_is_refused_where_it_happens(write, tmp_path):
             probe.rmdir()
         elif probe.exists():
             probe.unlink()
-    assert (PACKAGE / "data" / "memberships.csv").is_file()
+    assert (PACKAGE / "data" / "bundled" / "memberships.csv").is_file()
 
 
 def test_reading_the_package_and_writing_its_caches_are_allowed(tmp_path):
-    assert (PACKAGE / "data" / "memberships.csv").read_bytes()
+    assert (PACKAGE / "data" / "bundled" / "memberships.csv").read_bytes()
     (tmp_path / "elsewhere.txt").write_text("x")
     cache = PACKAGE / "__pycache__"
     if cache.is_dir():  # the interpreter's and numba's caches live there

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from milex import hague, review
+from milex.analysis import hague, review
+from milex.analysis.plans import load_plans
 from milex.cli import app
-from milex.plans import load_plans
-from milex.registry import NO_ARMED_FORCES
+from milex.data.registry import NO_ARMED_FORCES
 
 
 @pytest.fixture(scope="module")

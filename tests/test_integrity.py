@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 
 import milex
-from milex import atomic, snapshot
-from milex.checks import ChecksFailed
+from milex.data import atomic, bundle, snapshot
+from milex.data.checks import ChecksFailed
+from milex.data.sources._common import frame, read_csv, row
 from milex.errors import SnapshotError, SourceError
-from milex.sources._common import frame, read_csv, row
 
 FILE = "nato/test-tables.xlsx"
 EDITION = "2014-2024 (test)"
@@ -65,7 +65,7 @@ def observations(**changes: float) -> pd.DataFrame:
 
 
 def countries_csv() -> bytes:
-    return snapshot.countries_path().read_bytes()
+    return bundle.countries_path().read_bytes()
 
 
 def commit(directory: Path, obs: pd.DataFrame, **kwargs) -> dict:
@@ -228,7 +228,7 @@ RSS_PROBE = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))  # fail fast instead of swapping
     from pathlib import Path
     from milex.errors import SourceError
-    from milex.sources._common import open_workbook
+    from milex.data.sources._common import open_workbook
     try:
         wb = open_workbook(Path(sys.argv[1]), styles=sys.argv[2] == "styles")
         cells = sum(len(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True))
@@ -352,7 +352,7 @@ KILLED_COMMIT = textwrap.dedent(
     from pathlib import Path
     import pandas as pd
     from tests.test_integrity import SOURCES, countries_csv, observations
-    from milex import snapshot
+    from milex.data import snapshot
     snapshot.write_snapshot(Path(sys.argv[1]), observations(share=2.6), countries_csv(), SOURCES)
     """
 )

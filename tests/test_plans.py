@@ -7,8 +7,8 @@ import csv
 import numpy as np
 import pytest
 
-from milex import hague, review
-from milex.plans import COLUMNS, PLANS_FILE, PlanError, load_plans, plan_share
+from milex.analysis import hague, review
+from milex.analysis.plans import COLUMNS, PLANS_FILE, PlanError, load_plans, plan_share
 from milex.projection import PathSpec, Scenario, ScenarioError, Target, project
 from milex.projection.paths import plan_share_path
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from milex import plans as plans_module
-from milex import review
+from milex.analysis import plans as plans_module
+from milex.analysis import review
+from milex.analysis.plans import COLUMNS, PlanError, current, ledger, load_plans, plan_share
 from milex.cli import app, common
-from milex.plans import COLUMNS, PlanError, current, ledger, load_plans, plan_share
 from milex.projection import PathSpec, Target
 from milex.projection.paths import build_part
 

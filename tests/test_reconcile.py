@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
+from milex.analysis.reconcile import reconcile
 from milex.errors import MilexError
-from milex.reconcile import reconcile
 
 from .test_balance import cli, make_dataset
 

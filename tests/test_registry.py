@@ -132,7 +132,7 @@ def test_the_soviet_union_is_an_error_naming_its_successor_states(registry):
     ],
 )
 def test_a_list_of_names_keeps_commas_that_belong_to_a_name(registry, text, names):
-    from milex.registry import split_names
+    from milex.data.registry import split_names
 
     assert split_names(text, registry) == names
 

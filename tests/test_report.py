@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 import milex
 from milex.cli import charts as charts_cli
 from milex.errors import MilexError, UnknownCountryError
-from milex.report import Report, alliance_report, country_brief
-from milex.report.alliance import SECTIONS
-from milex.report.context import STATUS_MARK, tracker_rows
+from milex.present.report import Report, alliance_report, country_brief
+from milex.present.report.alliance import SECTIONS
+from milex.present.report.context import STATUS_MARK, tracker_rows
 
 SMALL = {"bloc": "NATO", "uncertainty": {"paths": 1000, "seed": 2}}
 #: Tracker columns shown in the report's table, with the decimals shown.
@@ -226,7 +226,7 @@ def test_save_rejects_other_extensions_and_leaves_nothing_on_failure(tmp_path, m
 
 def test_cli_report_passes_its_options_and_writes_atomically(tmp_path, monkeypatch):
     """The command's wiring; the reports themselves are built (at length) by the tests above."""
-    import milex.report
+    import milex.present.report
 
     calls = []
 
@@ -234,7 +234,7 @@ def test_cli_report_passes_its_options_and_writes_atomically(tmp_path, monkeypat
         calls.append((country, year, scenario))
         return Report("country", "brief", "<html><body>Estonia brief</body></html>")
 
-    monkeypatch.setattr(milex.report, "build_report", fake)
+    monkeypatch.setattr(milex.present.report, "build_report", fake)
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     charts_cli.register(app)
     out = tmp_path / "brief.html"

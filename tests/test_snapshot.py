@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import milex
-from milex import snapshot
+from milex.data import snapshot
 from milex.errors import MilexError, SnapshotError, SourceError
 
 SHIPPED = snapshot.package_dir()
@@ -42,7 +42,7 @@ def test_the_installed_package_ships_every_snapshot_file():
     config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     globs = config["tool"]["setuptools"]["package-data"]["milex"]
     for name in snapshot_files(SHIPPED):
-        assert any(fnmatch(f"data/{name}", g) for g in globs), name
+        assert any(fnmatch(f"data/bundled/{name}", g) for g in globs), name
     assert not (SHIPPED / snapshot.PREVIOUS).exists()
 
 
@@ -109,7 +109,7 @@ def test_build_from_a_missing_directory_is_a_clear_error(tmp_path):
 def test_the_bundled_rows_lie_in_query_order_so_loading_needs_no_sort():
     import pyarrow.parquet as pq
 
-    from milex.schema import STORAGE_ORDER
+    from milex.data.schema import STORAGE_ORDER
 
     path, _ = snapshot.read_package(SHIPPED)
     stored = pq.read_table(path).to_pandas()[list(STORAGE_ORDER)]

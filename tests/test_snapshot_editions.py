@@ -4,7 +4,7 @@ into a snapshot with that edition beside the others, described from the workbook
 from __future__ import annotations
 
 import milex
-from milex import snapshot
+from milex.data import snapshot
 
 from .nato_layouts import build_workbook
 

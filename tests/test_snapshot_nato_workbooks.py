@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import milex
 from milex.cli import app
-from milex.sources.nato import NatoWarning
+from milex.data.sources.nato import NatoWarning
 
 from .nato_layouts import build_workbook, edited, figures
 from .nato_variants import STRICT, Case

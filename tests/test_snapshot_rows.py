@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import milex
-from milex import rowcheck, snapshot
+from milex.data import rowcheck, snapshot
+from milex.data.sources._common import sha256_file
 from milex.errors import SnapshotError
-from milex.sources._common import sha256_file
 
 SHIPPED = snapshot.package_dir()
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from milex.data.sources import imf, worldbank
 from milex.errors import SourceError, UnknownCountryError
-from milex.sources import imf, worldbank
 
 
 def weo_cell(raw_dir, area: str, concept: str, year: str) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from milex.data.sources import nato
 from milex.errors import SourceError, UnknownCountryError
-from milex.sources import nato
 
 WORKBOOK = nato.RESOURCE.path
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from milex.data.sources import nato
 from milex.errors import SourceError
-from milex.sources import nato
 
 from .nato_layouts import build_workbook, edited, expected_value
 from .test_sources_nato import one

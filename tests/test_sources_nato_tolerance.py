@@ -9,8 +9,8 @@ import warnings
 import pandas as pd
 import pytest
 
+from milex.data.sources import nato
 from milex.errors import SourceError
-from milex.sources import nato
 
 from .nato_layouts import build_workbook, edited
 from .nato_variants import STRICT, TOLERATED, Case

@@ -9,8 +9,8 @@ import pytest
 from openpyxl.styles import Font
 from openpyxl.styles.colors import Color
 
+from milex.data.sources import sipri
 from milex.errors import SourceError, UnknownCountryError
-from milex.sources import sipri
 
 SHEETS = {  # sheet name -> metadata columns before the years
     "Local currency calendar years": ["Country", "Currency", "Notes"],

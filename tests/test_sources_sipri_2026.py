@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from milex.sources import sipri
+from milex.data.sources import sipri
 
 from .test_sources_sipri import small_workbook
 

@@ -127,7 +127,7 @@ def test_citations_cover_every_pair_used_in_snapshot_order(dataset):
 def test_a_snapshot_in_any_row_order_answers_the_same(dataset, tmp_path):
     import pyarrow.parquet as pq
 
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
     shuffled = pq.read_table(dataset.path).to_pandas().sample(frac=1.0, random_state=7)
     path = tmp_path / "observations.parquet"

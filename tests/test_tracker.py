@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from milex import hague
+from milex.analysis import hague
+from milex.analysis.profile import country_profile
+from milex.analysis.tracking import COLUMNS, tracker
 from milex.cli import app
+from milex.data.sources import nato
 from milex.errors import QueryError, UnknownCountryError
-from milex.profile import country_profile
-from milex.sources import nato
-from milex.tracking import COLUMNS, tracker
 
 runner = CliRunner()
 

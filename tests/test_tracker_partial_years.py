@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from milex.tracking import coverage, default_year, summary_line, tracker
+from milex.analysis.tracking import coverage, default_year, summary_line, tracker
 
 
 def allies(frame):
@@ -50,9 +50,9 @@ def test_counts_are_of_the_allies_with_figures_and_the_lede_says_so(partial, dat
 
 
 def test_no_title_says_n_of_n_while_allies_lack_figures(partial):
-    from milex.charts import style
-    from milex.charts.map import tracker_map
-    from milex.charts.tracker import equipment_scatter, status_tiles, tracker_bars
+    from milex.present.charts import style
+    from milex.present.charts.map import tracker_map
+    from milex.present.charts.tracker import equipment_scatter, status_tiles, tracker_bars
 
     year, frame = partial
     attrs = frame.attrs
@@ -295,7 +295,7 @@ def test_sipri_2025_figures_sit_beside_natos_never_merged(dataset):
 
 
 def test_each_allys_stated_plan_sits_beside_the_line(dataset):
-    from milex.plans import plan_share
+    from milex.analysis.plans import plan_share
 
     rows = allies(tracker(2026, dataset=dataset))
     for iso3, row in rows.iterrows():
@@ -306,7 +306,7 @@ def test_each_allys_stated_plan_sits_beside_the_line(dataset):
 
 
 def test_a_country_profile_across_the_2026_definition_break_says_so(dataset):
-    from milex.profile import country_profile
+    from milex.analysis.profile import country_profile
 
     poland = country_profile("POL", dataset=dataset)
     assert len(poland.notes) == 1 and poland.notes[0].startswith("Definition break")
@@ -324,8 +324,8 @@ def test_a_rows_cells_come_from_its_own_edition_before_a_newer_one(dataset, tmp_
     share is the 2025 edition's) must take its own edition's, not the newer 'best' one."""
     import pandas as pd
 
-    from milex import snapshot
-    from milex.store import Dataset
+    from milex.data import bundle, snapshot
+    from milex.data.store import Dataset
 
     obs = dataset.observations()
     older = "2014-2025 (2025-08-28)"
@@ -335,7 +335,7 @@ def test_a_rows_cells_come_from_its_own_edition_before_a_newer_one(dataset, tmp_
     assert extra["edition"].tolist() == ["2014-2026 (2026-07)"]
     extra = extra.assign(edition=older, value=31.5)
     obs = pd.concat([obs, extra], ignore_index=True)
-    countries = snapshot.countries_path().read_bytes()
+    countries = bundle.countries_path().read_bytes()
     snapshot.write_snapshot(tmp_path, obs, countries, dataset.package["sources"], allow_shrink=True)
     czechia = allies(tracker(2025, dataset=Dataset.open(tmp_path))).loc["CZE"]
     assert czechia["edition"] == czechia["equipment_edition"] == older
@@ -358,7 +358,7 @@ def test_the_equipment_count_agrees_with_its_table(partial):
 def test_the_north_korea_note_says_what_ships(dataset):
     import csv
 
-    from milex.snapshot import package_dir
+    from milex.data.bundle import package_dir
 
     rows = dataset.series_records("milex_lcu", "PRK", "sipri") + dataset.series_records(
         "milex_usd", "PRK", "sipri"
@@ -370,8 +370,8 @@ def test_the_north_korea_note_says_what_ships(dataset):
 
 
 def test_the_totals_chart_tells_the_2025_estimates_without_joining_another_price_base(dataset):
-    from milex import figures
-    from milex.charts import style
+    from milex.present import figures
+    from milex.present.charts import style
 
     spec = figures.build("totals", dataset=dataset).to_dict()
     footer = " ".join(style.footer_lines(spec))
@@ -390,15 +390,15 @@ def test_best_is_the_edition_published_last_not_the_label_sorting_last(dataset, 
     annual report an Estonia 2025 figure too, and the July 2026 tables must still win."""
     import pandas as pd
 
-    from milex import snapshot
-    from milex.store import Dataset
+    from milex.data import bundle, snapshot
+    from milex.data.store import Dataset
 
     obs = dataset.observations()
     est = obs[(obs["iso3"] == "EST") & (obs["year"] == 2025) & (obs["measure"] == "milex_pct_gdp")]
     newest = est[est["edition"] == "2014-2026 (2026-07)"]
     extra = newest.assign(edition="SG Annual Report 2025 (2026-03-26)", value=3.4)
     obs = pd.concat([obs, extra], ignore_index=True)
-    countries = snapshot.countries_path().read_bytes()
+    countries = bundle.countries_path().read_bytes()
     snapshot.write_snapshot(tmp_path, obs, countries, dataset.package["sources"], allow_shrink=True)
     best = Dataset.open(tmp_path).series_records("milex_pct_gdp", "EST", "nato", 2025)
     assert [(r["edition"], r["value"]) for r in best] == [("2014-2026 (2026-07)", 3.93)]

@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 import milex
-from milex import snapshot, update
 from milex.cli import app
+from milex.data import snapshot, update
+from milex.data.update import Limits
+from milex.data.update.locate import choose_snapshot
 from milex.errors import MilexError, SourceError
-from milex.update import Limits
-from milex.update.locate import choose_snapshot
 
 from .test_sources_sipri import small_workbook
 

@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 import milex
-from milex import update
 from milex.cli import app
+from milex.data import update
+from milex.data.sources import imf
 from milex.errors import MilexError, SourceError
-from milex.sources import imf
 
 from .test_update import server  # noqa: F401  (the local HTTP server fixture)
 

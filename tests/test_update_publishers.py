@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 import milex
-from milex import update
 from milex.cli import app
+from milex.data import update
+from milex.data.sources import imf, worldbank
+from milex.data.update import discovery
 from milex.errors import MilexError
-from milex.sources import imf, worldbank
-from milex.update import discovery
 
 from .nato_layouts import build_workbook, expected_value
 from .test_sources_sipri import small_workbook

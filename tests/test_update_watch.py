@@ -11,9 +11,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import milex
-from milex import update
 from milex.cli import app
-from milex.update import watch
+from milex.data import update
+from milex.data.update import watch
 
 from .test_update import server  # noqa: F401  (the local HTTP server fixture)
 from .test_update_imf_sdmx import SERVED, serve_weo

@@ -210,7 +210,7 @@ def test_pre_encoded_rows_are_placed_in_the_body_unchanged():
 
     import pandas as pd
 
-    from milex.export import records, records_json
+    from milex.present.export import records, records_json
     from milex.web.api import encode
 
     frame = pd.DataFrame({"iso3": ["POL", "ISL"], "value": [4.12, float("nan")]})

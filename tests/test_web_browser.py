@@ -157,7 +157,7 @@ def test_tabs_switch_panels_by_click_and_keyboard_and_keep_the_tab_in_the_url(pa
 
 
 def test_the_map_has_a_shape_per_ally_coloured_by_its_band(page, server):
-    from milex.charts.style import BAND_COLOURS, status_band
+    from milex.present.charts.style import BAND_COLOURS, status_band
 
     page.goto(server + "/?tab=map&year=2024")
     drawn(page, "#tracker-map")

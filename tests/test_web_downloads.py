@@ -45,7 +45,7 @@ def test_the_csv_is_the_charts_largest_table_not_its_reference_lines():
 
 
 def test_burden_csv_figures_equal_the_burden_library_result(client, dataset):
-    from milex.burden import burden_sharing
+    from milex.analysis.burden import burden_sharing
 
     rows = list(csv.DictReader(io.StringIO(client.get("/chart/burden.csv?year=2024").text)))
     allies = burden_sharing(dataset, 2024).allies.set_index("iso3")
@@ -88,7 +88,7 @@ def test_a_non_ally_page_shows_sipris_figures(client):
 
 @pytest.mark.parametrize("name", sorted(chart_names()))
 def test_every_chart_page_has_its_tabs_and_a_table_of_exactly_the_plotted_rows(client, name):
-    from milex.figures import CHARTS
+    from milex.present.figures import CHARTS
     from milex.web.views import INDICATOR_VIEWS
 
     query = PARAMS.get(name, "")
@@ -139,7 +139,7 @@ def test_a_served_app_draws_images_in_a_worker_process_and_stops_it_on_shutdown(
 def test_predraw_fills_the_tracker_image_for_the_default_view_and_every_year_newest_first(
     dataset, monkeypatch
 ):
-    from milex.tracking import available_years
+    from milex.analysis.tracking import available_years
     from milex.web import drawing
     from milex.web.cache import Cache
     from milex.web.drawing import predraw

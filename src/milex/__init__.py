@@ -13,9 +13,9 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     import pandas as pd
 
-    from milex.profile import CountryProfile
+    from milex.analysis.profile import CountryProfile
+    from milex.data.store import Dataset
     from milex.projection import ProjectionResult, Scenario
-    from milex.store import Dataset
 
 __all__ = ["__version__", "country_profile", "load", "project", "tracker"]
 
@@ -26,7 +26,7 @@ def load(directory: str | None = None) -> Dataset:
     Reads ``directory`` if given, else ``$MILEX_DATA_DIR`` (e.g. a full snapshot written by
     ``milex data update``), else the snapshot bundled with the package.
     """
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
     return Dataset.open(directory)
 
@@ -35,7 +35,7 @@ def tracker(
     year: int | None = None, bloc: str = "NATO", *, dataset: Dataset | None = None
 ) -> pd.DataFrame:
     """Every ally against every guideline in a year (default: the latest NATO year); see tracking."""
-    from milex.tracking import tracker as build
+    from milex.analysis.tracking import tracker as build
 
     return build(year, bloc, dataset=dataset)
 
@@ -44,7 +44,7 @@ def country_profile(
     country: str, year: int | None = None, *, dataset: Dataset | None = None
 ) -> CountryProfile:
     """One ally's profile, named by ISO3 or any publisher's spelling; see profile."""
-    from milex.profile import country_profile as build
+    from milex.analysis.profile import country_profile as build
 
     return build(country, year, dataset=dataset)
 

@@ -25,7 +25,7 @@ from milex.cli.common import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 VIEWS = ("allies", "alliance", "olson", "proximity", "scatter")
 #: Columns a terminal table shows per view (files and JSON carry every column).
@@ -75,7 +75,7 @@ def burden_command(
 ) -> None:
     """Burden-sharing: shares of alliance GDP and spending, Olson-Zeckhauser, proximity to Moscow."""
     import milex
-    from milex.burden import SOURCES
+    from milex.analysis.burden import SOURCES
     from milex.errors import MilexError
 
     if view not in VIEWS:
@@ -97,7 +97,7 @@ def _burden_frame(
     ds: Dataset, view: str, source: str, years: tuple[int | None, int | None]
 ) -> tuple[pd.DataFrame, tuple[str, ...], str, tuple[tuple[str, str], ...]]:
     """The view's frame, notes, title and the (source, edition) pairs behind it."""
-    from milex import burden
+    from milex.analysis import burden
 
     if view in ("allies", "alliance"):
         shares = burden.burden_sharing(ds, years, source=source)
@@ -155,8 +155,8 @@ def compare_command(
 ) -> None:
     """Threat balance: bloc totals at market rates and PPP, and each bloc's ratio to the four."""
     import milex
-    from milex.balance import threat_balance
-    from milex.overlay import read_overlays
+    from milex.analysis.balance import threat_balance
+    from milex.analysis.overlay import read_overlays
 
     ds = milex.load()
     overlays = read_overlays(overlay or [], ds.registry)
@@ -220,8 +220,8 @@ def reconcile_command(
 ) -> None:
     """NATO and SIPRI % of GDP side by side for each ally, largest gaps first (never merged)."""
     import milex
+    from milex.analysis.reconcile import reconcile
     from milex.errors import MilexError
-    from milex.reconcile import reconcile
 
     if year is not None and all_years:
         raise MilexError("give --year or --all-years, not both")

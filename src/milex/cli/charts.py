@@ -10,7 +10,7 @@ import typer
 from milex.cli.common import err_console, handle_errors
 from milex.errors import MilexError
 
-#: ``milex.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
+#: ``milex.present.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
 CHART_NAMES = (
     "tracker, country, equipment, projection-share, projection-money, totals, tiles, map, "
     "sipri-country, threat-mer, threat-ppp, burden, industry"
@@ -48,7 +48,7 @@ def chart_command(
     ] = 2.0,
 ) -> None:
     """Draw a publication chart as PNG, SVG, standalone HTML (works offline) or Vega-Lite JSON."""
-    from milex import figures, render
+    from milex.present import figures, render
 
     definition = figures.chart_def(name)
     if output is None:
@@ -73,8 +73,8 @@ def report_command(
     scenario: ScenarioOption = None,
 ) -> None:
     """The alliance report, or a country brief with --country, as self-contained HTML or A4 PDF."""
-    from milex import render
-    from milex.report import FORMATS, build_report
+    from milex.present import render
+    from milex.present.report import FORMATS, build_report
 
     if output is None:
         raise MilexError(f"give --output FILE.({'|'.join(FORMATS)}) for the report")

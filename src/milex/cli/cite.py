@@ -18,7 +18,7 @@ from milex.cli.common import console, handle_errors
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 TITLE = "milex: an open workbench for NATO defence-spending data, commitments and projections"
 AUTHORS = "the milex developers"
@@ -65,7 +65,7 @@ def cited(
     if result not in RESULTS:
         raise MilexError(f"cannot cite {result!r}; cite one of {', '.join(RESULTS)}")
     if result == "tracker":
-        from milex.tracking import tracker_rows
+        from milex.analysis.tracking import tracker_rows
 
         found = tracker_rows(year, dataset=ds)
         return found.attrs["sources"], list(found.attrs["source_urls"])
@@ -74,16 +74,16 @@ def cited(
 
 def _used(ds: Dataset, result: str, year: int | None) -> set[tuple[str, str]]:
     if result == "burden":
-        from milex.burden import burden_sharing
+        from milex.analysis.burden import burden_sharing
 
         year = year or ds.latest_year("milex_pct_gdp", "nato")
         return set(burden_sharing(ds, (year, year)).sources)
     if result == "reconcile":
-        from milex.reconcile import reconcile
+        from milex.analysis.reconcile import reconcile
 
         year = year or min(ds.latest_year("milex_pct_gdp", s) for s in ("nato", "sipri"))
         return set(reconcile(ds, year).sources)
-    from milex.balance import threat_balance
+    from milex.analysis.balance import threat_balance
 
     return set(threat_balance(ds, years=year).sources)
 

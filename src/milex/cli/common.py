@@ -122,7 +122,7 @@ def emit(
     meta: dict[str, Any] | None = None,
 ) -> None:
     """Show a frame as a Rich table, or write/print it as CSV, JSON, XLSX or Parquet."""
-    from milex import export
+    from milex.present import export
 
     if output is not None:
         written = export.write(frame, output, None if fmt == "table" else fmt, meta)

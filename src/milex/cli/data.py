@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 def data_status() -> None:
     """Snapshot location, editions, provenance and figure counts by source."""
     import milex
-    from milex.update import choose_snapshot
+    from milex.data.update import choose_snapshot
 
     ds = milex.load()
     pkg = ds.package
@@ -75,7 +75,7 @@ def editions_table(package: dict[str, Any]) -> Any:
     """The edition watch: per source, the edition in use, its date and age, and what is due."""
     import pandas as pd
 
-    from milex.update import watch
+    from milex.data.update import watch
 
     rows = [r.record() for r in watch.edition_status(package)]
     return rich_table(pd.DataFrame(rows), "Editions in use")
@@ -83,7 +83,7 @@ def editions_table(package: dict[str, Any]) -> Any:
 
 def _pages(values: list[str] | None) -> dict[str, str]:
     """--page nato=URL ... as a dict, each name checked."""
-    from milex.update import PUBLISHERS
+    from milex.data.update import PUBLISHERS
 
     pages = {}
     for value in values or []:
@@ -156,7 +156,7 @@ def data_build(
 
     from rich.progress import Progress
 
-    from milex import snapshot
+    from milex.data import snapshot
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -222,7 +222,7 @@ def data_update(
     """Fetch each publisher's newest edition, check it and commit it beside the other editions."""
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
-    from milex import update
+    from milex.data import update
 
     origin = from_ or url
     if url and source == "all":
@@ -267,7 +267,7 @@ def data_check(
 ) -> None:
     """Ask each publisher whether a newer edition is out (listings and HEAD only, no download)."""
     import milex
-    from milex.update import PUBLISHERS, watch
+    from milex.data.update import PUBLISHERS, watch
 
     names = list(PUBLISHERS) if source == "all" else [source]
     if any(n not in PUBLISHERS for n in names):
@@ -314,7 +314,7 @@ def data_diff(
     are snapshot directories, or two edition labels of the current snapshot.
     """
     import milex
-    from milex import diff, snapshot
+    from milex.data import diff, snapshot
 
     current = milex.load().path.parent
     sides = [x for x in (old, new) if x is not None]
@@ -379,7 +379,7 @@ def data_export(
 ) -> None:
     """Export the observations (all, or one measure/source) with their provenance columns."""
     import milex
-    from milex import export
+    from milex.present import export
 
     ds = milex.load()
     if measure:
@@ -400,7 +400,7 @@ def data_measures(
     """Every measure id with its unit, definition and publishers."""
     import pandas as pd
 
-    from milex.schema import MEASURES
+    from milex.data.schema import MEASURES
 
     frame = pd.DataFrame([vars(m) for m in MEASURES])
     emit(frame, format.value, None, "Measures")

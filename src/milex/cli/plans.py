@@ -43,7 +43,7 @@ def plans_command(
 ) -> None:
     """Every ally's national plan beside the straight line to 3.5% by 2035, the trend and cost."""
     from milex import load
-    from milex.review import plans_table
+    from milex.analysis.review import plans_table
 
     names = [n.strip() for item in country or [] for n in item.split(",") if n.strip()]
     ds = load()
@@ -84,7 +84,7 @@ def _print_used(frame: Any) -> None:
 
 def _print_ledgers(ds: Any, codes: list[str]) -> None:
     """Each ally's whole ledger in date order (superseded entries too), as plain lines."""
-    from milex.plans import ledger
+    from milex.analysis.plans import ledger
 
     for iso3 in codes:
         currency = ds.registry.countries[iso3].currency
@@ -120,7 +120,7 @@ def hague_command(
 ) -> None:
     """The Hague review: each ally's required, planned and trend level, latest figure and gap."""
     from milex import load
-    from milex.review import review as review_view
+    from milex.analysis.review import review as review_view
 
     frame = review_view(load(), review)
     meta = _meta(frame.attrs)

@@ -22,7 +22,7 @@ from milex.errors import MilexError
 if TYPE_CHECKING:
     from rich.console import JustifyMethod
 
-    from milex.tracking import TrackerRows
+    from milex.analysis.tracking import TrackerRows
 
 STATUS_MARK = {
     "met": "[green]✓ met[/green]",
@@ -59,7 +59,7 @@ def tracker_command(
     output: OutputOption = None,
 ) -> None:
     """Every ally against 2%, 20% equipment and the Hague 3.5%, with gaps in money and rank."""
-    from milex.tracking import NO_FIGURE, summary_line, tracker_rows
+    from milex.analysis.tracking import NO_FIGURE, summary_line, tracker_rows
 
     _check_sort(sort)
     found = _sorted(tracker_rows(year, bloc), sort, (sort in ASCENDING_BY_DEFAULT) != ascending)
@@ -85,7 +85,7 @@ def tracker_command(
 
 def _check_sort(column: str) -> None:
     """A sort column must be one of the tracker's, named before any figure is read."""
-    from milex.tracking import COLUMNS
+    from milex.analysis.tracking import COLUMNS
 
     if column not in COLUMNS:
         import difflib
@@ -209,7 +209,7 @@ def country_command(
     output: OutputOption = None,
 ) -> None:
     """One ally: every NATO measure since 2014, SIPRI beside it, status, gaps, rank, Hague path."""
-    from milex.profile import country_profile
+    from milex.analysis.profile import country_profile
 
     profile = country_profile(country, year)
     s = profile.status

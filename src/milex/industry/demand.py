@@ -34,8 +34,8 @@ from milex.industry.models import IndustryError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from milex.data.store import Dataset
     from milex.projection import Scenario
-    from milex.store import Dataset
 
 __all__ = ["FRAME_COLUMNS", "MEASURES", "DemandResult", "EquipmentShare", "equipment_demand",
            "eur_per_usd"]  # fmt: skip

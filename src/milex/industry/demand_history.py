@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from milex.data.registry import NO_ARMED_FORCES
 from milex.industry.models import IndustryError
-from milex.registry import NO_ARMED_FORCES
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from milex.data.store import Dataset
     from milex.industry.demand_projection import Projected
-    from milex.store import Dataset
 
 REFERENCE_YEAR = 2014  # the Wales pledge and the first year of NATO's file
 BLOCS = ("NATO", "NATO_EU_CA")

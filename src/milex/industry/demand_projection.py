@@ -19,8 +19,8 @@ from milex.industry.models import IndustryError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from milex.data.store import Dataset
     from milex.projection import ProjectionResult, Scenario
-    from milex.store import Dataset
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from milex.projection.scenario import (
 )
 
 if TYPE_CHECKING:
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 __all__ = [
     "FRAME_COLUMNS",

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from milex.commitments import BY_ID as GUIDELINES
-from milex.coverage import default_year
+from milex.analysis.commitments import BY_ID as GUIDELINES
+from milex.analysis.coverage import default_year
+from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError
 from milex.projection.engine import EngineInputs, Shocks
 from milex.projection.paths import PartPaths, build_part
@@ -32,10 +33,9 @@ from milex.projection.scenario import (
     Uncertainty,
     check_years,
 )
-from milex.registry import NO_ARMED_FORCES
 
 if TYPE_CHECKING:
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 NO_FORCES = {c: f"{why} and no defence-expenditure figures" for c, why in NO_ARMED_FORCES.items()}
 WEO, NATO = "imf_weo", "nato"

@@ -5,7 +5,7 @@ certain and money is not); ``constant_real_growth`` gives spending in constant b
 instead (so money in constant prices is certain and the share is not). The result is the pair of
 coefficient tables the engine needs: spending = share x GDP + real spending x price level.
 
-``national_plans`` gives each ally the share path of its own announced plan (``milex.plans``: for
+``national_plans`` gives each ally the share path of its own announced plan (``milex.analysis.plans``: for
 each stated year the ledger's newest entry of the strongest kind in force, a share of GDP on
 NATO's or the national definition; superseded entries are never used; between two stated years a
 straight line from the base share or the previous stated year; after the last stated year, that
@@ -89,10 +89,10 @@ def plan_share_path(years: np.ndarray, base: float, points: dict[int, float]) ->
 def national_points(iso3: str, base_year: int, horizon: int) -> dict[int, float]:
     """An ally's stated shares of GDP after the base year, to the horizon (empty: no plan).
 
-    Each year's share is the one :meth:`milex.plans.Plans.select` picks: the newest entry of the
+    Each year's share is the one :meth:`milex.analysis.plans.Plans.select` picks: the newest entry of the
     strongest kind in force (an adopted budget over a draft, a draft budget over a plan ...).
     """
-    from milex.plans import load_plans
+    from milex.analysis.plans import load_plans
 
     points = load_plans().core_points(iso3)
     return {y: f.value for y, f in points.items() if base_year < y <= horizon}
@@ -171,7 +171,7 @@ def build_part(
         )
     if national["plan"] or national["default"]:
         notes.append(
-            f"Target {target.name!r}: national plans (milex.plans, flag national_plan; stated "
+            f"Target {target.name!r}: national plans (milex.analysis.plans, flag national_plan; stated "
             "shares exact, straight lines between, the last share held) for "
             f"{', '.join(national['plan']) or 'none'}; "
             f"no stated share of GDP, so the default shape: {', '.join(national['default']) or 'none'}."

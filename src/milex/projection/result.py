@@ -155,9 +155,9 @@ class ProjectionResult:
     ) -> Any:
         """The fan chart (p5-p95, p25-p75, median) of one country or bloc, an Altair chart.
 
-        Default entity: the projected bloc (or the only country); see milex.charts.projection_fan.
+        Default entity: the projected bloc (or the only country); see milex.present.charts.projection_fan.
         """
-        from milex.charts import projection_fan
+        from milex.present.charts import projection_fan
 
         return projection_fan(self, entity, measure=measure, target=target)
 

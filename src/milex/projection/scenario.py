@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from milex.commitments import BY_ID as GUIDELINES
+from milex.analysis.commitments import BY_ID as GUIDELINES
 from milex.errors import MilexError, UnknownCountryError
 
 Shape = Literal[
@@ -84,7 +84,7 @@ class PathSpec(_Model):
     plan: dict[int, float] | None = None
     #: front_loaded / back_loaded: curvature (2 = quadratic); 1 would be linear.
     power: float = Field(default=2.0, ge=1, le=10)
-    #: national_plans: each ally follows its stated plan (milex.plans), the others this shape.
+    #: national_plans: each ally follows its stated plan (milex.analysis.plans), the others this shape.
     default: DefaultShape | None = None
 
     @model_validator(mode="before")
@@ -149,7 +149,7 @@ class Target(_Model):
     """One spending target (e.g. the Hague core 3.5%), with its own path, baseline and overrides."""
 
     name: str = Field(default="core", pattern=r"^[a-z][a-z0-9_]*$", max_length=40)
-    #: A guideline id from milex.commitments; gives target_pct and deadline unless set here.
+    #: A guideline id from milex.analysis.commitments; gives target_pct and deadline unless set here.
     guideline: str | None = None
     target_pct: float | None = Field(default=None, ge=0, lt=100)
     deadline: int | None = Field(default=None, ge=1949, le=2100)
@@ -288,7 +288,7 @@ class Scenario(_Model):
             return None
         if not value:
             raise ValueError("countries is empty")
-        from milex.registry import default_registry
+        from milex.data.registry import default_registry
 
         registry = default_registry()
         blocs = [v for v in value if v.strip().upper() in registry.bloc_codes]
@@ -300,7 +300,7 @@ class Scenario(_Model):
     @field_validator("bloc", "aggregates", mode="before")
     @classmethod
     def _blocs(cls, value: Any, info: ValidationInfo) -> Any:
-        from milex.registry import default_registry
+        from milex.data.registry import default_registry
 
         known = default_registry().bloc_codes
         allowed = [*known, "TOTAL"] if info.field_name == "aggregates" else known
@@ -415,7 +415,7 @@ def _plan_problems(field: str, plan: dict[int, float], base_year: int, horizon: 
 
 
 def _resolve(names: list[str], context: str) -> list[str]:
-    from milex.registry import default_registry
+    from milex.data.registry import default_registry
 
     try:
         found = default_registry().resolve_all([str(n) for n in names], context)

@@ -111,7 +111,7 @@ def encode(payload: Any) -> bytes:
     first (walking a 10,000-path projection's 400,000 values costs more than the projection)."""
     import secrets
 
-    from milex.export import RawJSON
+    from milex.present.export import RawJSON
 
     options: dict[str, Any] = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
     raw: dict[str, str] = {}
@@ -245,8 +245,8 @@ def get_country(
     c = cache(request)
 
     def build() -> Rendered:
-        from milex.bloc import BLOCS, bloc_profile
-        from milex.profile import country_profile
+        from milex.analysis.bloc import BLOCS, bloc_profile
+        from milex.analysis.profile import country_profile
 
         if country.strip().upper() in BLOCS:  # the JSON twin of a bloc's page
             bloc = bloc_profile(country, dataset=c.dataset)

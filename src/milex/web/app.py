@@ -21,7 +21,7 @@ from milex.errors import MilexError, QueryError, UnknownCountryError
 from milex.web.drawing import touch
 
 if TYPE_CHECKING:
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 MAX_BODY = 64 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 
 class Cache:
@@ -26,7 +26,7 @@ class Cache:
 
     def tracker(self, year: int | None, bloc: str = "NATO") -> Any:
         """The tracker frame for a year and bloc, computed once for pages and API alike."""
-        from milex.tracking import tracker
+        from milex.analysis.tracking import tracker
 
         return self.get(
             ("tracker-frame", year, bloc.upper()), lambda: tracker(year, bloc, dataset=self.dataset)

@@ -1,4 +1,4 @@
-"""Chart specs and projection payloads for the API: thin glue to milex.charts and milex.projection."""
+"""Chart specs and projection payloads for the API: thin glue to milex.present.charts and milex.projection."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from milex.store import Dataset
+    from milex.data.store import Dataset
 
 
 def chart_spec(ds: Dataset, name: str, *, country: str | None, year: int | None) -> dict[str, Any]:
-    """The Vega-Lite spec of a named chart (see milex.charts); sources ride in ``usermeta``."""
-    from milex import figures
+    """The Vega-Lite spec of a named chart (see milex.present.charts); sources ride in ``usermeta``."""
+    from milex.present import figures
 
     chart = figures.build(name, country=country, year=year, dataset=ds)
     spec: dict[str, Any] = chart.to_dict()
@@ -35,8 +35,8 @@ def projection_payload(
     ds: Dataset, scenario: dict[str, Any], max_paths: int, *, chart: bool
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Run a scenario posted as JSON (paths capped) and return the payload and its tidy frame."""
-    from milex.export import records as rows
-    from milex.export import records_json
+    from milex.present.export import records as rows
+    from milex.present.export import records_json
     from milex.projection import Scenario, ScenarioError, project
 
     parsed = Scenario.parse(scenario)
@@ -54,7 +54,7 @@ def projection_payload(
         "data": records_json(frame),
     }
     if chart:
-        from milex.charts import projection_fan
+        from milex.present.charts import projection_fan
 
         payload["chart"] = projection_fan(result, measure="spending").to_dict()
     return payload, frame

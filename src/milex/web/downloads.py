@@ -32,15 +32,15 @@ YEAR = Annotated[int | None, Query(ge=1949, le=2100)]
 
 
 def chart_names() -> dict[str, str]:
-    """Every chart the dashboard can show (``milex.figures.CHARTS``), with its description."""
-    from milex.figures import CHARTS
+    """Every chart the dashboard can show (``milex.present.figures.CHARTS``), with its description."""
+    from milex.present.figures import CHARTS
 
     return {n: d.description for n, d in CHARTS.items()}
 
 
 def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
     """The Altair chart ``name`` with the page's parameters (the one spec pages and files share)."""
-    from milex import figures
+    from milex.present import figures
 
     return figures.build(name, country=country, year=year, dataset=ds)
 
@@ -52,7 +52,7 @@ def chart_spec(request: Request, name: str, country: str | None, year: int | Non
 
 def cached_spec(cache: Any, name: str, country: str | None, year: int | None) -> Any:
     """``chart_spec`` for a cache rather than a request (the pre-drawing thread has none)."""
-    from milex.render import spec
+    from milex.present.render import spec
 
     key = ("web-spec", name, (country or "").casefold(), year)
     return cache.get(key, lambda: spec(build_chart(cache.dataset, name, country=country,
@@ -168,7 +168,7 @@ def embed_page(
     request: Request, name: NAME, country: COUNTRY = None, year: YEAR = None
 ) -> HTMLResponse:
     """A chart alone on a page, with its source and a link back: the page others may frame."""
-    from milex.charts.style import footer_lines, title_text
+    from milex.present.charts.style import footer_lines, title_text
     from milex.web.pages import render_page
 
     _check_name(name)

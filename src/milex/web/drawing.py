@@ -39,7 +39,7 @@ def _wait_for_quiet(drawer: Drawer) -> bool:
 
 def draw(spec: dict[str, Any], fmt: str) -> bytes:
     """The spec as PNG (2x) or SVG bytes (in whichever process calls it)."""
-    from milex import render
+    from milex.present import render
 
     if fmt == "png":
         return render.to_png(spec)
@@ -121,7 +121,7 @@ def predraw(cache: Any, file_bytes: Any) -> None:
     """Draw the tracker's PNG for the default view and every year with figures, newest first,
     into ``cache`` (``file_bytes(cache, name, fmt, country, year)`` memoises each), each one
     when the server has had no request for ``QUIET`` seconds."""
-    from milex.tracking import available_years
+    from milex.analysis.tracking import available_years
 
     try:
         for year in [None, *sorted(available_years(cache.dataset), reverse=True)]:

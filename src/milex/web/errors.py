@@ -71,7 +71,7 @@ def error_page(
     fields = [e.get("field", "") for e in payload.get("errors", [])]
     years = None
     if "year" in request.query_params or any("year" in f for f in fields):
-        from milex.tracking import available_years
+        from milex.analysis.tracking import available_years
 
         cache = request.app.state.cache
         valid = available_years(cache.dataset)

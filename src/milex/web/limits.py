@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
+    from milex.data.store import Dataset
     from milex.projection import Scenario
-    from milex.store import Dataset
 
 SLOTS = 2  # the machine's cores: more at once only share them
 BUDGET = 50_000_000  # cells in flight: a 100,000-path NATO run to 2035 is 37 million
@@ -80,7 +80,7 @@ class Limiter:
 
 def cells(scenario: Scenario, dataset: Dataset) -> int:
     """paths x countries x years x targets of a scenario, before any of it is computed."""
-    from milex.coverage import default_year
+    from milex.analysis.coverage import default_year
 
     base = scenario.base_year or default_year(dataset)
     if scenario.countries:

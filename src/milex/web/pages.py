@@ -93,8 +93,8 @@ def tracker_page(
     country: Annotated[str | None, Query(max_length=60)] = None,
 ) -> HTMLResponse:
     """The tracker with Chart / Map / Table tabs, a year slider and a country picker."""
-    from milex.coverage import headline
-    from milex.tracking import available_years
+    from milex.analysis.coverage import headline
+    from milex.analysis.tracking import available_years
 
     cache = request.app.state.cache
     frame = cache.tracker(year)
@@ -124,8 +124,8 @@ def country_page(
     request: Request, country: Annotated[str, Path(min_length=2, max_length=60)]
 ) -> HTMLResponse:
     """An ally's profile; a country that is not an ally gets SIPRI's figures for it instead."""
-    from milex.profile import country_profile
-    from milex.registry import NO_ARMED_FORCES
+    from milex.analysis.profile import country_profile
+    from milex.data.registry import NO_ARMED_FORCES
 
     cache = request.app.state.cache
     ds = cache.dataset
@@ -165,7 +165,7 @@ def _secondary_links(ds: Any, iso3: str) -> dict[tuple[str, str, int], str]:
 
 def _ledger(iso3: str, ds: Any) -> list[Any]:
     """The ally's national-plans trail, newest first (a broken plans file shows none)."""
-    from milex.plans import ledger
+    from milex.analysis.plans import ledger
 
     try:
         return list(reversed(ledger(iso3, ds)))
@@ -175,7 +175,7 @@ def _ledger(iso3: str, ds: Any) -> list[Any]:
 
 def _plan(iso3: str, year: int) -> float | None:
     """The ally's stated national plan share for the year, if it has one."""
-    from milex.plans import plan_share
+    from milex.analysis.plans import plan_share
 
     try:
         return plan_share(iso3, year)
@@ -185,7 +185,7 @@ def _plan(iso3: str, year: int) -> float | None:
 
 def _bloc(request: Request, code: str) -> HTMLResponse:
     """NATO as a whole or its European allies and Canada: coverage and totals by year."""
-    from milex.bloc import bloc_profile
+    from milex.analysis.bloc import bloc_profile
 
     cache = request.app.state.cache
     profile = cache.get(("bloc", code), lambda: bloc_profile(code, dataset=cache.dataset))
@@ -229,7 +229,7 @@ def _other_country(request: Request, code: str) -> HTMLResponse:
 @router.get("/scenario", response_class=HTMLResponse)
 def scenario_page(request: Request) -> HTMLResponse:
     ds = request.app.state.cache.dataset
-    from milex.registry import NO_ARMED_FORCES
+    from milex.data.registry import NO_ARMED_FORCES
 
     allies = sorted(ds.registry.ever_members("NATO") - set(NO_ARMED_FORCES), key=ds.registry.name)
     return render_page(
@@ -248,9 +248,9 @@ def docs_page(request: Request) -> HTMLResponse:
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> HTMLResponse:
-    from milex.commitments import GUIDELINES
-    from milex.schema import FLAGS, MEASURES
-    from milex.update.watch import edition_status
+    from milex.analysis.commitments import GUIDELINES
+    from milex.data.schema import FLAGS, MEASURES
+    from milex.data.update.watch import edition_status
 
     ds = request.app.state.cache.dataset
     return render_page(

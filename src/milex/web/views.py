@@ -53,9 +53,9 @@ def chart_view(
 ) -> HTMLResponse:
     """One chart as an indicator view: Chart / Map / Table tabs, a year slider and a country
     picker where the chart takes them, downloads and its embed code; settings in the URL."""
-    from milex.charts.style import title_text
-    from milex.figures import CHARTS
-    from milex.tracking import available_years
+    from milex.analysis.tracking import available_years
+    from milex.present.charts.style import title_text
+    from milex.present.figures import CHARTS
     from milex.web.downloads import _check_name, chart_spec, columns_of, plotted_rows, query
 
     _check_name(name)
@@ -119,20 +119,20 @@ def threat_page(request: Request) -> HTMLResponse:
 
 
 def _iiss() -> dict[str, Any]:
-    from milex.charts.comparisons import IISS_RUSSIA_PPP
+    from milex.present.charts.comparisons import IISS_RUSSIA_PPP
 
     return IISS_RUSSIA_PPP
 
 
 def _balance(request: Request) -> Any:
-    from milex.balance import threat_balance
+    from milex.analysis.balance import threat_balance
 
     cache = request.app.state.cache
     return cache.get(("threat-balance",), lambda: threat_balance(cache.dataset))
 
 
 def _burden(request: Request, year: int) -> tuple[Any, Any]:
-    from milex.burden import burden_sharing, olson_zeckhauser
+    from milex.analysis.burden import burden_sharing, olson_zeckhauser
 
     cache = request.app.state.cache
     ds = cache.dataset
@@ -145,7 +145,7 @@ def burden_page(
     request: Request, year: Annotated[int | None, Query(ge=1949, le=2100)] = None
 ) -> HTMLResponse:
     """Burden-sharing: GDP against share of GDP, with the Olson-Zeckhauser rank test."""
-    from milex.tracking import available_years
+    from milex.analysis.tracking import available_years
 
     ds = request.app.state.cache.dataset
     # burden-sharing needs every ally's spending from NATO's own file, which ends before the
@@ -171,9 +171,9 @@ def burden_page(
 
 def industry_results(request: Request) -> tuple[Any, Any]:
     """The shipped 155 mm capacity and pooling models (examples/industry), run once."""
-    from milex.figures import INDUSTRY_EXAMPLES as EXAMPLES
     from milex.industry.capacity import run_capacity
     from milex.industry.pooling import run_pooling
+    from milex.present.figures import INDUSTRY_EXAMPLES as EXAMPLES
 
     capacity, pooling = EXAMPLES / "eu-155mm.toml", EXAMPLES / "pooling-eu.toml"
     for path in (capacity, pooling):

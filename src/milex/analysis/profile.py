@@ -1,0 +1,145 @@
+"""One ally's profile: every NATO measure over time, SIPRI beside it, status, gaps, rank, path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from milex.errors import QueryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.analysis.hague import Reach
+    from milex.data.store import Dataset
+
+PROFILE_MEASURES = (
+    "milex_pct_gdp", "equipment_pct", "personnel_pct", "infrastructure_pct", "other_pct",
+    "milex_lcu", "milex_usd", "milex_usd_const", "milex_real_change_pct",
+    "milex_per_capita_usd_const", "mil_personnel", "gdp_usd",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CountryProfile:
+    """Everything the tracker knows about one ally, for a brief or a country page."""
+
+    iso3: str
+    name: str
+    joined_nato: int | None
+    year: int
+    measures: pd.DataFrame  # tidy: measure, source, year, value, unit, flags, edition
+    status: dict[str, Any]  # the ally's tracker row for ``year``
+    path: pd.DataFrame  # Hague path from the base year to 2035
+    reach: Reach
+    sources: list[dict[str, str]]
+    notes: tuple[str, ...] = ()  # e.g. the definition break between NATO editions
+    definitions: dict[str, str] | None = None  # NATO edition -> definition it records
+    as_of: str = ""  # the editions behind the row for ``year``, with their dates
+
+    def to_frame(self) -> pd.DataFrame:
+        """Measures wide: one row per (measure, source, unit), one column per year."""
+        table = self.measures.pivot_table(
+            index=["measure", "source", "unit"], columns="year", values="value", aggfunc="first"
+        )
+        order = {m: i for i, m in enumerate(PROFILE_MEASURES)}
+        table = table.sort_index(key=lambda idx: idx.map(lambda v: order.get(v, 99)), level=0)
+        table.columns.name = None
+        return table.reset_index()
+
+
+def country_profile(
+    country: str, year: int | None = None, *, dataset: Dataset | None = None
+) -> CountryProfile:
+    """The profile of one ally, named by ISO3 or any publisher's spelling ("Türkiye", "Turkey")."""
+    import pandas as pd
+
+    from milex import load
+    from milex.analysis import hague
+    from milex.analysis.tracking import tracker
+
+    ds = dataset or load()
+    iso3 = ds.registry.resolve(country)
+    if iso3 not in ds.registry.ever_members("NATO"):
+        raise QueryError(f"{ds.registry.name(iso3)} ({iso3}) is not a NATO ally")
+    opening = None
+    if year is None:
+        year, opening = newest_year(ds, iso3)
+    table = tracker(year, dataset=ds)
+    row = table[table["iso3"] == iso3]
+    if row.empty:
+        raise QueryError(f"{ds.registry.name(iso3)} was not a NATO member in {table.attrs['year']}")
+    status = {str(k): v for k, v in row.iloc[0].to_dict().items()}
+    frames = [ds.series(m, iso3, "nato", include_secondary=True) for m in PROFILE_MEASURES]
+    frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
+    measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    sources = ds.citations(measures)
+    definitions = ds.definitions(set(zip(measures["source"], measures["edition"], strict=True)))
+    notes = definition_notes(definitions, measures) + ((opening,) if opening else ())
+    joined = next(
+        (m.joined for m in ds.registry.memberships if m.bloc == "NATO" and m.iso3 == iso3), None
+    )
+    return CountryProfile(
+        iso3=iso3,
+        name=ds.registry.name(iso3),
+        joined_nato=joined,
+        year=int(table.attrs["year"]),
+        measures=measures[["measure", "source", "year", "value", "unit", "flags", "edition"]],
+        status=status,
+        path=hague.path(ds, iso3),
+        reach=hague.reach_year(ds, iso3),
+        sources=sources,
+        notes=notes,
+        definitions=definitions,
+        as_of=row_as_of(ds, status),
+    )
+
+
+def row_as_of(ds: Dataset, status: dict[str, Any]) -> str:
+    """'As of: ...' for the editions an ally's tracker row took its figures from."""
+    from milex.analysis.coverage import as_of
+
+    keys = ("edition", "equipment_edition", "spending_edition")
+    used = {("nato", str(status[k])) for k in keys if isinstance(status.get(k), str)}
+    if isinstance(status.get("sipri_edition"), str):
+        used.add(("sipri", status["sipri_edition"]))
+    return as_of(ds, used) or "As of: no NATO figure for this year."
+
+
+def newest_year(ds: Dataset, iso3: str) -> tuple[int, str | None]:
+    """The year an ally's page opens on: its newest NATO share of GDP (any edition), and a note
+    when that is older than the newest year other allies have (Spain: 2025 while 2026 is out)."""
+    from milex.analysis.coverage import default_year
+
+    newest = default_year(ds)
+    rows = ds.series_records("milex_pct_gdp", iso3, "nato", (2014, newest))
+    own = max((int(r["year"]) for r in rows), default=newest)
+    if own == newest:
+        return own, None
+    return own, (
+        f"No NATO figure yet for {ds.registry.name(iso3)} in {newest}: its newest is {own}, "
+        f"shown here (other allies' {newest} figures are out)."
+    )
+
+
+def definition_notes(definitions: dict[str, str], measures: pd.DataFrame) -> tuple[str, ...]:
+    """A note when NATO's series cross a definition, naming the years on each side.
+
+    ``definitions`` maps each edition used to the definition it records (``Dataset.definitions``).
+    """
+    nato = measures[measures["source"] == "nato"]
+    used = set(nato["edition"])
+    definitions = {e: d for e, d in definitions.items() if e in used}
+    if len(set(definitions.values())) < 2:
+        return ()
+    shares = nato[nato["measure"] == "milex_pct_gdp"]
+    spans = []
+    for definition in dict.fromkeys(definitions.values()):
+        editions = [e for e, d in definitions.items() if d == definition]
+        years = sorted(shares[shares["edition"].isin(editions)]["year"].astype(int))
+        span = f"{years[0]}-{years[-1]}" if years else "no share of GDP"
+        spans.append(f"{span}: {definition} ({', '.join(editions)})")
+    return (
+        "Definition break in NATO's figures: " + "; ".join(spans) + ". NATO's 2026 edition "
+        "restates spending as core defence expenditure; compare years across the break with care.",
+    )

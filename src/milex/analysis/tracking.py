@@ -1,0 +1,482 @@
+"""The commitment tracker: every ally against every guideline in a year, with the gap in money.
+
+Figures are NATO's own (share of real GDP, equipment share, spending); SIPRI's share of GDP sits
+beside them in its own column, never merged. Gaps use NATO's measure: the extra spending in the
+year's money that would lift the ally's NATO share to the threshold, i.e. spending x (threshold /
+share - 1). Aggregates are recomputed from that year's members exactly as NATO does (constant-price
+spending over constant-price GDP, Iceland's GDP included) and checked against NATO's published rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from milex.analysis import hague
+from milex.analysis.commitments import AT_ROUNDED, GUIDELINES, MET, at_rounded, spending_gap, status
+from milex.analysis.coverage import (
+    Coverage,
+    as_of,
+    available_years,
+    coverage,
+    default_year,
+    headline,
+    missing_phrase,
+    partial_years,
+    with_figures,
+)
+from milex.analysis.tracker_cells import (
+    CELL_MEASURES,
+    Cell,
+    Urls,
+    YearData,
+    cells,
+    eur_per_usd,
+    other_editions,
+    year_data,
+)
+from milex.data.registry import NO_ARMED_FORCES
+from milex.errors import QueryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.data.store import Dataset
+
+TRACKED_BLOCS = ("NATO", "NATO_EU_CA")
+NO_FORCES = NO_ARMED_FORCES
+#: Guidelines the tracker reports a status for (the Hague 1.5% and 5% lack published figures yet).
+STATUS_GUIDELINES = (
+    "wales_2pct",
+    "wales_20pct_equipment",
+    "vilnius_2pct_floor",
+    "hague_core_3_5pct",
+)
+NO_FIGURE = "no NATO figure for this year"
+__all__ = [
+    "COLUMNS", "NO_FIGURE", "Coverage", "TrackerRows", "available_years", "coverage",
+    "default_year", "partial_years", "summary_line", "tracker", "tracker_rows",
+]  # fmt: skip
+GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
+AGGREGATE_TOLERANCE_PP = 0.01
+
+
+#: Output columns, in order; names are stable (documented in the README).
+COLUMNS = (
+    "row_type", "iso3", "country", "year", "rank", "milex_pct_gdp", "milex_pct_gdp_sipri",
+    "equipment_pct", "status_wales_2pct", "status_wales_20pct_equipment",
+    "status_vilnius_2pct_floor", "status_hague_core_3_5pct", "gap_2pct_lcu_m", "gap_2pct_usd_m",
+    "gap_2pct_eur_m", "gap_3_5pct_lcu_m", "gap_3_5pct_usd_m", "gap_3_5pct_eur_m",
+    "milex_lcu_m", "milex_usd_m", "currency", "real_change_pct", "national_2pct_law", "flags",
+    "hague_path_pct", "hague_path_status", "national_plan_pct", "hague_reach_year",
+    "hague_reach_note",
+    "edition", "source_url", "origin", "equipment_edition", "equipment_flags",
+    "equipment_source_url", "spending_edition", "spending_source_url", "sipri_edition",
+    "sipri_source_url", "published_pct_gdp", "note", "coverage",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrackerRows:
+    """The tracker without pandas: ally rows then aggregate rows (a column missing from a row is
+    missing in the frame), and the ``attrs`` the frame carries. The terminal table prints from
+    these, so a cold `milex tracker` need not import pandas (0.3 s of its second)."""
+
+    rows: list[dict[str, Any]]
+    attrs: dict[str, Any]
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as the tracker's DataFrame: ``COLUMNS`` in order, ``attrs`` attached."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
+        frame.attrs.update(self.attrs)
+        return frame
+
+
+def tracker(
+    year: int | None = None,
+    bloc: str = "NATO",
+    *,
+    dataset: Dataset | None = None,
+    edition: str = "best",
+) -> pd.DataFrame:
+    """One row per ally that was a member in ``year`` plus the bloc's aggregate rows.
+
+    ``frame.attrs`` carries the counts, the aggregate checks, the sources and editions used and
+    the notes a reader needs (estimates, secondary figures, the exchange rate used for euros).
+    ``edition="best"`` takes each ally's figure from NATO's own file first, then the newest
+    restatement; a named edition keeps only that edition's figures. When the year's figures come
+    from editions with different definitions (the 2026 edition's "core defence expenditure"), a
+    note says so and each row names its edition.
+    """
+    return tracker_rows(year, bloc, dataset=dataset, edition=edition).frame()
+
+
+def tracker_rows(
+    year: int | None = None,
+    bloc: str = "NATO",
+    *,
+    dataset: Dataset | None = None,
+    edition: str = "best",
+) -> TrackerRows:
+    """``tracker`` as row dicts and attrs, without pandas (see :func:`tracker`)."""
+    from milex import load
+
+    ds = dataset or load()
+    year = _check_year(ds, year)
+    members = _members(ds, bloc, year)
+    data = year_data(ds, year, members, edition)
+    sipri = cells(ds.series_records("milex_pct_gdp", members, "sipri", year))
+    sipri_editions = {c.edition for c in sipri.values()}
+    rate = eur_per_usd(data)
+    urls = Urls(ds)
+    rows = [_ally_row(ds, iso3, data, sipri, rate, urls) for iso3 in members]
+    _rank(rows)
+    _hague(ds, rows, year)
+    _plans(rows, year)
+    aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
+    attrs = _attrs(ds, rows, aggregates, data, rate, bloc, sipri_editions)
+    for row in [*rows, *aggregates]:
+        row.pop("_urls", None)
+        row["coverage"] = f"{data.year}: {attrs['coverage']}"  # every file says how partial
+    return TrackerRows([*rows, *aggregates], attrs)
+
+
+# -- inputs ----------------------------------------------------------------------------------------
+def _check_year(ds: Dataset, year: int | None) -> int:
+    covered = coverage(ds)
+    if year is None:
+        return default_year(ds, covered)
+    years = sorted(covered)
+    if year not in years:
+        partial = ", ".join(
+            f"{y} ({h} of {m} allies)" for y, (h, m) in partial_years(ds, covered).items()
+        )
+        raise QueryError(
+            f"no NATO figures for {year}; available: {years[0]}-{years[-1]}"
+            + (f" (partial: {partial})" if partial else "")
+        )
+    return year
+
+
+def _members(ds: Dataset, bloc: str, year: int) -> list[str]:
+    code = bloc.strip().upper()
+    if code not in TRACKED_BLOCS:
+        import difflib
+
+        close = difflib.get_close_matches(code, TRACKED_BLOCS, n=2)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise QueryError(
+            f"the tracker covers NATO allies: bloc must be one of {', '.join(TRACKED_BLOCS)}, "
+            f"not {bloc!r}{hint}"
+        )
+    return ds.registry.members(code, year)
+
+
+def _ally_row(
+    ds: Dataset,
+    iso3: str,
+    data: YearData,
+    sipri: dict[str, Cell],
+    eur_per_usd: float | None,
+    urls: Urls,
+) -> dict[str, Any]:
+    cell = {col: data.cells[m].get(iso3) for col, m in CELL_MEASURES.items()}
+    value = {col: None if c is None else c.value for col, c in cell.items()}
+    share = value["milex_pct_gdp"]
+    lcu, usd = value["milex_lcu_m"], value["milex_usd_m"]
+    share_cell, equipment_cell = cell["milex_pct_gdp"], cell["equipment_pct"]
+    spending_cell = cell["milex_usd_m"] or cell["milex_lcu_m"]
+    flags = set(share_cell.flags) if share_cell else set()
+    applicable = iso3 not in NO_FORCES
+    row: dict[str, Any] = {
+        "row_type": "ally",
+        "iso3": iso3,
+        "country": ds.registry.name(iso3),
+        "year": data.year,
+        "rank": None,
+        **value,
+        "milex_pct_gdp_sipri": sipri[iso3].value if iso3 in sipri else None,
+        "currency": ds.registry.countries[iso3].currency,
+        "national_2pct_law": "national_2pct_law" in flags or iso3 in data.law,
+        "flags": ";".join(sorted(flags - {"national_2pct_law"})),
+        "edition": data.edition_of.get(iso3),
+        "source_url": urls.of("nato", share_cell),
+        "origin": share_cell.origin if share_cell else None,
+        "equipment_edition": equipment_cell.edition if equipment_cell else None,
+        "equipment_flags": ";".join(sorted(equipment_cell.flags)) if equipment_cell else None,
+        "equipment_source_url": urls.of("nato", equipment_cell),
+        "spending_edition": spending_cell.edition if spending_cell else None,
+        "spending_source_url": urls.of("nato", spending_cell),
+        "sipri_edition": sipri[iso3].edition if iso3 in sipri else None,
+        "sipri_source_url": urls.of("sipri", sipri.get(iso3)),
+        "published_pct_gdp": None,
+        "note": NO_FORCES.get(iso3, "" if share is not None else NO_FIGURE),
+    }
+    for rule in GUIDELINES:
+        if rule.id in STATUS_GUIDELINES:
+            measured = equipment_cell if rule.metric == "equipment_pct" else share_cell
+            row[f"status_{rule.id}"] = status(
+                None if measured is None else measured.value, rule, data.year,
+                applicable=applicable, rounded=measured is not None and "rounded" in measured.flags,
+            )  # fmt: skip
+    eur_spending = None if eur_per_usd is None or usd is None else usd * eur_per_usd
+    for label, threshold in GAP_THRESHOLDS.items():
+        for unit, spending in (("lcu", lcu), ("usd", usd), ("eur", eur_spending)):
+            row[f"gap_{label}_{unit}_m"] = (
+                spending_gap(spending, share, threshold) if share and spending is not None else None
+            )
+    other_editions(ds, row, cell)
+    used = [*cell.values(), sipri.get(iso3)]
+    row["_urls"] = [c.origin for c in used if c and c.origin.startswith(("http://", "https://"))]
+    return row
+
+
+def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
+    """Add the Hague path for the year (after the base year) and each ally's reach year."""
+    start = hague.base_year(ds)
+    allies = [r["iso3"] for r in rows if r["iso3"] not in NO_FORCES]
+    reaches = hague.reach_years(ds, allies)
+    for row in rows:
+        found = reaches.get(row["iso3"])
+        if found is None:
+            row["hague_reach_note"] = NO_FORCES.get(row["iso3"], "")
+            continue
+        if found.base_share is not None and year > start:
+            row["hague_path_pct"] = hague.path_value(found.base_share, start, year)
+        row["hague_path_status"] = hague.path_status(
+            row["milex_pct_gdp"], found.base_share, start, year
+        )
+        row["hague_reach_year"] = found.year
+        row["hague_reach_note"] = found.note
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Rank allies by NATO share of GDP, highest first; no figure or no armed forces: no rank."""
+    ranked = sorted(
+        (r for r in rows if r["milex_pct_gdp"] is not None and r["iso3"] not in NO_FORCES),
+        key=lambda r: -r["milex_pct_gdp"],
+    )
+    for position, row in enumerate(ranked, start=1):
+        row["rank"] = position
+
+
+def _aggregate_codes(bloc: str) -> tuple[str, ...]:
+    return ("NATO", "NATO_EU_CA") if bloc.upper() == "NATO" else ("NATO_EU_CA",)
+
+
+def _aggregate_row(
+    ds: Dataset, code: str, year: int, rows: list[dict[str, Any]], data: YearData
+) -> dict[str, Any]:
+    """A bloc total recomputed from its members that year, beside NATO's published figure."""
+    members = [m for m in ds.registry.members(code, year) if m not in NO_FORCES]
+    const = data.values["milex_usd_const"]
+    gdp = data.values["gdp_usd_const"]
+    have = [m for m in members if m in const and m in gdp]
+    share = None
+    if have and len(have) == len(members):
+        denominator = sum(gdp[m] for m in have) + gdp.get("ISL", 0.0) * (
+            "ISL" in ds.registry.members(code, year)
+        )
+        share = 100.0 * sum(const[m] for m in have) / denominator
+    published = ds.aggregate_records("milex_pct_gdp", code, "nato", year)
+    pub = float(published[0]["value"]) if published else None
+    pub_edition = str(published[0]["edition"]) if published else None
+    allies = [r for r in rows if r["iso3"] in members]
+    allies_with = [r for r in allies if r["milex_pct_gdp"] is not None]
+    complete = len(allies_with) == len(members)
+    usd = [r["milex_usd_m"] for r in allies if r["milex_usd_m"] is not None]
+    equip = [
+        (r["equipment_pct"], r["milex_usd_m"])
+        for r in allies
+        if r["equipment_pct"] is not None and r["milex_usd_m"] is not None
+    ]
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        row_type="aggregate",
+        iso3=code,
+        country=ds.registry.name(code),
+        year=year,
+        milex_pct_gdp=share,
+        equipment_pct=(
+            sum(e * w for e, w in equip) / sum(w for _, w in equip)
+            if complete and equip and len(equip) == len(members)
+            else None
+        ),
+        milex_usd_m=sum(usd) if complete and usd and len(usd) == len(members) else None,
+        published_pct_gdp=pub,
+        currency="USD",
+        national_2pct_law=False,
+        flags="derived",
+        edition=pub_edition or next(iter(sorted(data.editions)), None),
+        note=_aggregate_note(share, pub, len(have), len(members), pub_edition, len(allies_with)),
+    )
+    for label in GAP_THRESHOLDS:
+        for unit in ("usd", "eur"):
+            gaps = [r[f"gap_{label}_{unit}_m"] for r in allies]
+            known = complete and all(g is not None for g in gaps)
+            row[f"gap_{label}_{unit}_m"] = sum(gaps) if known else None  # missing, never 0
+    return row
+
+
+def _aggregate_note(
+    share: float | None,
+    published: float | None,
+    have: int,
+    members: int,
+    edition: str | None = None,
+    shares: int | None = None,
+) -> str:
+    if share is None:
+        shown = (
+            f"; NATO's published figure: {published:.2f}% ({edition} edition)" if published else ""
+        )
+        of = f" ({shares} have a share of GDP)" if shares is not None and shares != have else ""
+        return (
+            f"not computed: constant-price spending and GDP for {have} of {members} "
+            f"members{of}{shown}"
+        )
+    if published is None:
+        return f"computed from {members} members; NATO publishes no aggregate for this year"
+    diff = share - published
+    verdict = "matches" if abs(diff) <= AGGREGATE_TOLERANCE_PP else "DIFFERS from"
+    return (
+        f"computed from {members} members; {verdict} NATO's published {published:.4f}% "
+        f"(difference {diff:+.4f} pp)"
+    )
+
+
+def _plans(rows: list[dict[str, Any]], year: int) -> None:
+    """Each ally's national plan for the year where it states a share (see milex.analysis.plans)."""
+    from milex.analysis.plans import plan_share
+
+    for row in rows:
+        row["national_plan_pct"] = plan_share(row["iso3"], year)
+
+
+# -- metadata --------------------------------------------------------------------------------------
+def _attrs(
+    ds: Dataset,
+    rows: list[dict[str, Any]],
+    aggregates: list[dict[str, Any]],
+    data: YearData,
+    eur_per_usd: float | None,
+    bloc: str,
+    sipri_editions: set[str],
+) -> dict[str, Any]:
+    allies = [r for r in rows if r["iso3"] not in NO_FORCES]
+    counted = [r for r in allies if r["milex_pct_gdp"] is not None]
+    counts = {
+        f"count_{rule}": sum(r[f"status_{rule}"] == MET for r in counted)
+        for rule in STATUS_GUIDELINES
+    }
+    for label, threshold in GAP_THRESHOLDS.items():
+        touching = [r for r in counted if _at_rounded(r, threshold)]
+        counts[f"count_at_or_above_{label}"] = sum(
+            r["milex_pct_gdp"] >= threshold for r in counted if r not in touching
+        )
+        counts[f"count_rounded_at_{label}"] = len(touching)
+        counts[f"rounded_at_{label}"] = [r["country"] for r in touching]
+    # every ally with an equipment share counts, whether or not it has a share of GDP, so the
+    # count agrees with the table (Czechia's 2026 equipment share came without one)
+    equipment = [r["equipment_pct"] for r in allies if r["equipment_pct"] is not None]
+    counts["count_equipment_20pct"] = sum(e >= 20.0 for e in equipment)
+    counts["allies_with_equipment"] = len(equipment)
+    checks = []
+    for r in aggregates:
+        computed, published = r["milex_pct_gdp"], r["published_pct_gdp"]
+        difference = None if computed is None or published is None else computed - published
+        checks.append(
+            {"iso3": r["iso3"], "computed": computed, "published": published,
+             "difference_pp": difference, "note": r["note"]}
+        )  # fmt: skip
+    without = [r["country"] for r in allies if r["milex_pct_gdp"] is None]
+    definitions = ds.definitions({("nato", e) for e in data.editions})
+    notes = [
+        "Figures are NATO's; SIPRI's share of GDP is shown beside them, never merged.",
+        "Gaps: extra spending in the year's money to reach the threshold on NATO's measure "
+        "(spending x (threshold / share - 1)); zero when already met.",
+        "Iceland has no armed forces: listed, but left out of counts and ranks, as NATO does.",
+    ]
+    if without:
+        notes.append(
+            f"Partial year: {len(counted)} of {len(allies)} allies have a NATO figure for "
+            f"{data.year}; no figure yet for {', '.join(without)}. Aggregates and their gaps are "
+            "not computed (missing, not zero)."
+        )
+    if len(set(definitions.values())) > 1:
+        listed = "; ".join(
+            f"{edition}: {definition}" for edition, definition in sorted(definitions.items())
+        )
+        notes.append(
+            f"Definition break: {data.year} figures come from editions with different "
+            f"definitions ({listed}); each row names its edition. Compare across them with care."
+        )
+    if eur_per_usd:
+        notes.append(f"EUR at NATO's exchange rate for {data.year}: {eur_per_usd:.4f} EUR per USD.")
+    flags = [r["flags"] or "" for r in [*rows, *aggregates]]
+    if any("estimate" in f for f in flags):
+        notes.append(f"{data.year} figures marked 'estimate' are NATO estimates.")
+    if any("secondary" in f for f in flags):
+        notes.append(
+            "Figures marked 'secondary' are NATO's, as reported by the press or public code "
+            "(NATO's own file for the edition was not available); each keeps its source URL."
+        )
+    for label, threshold in GAP_THRESHOLDS.items():
+        if counts[f"rounded_at_{label}"]:
+            notes.append(
+                f"{', '.join(counts[f'rounded_at_{label}'])}: {threshold:g} as rounded in the "
+                f"source, {AT_ROUNDED.split(' (')[0]}; counted apart, not as meeting {threshold:g}%."
+            )
+    used = {("nato", e) for e in _all_editions(rows)} | {("sipri", e) for e in sipri_editions}
+    sources = ds.citations(used)
+    estimated = bool(counted) and all("estimate" in (r["flags"] or "") for r in counted)
+    return {
+        "year": data.year,
+        "bloc": bloc.upper(),
+        "allies": len(allies),
+        "allies_with_figures": len(counted),
+        "allies_without_figures": without,
+        "allies_without_iso3": [r["iso3"] for r in allies if r["milex_pct_gdp"] is None],
+        "partial": bool(without),
+        "estimated": estimated,
+        "coverage": with_figures(len(counted), len(allies)),
+        "missing_note": missing_phrase(without, data.year),
+        "as_of": as_of(ds, used),
+        "source_urls": _source_urls(rows),
+        **counts,
+        "aggregate_checks": checks,
+        "eur_per_usd": eur_per_usd,
+        "editions": definitions,
+        "notes": notes,
+        "sources": sources,
+    }
+
+
+def _at_rounded(row: dict[str, Any], threshold: float) -> bool:
+    return "rounded" in (row["flags"] or "") and at_rounded(row["milex_pct_gdp"], threshold)
+
+
+def _all_editions(rows: list[dict[str, Any]]) -> set[str]:
+    """Every NATO edition a figure of the rows came from (shares, equipment, spending)."""
+    keys = ("edition", "equipment_edition", "spending_edition")
+    return {r[k] for r in rows if r["row_type"] == "ally" for k in keys if r.get(k)}
+
+
+def _source_urls(rows: list[dict[str, Any]]) -> list[str]:
+    """Every secondary figure's URL the rows used, each once, in row order."""
+    return list(dict.fromkeys(url for r in rows for url in r.get("_urls", ())))
+
+
+def summary_line(found: pd.DataFrame | TrackerRows) -> str:
+    """What a journalist can quote: how many allies meet 2% and the Hague core target, of how
+    many with figures, and who has none yet."""
+    a = found.attrs
+    equipment = (
+        f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies with an equipment "
+        "share spend 20% or more of it on major equipment."
+        if a["allies_with_equipment"]
+        else "No equipment shares published for this year."
+    )
+    return " ".join(p for p in (headline(a) + ".", equipment, a.get("missing_note", "")) if p)

@@ -1,0 +1,284 @@
+"""Charts of the tracker frame: (a) bars by ally, (c) equipment against GDP share, (f) tiles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from milex.errors import MilexError
+from milex.present.charts.labels import anchor_columns, label_layers
+from milex.present.charts.style import (
+    BAND_NO_FORCES,
+    CORE_PCT,
+    DARK_BANDS,
+    EQUIPMENT_PCT,
+    NATO_PCT_TITLE,
+    REFERENCE_NOTE,
+    TWO_PCT,
+    aggregate_rule,
+    aggregate_value,
+    ally_rows,
+    altair_module,
+    band_scale,
+    compose,
+    coverage_notes,
+    flag_notes,
+    footer_text,
+    halo_text,
+    headline,
+    highlight_name,
+    js,
+    marks,
+    missing_note,
+    outline,
+    reference_rules,
+    steps,
+)
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+
+# -- (a) tracker bars ------------------------------------------------------------------------------
+def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+    """(a) Every ally's NATO share of GDP as a bar, coloured by band, with the 2% and 3.5% lines."""
+    import pandas as pd
+
+    alt = altair_module()
+    rows = ally_rows(frame)
+    year = int(frame.attrs["year"])
+    plotted = sorted((r for r in rows if r["share"] is not None), key=lambda r: -r["share"])
+    if not plotted:
+        raise MilexError(f"no ally has a NATO share of GDP for {year}: nothing to chart")
+    notes, mixed = flag_notes(plotted, year)
+    for r in plotted:
+        r["label"] = f"{r['share']:.2f}" + marks(r["flags"], mixed)
+    data = pd.DataFrame(plotted)
+    names = [r["country"] for r in plotted]
+    top = max(r["share"] for r in plotted)
+    x_max = max(4.5, math.ceil(top * 2 + 0.6) / 2)
+    hl = highlight_name(rows, highlight)
+    bold = f"datum.value === {js(hl)} ? 'bold' : 'normal'" if hl else "'normal'"
+    y = alt.Y(
+        "country:N",
+        sort=names,
+        title=None,
+        axis=alt.Axis(labelFontWeight=alt.ExprRef(expr=bold), labelLimit=200, ticks=False),
+    )
+    x = alt.X(
+        "share:Q",
+        title=NATO_PCT_TITLE,
+        scale=alt.Scale(domain=[0, x_max], nice=False),
+        axis=alt.Axis(values=steps(0, x_max, 0.5), format=".1f"),
+    )
+    base = alt.Chart(data)
+    bars = base.mark_bar(size=15).encode(
+        y=y,
+        x=x,
+        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        **outline(f"datum.country === {js(hl)}", 2),
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("rank:Q", title="Rank"),
+            alt.Tooltip("flags:N", title="Flags"),
+        ],
+    )
+    labels = halo_text(base, {"align": "left", "dx": 4}, y=y, x=x, text="label:N")
+    layers = [bars, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
+    total = aggregate_value(frame, "NATO")
+    if total is not None:
+        layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
+    layers += labels  # last: a value label's halo breaks any line that passes under it
+    whole = f"; NATO as a whole: {total:.2f}%" if total is not None else ""
+    partial = coverage_notes(frame)
+    notes = [
+        *partial,
+        f"Defence expenditure as a share of GDP by ally, NATO's figures{whole}.",
+        REFERENCE_NOTE,
+        *notes,
+        *missing_note(rows),
+    ]
+    return compose(
+        layers,
+        title=headline(frame),
+        notes=notes,
+        sources=frame.attrs["sources"],
+        ids=["nato"],
+        # a partial year's footer lists the missing allies: room for it, not taken from the bars
+        height=21 * len(plotted) + 190 + 14 * len(footer_text(missing_note(rows))),
+    )
+
+
+# -- (c) equipment share against share of GDP ------------------------------------------------------
+SCATTER_HEIGHT = 600
+#: Approximate plot area inside the 800 x 600 chart (axes, titles, legend taken off), in px.
+SCATTER_PLOT = (695.0, 355.0)
+
+
+def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+    """(c) Each ally's equipment share against its share of GDP, with the 20% and 2% lines."""
+    import pandas as pd
+
+    alt = altair_module()
+    rows = ally_rows(frame)
+    year = int(frame.attrs["year"])
+    plotted = [r for r in rows if r["share"] is not None and r["equipment"] is not None]
+    if not plotted:
+        raise MilexError(f"no ally has both a share of GDP and an equipment share for {year}")
+    low = max(0.0, math.floor(min(r["share"] for r in plotted) * 2) / 2 - 0.5)
+    x_dom = [low, max(4.5, math.ceil(max(r["share"] for r in plotted) * 2 + 0.5) / 2)]
+    y_dom = [0.0, max(60.0, math.ceil(max(r["equipment"] for r in plotted) / 10 + 0.5) * 10)]
+    _place_labels(plotted, x_dom, y_dom)
+    data = pd.DataFrame(plotted)
+    hl = highlight_name(rows, highlight)
+    x = alt.X(
+        "share:Q", title=NATO_PCT_TITLE, scale=alt.Scale(domain=x_dom, nice=False),
+        axis=alt.Axis(values=steps(low, x_dom[1], 0.5), format=".1f"),
+    )  # fmt: skip
+    y = alt.Y(
+        "equipment:Q",
+        title="Major equipment incl. R&D, % of defence expenditure",
+        scale=alt.Scale(domain=y_dom, nice=False),
+    )
+    base = alt.Chart(data)
+    points = base.mark_circle(size=110, opacity=1).encode(
+        x=x,
+        y=y,
+        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        **outline(f"datum.country === {js(hl)}", 2.5),
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("equipment:Q", title="Equipment %", format=".1f"),
+        ],
+    )
+    weight = alt.ExprRef(expr=f"datum.country === {js(hl)} ? 'bold' : 'normal'")
+    leaders, labels = label_layers(base, x, y, weight)
+    layers = [
+        *reference_rules("x", [TWO_PCT], x),
+        *reference_rules("y", [EQUIPMENT_PCT], y),
+        leaders,
+        points,
+        *labels,
+    ]
+    a = frame.attrs
+    partial = coverage_notes(frame)
+    notes = [
+        *partial,
+        f"{len(plotted)} allies have both figures; {a['count_at_or_above_2pct']} of "
+        f"{a['allies_with_figures']} with a share of GDP spend at least {TWO_PCT:g}% of GDP on "
+        "defence. Labels: ISO 3166 country codes.",
+        f"Lines: the Wales 2014 guidelines, {TWO_PCT:g}% of GDP on defence and "
+        f"{EQUIPMENT_PCT:g}% of that on major equipment including R&D.",
+        *flag_notes(plotted, year)[0],
+        *missing_note([r for r in rows if r not in plotted]),
+    ]
+    return compose(
+        layers,
+        title=equipment_title(a),
+        notes=notes,
+        sources=a["sources"],
+        ids=["nato"],
+        height=SCATTER_HEIGHT,
+    )
+
+
+def equipment_title(a: Mapping[Any, Any]) -> str:
+    """'2026, 10 of 31 allies with equipment figures: 9 are estimated to spend 20% or more ...'."""
+    from milex.analysis.coverage import spend_verb
+
+    have, allies, met = a["allies_with_equipment"], a["allies"], a["count_equipment_20pct"]
+    verb = spend_verb(bool(a.get("estimated")))
+    what = f"{EQUIPMENT_PCT:g}% or more of their defence budget on major equipment"
+    if have < allies:
+        return f"{a['year']}, {have} of {allies} allies with equipment figures: {met} {verb} {what}"
+    return f"{met} of {allies} allies {verb} {what} in {a['year']}"
+
+
+def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[float]) -> None:
+    """Add ``labels.anchor_columns`` to each row, placed in SCATTER_PLOT's pixels."""
+    xw, yh = x_dom[1] - x_dom[0], y_dom[1] - y_dom[0]
+    points = [((r["share"] - x_dom[0]) / xw, (y_dom[1] - r["equipment"]) / yh) for r in rows]
+    columns = anchor_columns(
+        points, *SCATTER_PLOT, lambda fx, fy: (x_dom[0] + fx * xw, y_dom[1] - fy * yh)
+    )
+    for i, r in enumerate(rows):
+        r.update({k: v[i] for k, v in columns.items()})
+
+
+# -- (f) tile grid of allies by status -------------------------------------------------------------
+#: Each ally's tile (column, row), placed roughly by geography; North America on the left.
+TILES: dict[str, tuple[int, int]] = {
+    "ISL": (1, 0), "NOR": (4, 0), "SWE": (5, 0), "FIN": (6, 0),
+    "CAN": (0, 1), "GBR": (2, 1), "DNK": (4, 1), "EST": (6, 1),
+    "USA": (0, 2), "NLD": (3, 2), "DEU": (4, 2), "POL": (5, 2), "LVA": (6, 2),
+    "BEL": (2, 3), "LUX": (3, 3), "CZE": (4, 3), "SVK": (5, 3), "LTU": (6, 3),
+    "FRA": (2, 4), "SVN": (4, 4), "HUN": (5, 4), "ROU": (6, 4),
+    "PRT": (1, 5), "ESP": (2, 5), "ITA": (3, 5), "HRV": (4, 5), "BGR": (6, 5),
+    "MNE": (4, 6), "MKD": (5, 6), "TUR": (6, 6),
+    "ALB": (4, 7), "GRC": (5, 7),
+}  # fmt: skip
+TILE_COLUMNS, TILE_ROWS = 7, 8
+
+
+def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+    """(f) One tile per ally, placed roughly by geography, coloured by its share-of-GDP band."""
+    import pandas as pd
+
+    alt = altair_module()
+    rows = ally_rows(frame)
+    year = int(frame.attrs["year"])
+    unplaced = [r["iso3"] for r in rows if r["iso3"] not in TILES]
+    if unplaced:
+        raise MilexError(f"no tile position for {', '.join(unplaced)}; add it to charts.TILES")
+    notes, mixed = flag_notes([r for r in rows if r["share"] is not None], year)
+    for r in rows:
+        r["col"], r["row"] = TILES[r["iso3"]]
+        r["value"] = "" if r["share"] is None else f"{r['share']:.2f}%" + marks(r["flags"], mixed)
+        if r["band"] == BAND_NO_FORCES:
+            r["value"] = "no forces"
+        r["dark"] = r["band"] in DARK_BANDS
+    data = pd.DataFrame(rows)
+    hl = highlight_name(rows, highlight)
+    grid = {"paddingInner": 0.08}
+    x = alt.X("col:O", scale=alt.Scale(domain=list(range(TILE_COLUMNS)), **grid), axis=None)
+    y = alt.Y("row:O", scale=alt.Scale(domain=list(range(TILE_ROWS)), **grid), axis=None)
+    base = alt.Chart(data)
+    tiles = base.mark_rect(cornerRadius=3).encode(
+        x=x,
+        y=y,
+        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        **outline(f"datum.country === {js(hl)}", 3),
+        tooltip=[
+            alt.Tooltip("country:N", title="Ally"),
+            alt.Tooltip("share:Q", title="% of GDP", format=".2f"),
+            alt.Tooltip("band:N", title="Band"),
+        ],
+    )
+    ink = alt.condition("datum.dark", alt.value("white"), alt.value("#111111"))
+    codes = base.mark_text(fontSize=15, fontWeight="bold", dy=-9).encode(
+        x=x, y=y, text="iso3:N", color=ink
+    )
+    values = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="value:N", color=ink)
+    a = frame.attrs
+    notes = [
+        *coverage_notes(frame),
+        f"NATO's defence expenditure as a share of GDP: {headline(frame)}. Tiles are placed "
+        "roughly by geography; labels are ISO 3166 country codes.",
+        REFERENCE_NOTE,
+        *notes,
+        *missing_note(rows),
+    ]
+    covered = f" ({a['coverage']})" if a.get("partial") else ""
+    return compose(
+        [tiles, codes, values],
+        title=f"Where the NATO allies stand, {year}{covered}",
+        notes=notes,
+        sources=a["sources"],
+        ids=["nato"],
+        height=800,
+        footer_gap=12,
+    )

@@ -1,0 +1,342 @@
+"""Named figures: what ``milex chart NAME``, the web downloads and the reports draw.
+
+Each figure fetches the library results it needs (tracker, profile, projection, totals) and hands
+them to its builder in ``milex.present.charts``. This layer sits above both the analyses and the chart
+builders, so the builders never import an analysis and the layers read one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from milex.errors import MilexError
+from milex.present.charts import (
+    alliance_totals,
+    country_share,
+    equipment_scatter,
+    projection_fan,
+    status_tiles,
+    tracker_bars,
+)
+from milex.present.charts.projection import default_entity
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from milex.data.store import Dataset
+    from milex.projection import ProjectionResult
+
+__all__ = ["CHARTS", "ChartDef", "Inputs", "build", "chart_def", "spec", "totals_frame"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a user asked for: options are None when not given."""
+
+    dataset: Dataset
+    country: str | None
+    year: int | None
+    scenario: Any
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    """One figure ``milex chart NAME`` can draw: which options it takes and how it is built."""
+
+    name: str
+    figure: str
+    description: str
+    options: frozenset[str]
+    required: frozenset[str]
+    make: Callable[[Inputs], Any]
+
+
+def _highlight(inputs: Inputs) -> str | None:
+    return None if inputs.country is None else inputs.dataset.registry.resolve(inputs.country)
+
+
+def _tracker(inputs: Inputs) -> pd.DataFrame:
+    from milex.analysis.tracking import tracker
+
+    return tracker(inputs.year, dataset=inputs.dataset)
+
+
+def _projection(inputs: Inputs) -> tuple[ProjectionResult, str]:
+    from milex.projection import project
+
+    result = project(inputs.scenario, inputs.dataset)
+    return result, _entity(inputs, result)
+
+
+def _entity(inputs: Inputs, result: ProjectionResult) -> str:
+    if inputs.country is None:
+        return default_entity(result)
+    code = inputs.country.strip().upper()
+    if code not in result.entities:
+        code = inputs.dataset.registry.resolve(inputs.country)
+    if code not in result.entities:
+        raise MilexError(
+            f"{inputs.country!r} is not in this projection; it covers {', '.join(result.entities)}"
+        )
+    return code
+
+
+def _totals(dataset: Dataset) -> Any:
+    """The totals chart: NATO's own file drawn, newer restated years told and cited."""
+    frame, sources = totals_frame(dataset)
+    newer = newer_totals(dataset)
+    cited = {s["edition"] for s in sources}
+    sources += [
+        s
+        for s in dataset.package["sources"]
+        if s["source"] == "nato" and s["edition"] not in cited
+        and any(f"({s['edition']} edition" in n for n in newer)
+    ]  # fmt: skip
+    return alliance_totals(frame, sources, newer)
+
+
+def newer_totals(dataset: Dataset) -> list[str]:
+    """NATO's totals for years after its own file, in their own price base, as sentences: the
+    present told beside the line, never joined to it (another base year is another unit)."""
+    rows = dataset.sql_records(
+        "SELECT iso3, year, edition, value, unit, flags FROM observations WHERE source = 'nato' "
+        "AND measure = 'milex_usd_const' AND iso3 IN ('USA', 'NATO_EU_CA') "
+        "AND flags LIKE '%secondary%' AND year > ? ORDER BY year, iso3",
+        [dataset.latest_year("milex_usd_const", "nato")],
+    )
+    by_year: dict[tuple[int, str, str], dict[str, float]] = {}
+    for r in rows:
+        by_year.setdefault((int(r["year"]), str(r["edition"]), str(r["unit"])), {})[
+            str(r["iso3"])
+        ] = float(r["value"])
+    out = []
+    for (year, edition, unit), values in sorted(by_year.items()):
+        if set(values) != {"USA", "NATO_EU_CA"}:
+            continue
+        base = unit.replace("USD m constant", "").strip()
+        out.append(
+            f"{year}: NATO's estimate ({edition} edition, as reported) at constant {base} prices, "
+            f"not joined to the line: European allies and Canada US$ "
+            f"{values['NATO_EU_CA'] / 1000:,.0f} bn, the United States US$ "
+            f"{values['USA'] / 1000:,.0f} bn, {values['NATO_EU_CA'] / values['USA']:.0%} of it."
+        )
+    return out
+
+
+def totals_frame(dataset: Dataset) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """NATO's constant-price spending of the United States and of Europe and Canada, by year.
+
+    Figures from NATO's own file only: a press restatement in another base year is left out, so
+    the two series share one unit. Returns the tidy rows and the sources they came from.
+    """
+    import pandas as pd
+
+    us = dataset.series("milex_usd_const", "USA", "nato", include_secondary=False)
+    europe = dataset.aggregate("milex_usd_const", "NATO_EU_CA", "nato")
+    europe = europe[~europe["flags"].str.contains("secondary", regex=False)]
+    frame = pd.concat([us, europe], ignore_index=True)
+    used = set(zip(frame["source"], frame["edition"], strict=True))
+    sources = [s for s in dataset.package["sources"] if (s["source"], s["edition"]) in used]
+    return frame, sources
+
+
+def _chart_defs() -> dict[str, ChartDef]:
+    year, country, scenario = "year", "country", "scenario"
+    defs = [
+        ChartDef(
+            "tracker", "a", "every ally's % of GDP as a bar, with the 2% and 3.5% lines",
+            frozenset({year, country}), frozenset(),
+            lambda i: tracker_bars(_tracker(i), highlight=_highlight(i)),
+        ),
+        ChartDef(
+            "country", "b", "one ally's % of GDP over time, NATO and SIPRI, with its path",
+            frozenset({country}), frozenset({country}),
+            lambda i: country_share(_profile(i)),
+        ),
+        ChartDef(
+            "equipment", "c", "equipment share against % of GDP, with the 20% and 2% lines",
+            frozenset({year, country}), frozenset(),
+            lambda i: equipment_scatter(_tracker(i), highlight=_highlight(i)),
+        ),
+        ChartDef(
+            "projection-share", "d", "projection fan, % of GDP, for a country or bloc",
+            frozenset({scenario, country}), frozenset(),
+            lambda i: projection_fan(*_projection(i), measure="share_pct"),
+        ),
+        ChartDef(
+            "projection-money", "d", "projection fan, spending in money, for a country or bloc",
+            frozenset({scenario, country}), frozenset(),
+            lambda i: projection_fan(*_projection(i), measure="spending"),
+        ),
+        ChartDef(
+            "totals", "e", "alliance spending over time, United States against Europe and Canada",
+            frozenset(), frozenset(),
+            lambda i: _totals(i.dataset),
+        ),
+        ChartDef(
+            "tiles", "f", "a tile grid of the allies, coloured by % of GDP band",
+            frozenset({year, country}), frozenset(),
+            lambda i: status_tiles(_tracker(i), highlight=_highlight(i)),
+        ),
+        ChartDef(
+            "map", "g", "every ally on a map, coloured by its share-of-GDP band",
+            frozenset({year, country}), frozenset(),
+            _map,
+        ),
+        ChartDef(
+            "sipri-country", "h", "a country's share of GDP over time, SIPRI's figures (any country)",
+            frozenset({country}), frozenset({country}),
+            _sipri_country,
+        ),
+        ChartDef(
+            "threat-mer", "i",
+            "NATO against Russia, China, Iran and North Korea at market exchange rates",
+            frozenset(), frozenset(),
+            lambda i: _threat(i, "mer_constant"),
+        ),
+        ChartDef(
+            "threat-ppp", "i", "the same blocs at purchasing-power parity, with IISS's Russia estimate",
+            frozenset(), frozenset(),
+            lambda i: _threat(i, "ppp"),
+        ),
+        ChartDef(
+            "burden", "j", "each ally's GDP against its share of GDP, with the Olson-Zeckhauser test",
+            frozenset({year}), frozenset(),
+            _burden,
+        ),
+        ChartDef(
+            "industry", "k", "155 mm shell production capacity against demand, by year",
+            frozenset(), frozenset(),
+            lambda i: _industry(),
+        ),
+    ]  # fmt: skip
+    return {d.name: d for d in defs}
+
+
+def _profile(inputs: Inputs) -> Any:
+    from milex.analysis.profile import country_profile
+
+    assert inputs.country is not None
+    return country_profile(inputs.country, dataset=inputs.dataset)
+
+
+def _map(inputs: Inputs) -> Any:
+    from milex.present.charts.map import tracker_map
+
+    return tracker_map(_tracker(inputs), highlight=_highlight(inputs))
+
+
+def _sipri_country(inputs: Inputs) -> Any:
+    from milex.present.charts.other import sipri_share
+
+    assert inputs.country is not None
+    ds = inputs.dataset
+    code = ds.registry.resolve(inputs.country)
+    frame = ds.series("milex_pct_gdp", code, "sipri")
+    return sipri_share(frame, ds.registry.name(code), ds.citations(frame))
+
+
+def _threat(inputs: Inputs, basis: str) -> Any:
+    from milex.analysis.balance import threat_balance
+    from milex.present.charts.comparisons import threat_lines
+
+    return threat_lines(inputs.dataset, threat_balance(inputs.dataset), basis)
+
+
+def _burden(inputs: Inputs) -> Any:
+    from milex.analysis.burden import burden_sharing, olson_zeckhauser
+    from milex.present.charts.comparisons import burden_scatter
+
+    ds = inputs.dataset
+    # burden-sharing needs every ally's spending from NATO's own file: its newest year is that
+    # file's, which the chart's title names (a restatement year would count only some allies)
+    year = inputs.year or ds.latest_year("milex_usd", "nato")
+    return burden_scatter(ds, burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
+
+
+#: The shipped industry models (a checkout's examples/industry), which the industry chart runs.
+INDUSTRY_EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "industry"
+
+
+def _industry() -> Any:
+    from milex.industry.capacity import run_capacity
+    from milex.present.charts.comparisons import industry_capacity
+
+    model = INDUSTRY_EXAMPLES / "eu-155mm.toml"
+    if not model.is_file():
+        raise MilexError(f"industry model not found: {model} (run from a milex checkout)")
+    return industry_capacity(run_capacity(model))
+
+
+CHARTS: dict[str, ChartDef] = _chart_defs()
+
+
+def chart_def(name: str) -> ChartDef:
+    """The figure called ``name``; an unknown name is an error listing every available one."""
+    key = name.strip().lower()
+    if key in CHARTS:
+        return CHARTS[key]
+    import difflib
+
+    close = difflib.get_close_matches(key, list(CHARTS), n=2)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    listing = "; ".join(f"{d.name}: {d.description}" for d in CHARTS.values())
+    raise MilexError(f"unknown chart {name!r}{hint}. Available charts: {listing}")
+
+
+def build(
+    name: str,
+    *,
+    country: str | None = None,
+    year: int | None = None,
+    scenario: str | Path | Any = None,
+    dataset: Dataset | None = None,
+) -> Any:
+    """Fetch the library results figure ``name`` needs and build it (an Altair chart).
+
+    ``country`` highlights an ally (tracker, equipment, tiles), names the ally (country) or the
+    country or bloc of a projection; ``year`` picks the tracker year; ``scenario`` is a scenario
+    file, mapping or ``Scenario`` (default: the Hague 3.5% core target for NATO by 2035).
+    """
+    definition = chart_def(name)
+    given = {
+        k
+        for k, v in {"country": country, "year": year, "scenario": scenario}.items()
+        if v is not None
+    }
+    extra = given - definition.options
+    if extra:
+        takes = ", ".join(f"--{o}" for o in sorted(definition.options)) or "no options"
+        raise MilexError(
+            f"chart {definition.name!r} does not take {', '.join('--' + e for e in sorted(extra))}"
+            f" (it takes {takes})"
+        )
+    missing = definition.required - given
+    if missing:
+        raise MilexError(
+            f"chart {definition.name!r} needs {', '.join('--' + m for m in sorted(missing))}"
+        )
+    if isinstance(scenario, str | Path) and not Path(scenario).is_file():
+        raise MilexError(f"scenario file not found: {scenario}")
+    from milex import load
+
+    inputs = Inputs(dataset or load(), country, year, scenario)
+    return definition.make(inputs)
+
+
+def spec(
+    name: str,
+    *,
+    country: str | None = None,
+    year: int | None = None,
+    scenario: str | Path | Any = None,
+    dataset: Dataset | None = None,
+) -> dict[str, Any]:
+    """The Vega-Lite spec (a dict) of figure ``name``, data inline and sources in ``usermeta``."""
+    from milex.present.render import spec as to_spec
+
+    chart = build(name, country=country, year=year, scenario=scenario, dataset=dataset)
+    return to_spec(chart)

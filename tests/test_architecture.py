@@ -1,0 +1,149 @@
+"""The package's layers, read from its own imports: data flows one way and nothing loops.
+
+Every import counts, including those inside functions and under TYPE_CHECKING, since a loop that
+only closes at run time is still a loop a reader has to hold in their head.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import milex
+
+PACKAGE = Path(milex.__file__).resolve().parent
+
+#: a package may import only packages of a lower rank: data < analysis < projection < industry
+#: < present < cli, web < the public face
+RANKS = {
+    "errors": 0,
+    "data": 1,
+    "analysis": 2,
+    "projection": 3,
+    "industry": 4,
+    "present": 5,
+    "cli": 6,
+    "web": 6,
+    "__init__": 7,
+    "__main__": 7,
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imported(name: str, path: Path) -> set[str]:
+    """The milex modules that the module ``name`` imports anywhere in its text."""
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # a relative import: from its package, up level - 1 steps
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            # a submodule where the name is one, else the module that defines the name
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
+                for alias in node.names
+            ]
+        else:
+            continue
+        for target in targets:
+            while target and target not in MODULES:  # a name inside a module: the module
+                target = target.rpartition(".")[0]
+            if target and target != "milex" and target != name:
+                found.add(target)
+    return found
+
+
+EDGES = {name: imported(name, path) for name, path in MODULES.items()}
+
+
+def reach(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Every node each node reaches by one or more arrows."""
+    out: dict[str, set[str]] = {}
+    for start in edges:
+        seen: set[str] = set()
+        todo = list(edges[start])
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(edges.get(node, ()))
+        out[start] = seen
+    return out
+
+
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of nodes that reach each other (strongly connected, more than one node)."""
+    reached = reach(edges)
+    groups = {
+        tuple(sorted({n for n in reached[a] if a in reached.get(n, ())} | {a}))
+        for a in edges
+        if a in reached[a]
+    }
+    return sorted(list(g) for g in groups)
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_module_belongs_to_a_known_layer():
+    assert {layer(m) for m in MODULES} <= set(RANKS) | {"static"}
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    assert circles(EDGES) == []
+
+
+def test_no_layer_imports_a_higher_one():
+    upward = sorted(
+        f"{a} -> {b}" for a, bs in EDGES.items() for b in bs if RANKS[layer(a)] < RANKS[layer(b)]
+    )
+    assert upward == []
+
+
+def test_the_middle_layers_form_no_loop_between_them():
+    packages: dict[str, set[str]] = defaultdict(set)
+    for a, bs in EDGES.items():
+        packages[layer(a)] |= {layer(b) for b in bs if layer(b) != layer(a)}
+    assert circles(packages) == []
+
+
+def test_the_public_face_is_small_and_sorted():
+    assert milex.__all__ == sorted(milex.__all__)
+    assert len(milex.__all__) <= 12
+    for name in milex.__all__:
+        assert getattr(milex, name) is not None
+
+
+def test_a_loop_of_three_is_found_and_a_chain_is_not():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+@pytest.mark.parametrize("mutation", ["up", "circle"])
+def test_the_checks_see_an_import_added_inside_a_function(mutation, tmp_path):
+    """The graph is read from the text, so an import buried in a function is an edge too."""
+    source = (
+        "def f():\n    from milex.web import app\n"
+        if mutation == "up"
+        else "def f():\n    from milex.data import store\n"
+    )
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    targets = imported("milex.data.registry", path)
+    assert targets == ({"milex.web.app"} if mutation == "up" else {"milex.data.store"})
