@@ -24,6 +24,7 @@ RANKS = {
     "analysis": 2,
     "projection": 3,
     "industry": 4,
+    "finance": 4,
     "present": 5,
     "cli": 6,
     "web": 6,

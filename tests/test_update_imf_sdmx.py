@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import milex
 from milex.cli import app
 from milex.data import update
-from milex.data.sources import imf
+from milex.data.sources import imf, weo
 from milex.errors import MilexError, SourceError
 
 from .test_update import server  # noqa: F401  (the local HTTP server fixture)
@@ -62,7 +62,7 @@ def serve_weo(root: Path, served: list[tuple[str, str, str]]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         probe = f"{HEAD}\ndataflow,IMF.RES:{flow}({version}),I,USA,NGDP_RPCH,A,2031,2.1,0,,,"
         (folder / "USA.NGDP_RPCH.A").write_text(f"{probe}{published}T13:00:00Z\n")
-        for i, concept in enumerate(imf.CONCEPTS):
+        for i, concept in enumerate(weo.CONCEPTS):
             # some answers leave the dataset attribute out: the probe's date is stamped on
             (folder / f"*.{concept}.A").write_text(
                 answer(flow, version, published, concept, bool(i % 2))

@@ -115,7 +115,9 @@ def equipment_demand(
     if bloc is not None:
         raise IndustryError("give the bloc or countries in the scenario, not as bloc")
     projected = Projected.run(ds, _scenario(scenario), equipment, target)
-    history = HistoryPlan.for_projection(ds, projected, members_as_of)
+    history = HistoryPlan.for_projection(
+        ds, projected.base, projected.countries, projected.aggregates, members_as_of
+    )
     return _build(ds, history, projected, equipment)
 
 

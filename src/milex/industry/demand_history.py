@@ -8,6 +8,7 @@ lacks figures has no total. The constants here are shared by the projection and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from milex.data.store import Dataset
-    from milex.industry.demand_projection import Projected
 
 REFERENCE_YEAR = 2014  # the Wales pledge and the first year of NATO's file
 BLOCS = ("NATO", "NATO_EU_CA")
@@ -70,16 +70,25 @@ class HistoryPlan:
         return cls(sorted({m for y in years for m in groups[code][y]}), groups, years)
 
     @classmethod
-    def for_projection(cls, ds: Dataset, p: Projected, as_of: int | None) -> HistoryPlan:
-        last = min(p.base, ds.latest_year("equipment_pct", "nato"))
+    def for_projection(
+        cls,
+        ds: Dataset,
+        base: int,
+        countries: Sequence[str],
+        aggregates: Sequence[str],
+        as_of: int | None,
+    ) -> HistoryPlan:
+        """The history that leads into a projection from ``base`` of these countries and groups."""
+        last = min(base, ds.latest_year("equipment_pct", "nato"))
         years = list(range(REFERENCE_YEAR, last + 1))
         groups = {
             code: {
-                y: p.countries if code == "TOTAL" else _members(ds, code, as_of or y) for y in years
+                y: list(countries) if code == "TOTAL" else _members(ds, code, as_of or y)
+                for y in years
             }
-            for code in p.aggregates
+            for code in aggregates
         }
-        return cls(list(p.countries), groups, years)
+        return cls(list(countries), groups, years)
 
 
 def _members(ds: Dataset, code: str, year: int) -> list[str]:

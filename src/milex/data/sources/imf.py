@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from milex.data.registry import Registry
 from milex.data.schema import COLUMNS
 from milex.data.sources._common import Resource, frame, read_csv, require_columns, row
+from milex.data.sources.weo import (
+    AGGREGATE,
+    CONCEPTS,
+    MISSING,
+    SOURCE,
+    area_iso3,
+    last_actual_year,
+    scaled,
+    unit_of,
+    weo_record,
+)
 from milex.data.sources.years import check_axis, check_observations, swapped_pairs
 from milex.errors import SourceError, UnknownCountryError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SOURCE = "imf_weo"
 AREAS_PATH = "imf/weo_oct2025_areas.csv"
 RESOURCE = Resource(
     name="imf-weo-2025-10",
@@ -31,27 +40,6 @@ RESOURCE = Resource(
     notes="Wide pivot of 16 concepts from the WEO dataset IMF.RES:WEO 9.0.0; values unchanged.",
 )
 
-#: WEO concept -> (measure, unit template, scale the unit is in: 6 = millions, 0 = units).
-CONCEPTS: dict[str, tuple[str, str, int]] = {
-    "NGDP": ("gdp_lcu", "national currency m", 6),
-    "NGDPD": ("gdp_usd", "USD m", 6),
-    "NGDP_R": ("gdp_lcu_const", "national currency m constant {base}", 6),
-    "NGDP_RPCH": ("gdp_real_growth_pct", "percent", 0),
-    "NGDP_D": ("gdp_deflator", "index {base}=100", 0),
-    "NGDPDPC": ("gdp_per_capita_usd", "USD", 0),
-    "PPPGDP": ("gdp_ppp", "international USD m", 6),
-    "PPPEX": ("ppp_factor", "national currency per international USD", 0),
-    "PPPPC": ("gdp_ppp_per_capita", "international USD", 0),
-    "LP": ("population", "persons", 0),
-    "PCPIPCH": ("inflation_cpi_pct", "percent", 0),
-    "GGX": ("govt_expenditure_lcu", "national currency m", 6),
-    "GGX_NGDP": ("govt_expenditure_pct_gdp", "percent", 0),
-    "GGR_NGDP": ("govt_revenue_pct_gdp", "percent", 0),
-    "GGXCNL_NGDP": ("govt_net_lending_pct_gdp", "percent", 0),
-    "GGXWDG_NGDP": ("govt_debt_pct_gdp", "percent", 0),
-}
-AGGREGATE = re.compile(r"^G[X\d]\d*$")  # IMF country groups: G001 World, G110, GX123, ...
-LAST_ACTUAL = re.compile(r"^(?:FY)?(\d{4})(?:/\d{2})?$")
 META = (
     "ref_area",
     "area_name",
@@ -62,19 +50,6 @@ META = (
     "lastactualdate",
     "base_year",
 )
-
-
-def scaled(text: str, scale: int, target: int, path: Path, where: str) -> float:
-    """A published figure in units of 10**scale, re-expressed in 10**target, exactly rounded once."""
-    try:
-        return float(Decimal(text).scaleb(scale - target))
-    except InvalidOperation:
-        raise SourceError(path, where, f"expected a number, found {text!r}") from None
-
-
-def last_actual_year(text: str) -> int | None:
-    m = LAST_ACTUAL.match(text.strip())
-    return int(m.group(1)) if m else None
 
 
 def parse(path: Path, registry: Registry) -> pd.DataFrame:
@@ -191,14 +166,11 @@ def _area_last_actual(table: pd.DataFrame) -> dict[str, int]:
 #   ("ID and Name": COUNTRY.ID, INDICATOR.ID, SCALE.ID, UNIT.ID, LATEST_ACTUAL_ANNUAL_DATA,
 #   BASE_YEAR, TIME_PERIOD, OBS_VALUE, ...), values in units (not divided by the scale).
 
-#: ISO codes the WEO files use that the registry spells differently.
-ISO_ALIASES = {"UVK": "XKX", "KOS": "XKX"}
 SCALES = {"billions": 9, "millions": 6, "thousands": 3, "units": 0, "": 0}
 TSV_META = ("ISO", "WEO Subject Code", "Scale", "Country/Series-specific Notes")
 PORTAL_META = ("country_id", "indicator_id", "time_period", "obs_value")
 BASE_YEAR = re.compile(r"base\s+year\s*:?\s*((?:FY)?\d{4}(?:/\d{2})?)", re.IGNORECASE)
 EDITION_LINE = re.compile(r"World Economic Outlook Database,\s+(April|September|October)\s+(\d{4})")
-MISSING = {"", "n/a", "--", "NA", "..."}
 MONTH_NUMBERS = {"Apr": "04", "Sep": "09", "Oct": "10"}
 PORTAL_OPTIONAL = (
     "frequency_id",
@@ -282,18 +254,6 @@ def _decode(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _iso3(code: str, registry: Registry) -> str | None:
-    return registry.lookup(ISO_ALIASES.get(code, code))
-
-
-def _unit(unit: str, concept: str, base: str, path: Path, where: str) -> str:
-    if "{base}" not in unit:
-        return unit
-    if not base:
-        raise SourceError(path, where, f"{concept} needs a base year, none given")
-    return unit.format(base=base)
-
-
 def _parse_tsv(path: Path, text: str, registry: Registry, edition: str) -> pd.DataFrame:
     lines = text.splitlines()
     reader = csv_reader(lines, "\t")
@@ -319,7 +279,7 @@ def _parse_tsv(path: Path, text: str, registry: Registry, edition: str) -> pd.Da
         if concept not in CONCEPTS:
             continue
         code = rec[col["ISO"]].strip()
-        iso3 = _iso3(code, registry)
+        iso3 = area_iso3(code, registry)
         if iso3 is None:
             unknown.add(code)
             continue
@@ -350,7 +310,7 @@ def _parse_portal(path: Path, registry: Registry, edition: str | None) -> pd.Dat
     table = table[table["indicator_id"].isin(CONCEPTS.keys())]
     table = table[table["frequency_id"].isin(["A", ""])]
     table = table[~table["country_id"].map(lambda c: bool(AGGREGATE.match(c)))]
-    codes = {c: _iso3(c, registry) for c in set(table["country_id"])}
+    codes = {c: area_iso3(c, registry) for c in set(table["country_id"])}
     unknown = sorted(c for c, iso3 in codes.items() if iso3 is None)
     if unknown:
         raise UnknownCountryError(unknown, f"{path.name}, column COUNTRY.ID")
@@ -361,7 +321,7 @@ def _parse_portal(path: Path, registry: Registry, edition: str | None) -> pd.Dat
             continue
         line, concept = rec["_line"], rec["indicator_id"]
         _, unit, target = CONCEPTS[concept]
-        unit = _unit(unit, concept, rec["base_year"].strip(), path, f"row {line}, BASE_YEAR")
+        unit = unit_of(unit, concept, rec["base_year"].strip(), path, f"row {line}, BASE_YEAR")
         try:
             year = int(rec["time_period"])
         except ValueError:
@@ -393,27 +353,6 @@ def _bulk_row(
                     strict=True))  # fmt: skip
 
 
-def weo_record(
-    iso3: str,
-    year: int,
-    concept: str,
-    unit: str,
-    value: float,
-    last: int | None,
-    line: int,
-    edition: str,
-) -> tuple[Any, ...]:
-    """One WEO observation in schema column order, whatever file or API it came from: persons
-    whole, years after the country's last actual year flagged ``projection`` (a tuple: a full
-    WEO is 140,000 of them)."""
-    measure = CONCEPTS[concept][0]
-    if measure == "population":
-        value = float(round(value))
-    flags = "projection" if last is not None and year > last else ""
-    origin = f"row {line}, {concept} {year}"
-    return (iso3, int(year), measure, SOURCE, edition, float(value), unit, flags, origin)
-
-
 def _tsv_row(
     rec: list[str],
     col: dict[str, int],
@@ -428,7 +367,7 @@ def _tsv_row(
     _, unit, target = CONCEPTS[concept]
     notes = rec[col["Country/Series-specific Notes"]]
     base = m[1] if (m := BASE_YEAR.search(notes)) else ""
-    unit = _unit(unit, concept, base, path, f"row {line}, Country/Series-specific Notes")
+    unit = unit_of(unit, concept, base, path, f"row {line}, Country/Series-specific Notes")
     scale_text = rec[col["Scale"]].strip().lower()
     if scale_text not in SCALES:
         raise SourceError(path, f"row {line}, Scale", f"unknown scale {rec[col['Scale']]!r}")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.data.registry import Registry
 from milex.data.schema import COLUMNS as COLUMNS_OUT
-from milex.data.sources import imf
+from milex.data.sources import weo
 from milex.data.sources.years import check_observations
 from milex.errors import SourceError, UnknownCountryError
 
@@ -194,15 +194,15 @@ def observations(path: Path, table: Table, registry: Registry, edition: str) -> 
     country, indicator, period, value, freq = (table.column(c) for c in COLUMNS)
     assert country is not None and indicator is not None and period is not None
     assert value is not None
-    groups = {c for c in {r[country] for r in table.rows} if imf.AGGREGATE.match(c)}
+    groups = {c for c in {r[country] for r in table.rows} if weo.AGGREGATE.match(c)}
     wanted = [
         (line, r)
         for line, r in enumerate(table.rows, start=2)
-        if r[indicator] in imf.CONCEPTS
+        if r[indicator] in weo.CONCEPTS
         and (freq is None or r[freq] in ("A", ""))
         and r[country] not in groups
     ]
-    codes = {c: imf._iso3(c, registry) for c in {r[country] for _, r in wanted}}
+    codes = {c: weo.area_iso3(c, registry) for c in {r[country] for _, r in wanted}}
     unknown = sorted(c for c, iso3 in codes.items() if iso3 is None)
     if unknown:
         raise UnknownCountryError(unknown, f"{path.name}, column COUNTRY")
@@ -213,7 +213,7 @@ def observations(path: Path, table: Table, registry: Registry, edition: str) -> 
     units: dict[tuple[str, str], str] = {}
     for line, rec in wanted:
         text = rec[value].strip()
-        if text in imf.MISSING or text.upper() == "NAN":
+        if text in weo.MISSING or text.upper() == "NAN":
             continue
         year = _year(path, line, rec[period])
         key = (rec[country], rec[indicator], year)
@@ -225,14 +225,14 @@ def observations(path: Path, table: Table, registry: Registry, edition: str) -> 
         concept = rec[indicator]
         base = rec[base_at].strip() if base_at is not None else ""
         unit = _unit(units, concept, base, path, line)
-        number = imf.scaled(text, 0, imf.CONCEPTS[concept][2], path, f"row {line}, OBS_VALUE")
+        number = weo.scaled(text, 0, weo.CONCEPTS[concept][2], path, f"row {line}, OBS_VALUE")
         last = _last_actual(rec[last_at]) if last_at is not None else None
         last = fallback.get(rec[country]) if last is None else last
         iso3 = codes[rec[country]]
         assert iso3 is not None
-        rows.append(imf.weo_record(iso3, year, concept, unit, number, last, line, edition))
+        rows.append(weo.weo_record(iso3, year, concept, unit, number, last, line, edition))
     if not rows:
-        raise SourceError(path, None, f"no WEO figures for {', '.join(imf.CONCEPTS)}")
+        raise SourceError(path, None, f"no WEO figures for {', '.join(weo.CONCEPTS)}")
     return _frame(rows)
 
 
@@ -246,8 +246,8 @@ def _frame(records: list[tuple[Any, ...]]) -> pd.DataFrame:
 def _unit(units: dict[tuple[str, str], str], concept: str, base: str, path: Path, line: int) -> str:
     """A concept's unit with its base year, built once per (concept, base)."""
     if (concept, base) not in units:
-        template = imf.CONCEPTS[concept][1]
-        units[concept, base] = imf._unit(template, concept, base, path, f"row {line}, BASE_YEAR")
+        template = weo.CONCEPTS[concept][1]
+        units[concept, base] = weo.unit_of(template, concept, base, path, f"row {line}, BASE_YEAR")
     return units[concept, base]
 
 
@@ -274,4 +274,4 @@ def _area_last_actual(
 
 @functools.lru_cache(maxsize=256)
 def _last_actual(text: str) -> int | None:
-    return imf.last_actual_year(text)
+    return weo.last_actual_year(text)

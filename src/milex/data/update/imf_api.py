@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from milex.data.sources import imf, imf_sdmx
+from milex.data.sources import imf_sdmx, weo
 from milex.data.update.download import Limits, Progress
 from milex.errors import MilexError
 
@@ -156,7 +156,7 @@ def fetch_vintage(
     """Every milex concept of one vintage, for every country, joined into one SDMX-CSV file."""
     header: list[str] = []
     rows: list[dict[str, str]] = []
-    for done, concept in enumerate(imf.CONCEPTS, start=1):
+    for done, concept in enumerate(weo.CONCEPTS, start=1):
         url = vintage.data_url(base, f"*.{concept}.A")
         text = _get(http, url, CSV_ACCEPT, limits, limits.max_bytes).decode("utf-8-sig")
         found_header, found = imf_sdmx.csv_records(text)
@@ -168,7 +168,7 @@ def fetch_vintage(
         header += [h for h in found_header if h not in header]
         rows += got
         if progress:
-            progress(f"WEO {concept}", done, len(imf.CONCEPTS))
+            progress(f"WEO {concept}", done, len(weo.CONCEPTS))
     _stamp(rows, vintage, base)
     if imf_sdmx.PUBLICATION not in header:
         header.append(imf_sdmx.PUBLICATION)

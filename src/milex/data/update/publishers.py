@@ -212,7 +212,7 @@ def fetch_sipri(ctx: Context, origin: str | None) -> Fetched:
 
 def fetch_imf(ctx: Context, origin: str | None) -> Fetched:
     """The IMF's newest WEO (or the --edition asked for) from its SDMX 3.0 API, or a saved file."""
-    from milex.data.sources import imf
+    from milex.data.sources import imf, weo
     from milex.data.update import imf_api
 
     if origin:
@@ -230,7 +230,7 @@ def fetch_imf(ctx: Context, origin: str | None) -> Fetched:
     entries = entries_for(obs, imf.RESOURCE, path, url)
     for entry in entries:
         entry["dataflow"] = f"{imf_api.AGENCY}:{vintage.flow}({vintage.version})"
-        entry["notes"] = f"{len(imf.CONCEPTS)} concepts: {', '.join(imf.CONCEPTS)}"
+        entry["notes"] = f"{len(weo.CONCEPTS)} concepts: {', '.join(weo.CONCEPTS)}"
     return Fetched("imf", obs, entries, [path])
 
 

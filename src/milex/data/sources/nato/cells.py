@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
 from milex.errors import SourceError
+
+if TYPE_CHECKING:
+    from milex.data.registry import Registry
 
 #: Characters NATO's files use as spaces (non-breaking, figure, thin) or that vanish (zero-width).
 _SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " "})
@@ -96,6 +99,12 @@ def aggregate_code(name: str) -> str | None:
 def looks_aggregate(name: str) -> bool:
     """A label that names a group of allies rather than a country ('NATO Europe', 'EU allies')."""
     return bool(_AGGREGATE_WORDS.search(_words(name)))
+
+
+def place_of(label: str, registry: Registry) -> str | None:
+    """ISO3 or aggregate code of a row label, or None if it names nothing known."""
+    name, _ = split_label(label)
+    return registry.lookup(name) or aggregate_code(name)
 
 
 class Sheet:

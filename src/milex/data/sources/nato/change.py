@@ -17,6 +17,7 @@ from milex.data.sources.nato.cells import (
     check_range,
     is_missing,
     is_number,
+    place_of,
     split_label,
     year_of,
 )
@@ -72,7 +73,6 @@ def scan_change_table(
     sheet: Sheet, spec: TableSpec, title_row: int, registry: Registry
 ) -> ChangeRead:
     """Table 4's labelled rows and notes."""
-    from milex.data.sources.nato.rows import place_of
     from milex.data.sources.nato.tables import Block
 
     header, kinds = _header(sheet, title_row)

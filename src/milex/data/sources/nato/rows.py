@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from milex.data.registry import NO_ARMED_FORCES
 from milex.data.sources._common import row
 from milex.data.sources.nato.cells import (
-    aggregate_code,
     check_range,
     is_missing,
     is_number,
     looks_aggregate,
+    place_of,
     split_label,
 )
 from milex.errors import SourceError
@@ -42,12 +42,6 @@ class Missing:
     year: int
     measure: str
     where: str  # sheet!cell, or the sheet when the ally has no row
-
-
-def place_of(label: str, registry: Registry) -> str | None:
-    """ISO3 or aggregate code of a row label, or None if it names nothing known."""
-    name, _ = split_label(label)
-    return registry.lookup(name) or aggregate_code(name)
 
 
 def resolve(

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from milex.data.sources.nato.cells import Sheet, cell, is_missing, is_number, year_of
+from milex.data.sources.nato.cells import Sheet, cell, is_missing, is_number, place_of, year_of
 from milex.data.sources.nato.tables import PRICES, Block, TableSpec
 
 if TYPE_CHECKING:
@@ -115,8 +115,6 @@ class _Scan:
 
     def _is_place(self, text: str) -> bool:
         """An ally (or aggregate) whose row holds no figures (Iceland with empty cells)."""
-        from milex.data.sources.nato.rows import place_of
-
         return place_of(text, self.registry) is not None
 
     def _heading(self, r: int, c: int, text: str) -> bool:
