@@ -21,7 +21,18 @@ try:  # Typer 0.2x vendors Click; its exceptions are the ones raised
 except ImportError:  # pragma: no cover - older Typer uses Click itself
     import click  # type: ignore[no-redef]
 
-from milex.cli import analyses, charts, cite, data, industry, plans, project, serve, tracker
+from milex.cli import (
+    analyses,
+    charts,
+    cite,
+    data,
+    fiscal,
+    industry,
+    plans,
+    project,
+    serve,
+    tracker,
+)
 from milex.cli.common import err_console
 
 
@@ -95,7 +106,7 @@ def _root(
     """milex: NATO defence-spending data, commitments and projections."""
 
 
-for module in (data, tracker, analyses, charts, project, industry, serve, cite, plans):
+for module in (data, tracker, analyses, charts, project, fiscal, industry, serve, cite, plans):
     module.register(app)
 
 

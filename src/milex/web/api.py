@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from milex.web.cache import Cache
 
 MAX_PATHS = 100_000
+FISCAL_PATHS = 2_000  # the fiscal fan's paths (milex.finance.fiscal's default)
 
 
 class FieldError(BaseModel):
@@ -343,3 +344,39 @@ def post_projection(
             return render(payload, frame, format, "milex-projection")
 
     return respond(state.projections.get(key, build))
+
+
+@router.get(
+    "/fiscal",
+    response_model=Table,
+    summary="Paying for 3.5%: deficit and debt of a spending path if borrowed",
+    responses={**CSV_TOO, **BUSY},
+)
+def get_fiscal(
+    request: Request,
+    country: Annotated[
+        str | None, Query(max_length=400, description="Allies (ISO3 or names), comma-separated")
+    ] = None,
+    bloc: Annotated[str | None, Query(pattern="^[A-Za-z_]{2,20}$")] = None,
+    target: Annotated[float, Query(ge=0.5, le=10, description="Target, % of GDP")] = 3.5,
+    by: Annotated[int, Query(ge=2027, le=2050, description="Deadline year")] = 2035,
+    path: Annotated[str, Query(pattern="^(linear|plans|trend)$")] = "linear",
+    detail: Annotated[bool, Query(description="Every ally and year, not the summary")] = False,
+    format: FormatQuery = Format.json,
+) -> Any:
+    """Arithmetic on the IMF WEO baseline, not a forecast (see the notes in the answer)."""
+    state = request.app.state
+    key = ("fiscal", (country or "").casefold(), (bloc or "").upper(), target, by, path, detail,
+           format)  # fmt: skip
+
+    def build() -> Rendered:
+        from milex.finance.fiscal import fiscal
+
+        with state.limiter.admit(FISCAL_PATHS * 33 * (max(by, 2035) - 2025)):
+            result = fiscal(country, bloc=bloc, target=target, by=by, path=path,
+                            dataset=state.cache.dataset)  # fmt: skip
+        frame = result.frame() if detail else result.summary()
+        payload = {**result.meta(), "data": rows(frame)}
+        return render(payload, frame, format, "milex-fiscal")
+
+    return respond(state.cache.get(key, build))

@@ -1,0 +1,106 @@
+"""`milex fiscal`: what a path to 3.5% does to each ally's deficit and debt if it is borrowed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from milex.cli.common import OutputOption, TableFormat, console, emit, handle_errors
+from milex.cli.tables import records_table
+
+if TYPE_CHECKING:
+    from milex.finance.fiscal import FiscalResult
+
+
+class FiscalPath(StrEnum):
+    linear = "linear"
+    plans = "plans"
+    trend = "trend"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fiscal")(fiscal_command)
+
+
+@handle_errors
+def fiscal_command(
+    country: Annotated[
+        str | None, typer.Option(help="Allies (ISO3 or names), comma-separated.")
+    ] = None,
+    bloc: Annotated[str | None, typer.Option(help="A bloc (default NATO).")] = None,
+    target: Annotated[float, typer.Option(help="Target, % of GDP.")] = 3.5,
+    by: Annotated[int, typer.Option(help="Deadline year.")] = 2035,
+    path: Annotated[
+        FiscalPath, typer.Option(help="linear; plans (national plans); trend (2019-2024 growth).")
+    ] = FiscalPath.linear,
+    interest: Annotated[
+        float | None,
+        typer.Option(help="Interest on the extra debt, % a year (default: see notes)."),
+    ] = None,
+    paths: Annotated[int, typer.Option(help="Monte Carlo paths for the fan.")] = 2_000,
+    detail: Annotated[bool, typer.Option("--detail", help="Every ally and year.")] = False,
+    format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Paying for 3.5%: per ally, the extra spending of the path, its deficit and debt if borrowed
+    (arithmetic on the IMF WEO baseline, not a forecast), against the EU's 3% and 60%, the
+    escape clause and SAFE loans, with a verdict in plain words.
+
+    Example: milex fiscal --country DEU --target 3.5 --by 2035
+    """
+    from milex.finance.fiscal import fiscal
+
+    result = fiscal(country, bloc=bloc, target=target, by=by, path=path.value, paths=paths,
+                    interest_pct=interest)  # fmt: skip
+    if format is TableFormat.table and output is None:
+        _print(result, detail)
+        return
+    frame = result.frame() if detail else result.summary()
+    emit(frame, format.value, output, "fiscal", result.meta())
+
+
+def _print(result: FiscalResult, detail: bool) -> None:
+    h = result.horizon
+    if detail:
+        emit(result.frame(), "table", None, f"Paying for {result.target:g}%: every year")
+    else:
+        shown = [_view(row) for row in result.summary_records()]
+        title = (
+            f"Paying for {result.target:g}% by {result.by} ({result.path} path): extra spending, "
+            f"deficit and debt in {h}, % of GDP, if borrowed"
+        )
+        console.print(records_table(shown, title))
+    console.print("")
+    for ally in result.allies:
+        console.print(f"{ally.iso3}: {ally.verdict}", highlight=False, soft_wrap=True)
+    console.print("")
+    for note in result.notes:
+        console.print(f"- {note}", highlight=False, soft_wrap=True)
+    for item in result.context:
+        console.print(f"- context: {item['text']} ({item['url']})", highlight=False, soft_wrap=True)
+    for src in result.sources():
+        console.print(
+            f"source: {src.get('citation', src['source'])}; edition {src['edition']}",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
+
+
+def _view(row: dict[str, Any]) -> dict[str, str]:
+    """One ally in short columns, so a row stays one line at 80 columns."""
+
+    def pct(value: Any) -> str:
+        return "" if value is None or value != value else f"{value:.1f}"
+
+    safe = row["safe_eur_m"]
+    return {
+        "ally": row["iso3"],
+        "extra": pct(row["extra_pct"]),
+        "deficit": f"{pct(row['deficit_base_pct'])}>{pct(row['deficit_pct'])}",
+        "debt": f"{pct(row['debt_base_pct'])}>{pct(row['debt_pct'])}",
+        "debt p5-p95": f"{pct(row['debt_p5_pct'])}-{pct(row['debt_p95_pct'])}",
+        "clause": row["escape_clause"] or "-",
+        "SAFE EUR bn": "" if safe is None else f"{safe / 1000:.2f}",
+        "SAFE %GDP": pct(row["safe_pct_gdp"]),
+    }
