@@ -1,0 +1,48 @@
+"""`milex fiscal --bloc NATO` benchmark: the command warm (in one process, after a first run) and
+cold (a fresh interpreter). Prints figures, goals and ratios (ratio = time / goal; at most 1 meets
+the goal).
+
+Run: python benchmarks/bench_fiscal.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+
+def line(name: str, seconds: float, goal: float | None) -> None:
+    target = f"goal <= {goal:5.2f} s   ratio {seconds / goal:5.2f}" if goal else "(no goal)"
+    print(f"{name:<52} {seconds:8.3f} s   {target}")
+
+
+def main() -> None:
+    from typer.testing import CliRunner
+
+    from milex.cli import app
+
+    runner = CliRunner()
+
+    def command() -> None:
+        result = runner.invoke(app, ["fiscal", "--bloc", "NATO"])
+        assert result.exit_code == 0, result.output
+
+    command()  # warm: imports, the snapshot, the projection's prepared inputs
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        command()
+        times.append(time.perf_counter() - start)
+    line("milex fiscal --bloc NATO, warm (median of 5)", statistics.median(times), 2.0)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "milex", "fiscal", "--bloc", "NATO"],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    line("milex fiscal --bloc NATO, cold (fresh process)", time.perf_counter() - start, None)
+
+
+if __name__ == "__main__":
+    main()
