@@ -117,6 +117,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+        elif item.get_closest_marker("slow"):  # marked in its file: slow by design
+            continue
         elif recorded.get(_function(item.nodeid), 0.0) > SLOW_SECONDS:
             item.add_marker(pytest.mark.slow)
         else:

@@ -23,6 +23,11 @@ def package_dir() -> Path:
     return Path(str(resources.files("milex.data") / "bundled"))
 
 
+def examples_dir() -> Path:
+    """The shipped scenarios and industry models (``examples/`` in a checkout links here)."""
+    return Path(str(resources.files("milex") / "examples"))
+
+
 def resource_path(
     directory: Path, package: dict[str, Any], name: str, descriptor_path: Path | None = None
 ) -> Path:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from milex.data.bundle import examples_dir
 from milex.errors import MilexError
 from milex.present.charts import (
     alliance_totals,
@@ -257,18 +258,11 @@ def _burden(inputs: Inputs) -> Any:
     return burden_scatter(ds, burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
 
 
-#: The shipped industry models (a checkout's examples/industry), which the industry chart runs.
-INDUSTRY_EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "industry"
-
-
 def _industry() -> Any:
     from milex.industry.capacity import run_capacity
     from milex.present.charts.comparisons import industry_capacity
 
-    model = INDUSTRY_EXAMPLES / "eu-155mm.toml"
-    if not model.is_file():
-        raise MilexError(f"industry model not found: {model} (run from a milex checkout)")
-    return industry_capacity(run_capacity(model))
+    return industry_capacity(run_capacity(examples_dir() / "industry" / "eu-155mm.toml"))
 
 
 CHARTS: dict[str, ChartDef] = _chart_defs()

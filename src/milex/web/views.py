@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from milex.errors import MilexError
+from milex.data.bundle import examples_dir
 from milex.web.pages import TABS, ally_choices, render_page
 
 router = APIRouter(include_in_schema=False)
@@ -170,15 +170,12 @@ def burden_page(
 
 
 def industry_results(request: Request) -> tuple[Any, Any]:
-    """The shipped 155 mm capacity and pooling models (examples/industry), run once."""
+    """The shipped 155 mm capacity and pooling models (package data), run once."""
     from milex.industry.capacity import run_capacity
     from milex.industry.pooling import run_pooling
-    from milex.present.figures import INDUSTRY_EXAMPLES as EXAMPLES
 
-    capacity, pooling = EXAMPLES / "eu-155mm.toml", EXAMPLES / "pooling-eu.toml"
-    for path in (capacity, pooling):
-        if not path.is_file():
-            raise MilexError(f"industry models not found: {path} (run from a milex checkout)")
+    models = examples_dir() / "industry"
+    capacity, pooling = models / "eu-155mm.toml", models / "pooling-eu.toml"
     cache = request.app.state.cache
     return cache.get(("industry",), lambda: (run_capacity(capacity), run_pooling(pooling)))
 
