@@ -161,7 +161,7 @@ def at_rounded(value: float, threshold: float) -> bool:
     The precision is read from the shortest decimal form of the value, which can only widen the
     interval (a "3.50" stored as 3.5 is read as one decimal), never hide a straddle.
     """
-    return abs(value - threshold) < 0.5 * 10 ** -_decimals(value)
+    return bool(abs(value - threshold) < 0.5 * 10 ** -_decimals(value))
 
 
 def _decimals(value: float) -> int:

@@ -156,7 +156,7 @@ def data_build(
 
     from rich.progress import Progress
 
-    from milex.data import snapshot
+    from milex.data import bundle, snapshot
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -178,7 +178,7 @@ def data_build(
         finally:  # what was read around (a skipped workbook, a missing figure), said once each
             for message in dict.fromkeys(str(w.message) for w in caught):
                 err_console.print(f"warning: {message}", highlight=False, soft_wrap=True)
-    target = output or snapshot.package_dir()
+    target = output or bundle.package_dir()
     console.print(
         f"wrote {package['resources'][0]['rows']} observations "
         f"({package['sipri_figures']} SIPRI) to {target}"

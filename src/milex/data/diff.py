@@ -57,7 +57,8 @@ class Snapshot:
         """The snapshot in a directory (or the one its last commit replaced, ``previous=True``)."""
         import pandas as pd
 
-        from milex.data.snapshot import DATAPACKAGE, PREVIOUS, read_package
+        from milex.data.bundle import DATAPACKAGE
+        from milex.data.snapshot import PREVIOUS, read_package
 
         name = PREVIOUS if previous else DATAPACKAGE
         path, package = read_package(Path(directory), descriptor=name)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from milex.data.checks import Violation
+from milex.data.checks.base import Violation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,9 @@ MAX_FAILURES = 20
 Members = Callable[[str, int], list[str]]
 
 
-def _receipt(check: str, description: str, checked: int, failures: list[dict[str, Any]]) -> dict:
+def _receipt(
+    check: str, description: str, checked: int, failures: list[dict[str, Any]]
+) -> dict[str, Any]:
     status = "not applicable" if checked == 0 else ("failed" if failures else "passed")
     failures = sorted(failures, key=lambda f: -abs(f["difference"]))
     return {

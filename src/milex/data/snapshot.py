@@ -263,7 +263,7 @@ def _commit(
 
     from milex import __version__
     from milex.data import atomic, receipts
-    from milex.data.checks import ChecksFailed, files_by_edition
+    from milex.data.checks.base import ChecksFailed, files_by_edition
     from milex.data.registry import NO_ARMED_FORCES, Registry
 
     staged = {

@@ -27,7 +27,7 @@ from milex.industry.models import (
     IndustryError,
     check_finite,
     figure_rows,
-    jsonable,
+    jsonable_record,
     load_capacity_model,
     month_label,
     parse_month,
@@ -138,7 +138,8 @@ def capex_by_month(grid: _Grid, leads: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _periods(monthly: np.ndarray, per: int) -> np.ndarray:
     """Sum months into periods along the last axis."""
-    return monthly.reshape(*monthly.shape[:-1], -1, per).sum(axis=-1)
+    periods: np.ndarray = monthly.reshape(*monthly.shape[:-1], -1, per).sum(axis=-1)
+    return periods
 
 
 # -- the stock-flow recursion --------------------------------------------------------------------
@@ -260,7 +261,7 @@ class CapacityResult:
 
     def meta(self) -> dict[str, Any]:
         """Sources, model, summary and notes, for JSON output."""
-        return jsonable(
+        return jsonable_record(
             {
                 "sources": list(self.sources),
                 "model": self.model.model_dump(mode="json", by_alias=True, exclude_none=True),

@@ -49,7 +49,7 @@ class EquipmentShare:
         if base_share > self.target_pct and not self.allow_cuts:
             return np.full(len(years), base_share)
         x = np.clip((years - years[0]) / (self.by - years[0]), 0.0, 1.0)
-        out = base_share + (self.target_pct - base_share) * x
+        out: np.ndarray = base_share + (self.target_pct - base_share) * x
         out[x >= 1] = self.target_pct
         return out
 

@@ -156,13 +156,13 @@ class Share(Figure):
 class Count(Figure):
     """A whole number of things (units bought, distinct systems)."""
 
-    value: int = Field(ge=0, le=int(MAX_FIGURE))  # type: ignore[assignment]
+    value: int = Field(ge=0, le=int(MAX_FIGURE))
 
 
 class Months(Figure):
     """A duration in months; ``min`` and ``max`` (optional) bound it for the uncertainty draw."""
 
-    value: int = Field(ge=0, le=1200)  # type: ignore[assignment]
+    value: int = Field(ge=0, le=1200)
     min: int | None = Field(default=None, ge=0, le=1200)
     max: int | None = Field(default=None, ge=0, le=1200)
 
@@ -355,6 +355,11 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         value = value.item()
     return None if isinstance(value, float) and value != value else value
+
+
+def jsonable_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A record (a result's ``meta``) with every value made plain JSON data by ``jsonable``."""
+    return {str(k): jsonable(v) for k, v in record.items()}
 
 
 def figure_rows(model: BaseModel) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ from milex.industry.models import (
     check_item,
     cited,
     figure_rows,
-    jsonable,
+    jsonable_record,
     read_toml,
     validate,
 )
@@ -210,7 +210,7 @@ def _em_sum(a: float, b: float, s: float) -> float:
     integral = ratio if s == -1 else a ** (s + 1) * math.expm1((s + 1) * ratio) / (s + 1)
     first = s * (b ** (s - 1) - a ** (s - 1)) / 12
     third = s * (s - 1) * (s - 2) * (b ** (s - 3) - a ** (s - 3)) / 720
-    return integral + (a**s + b**s) / 2 + first - third
+    return float(integral + (a**s + b**s) / 2 + first - third)
 
 
 def total_index(
@@ -343,7 +343,7 @@ class PoolingResult:
         return pd.DataFrame(figure_rows(self.model))
 
     def meta(self) -> dict[str, Any]:
-        return jsonable(
+        return jsonable_record(
             {
                 "sources": list(self.sources),
                 "model": self.model.model_dump(mode="json", by_alias=True, exclude_none=True),

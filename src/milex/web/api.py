@@ -194,7 +194,7 @@ def tracker_answer(c: Cache, year: int | None, bloc: str, format: Format) -> Ren
         payload = {**{str(k): v for k, v in frame.attrs.items()}, "data": rows(frame)}
         return render(payload, frame, format, f"milex-tracker-{payload['year']}")
 
-    return c.get(tracker_key(year, bloc, format), build)  # type: ignore[no-any-return]
+    return c.get(tracker_key(year, bloc, format), build)
 
 
 def warm(c: Cache) -> None:

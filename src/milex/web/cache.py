@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from milex.data.store import Dataset
+
+T = TypeVar("T")
 
 
 class Cache:
@@ -32,17 +34,17 @@ class Cache:
             ("tracker-frame", year, bloc.upper()), lambda: tracker(year, bloc, dataset=self.dataset)
         )
 
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """The memoised value; concurrent misses on one key compute it once (single flight)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return cast(T, self._items[key])
             flight = self._flights.setdefault(key, threading.Lock())
         with flight:
             with self._lock:
                 if key in self._items:
-                    return self._items[key]
+                    return cast(T, self._items[key])
             try:
                 value = compute()
             except BaseException:

@@ -35,7 +35,7 @@ class TimedH11Protocol(H11Protocol):
 
     _request_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm()
 

@@ -131,7 +131,7 @@ def _balance(request: Request) -> Any:
     return cache.get(("threat-balance",), lambda: threat_balance(cache.dataset))
 
 
-def _burden(request: Request, year: int) -> tuple[Any, Any]:
+def _burden(request: Request, year: int) -> Any:
     from milex.analysis.burden import burden_sharing, olson_zeckhauser
 
     cache = request.app.state.cache
@@ -169,7 +169,7 @@ def burden_page(
     )
 
 
-def industry_results(request: Request) -> tuple[Any, Any]:
+def industry_results(request: Request) -> Any:
     """The shipped 155 mm capacity and pooling models (package data), run once."""
     from milex.industry.capacity import run_capacity
     from milex.industry.pooling import run_pooling

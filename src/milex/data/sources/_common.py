@@ -154,7 +154,10 @@ def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     require_file(path)
     check_csv_complete(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", **kwargs)
+        table: pd.DataFrame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8", **kwargs
+        )
+        return table
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         found = re.search(r"starting at row (\d+)", str(exc))
         where = f"row {int(found.group(1)) + 1}" if found else None

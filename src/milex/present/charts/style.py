@@ -16,6 +16,7 @@ from milex.analysis.commitments import BY_ID
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
+    import altair as alt
     import pandas as pd
 
 
@@ -185,7 +186,7 @@ def compose(
     height: int,
     ids: Iterable[str] | None = None,
     footer_gap: int = 44,
-) -> Any:
+) -> alt.LayerChart:
     """Layer a chart with the house layout: a message title and a one-line subtitle (the first
     note) on top; the other notes and the source lines, with their editions, under the plot.
 
@@ -240,9 +241,9 @@ def _count(text: Any) -> int:
     return len(text) if isinstance(text, list) else 1
 
 
-def finish(chart: Any, height: int) -> Any:
+def finish(chart: alt.LayerChart, height: int) -> alt.LayerChart:
     """Fixed 800 px total width and the house style (font sizes readable at 800 px)."""
-    return (
+    styled: alt.LayerChart = (
         chart.properties(width=WIDTH, height=height)
         .configure(
             autosize={"type": "fit", "contains": "padding"},
@@ -271,6 +272,7 @@ def finish(chart: Any, height: int) -> Any:
         )
         .configure_view(stroke=None)
     )
+    return styled
 
 
 def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[str], set[str]]:
