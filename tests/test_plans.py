@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from milex.analysis import hague, review
-from milex.analysis.plans import COLUMNS, PLANS_FILE, PlanError, load_plans, plan_share
+from milex.analysis.plans import load_plans, plan_share
+from milex.data.plan_ledger import COLUMNS, PLANS_FILE, PlanError
 from milex.projection import PathSpec, Scenario, ScenarioError, Target, project
 from milex.projection.paths import plan_share_path
 

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from milex.analysis import plans as plans_module
 from milex.analysis import review
-from milex.analysis.plans import COLUMNS, PlanError, current, ledger, load_plans, plan_share
+from milex.analysis.plans import current, ledger, load_plans, plan_share
 from milex.cli import app, common
+from milex.data.plan_ledger import COLUMNS, PlanError
 from milex.projection import PathSpec, Target
 from milex.projection.paths import build_part
 

@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from milex.analysis import hague
-from milex.analysis.plans import CURRENT, MONEY, Plans, load_plans
+from milex.analysis.plans import Plans, load_plans
+from milex.data.plan_ledger import CURRENT, MONEY
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from milex.analysis.plans import PlanFigure
+    from milex.data.plan_ledger import PlanFigure
     from milex.data.store import Dataset
 
 AT_OR_ABOVE, BELOW, NO_PLAN = "plan at or above the line", "plan below the line", "no plan"
