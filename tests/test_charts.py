@@ -37,7 +37,8 @@ def projection(dataset):
 
 
 WEB_ONLY = (("map", None), ("sipri-country", "RUS"), ("threat-mer", None),
-            ("threat-ppp", None), ("burden", None), ("industry", None))  # fmt: skip
+            ("threat-ppp", None), ("burden", None), ("industry", None), ("fiscal-debt", "DEU"),
+            ("fiscal-deficit", "ESP"))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -124,12 +125,20 @@ EXPECTED = {
         {"circle", "text"}, {"gdp_bn", "milex_pct_gdp"}, "GDP, current US$ bn", "share of GDP on defence",
     ),
     "industry": ({"line"}, {"year", "m", "series"}, "Rounds a year", "155 mm"),
+    "fiscal-debt": (
+        {"area", "line", "rule"}, {"year", "baseline", "with", "low", "high"},
+        "gross debt, % of GDP", "Germany: debt",
+    ),
+    "fiscal-deficit": (
+        {"area", "line", "rule"}, {"year", "baseline", "with", "low", "high"},
+        "deficit, % of GDP", "Spain: deficit",
+    ),
 }  # fmt: skip
 
 
 def test_every_registered_chart_is_tested():
     assert set(figures.CHARTS) == set(EXPECTED)
-    assert {d.figure for d in figures.CHARTS.values()} == set("abcdefghijk")
+    assert {d.figure for d in figures.CHARTS.values()} == set("abcdefghijkl")
 
 
 def test_the_command_line_help_names_every_chart():

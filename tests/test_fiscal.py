@@ -198,3 +198,21 @@ def test_api_fiscal_route_is_in_the_schema_and_answers(dataset):
     assert detail.headers["content-type"].startswith("text/csv") and "debt_pct" in detail.text
     assert client.get("/api/v1/fiscal?target=50").status_code == 422
     assert client.get("/api/v1/fiscal?country=Atlantis").status_code == 404
+
+
+def test_the_dashboard_page_shows_the_verdict_sources_and_both_charts(dataset):
+    from milex.web import create_app
+
+    client = TestClient(create_app(dataset), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False)  # fmt: skip
+    page = client.get("/fiscal?country=ESP")
+    assert page.status_code == 200 and "Paying for 3.5%" in page.text
+    assert "No escape clause activated" in page.text and "not a forecast" in page.text
+    assert 'data-chart="fiscal-debt" data-params="country=ESP"' in page.text
+    assert 'data-chart="fiscal-deficit"' in page.text and 'id="fiscal-table"' in page.text
+    assert "https://politikinewsaaa.blogspot.com" in page.text  # SAFE's Council decision
+    germany = client.get("/fiscal").text
+    assert "Within the escape clause to 2028" in germany and "pubt.io" in germany
+    assert client.get("/fiscal?country=Atlantis").status_code == 404
+    csv_text = client.get("/chart/fiscal-debt.csv?country=DEU").text
+    assert csv_text.startswith("year,baseline,with,low,high")

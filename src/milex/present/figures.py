@@ -213,6 +213,18 @@ def _chart_defs() -> dict[str, ChartDef]:
             frozenset(), frozenset(),
             lambda i: _industry(),
         ),
+        ChartDef(
+            "fiscal-debt", "l",
+            "an ally's debt, % of GDP, with and without borrowing for 3.5% by 2035 (default DEU)",
+            frozenset({country}), frozenset(),
+            lambda i: _fiscal(i, "debt"),
+        ),
+        ChartDef(
+            "fiscal-deficit", "l",
+            "an ally's deficit, % of GDP, with and without borrowing for 3.5% by 2035 (default DEU)",
+            frozenset({country}), frozenset(),
+            lambda i: _fiscal(i, "deficit"),
+        ),
     ]  # fmt: skip
     return {d.name: d for d in defs}
 
@@ -256,6 +268,19 @@ def _burden(inputs: Inputs) -> Any:
     # file's, which the chart's title names (a restatement year would count only some allies)
     year = inputs.year or ds.latest_year("milex_usd", "nato")
     return burden_scatter(ds, burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
+
+
+#: The ally a fiscal chart draws when none is named: the largest European economy.
+FISCAL_DEFAULT = "DEU"
+
+
+def _fiscal(inputs: Inputs, measure: str) -> Any:
+    """Paying for 3.5% (linear to 2035) for one ally: deficit or debt with and without it."""
+    from milex.finance.fiscal import fiscal
+    from milex.present.charts.fiscal import fiscal_chart
+
+    code = inputs.dataset.registry.resolve(inputs.country or FISCAL_DEFAULT)
+    return fiscal_chart(fiscal([code], dataset=inputs.dataset), code, measure)
 
 
 def _industry() -> Any:

@@ -200,7 +200,7 @@ def create_app(
     tracker's image for every year after start-up (``drawing``); otherwise they draw in-process.
     """
     from milex import load
-    from milex.web import api, downloads, errors, pages, views
+    from milex.web import api, downloads, errors, fiscal_page, pages, views
     from milex.web.cache import Cache
     from milex.web.limits import Busy, Limiter
 
@@ -258,6 +258,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(views.router)
+    app.include_router(fiscal_page.router)
     app.include_router(downloads.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
