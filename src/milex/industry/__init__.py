@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 from milex.industry.capacity import FRAME_COLUMNS as CAPACITY_COLUMNS
-from milex.industry.capacity import CapacityResult, run_capacity, stock_flow
+from milex.industry.capacity import CapacityResult, run_capacity
+from milex.industry.capacity_flows import stock_flow
+from milex.industry.capacity_model import CapacityModel, load_capacity_model
 from milex.industry.demand import FRAME_COLUMNS as DEMAND_COLUMNS
 from milex.industry.demand import (
     MEASURES as DEMAND_MEASURES,
@@ -22,21 +24,20 @@ from milex.industry.demand import (
     equipment_demand,
     eur_per_usd,
 )
-from milex.industry.models import ITEMS, CapacityModel, IndustryError, load_capacity_model
+from milex.industry.models import ITEMS, IndustryError
 from milex.industry.pooling import FRAME_COLUMNS as POOLING_COLUMNS
 from milex.industry.pooling import (
     Comparison,
     Curve,
-    PoolingModel,
     PoolingResult,
     collaborate,
     consolidate,
-    load_pooling_model,
     pool,
     run_pooling,
     total_cost,
     unit_cost,
 )
+from milex.industry.pooling_model import PoolingModel, load_pooling_model
 
 __all__ = [
     "CAPACITY_COLUMNS",
