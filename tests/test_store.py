@@ -64,6 +64,18 @@ def test_names_blocs_and_codes_mix_in_one_query(dataset):
 
 
 def test_best_edition_prefers_the_publishers_file_over_a_secondary_restatement(dataset):
+    """Where editions compete. Germany 2024: NATO's own 2014-2024 file gives 2.12 (2.118977, an
+    estimate), the 2025 edition's restatement, published later, 2.0: the publisher's file wins.
+    Poland 2025: the 2025 edition (4.48) and the 2026 edition (4.25), both restatements: the one
+    published last wins."""
+    germany = dataset.series("milex_pct_gdp", "DEU", "nato", 2024, edition="all")
+    assert dict(zip(germany["edition"], germany["value"], strict=True)) == {
+        "2014-2024 (2024-06-17)": pytest.approx(2.118977, abs=1e-6),
+        "2014-2025 (2025-08-28)": 2.0,
+    }
+    best = dataset.series("milex_pct_gdp", "DEU", "nato", 2024)
+    assert best["edition"].tolist() == ["2014-2024 (2024-06-17)"]
+    assert best["value"].iloc[0] == pytest.approx(2.118977, abs=1e-6)
     frame = dataset.series("milex_pct_gdp", "POL", "nato", (2024, 2025))
     assert frame.set_index("year")["flags"].to_dict() == {
         2024: "estimate;national_2pct_law",
@@ -72,6 +84,7 @@ def test_best_edition_prefers_the_publishers_file_over_a_secondary_restatement(d
     every = dataset.series("milex_pct_gdp", "POL", "nato", (2024, 2025), edition="all")
     assert len(every) == 3  # 2025 in the 2025 edition (4.48) and the 2026 edition (4.25)
     assert frame.set_index("year").loc[2025, "value"] == 4.25  # the newest restatement
+    assert frame.set_index("year").loc[2025, "edition"] == "2014-2026 (2026-07)"
 
 
 def test_a_series_that_meets_two_definitions_says_so(dataset):

@@ -168,16 +168,18 @@ def test_predraw_stops_quietly_at_a_failure_and_leaves_it_to_the_request(
 
 
 def test_predraw_waits_for_a_quiet_moment_and_stops_when_the_drawer_closes(dataset, monkeypatch):
+    """While requests keep coming nothing is drawn; a closed drawer ends the wait within a poll
+    (0.25 s); once no request came for QUIET seconds, drawing starts, and not before."""
     import threading
     import time
 
     from milex.web import drawing
     from milex.web.cache import Cache
 
-    monkeypatch.setattr(drawing, "QUIET", 0.6)
+    quiet = 1.5
+    monkeypatch.setattr(drawing, "QUIET", quiet)
     cache, drawn = Cache(dataset), []
     drawing.touch()
-    started = time.monotonic()
     worker = threading.Thread(
         target=drawing.predraw, args=(cache, lambda *a: drawn.append(time.monotonic()))
     )
@@ -186,7 +188,20 @@ def test_predraw_waits_for_a_quiet_moment_and_stops_when_the_drawer_closes(datas
         time.sleep(0.3)
         drawing.touch()
         assert drawn == []
+    closed = time.monotonic()
     cache.drawer.close()
     worker.join(timeout=5)
     assert not worker.is_alive() and drawn == []
-    assert time.monotonic() - started >= 1.2
+    assert time.monotonic() - closed < quiet / 2  # it stopped at once, not after a quiet spell
+
+    cache, drawn = Cache(dataset), []
+    drawing.touch()
+    last_request = time.monotonic()
+    worker = threading.Thread(
+        target=drawing.predraw, args=(cache, lambda *a: drawn.append(time.monotonic()))
+    )
+    worker.start()
+    worker.join(timeout=10)
+    cache.drawer.close()
+    assert not worker.is_alive() and drawn  # quiet: the default view and every year drawn
+    assert drawn[0] - last_request >= quiet  # ... after a quiet spell, never before
