@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import milex
 from milex.analysis.balance import PPP_CAVEAT, threat_balance
-from milex.analysis.overlay import OverlayError, read_overlay
 from milex.cli import analyses
+from milex.data.overlay import OverlayError, read_overlay
 from milex.data.registry import default_registry
 from milex.data.schema import COLUMNS
 from milex.data.store import Dataset

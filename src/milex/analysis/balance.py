@@ -17,21 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from milex.analysis.overlay import (
-    NO_FORCES,
+from milex.analysis.arguments import (
     check_choice,
     check_years,
-    no_forces_note,
     parse_list,
     resolve_groups,
     year_ranges,
 )
+from milex.data.registry import NO_ARMED_FORCES, no_forces_note
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from milex.analysis.overlay import Overlay
+    from milex.data.overlay import Overlay
     from milex.data.store import Dataset
 
 BASES = ("mer_current", "mer_constant", "ppp")
@@ -163,7 +162,9 @@ def threat_balance(
         extra,
         include_secondary=include_secondary,
     )
-    countries = sorted(set().union(*(_ever(registry, g) for g in all_groups)) - set(NO_FORCES))
+    countries = sorted(
+        set().union(*(_ever(registry, g) for g in all_groups)) - set(NO_ARMED_FORCES)
+    )
     query = _Query(ds, countries, span, tuple(overlays), ppp_source, include_secondary)
     bases = BASIS_CHOICES[basis]
     frames = [query.rows(b, include_uncertain) for b in bases]
@@ -399,8 +400,8 @@ def _total(
     unit: str,
 ) -> dict[str, Any]:
     members = _members(registry, group, year)
-    excluded = [m for m in members if m in NO_FORCES]
-    counted = [m for m in members if m not in NO_FORCES]
+    excluded = [m for m in members if m in NO_ARMED_FORCES]
+    counted = [m for m in members if m not in NO_ARMED_FORCES]
     have = [m for m in counted if (m, year) in index]
     missing = [m for m in counted if (m, year) not in index]
     figures = [index[(m, year)] for m in have]

@@ -11,12 +11,13 @@ great-circle distance to Moscow, with the fit per year and the scatter table).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from milex.analysis.overlay import NO_FORCES, check_years, no_forces_note, year_ranges
-from milex.analysis.overlay import check_choice as _check_choice
+from milex.analysis.arguments import check_choice as _check_choice
+from milex.analysis.arguments import check_years, year_ranges
+from milex.analysis.panel import ALLIANCE, allies_only, by_year, collect, span_of
+from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from milex.data.registry import Registry
     from milex.data.store import Dataset
 
-ALLIANCE = "NATO"
 SOURCES = ("nato", "sipri")
 POPULATION_SOURCES = ("imf_weo", "worldbank")
 #: GDP candidates per spending source, in order of preference (``auto`` picks per year).
@@ -93,11 +93,11 @@ def burden_sharing(
             "equipment_pct": ("equipment_pct", "nato"),
             "mil_personnel_thousand": ("mil_personnel", "nato"),
         }
-    data, used = _collect(ds, specs, countries, span, include_secondary, ("milex_usd_m",))
+    data, used = collect(ds, specs, countries, span, include_secondary, ("milex_usd_m",))
     if source == "sipri":
         data["gdp_usd_m"] = data["milex_usd_m"] / data["milex_pct_gdp"] * 100
         data["equipment_pct"] = data["mil_personnel_thousand"] = float("nan")
-    data, notes = _allies_only(ds.registry, data, required=("milex_usd_m", "gdp_usd_m"))
+    data, notes = allies_only(ds.registry, data, required=("milex_usd_m", "gdp_usd_m"))
     alliance = _alliance_table(ds, data, source, span)
     allies = _ally_table(ds.registry, data, source)
     notes += [
@@ -112,7 +112,7 @@ def burden_sharing(
     gap = (alliance["milex_usd_m"] / published - 1).abs()
     for year in alliance.loc[gap > 0.005, "year"]:
         notes.append(f"{year}: the allies' sum differs from NATO's published total by > 0.5%")
-    return BurdenSharing(allies, alliance, tuple(notes), source, _span(data), tuple(sorted(used)))
+    return BurdenSharing(allies, alliance, tuple(notes), source, span_of(data), tuple(sorted(used)))
 
 
 def _ally_table(registry: Registry, data: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -150,7 +150,7 @@ def _alliance_table(
 
     total, us, rest = sums(counted), sums(counted[is_us]), sums(counted[~is_us])
     members = {
-        y: {c for c in ds.registry.members(ALLIANCE, y) if c not in NO_FORCES} for y in years
+        y: {c for c in ds.registry.members(ALLIANCE, y) if c not in NO_ARMED_FORCES} for y in years
     }
     have = {y: set(counted.loc[counted["year"] == y, "iso3"]) for y in years}
     out = pd.DataFrame(
@@ -251,7 +251,7 @@ def rank_correlations(
     from scipy import stats
 
     records = []
-    for year, part in _by_year(frame.dropna(subset=[x, y])):
+    for year, part in by_year(frame.dropna(subset=[x, y])):
         record: dict[str, Any] = {"year": year, "n": len(part)}
         if len(part) >= MIN_ALLIES and part[x].nunique() > 1 and part[y].nunique() > 1:
             rho = stats.spearmanr(part[x], part[y])
@@ -289,11 +289,11 @@ def olson_zeckhauser(
     candidates = GDP_SOURCES[source] if gdp_source == "auto" else (gdp_source,)
     for cand in candidates:
         specs[cand] = ("milex_usd", source) if cand == "sipri_implied" else ("gdp_usd", cand)
-    data, used = _collect(ds, specs, countries, span, include_secondary, ("milex_pct_gdp",))
+    data, used = collect(ds, specs, countries, span, include_secondary, ("milex_pct_gdp",))
     if "sipri_implied" in data:
         data["sipri_implied"] = data["sipri_implied"] / data["milex_pct_gdp"] * 100
-    data, notes = _allies_only(ds.registry, data, required=("milex_pct_gdp",))
-    chosen = {y: _pick_gdp(part, candidates) for y, part in _by_year(data)}
+    data, notes = allies_only(ds.registry, data, required=("milex_pct_gdp",))
+    chosen = {y: _pick_gdp(part, candidates) for y, part in by_year(data)}
     data["gdp_source"] = data["year"].map(chosen)
     data["gdp"] = float("nan")
     for cand in candidates:
@@ -311,7 +311,7 @@ def olson_zeckhauser(
         notes.append(
             f"no correlation (fewer than {MIN_ALLIES} allies or constant values) in {year_ranges(few)}"
         )
-    covered = _span(data)
+    covered = span_of(data)
     notes.insert(0, _coverage_note(ds, source, covered))
     points = data[["year", "iso3", "gdp", "gdp_source", "milex_pct_gdp", "flags"]]
     kept = {source} | {source if c == "sipri_implied" else c for c in chosen.values()}
@@ -398,11 +398,11 @@ def proximity(
     dropped = ds.registry.resolve_all(list(exclude), "exclude") if exclude else {}
     span = check_years(ds, years, source, ["milex_pct_gdp"], include_secondary=include_secondary)
     countries = sorted(ds.registry.ever_members(ALLIANCE) - set(dropped.values()))
-    data, used = _collect(
+    data, used = collect(
         ds, {"milex_pct_gdp": ("milex_pct_gdp", source)}, countries, span, include_secondary,
         ("milex_pct_gdp",),
     )  # fmt: skip
-    data, notes = _allies_only(ds.registry, data, required=("milex_pct_gdp",))
+    data, notes = allies_only(ds.registry, data, required=("milex_pct_gdp",))
     data = data[~data["iso3"].isin(set(dropped.values()))]
     distance = {c: capital_distance_km(ds.registry, c, target) for c in set(data["iso3"])}
     cap = ds.registry.countries[target].capital
@@ -412,12 +412,12 @@ def proximity(
         distance_km=data["iso3"].map(distance),
     )
     points = data[["year", "iso3", "country", "capital", "distance_km", "milex_pct_gdp", "flags"]]
-    fits = pd.DataFrame.from_records([_fit(y, p) for y, p in _by_year(points)])
+    fits = pd.DataFrame.from_records([_fit(y, p) for y, p in by_year(points)])
     notes.insert(0, f"{source} % of GDP against great-circle distance from each capital to {cap}")
     if dropped:
         notes.append(f"left out on request: {', '.join(sorted(dropped.values()))}")
     return Proximity(
-        points.reset_index(drop=True), fits, tuple(notes), source, target, _span(data),
+        points.reset_index(drop=True), fits, tuple(notes), source, target, span_of(data),
         tuple(sorted(used)),
     )  # fmt: skip
 
@@ -446,67 +446,3 @@ def _fit(year: int, part: pd.DataFrame) -> dict[str, Any]:
         "intercept_pct": fit.intercept,
         "r_squared": fit.rvalue**2,
     }
-
-
-# ----------------------------------------------------------------------------------------------
-def _collect(
-    ds: Dataset,
-    specs: dict[str, tuple[str, str]],
-    countries: list[str],
-    span: tuple[int, int],
-    include_secondary: bool,
-    flag_from: tuple[str, ...],
-) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
-    """One column per spec (name -> (measure, source)) by iso3 and year, flags, and editions used."""
-    import pandas as pd
-
-    columns, flags, used = [], [], set()
-    for name, (measure, source) in specs.items():
-        rows = ds.series(measure, countries, source, span, include_secondary=include_secondary)
-        used |= set(zip(rows["source"], rows["edition"], strict=True))
-        indexed = rows.set_index(["iso3", "year"])
-        columns.append(indexed["value"].rename(name))
-        if name in flag_from:
-            flags.append(indexed["flags"])
-    frame = pd.concat(columns, axis=1)
-    marks = pd.concat(flags, axis=1).reindex(frame.index).itertuples(index=False)
-    frame["flags"] = [
-        ";".join(sorted({f for v in row if isinstance(v, str) for f in v.split(";") if f}))
-        for row in marks
-    ]
-    return frame.reset_index(), used
-
-
-def _allies_only(
-    registry: Registry, data: pd.DataFrame, required: tuple[str, ...]
-) -> tuple[pd.DataFrame, list[str]]:
-    """Rows of allies as of each year (no-forces allies left out), and notes on what is missing."""
-    import pandas as pd
-
-    allies = [
-        (iso3, year)
-        for year in sorted({int(y) for y in data["year"]})
-        for iso3 in registry.members(ALLIANCE, year)
-        if iso3 not in NO_FORCES
-    ]
-    index = pd.MultiIndex.from_tuples(allies, names=["iso3", "year"])
-    data = data.set_index(["iso3", "year"]).reindex(index).reset_index()
-    data["flags"] = data["flags"].fillna("")
-    notes = [no_forces_note(sorted(NO_FORCES))]
-    gaps = data[data[list(required)].isna().any(axis=1)]
-    if len(gaps):
-        by_country = gaps.groupby("iso3")["year"].apply(year_ranges)
-        listed = ", ".join(f"{c} ({y})" for c, y in by_country.items())
-        notes.append(f"allies without {' and '.join(required)} in some years: {listed}")
-    if data.empty:
-        raise MilexError("no figures for NATO allies in this year range")
-    return data.sort_values(["year", "iso3"]).reset_index(drop=True), notes
-
-
-def _by_year(frame: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
-    for year, part in frame.groupby("year"):
-        yield int(year), part  # type: ignore[arg-type]
-
-
-def _span(data: pd.DataFrame) -> tuple[int, int]:
-    return int(data["year"].min()), int(data["year"].max())

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from milex.analysis.overlay import NO_FORCES, check_years, no_forces_note, parse_list, year_ranges
+from milex.analysis.arguments import check_years, parse_list, year_ranges
+from milex.data.registry import NO_ARMED_FORCES, no_forces_note
 from milex.data.schema import COLUMNS as SCHEMA_COLUMNS
 from milex.errors import MilexError
 
@@ -114,7 +115,7 @@ def reconcile(
     both = frames["nato"].merge(
         frames["sipri"], on=["iso3", "year"], how="inner", suffixes=("_nato", "_sipri")
     )
-    both = both[~both["iso3"].isin(NO_FORCES)]
+    both = both[~both["iso3"].isin(NO_ARMED_FORCES)]
     if both.empty:
         raise MilexError(
             f"no ally-year has both NATO and SIPRI % of GDP in {span[0]}-{span[1]} "
@@ -142,7 +143,7 @@ def reconcile(
         table[f"{publisher}_flags"] = both[f"flags_{publisher}"]
         table[f"{publisher}_edition"] = both[f"edition_{publisher}"]
     table = table.sort_values(["year", "iso3"], kind="stable").reset_index(drop=True)
-    notes = [DEFINITIONS, *_coverage_notes(frames, both), no_forces_note(sorted(NO_FORCES))]
+    notes = [DEFINITIONS, *_coverage_notes(frames, both), no_forces_note(sorted(NO_ARMED_FORCES))]
     covered = (int(table["year"].min()), int(table["year"].max()))
     used = {(p, e) for p in PUBLISHERS for e in both[f"edition_{p}"]}
     return Reconciliation(table[list(COLUMNS)], tuple(notes), covered, tuple(sorted(used)))
@@ -156,7 +157,7 @@ def _coverage_notes(frames: dict[str, pd.DataFrame], both: pd.DataFrame) -> list
         frame = frames[publisher]
         only: dict[str, list[int]] = {}
         for iso3, year in zip(frame["iso3"], frame["year"], strict=True):
-            if (iso3, year) not in matched and iso3 not in NO_FORCES:
+            if (iso3, year) not in matched and iso3 not in NO_ARMED_FORCES:
                 only.setdefault(iso3, []).append(int(year))
         if only:
             listed = ", ".join(f"{c} ({year_ranges(y)})" for c, y in sorted(only.items()))

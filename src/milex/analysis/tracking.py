@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from milex.data.store import Dataset
 
 TRACKED_BLOCS = ("NATO", "NATO_EU_CA")
-NO_FORCES = NO_ARMED_FORCES
 #: Guidelines the tracker reports a status for (the Hague 1.5% and 5% lack published figures yet).
 STATUS_GUIDELINES = (
     "wales_2pct",
@@ -189,7 +188,7 @@ def _ally_row(
     share_cell, equipment_cell = cell["milex_pct_gdp"], cell["equipment_pct"]
     spending_cell = cell["milex_usd_m"] or cell["milex_lcu_m"]
     flags = set(share_cell.flags) if share_cell else set()
-    applicable = iso3 not in NO_FORCES
+    applicable = iso3 not in NO_ARMED_FORCES
     row: dict[str, Any] = {
         "row_type": "ally",
         "iso3": iso3,
@@ -212,7 +211,7 @@ def _ally_row(
         "sipri_edition": sipri[iso3].edition if iso3 in sipri else None,
         "sipri_source_url": urls.of("sipri", sipri.get(iso3)),
         "published_pct_gdp": None,
-        "note": NO_FORCES.get(iso3, "" if share is not None else NO_FIGURE),
+        "note": NO_ARMED_FORCES.get(iso3, "" if share is not None else NO_FIGURE),
     }
     for rule in GUIDELINES:
         if rule.id in STATUS_GUIDELINES:
@@ -236,12 +235,12 @@ def _ally_row(
 def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
     """Add the Hague path for the year (after the base year) and each ally's reach year."""
     start = hague.base_year(ds)
-    allies = [r["iso3"] for r in rows if r["iso3"] not in NO_FORCES]
+    allies = [r["iso3"] for r in rows if r["iso3"] not in NO_ARMED_FORCES]
     reaches = hague.reach_years(ds, allies)
     for row in rows:
         found = reaches.get(row["iso3"])
         if found is None:
-            row["hague_reach_note"] = NO_FORCES.get(row["iso3"], "")
+            row["hague_reach_note"] = NO_ARMED_FORCES.get(row["iso3"], "")
             continue
         if found.base_share is not None and year > start:
             row["hague_path_pct"] = hague.path_value(found.base_share, start, year)
@@ -255,7 +254,7 @@ def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
 def _rank(rows: list[dict[str, Any]]) -> None:
     """Rank allies by NATO share of GDP, highest first; no figure or no armed forces: no rank."""
     ranked = sorted(
-        (r for r in rows if r["milex_pct_gdp"] is not None and r["iso3"] not in NO_FORCES),
+        (r for r in rows if r["milex_pct_gdp"] is not None and r["iso3"] not in NO_ARMED_FORCES),
         key=lambda r: -r["milex_pct_gdp"],
     )
     for position, row in enumerate(ranked, start=1):
@@ -270,7 +269,7 @@ def _aggregate_row(
     ds: Dataset, code: str, year: int, rows: list[dict[str, Any]], data: YearData
 ) -> dict[str, Any]:
     """A bloc total recomputed from its members that year, beside NATO's published figure."""
-    members = [m for m in ds.registry.members(code, year) if m not in NO_FORCES]
+    members = [m for m in ds.registry.members(code, year) if m not in NO_ARMED_FORCES]
     const = data.values["milex_usd_const"]
     gdp = data.values["gdp_usd_const"]
     have = [m for m in members if m in const and m in gdp]
@@ -365,7 +364,7 @@ def _attrs(
     bloc: str,
     sipri_editions: set[str],
 ) -> dict[str, Any]:
-    allies = [r for r in rows if r["iso3"] not in NO_FORCES]
+    allies = [r for r in rows if r["iso3"] not in NO_ARMED_FORCES]
     counted = [r for r in allies if r["milex_pct_gdp"] is not None]
     counts = {
         f"count_{rule}": sum(r[f"status_{rule}"] == MET for r in counted)

@@ -156,7 +156,7 @@ def compare_command(
     """Threat balance: bloc totals at market rates and PPP, and each bloc's ratio to the four."""
     import milex
     from milex.analysis.balance import threat_balance
-    from milex.analysis.overlay import read_overlays
+    from milex.data.overlay import read_overlays
 
     ds = milex.load()
     overlays = read_overlays(overlay or [], ds.registry)

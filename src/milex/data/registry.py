@@ -12,6 +12,7 @@ import csv
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,16 @@ BLOC_NAMES: dict[str, str] = {
 #: Members that have no armed forces and so no defence-expenditure figures: listed, never counted
 #: as zero, left out of counts, ranks and totals (as NATO does for Iceland). One list for milex.
 NO_ARMED_FORCES: dict[str, str] = {"ISL": "no armed forces"}
+
+
+def no_forces_note(codes: Iterable[str]) -> str:
+    """The note for allies left out of a total because they have no armed forces (never 0)."""
+    return "; ".join(
+        f"{c} excluded: {NO_ARMED_FORCES[c]}, so no defence expenditure (not counted as 0)"
+        for c in codes
+    )
+
+
 #: Aggregate codes and the spellings publishers use for them.
 AGGREGATE_NAMES: dict[str, str] = {
     "NATO Total": "NATO",

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 REFERENCE_YEAR = 2014  # the Wales pledge and the first year of NATO's file
 BLOCS = ("NATO", "NATO_EU_CA")
-NO_FORCES = tuple(NO_ARMED_FORCES)
 EURO_REFERENCE = "DEU"
 QUANTILES = ("p5", "p25", "p50", "p75", "p95")
 VALUES = ("value", *QUANTILES)
@@ -92,7 +91,7 @@ class HistoryPlan:
 
 
 def _members(ds: Dataset, code: str, year: int) -> list[str]:
-    return [m for m in ds.registry.members(code, year) if m not in NO_FORCES]
+    return [m for m in ds.registry.members(code, year) if m not in NO_ARMED_FORCES]
 
 
 def eur_per_usd(ds: Dataset, years: list[int]) -> dict[int, float]:
