@@ -258,6 +258,54 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(raw_server, tmp_path, han
     assert not list(tmp_path.iterdir())  # no partial file left
 
 
+def slow_api_page(conn: socket.socket, port: int) -> None:
+    """A World Bank API page (one of five) sent in 8 pieces 0.05 s apart: 0.4 s a page."""
+    body = json.dumps([{"page": 1, "pages": 5, "per_page": 1}, [{"value": 1}]]).encode()
+    conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+    step = -(-len(body) // 8)
+    for start in range(0, len(body), step):
+        time.sleep(0.05)
+        conn.sendall(body[start : start + step])
+
+
+def test_one_deadline_bounds_all_the_requests_of_an_update(raw_server, tmp_path, registry):
+    """Five API pages of 0.4 s each, none near the 5 s read timeout: a run with 1 s is cut in
+    the third page, naming its URL, the run's limit and the variable that raises it."""
+    from milex.data.update.publishers import Context, _worldbank_pages
+
+    server = raw_server(slow_api_page)
+    limits = Limits(read=5.0, deadline=1.0).started()
+    started = time.monotonic()
+    with download.client(limits) as http, pytest.raises(MilexError) as caught:
+        _worldbank_pages(Context(http, limits, tmp_path, registry), server.base, "X")
+    took = time.monotonic() - started
+    message = str(caught.value)
+    print(f"cut after {took:.2f} s (run deadline 1 s): {message}")
+    assert "&page=3 took longer than the overall deadline of 1 s" in message
+    assert "shared by every download of this update" in message
+    assert "set MILEX_UPDATE_DEADLINE_S=<seconds> to raise it" in message
+    assert 0.95 < took < 1.5  # the timer cut the third page; each page alone is allowed
+    # without a run's budget, each page has the 1 s to itself and all five pages arrive
+    each = Limits(read=5.0, deadline=1.0)
+    with download.client(each) as http:
+        _worldbank_pages(Context(http, each, tmp_path, registry), server.base, "X")
+
+
+def test_a_request_after_the_run_deadline_is_not_started(raw_server, monkeypatch):
+    calls: list[int] = []
+    server = raw_server(lambda conn, port: calls.append(port))
+    monkeypatch.setenv("MILEX_UPDATE_DEADLINE_S", "0.05")
+    limits = Limits().started()
+    assert limits.deadline == 0.05
+    time.sleep(0.1)
+    with download.client(limits) as http, pytest.raises(MilexError, match="page.html took longer"):
+        download.fetch_text(http, f"{server.base}/page.html", limits)
+    assert not calls
+    monkeypatch.setenv("MILEX_UPDATE_DEADLINE_S", "soon")
+    with pytest.raises(MilexError, match="MILEX_UPDATE_DEADLINE_S='soon' is not a number"):
+        Limits()
+
+
 def endless(conn: socket.socket, port: int) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n")  # no length: until close
     block = b"<p>" + b"x" * 65533

@@ -81,7 +81,8 @@ def update(
         raise MilexError("--edition names a WEO vintage: use it with --source imf")
     target = Path(out_dir) if out_dir else user_snapshot_dir()
     with tempfile.TemporaryDirectory(prefix="milex-update-") as workdir:
-        ctx_args = (limits or Limits(), progress, pages or {}, today, edition)
+        # one deadline for the whole run: every request gets what is left of it
+        ctx_args = ((limits or Limits()).started(), progress, pages or {}, today, edition)
         fetched = _fetch_all(chosen, origin, ctx_args, Path(workdir))
         result = _commit(target, fetched, allow_shrink)
         if keep_raw:

@@ -6,6 +6,10 @@ temporary name beside their destination and are renamed into place only when com
 
 The deadline is a timer, not a check between chunks: when it fires it shuts the connection's
 socket, so a server sending a byte a second (never tripping the read timeout) is cut off on time.
+It is one budget for a whole run: `Limits.started` fixes when the run's time runs out, and every
+request made with those limits (NATO's pages, the World Bank's API pages, the IMF's SDMX calls)
+gets only what is left, so many requests that each stay under the connect and read timeouts
+cannot together run past it. Without `started`, each request has the whole budget to itself.
 Redirects are followed by hand: to the host that was asked for, or to a publisher's host that
 resolves to a public address; never to another host, nor to a private or loopback address.
 """
@@ -18,8 +22,9 @@ import os
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -40,20 +45,52 @@ PUBLISHER_HOSTS = ("nato.int", "sipri.org", "imf.org", "worldbank.org")
 MAX_REDIRECTS = 10
 
 
+#: The environment variable that sets the overall deadline (seconds) of `milex data update`.
+DEADLINE_ENV = "MILEX_UPDATE_DEADLINE_S"
+DEFAULT_DEADLINE = 900.0
+
+
+def default_deadline() -> float:
+    """The overall deadline in seconds: $MILEX_UPDATE_DEADLINE_S, else 900."""
+    text = os.environ.get(DEADLINE_ENV, "").strip()
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        raise MilexError(f"{DEADLINE_ENV}={text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise MilexError(f"{DEADLINE_ENV}={text!r} must be a positive number of seconds")
+    return value
+
+
 @dataclass(frozen=True)
 class Limits:
     """How long and how much a download may take: seconds and bytes (pages get a smaller cap).
 
     The byte caps default to `milex.data.bounds` (MILEX_MAX_DOWNLOAD_MB, MILEX_MAX_PAGE_MB,
-    MILEX_MAX_API_PAGE_MB); ``deadline`` bounds each request from connecting to its last byte.
+    MILEX_MAX_API_PAGE_MB). ``connect`` and ``read`` bound each request; ``deadline``
+    (MILEX_UPDATE_DEADLINE_S, default 900 s) bounds a whole run once `started` has fixed when it
+    ends (``ends_at``, a `time.monotonic` time), else each request from connecting to its last byte.
     """
 
     connect: float = 15.0
     read: float = 60.0
-    deadline: float = 900.0
+    deadline: float = field(default_factory=default_deadline)
     max_bytes: int = field(default_factory=lambda: bounds.DOWNLOAD.bytes)
     max_page_bytes: int = field(default_factory=lambda: bounds.PAGE.bytes)
     max_api_page_bytes: int = field(default_factory=lambda: bounds.API_PAGE.bytes)
+    ends_at: float | None = None
+
+    def started(self) -> Limits:
+        """These limits with the run's deadline counting from now, shared by every request."""
+        return replace(self, ends_at=time.monotonic() + self.deadline)
+
+    def remaining(self) -> float:
+        """Seconds the next request may take: what is left of the run, or the whole deadline."""
+        if self.ends_at is None:
+            return self.deadline
+        return self.ends_at - time.monotonic()
 
     def env_for(self, cap: int) -> str:
         """The environment variable that raises a cap (for error messages)."""
@@ -168,7 +205,7 @@ def _redirect(start: str, current: str, response: httpx.Response) -> str | None:
     """The checked next URL if the response is a redirect, else None."""
     if not response.is_redirect:
         return None
-    location = response.headers.get("location", "")
+    location = str(response.headers.get("location", ""))
     target = urljoin(current, location.strip())
     check_redirect(start, target)
     return target
@@ -196,7 +233,10 @@ def fetch(
     cap = cap if cap is not None else (limits.max_bytes if dest else limits.max_page_bytes)
     env = cap_env or limits.env_for(cap)
     tmp: Path | None = None
-    deadline = Deadline(limits.deadline)
+    left = limits.remaining()
+    if left <= 0:
+        raise MilexError(_late(url, limits))
+    deadline = Deadline(left)
     try:
         with deadline:
             current = url
@@ -256,10 +296,11 @@ def fetch(
 
 
 def _late(url: str, limits: Limits, done: int | None = None) -> str:
-    got = f" ({done} bytes received)" if done is not None else ""
+    got = f"; {done} bytes of it received" if done is not None else ""
+    shared = ", shared by every download of this update" if limits.ends_at is not None else ""
     return (
         f"download failed: {url} took longer than the overall deadline of "
-        f"{limits.deadline:g} s{got}"
+        f"{limits.deadline:g} s{shared}{got} (set {DEADLINE_ENV}=<seconds> to raise it)"
     )
 
 
