@@ -2,7 +2,12 @@
 the same model, 1M streamed paths, accuracy per sampling design, cold CLI processes. Prints
 figures, goals and ratios; asserts nothing. The machine is shared: read the load averages.
 
-Run: python benchmarks/bench_projection.py [--quick]
+Run: python benchmarks/bench_projection.py [--quick] [--headline] [--against SRC]
+
+``--against SRC``: the headline figures (ten calls of ``milex.project()`` in a fresh process, and
+1,000,000 streamed paths) also for another version's source tree, e.g. the last commit's
+(``git archive HEAD src | tar -x -C /tmp/base``, then ``--against /tmp/base/src``), in fresh
+processes interleaved with this one's (A B A B ...), so that both see the same machine load.
 
 The model: every NATO ally with figures (31: Iceland has none), base year 2024 to 2035, the default
 scenario (3.5% of GDP by 2035 on a linear path, USD, NATO and NATO_EU_CA totals): 8 measures for
@@ -27,6 +32,7 @@ from milex.projection.engine import MEASURES, QUANTILES, simulate
 from milex.projection.inputs import prepare
 
 QUICK = "--quick" in sys.argv
+AGAINST = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else None
 
 
 def inputs_for(paths: int, *, antithetic: bool = True, seed: int = 1):
@@ -111,26 +117,101 @@ def status(key):
             return int(line.split()[1])  # KiB
 
 inputs, shocks = inputs_for({paths})
+try:  # this version: one engine interface; loading the compiled engine timed on its own
+    from milex.projection import kernel
+    start = time.perf_counter()
+    kernel.load()
+    load = time.perf_counter() - start
+    engine = {{"engine": "auto"}}
+except AttributeError:  # an earlier version (compiled=None: the kernel at 1M paths)
+    load, engine = None, {{}}
 before = status("VmRSS:")
 try:
     open("/proc/self/clear_refs", "w").write("5")  # reset the peak to the current size
     reset = True
 except OSError:
     reset = False
-start = time.perf_counter()
-out = simulate(inputs, shocks)
-seconds = time.perf_counter() - start
+start, cpu = time.perf_counter(), time.process_time()
+out = simulate(inputs, shocks, **engine)
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = status("VmHWM:") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 np.save({target!r}, out.quantiles)
-print(json.dumps({{"seconds": seconds, "peak_kib": peak, "before_kib": before,
-                   "method": out.method, "outside": out.outside, "reset": reset}}))
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "peak_kib": peak, "before_kib": before, "load": load,
+                   "method": out.method, "outside": out.outside, "reset": reset,
+                   "engine": getattr(out, "engine", "compiled (chosen at >= 50,000 paths)")}}))
 """
 
 
-def streamed(paths: int, target: Path) -> dict:
+def streamed(paths: int, target: Path, src: str | None = None) -> dict:
     code = STREAM.format(here=str(Path(__file__).parent), paths=paths, target=str(target))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env(src)
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _env(src: str | None) -> dict[str, str]:
+    """The environment of a fresh process running the source tree ``src`` (default: this one)."""
+    if src is None:
+        return dict(os.environ)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+
+
+# -- ten calls of milex.project() with default arguments in a fresh process ---------------------
+TEN_CALLS = """
+import json, time
+start = time.perf_counter()
+import milex
+calls = []
+for _ in range(10):
+    t = time.perf_counter()
+    result = milex.project()
+    calls.append((time.perf_counter() - t, getattr(result, "engine", "numpy (chosen < 50,000)")))
+print(json.dumps({"import": start, "calls": calls}))
+"""
+
+
+def ten_calls(src: str | None = None) -> list[tuple[float, str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", TEN_CALLS], capture_output=True, text=True, check=True, env=_env(src)
+    )
+    return [tuple(c) for c in json.loads(done.stdout.strip().splitlines()[-1])["calls"]]
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def headline() -> None:
+    """The issue's two goals, in fresh processes, this version (B) interleaved with --against (A)."""
+    versions = [("B (this tree)", None)] + ([("A (--against)", AGAINST)] if AGAINST else [])
+    rounds = 2 if QUICK else 3
+    print(f"== milex.project(), default arguments, ten calls in a fresh process ({load()})")
+    firsts: dict[str, list[float]] = {name: [] for name, _ in versions}
+    for r in range(rounds):
+        for name, src in versions[::-1] if r % 2 else versions:
+            calls = ten_calls(src)
+            firsts[name].append(calls[0][0])
+            rest = statistics.median(t for t, _ in calls[1:])
+            shown = ", ".join(f"{t * 1e3:.0f} {e}" for t, e in calls)
+            print(f"  {name} round {r + 1}: calls 2-10 median {rest * 1e3:6.1f} ms (goal <= 100); "
+                  f"first {calls[0][0] * 1e3:.0f} ms; each: {shown} ({load()})")  # fmt: skip
+    for name, values in firsts.items():
+        print(f"  {name}: first call median {statistics.median(values) * 1e3:.0f} ms")
+    big = 200_000 if QUICK else 1_000_000
+    print(f"== {big:,} paths streamed, fresh processes ({load()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        for _, src in versions:  # each version's numba cache filled first: loads, not compiles
+            streamed(20_000, Path(tmp) / "q.npy", src)
+        for r in range(rounds):
+            for name, src in versions[::-1] if r % 2 else versions:
+                run = streamed(big, Path(tmp) / "q.npy", src)
+                loaded = "" if run["load"] is None else f" (+ {run['load']:.2f} s loading before)"
+                print(f"  {name} round {r + 1}: {run['seconds']:.2f} s{loaded} (goal <= 5; "
+                      f"CPU {run['cpu']:.2f} s, all threads), "
+                      f"peak RSS {run['peak_kib'] / 2**20:.2f} GiB (goal <= 1), {run['method']}, "
+                      f"engine {run['engine']} ({load()})")  # fmt: skip
+    print()
 
 
 def relative_errors(estimate: np.ndarray, reference: np.ndarray, series) -> dict[str, float]:
@@ -173,11 +254,9 @@ import time
 start = time.perf_counter()
 from milex.projection import _kernels  # noqa: F401 (numba's import and the module's)
 imported = time.perf_counter()
-import milex
 from milex.projection import kernel
-ds = milex.load()
 loaded = time.perf_counter()
-kernel.warm(ds)
+kernel.load()  # every routine, compiled or read from numba's cache
 print(imported - start, time.perf_counter() - loaded)
 """
 
@@ -201,9 +280,10 @@ def kernel_start() -> list[tuple[str, float]]:
 
 def main() -> None:
     print(
-        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; numpy "
+        f"machine: {os.cpu_count()} CPUs, {load()} at start; numpy "
         f"{np.__version__}; python {sys.version.split()[0]}"
     )
+
     import milex
     from milex.projection import project
 
@@ -221,9 +301,9 @@ def main() -> None:
         for label, seconds in kernel_start():
             print(f"{label:<60} {seconds:10.3f} s")
         start = time.perf_counter()
-        kernel.warm(ds)
+        kernel.load()
         print(
-            f"{'  loading it in this process (kernel.warm)':<60} {time.perf_counter() - start:10.3f} s"
+            f"{'  loading it in this process (kernel.load)':<60} {time.perf_counter() - start:10.3f} s"
         )
     else:
         print("numba is not installed: the NumPy engine only")
@@ -231,28 +311,28 @@ def main() -> None:
     seeds = iter(range(100, 10_000))
     scenario = Scenario()
     engines = (
-        [(True, "compiled kernel"), (False, "NumPy engine")]
+        [("compiled", "compiled kernel"), ("numpy", "NumPy engine")]
         if compiled
-        else [(False, "NumPy engine")]
+        else [("numpy", "NumPy engine")]
     )
     for flag, name in engines:
         took, _ = median_time(
             lambda f=flag: project(
-                scenario.with_changes(uncertainty={"seed": next(seeds)}), ds, compiled=f
+                scenario.with_changes(uncertainty={"seed": next(seeds)}), ds, engine=f
             ),
             repeat,
         )
-        if flag == compiled:
+        if flag == engines[0][0]:
             whole = took
             report(f"project(), 10,000 paths, new seed each call, {name}", took * 1e3, 50, "ms")
         else:
             print(f"{'  project() on the ' + name + ', median':<60} {took * 1e3:10.3f} ms")
     for flag, name in engines:
-        wall, cpu = median_time(lambda f=flag: simulate(inputs, shocks, compiled=f), repeat)
+        wall, cpu = median_time(lambda f=flag: simulate(inputs, shocks, engine=f), repeat)
         print(f"{'  simulate(), ' + name + ', median wall (CPU)':<60} {wall * 1e3:10.3f} ms"
               f" ({cpu * 1e3:.0f} ms)")  # fmt: skip
         wall1, _ = median_time(
-            lambda f=flag: simulate(inputs, shocks, workers=1, compiled=f), 3 if QUICK else 7
+            lambda f=flag: simulate(inputs, shocks, workers=1, engine=f), 3 if QUICK else 7
         )
         print(f"{'  simulate(), ' + name + ', one thread, median':<60} {wall1 * 1e3:10.3f} ms")
     plain, _ = median_time(lambda: plain_numpy(inputs, shocks), 3)
@@ -323,4 +403,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--headline" in sys.argv:  # only the issue's two goals (and --against's figures)
+        print(f"machine: {os.cpu_count()} CPUs, {load()} at start")
+        headline()
+    else:
+        main()

@@ -161,3 +161,27 @@ def test_milex_project_runs_in_a_process_where_numba_cannot_be_imported():
     assert done.returncode == 0, done.stderr[-500:]
     frame = pd.read_csv(__import__("io").StringIO(done.stdout))
     assert {"POL", "USA", "NATO"} <= set(frame["iso3"]), frame.columns.tolist()
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_the_engine_option_runs_that_engine_and_the_notes_say_so(engine):
+    if engine == "compiled":
+        from milex.projection import kernel
+
+        if not kernel.available():
+            pytest.skip("numba is not installed here")
+    result = run("--countries", "DEU", "--paths", "300", "--seed", "5", "--engine", engine,
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["engine"] == engine and payload["seed"] == 5
+    how = "compiled (numba)" if engine == "compiled" else "NumPy"
+    assert f"Engine: {how}, seed 5, 300 paths" in payload["notes"][-1]
+
+
+def test_a_small_one_shot_run_takes_numpy_and_prints_its_engine_and_seed():
+    result = run("--countries", "DEU", "--paths", "300")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Engine: NumPy, seed 1, 300 paths" in result.output or "Engine: compiled" in result.output
+    )

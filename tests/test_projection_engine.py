@@ -10,14 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milex.projection import kernel
-from milex.projection.engine import (
-    QUANTILES,
-    EngineInputs,
-    Shocks,
-    _Engine,
-    simulate,
-)
-from milex.projection.quantiles import exact_quantiles
+from milex.projection.engine import QUANTILES, EngineInputs, Shocks, simulate
+from milex.projection.numpy_engine import NumpyEngine
+from milex.projection.quantiles import sorted_quantiles
 
 MONEY = (
     "gdp",
@@ -89,8 +84,8 @@ DESIGN_DICTS = [{"generator": "pcg64"}, {"generator": "pcg64", "antithetic": Fal
 #: both engines: the NumPy path and the compiled kernel (numba is a dependency where it has wheels)
 NO_NUMBA = pytest.mark.skipif(not kernel.available(), reason="numba is not installed here")
 ENGINES = [
-    pytest.param(False, id="numpy"),
-    pytest.param(True, id="compiled", marks=NO_NUMBA),
+    pytest.param("numpy", id="numpy"),
+    pytest.param("compiled", id="compiled", marks=NO_NUMBA),
 ]
 
 
@@ -136,7 +131,7 @@ def test_two_years_one_country_by_hand():
 def test_one_shock_by_hand():
     """A +1 pp growth and -1 pp inflation shock in the first year moves one path as computed."""
     inputs = make_inputs(countries=1, years=1, gdp0=np.array([100.0]), groups=False)
-    engine = _Engine(inputs, shocks())
+    engine = NumpyEngine(inputs, shocks())
     eg, ep = np.array([[[0.01, -0.01]]]), np.array([[[-0.01, 0.01]]])
     prim, floored = engine.levels(eg, ep)
     g, p = inputs.growth[0, 0], inputs.inflation[0, 0]
@@ -148,14 +143,14 @@ def test_one_shock_by_hand():
 
 def test_a_collapse_beyond_ninety_percent_is_floored_and_counted():
     inputs = make_inputs(countries=1, years=1, groups=False)
-    prim, floored = _Engine(inputs, shocks()).levels(np.array([[[-5.0]]]), np.zeros((1, 1, 1)))
+    prim, floored = NumpyEngine(inputs, shocks()).levels(np.array([[[-5.0]]]), np.zeros((1, 1, 1)))
     assert floored == 1 and prim["R"][1, 0, 0] == pytest.approx(inputs.gdp0[0] * 0.1)
 
 
 @pytest.mark.parametrize("generator", ["pcg64", "sobol"])
 def test_shocks_have_the_stated_sd_correlation_and_persistence(generator):
     sh = Shocks(0.02, 0.01, 0.6, 0.5, 20_000, 3, generator=generator)
-    eg, ep = _Engine(make_inputs(countries=2, years=2), sh).draws(0, 20_000)
+    eg, ep = NumpyEngine(make_inputs(countries=2, years=2), sh).draws(0, 20_000)
     assert eg[0].std() == pytest.approx(0.02, rel=0.03) and ep[0].std() == pytest.approx(
         0.01, rel=0.03
     )
@@ -167,53 +162,53 @@ def test_shocks_have_the_stated_sd_correlation_and_persistence(generator):
 
 @pytest.mark.parametrize("generator", ["pcg64", "sobol"])
 def test_antithetic_pairs_mirror_each_other(generator):
-    eg, _ = _Engine(make_inputs(), shocks(generator=generator)).draws(0, 10)
+    eg, _ = NumpyEngine(make_inputs(), shocks(generator=generator)).draws(0, 10)
     np.testing.assert_array_equal(eg[:, :, :5], -eg[:, :, 5:])
 
 
 # -- zero uncertainty --------------------------------------------------------------------------
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("real_growth", [False, True])
-def test_zero_uncertainty_every_quantile_is_the_central_path(compiled, real_growth, design):
+def test_zero_uncertainty_every_quantile_is_the_central_path(engine, real_growth, design):
     out = simulate(
-        make_inputs(real_growth=real_growth), shocks(sd=0.0, paths=300, **design), compiled=compiled
+        make_inputs(real_growth=real_growth), shocks(sd=0.0, paths=300, **design), engine=engine
     )
     for q in range(len(QUANTILES)):
         np.testing.assert_array_equal(out.quantiles[q], out.central)
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
-def test_zero_uncertainty_in_streaming_mode_too(compiled, design):
+def test_zero_uncertainty_in_streaming_mode_too(engine, design):
     out = simulate(
-        make_inputs(), shocks(sd=0.0, paths=9000, **design), memory_limit=1, compiled=compiled
+        make_inputs(), shocks(sd=0.0, paths=9000, **design), memory_limit=1, engine=engine
     )
     assert out.method == "histogram"
     for q in range(len(QUANTILES)):
         np.testing.assert_array_equal(out.quantiles[q], out.central)
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
-def test_holding_the_share_costs_nothing_extra_on_every_path(compiled):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_holding_the_share_costs_nothing_extra_on_every_path(engine):
     inputs = make_inputs()
     part = inputs.parts[0]
     held = Part("core", np.repeat(part.base_share[None], 6, axis=0), part.real, part.base_share)
-    out = simulate(replace(inputs, parts=(held,)), shocks(), compiled=compiled)
+    out = simulate(replace(inputs, parts=(held,)), shocks(), engine=engine)
     for measure in ("extra", "extra_const", "cum_extra", "cum_extra_const"):
         s = series(out, "core", measure)
         assert not out.central[s].any() and not out.quantiles[:, s].any(), measure
 
 
 # -- the quantiles are what a brute-force computation gives -----------------------------------
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("real_growth", [False, True])
-def test_quantiles_equal_numpy_quantiles_of_every_path(compiled, real_growth, design):
+def test_quantiles_equal_numpy_quantiles_of_every_path(engine, real_growth, design):
     """Cells derived from another quantity's quantiles (affine maps) match sorting them directly."""
     inputs, sh = make_inputs(real_growth=real_growth), shocks(paths=5000, **design)
-    out = simulate(inputs, sh, compiled=compiled)
-    engine = _Engine(inputs, sh)
+    out = simulate(inputs, sh, engine=engine)
+    engine = NumpyEngine(inputs, sh)
     chunks = []
     for i, start in enumerate(range(0, sh.paths, 2048)):
         prim, _ = engine.levels(*engine.draws(i, min(2048, sh.paths - start)))
@@ -239,18 +234,20 @@ def test_quantiles_equal_numpy_quantiles_of_every_path(compiled, real_growth, de
     levels=st.integers(1, 50),
     seed=st.integers(0, 1000),
 )
-def test_exact_quantiles_select_what_numpy_quantile_gives(rows, n, levels, seed):
-    """Nested partitions find the same order statistics as sorting, ties included."""
+def test_sorted_quantiles_are_what_numpy_quantile_gives(rows, n, levels, seed):
+    """The NumPy path's one exact implementation: order statistics of the sorted rows, ties
+    included, interpolated as numpy.quantile's default."""
     values = np.random.default_rng(seed).integers(0, levels, (rows, n)).astype(float) / 7
     expected = np.quantile(values, QUANTILES, axis=1)
-    np.testing.assert_allclose(exact_quantiles(values.copy()), expected, rtol=1e-15, atol=0)
+    got = sorted_quantiles(np.sort(values, axis=1))
+    np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
-def test_streamed_histogram_quantiles_are_within_a_bin_of_exact(compiled):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_streamed_histogram_quantiles_are_within_a_bin_of_exact(engine):
     inputs, sh = make_inputs(), shocks(paths=20_000)
-    exact = simulate(inputs, sh, compiled=compiled)
-    streamed = simulate(inputs, sh, memory_limit=1, compiled=compiled)
+    exact = simulate(inputs, sh, engine=engine)
+    streamed = simulate(inputs, sh, memory_limit=1, engine=engine)
     assert (exact.method, streamed.method) == ("exact", "histogram")
     spread = exact.quantiles[-1] - exact.quantiles[0]
     assert np.all(np.abs(streamed.quantiles - exact.quantiles) <= 0.01 * spread + 1e-9)
@@ -258,32 +255,32 @@ def test_streamed_histogram_quantiles_are_within_a_bin_of_exact(compiled):
 
 
 # -- determinism -------------------------------------------------------------------------------
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("memory_limit", [2**30, 1])  # exact, then streamed into histograms
-def test_results_do_not_depend_on_the_number_of_threads(compiled, memory_limit, design):
+def test_results_do_not_depend_on_the_number_of_threads(engine, memory_limit, design):
     inputs, sh = make_inputs(), shocks(paths=15_000, **design)
-    one = simulate(inputs, sh, workers=1, memory_limit=memory_limit, compiled=compiled)
-    three = simulate(inputs, sh, workers=3, memory_limit=memory_limit, compiled=compiled)
+    one = simulate(inputs, sh, workers=1, memory_limit=memory_limit, engine=engine)
+    three = simulate(inputs, sh, workers=3, memory_limit=memory_limit, engine=engine)
     np.testing.assert_array_equal(one.quantiles, three.quantiles)
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
-def test_progress_reports_every_path(compiled):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_progress_reports_every_path(engine):
     """Reported after each chunk of at most 2,048 paths, in order, ending at the total."""
     seen = []
     simulate(
         make_inputs(),
         shocks(paths=5000),
         progress=lambda done, total: seen.append((done, total)),
-        compiled=compiled,
+        engine=engine,
     )
     done = [d for d, _ in seen]
     assert {t for _, t in seen} == {5000} and done[-1] == 5000
     assert all(0 < b - a <= 2048 for a, b in zip([0, *done], done, strict=False))
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32),
@@ -293,19 +290,19 @@ def test_progress_reports_every_path(compiled):
     design=st.sampled_from(DESIGN_DICTS),
 )
 def test_same_seed_is_bit_identical_and_another_seed_differs(
-    compiled, seed, paths, countries, years, design
+    engine, seed, paths, countries, years, design
 ):
     inputs = make_inputs(countries=countries, years=years, seed=seed % 1000)
-    a = simulate(inputs, shocks(paths=paths, seed=seed, **design), compiled=compiled)
-    b = simulate(inputs, shocks(paths=paths, seed=seed, **design), compiled=compiled)
+    a = simulate(inputs, shocks(paths=paths, seed=seed, **design), engine=engine)
+    b = simulate(inputs, shocks(paths=paths, seed=seed, **design), engine=engine)
     assert a.quantiles.tobytes() == b.quantiles.tobytes()
     assert a.central.tobytes() == b.central.tobytes()
-    c = simulate(inputs, shocks(paths=paths, seed=seed + 1, **design), compiled=compiled)
+    c = simulate(inputs, shocks(paths=paths, seed=seed + 1, **design), engine=engine)
     gdp = series(a, "core", "gdp")
     assert not np.array_equal(a.quantiles[:, gdp, :, 1:], c.quantiles[:, gdp, :, 1:])
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -315,14 +312,14 @@ def test_same_seed_is_bit_identical_and_another_seed_differs(
     real_growth=st.booleans(),
     design=st.sampled_from(DESIGN_DICTS),
 )
-def test_quantiles_are_ordered(compiled, seed, paths, sd, correlation, real_growth, design):
+def test_quantiles_are_ordered(engine, seed, paths, sd, correlation, real_growth, design):
     inputs = make_inputs(seed=seed, real_growth=real_growth)
     sh = shocks(paths=paths, seed=seed, sd=sd, correlation=correlation, **design)
-    out = simulate(inputs, sh, compiled=compiled)
+    out = simulate(inputs, sh, engine=engine)
     assert np.all(np.diff(out.quantiles, axis=0) >= 0)
 
 
-@pytest.mark.parametrize("compiled", ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -331,14 +328,14 @@ def test_quantiles_are_ordered(compiled, seed, paths, sd, correlation, real_grow
     paths=st.integers(1, 300),
     design=st.sampled_from(DESIGN_DICTS),
 )
-def test_scaling_every_gdp_by_k_scales_spending_by_k(compiled, seed, k, real_growth, paths, design):
+def test_scaling_every_gdp_by_k_scales_spending_by_k(engine, seed, k, real_growth, paths, design):
     inputs = make_inputs(seed=seed, real_growth=real_growth)
     scaled = replace(inputs, gdp0=inputs.gdp0 * k)
     if real_growth:  # real spending is money too: it scales with the economy
         part = inputs.parts[0]
         scaled = replace(scaled, parts=(Part("core", part.share, part.real * k, part.base_share),))
     sh = shocks(paths=paths, seed=seed, **design)
-    a, b = simulate(inputs, sh, compiled=compiled), simulate(scaled, sh, compiled=compiled)
+    a, b = simulate(inputs, sh, engine=engine), simulate(scaled, sh, engine=engine)
     for measure in MONEY:
         s = series(a, "core", measure)
         # extra spending can be a small difference of large numbers: tolerance on the series' scale
@@ -432,8 +429,8 @@ def test_compiled_and_numpy_engines_give_the_same_quantiles(design, memory_limit
     """Same draws, same arithmetic in the same order: equal far inside the sampling error (the
     p5-p95 spread over sqrt(paths)), and in practice to the last bit."""
     inputs, sh = make_inputs(real_growth=True), shocks(paths=12_000, **design)
-    fast = simulate(inputs, sh, memory_limit=memory_limit, compiled=True)
-    plain = simulate(inputs, sh, memory_limit=memory_limit, compiled=False)
+    fast = simulate(inputs, sh, memory_limit=memory_limit, engine="compiled")
+    plain = simulate(inputs, sh, memory_limit=memory_limit, engine="numpy")
     assert fast.method == plain.method and fast.floored == plain.floored
     np.testing.assert_array_equal(fast.central, plain.central)
     spread = plain.quantiles[-1] - plain.quantiles[0]
@@ -444,41 +441,14 @@ def test_compiled_and_numpy_engines_give_the_same_quantiles(design, memory_limit
 @NO_NUMBA
 def test_compiled_engine_quantiles_of_another_seed_differ_only_by_sampling_error():
     inputs = make_inputs()
-    a = simulate(inputs, shocks(paths=20_000, seed=1), compiled=True)
-    b = simulate(inputs, shocks(paths=20_000, seed=2), compiled=False)
+    a = simulate(inputs, shocks(paths=20_000, seed=1), engine="compiled")
+    b = simulate(inputs, shocks(paths=20_000, seed=2), engine="numpy")
     spread = a.quantiles[-1] - a.quantiles[0]
     assert np.all(np.abs(a.quantiles - b.quantiles) <= 0.05 * spread + 1e-9)
     assert not np.array_equal(a.quantiles, b.quantiles)
 
 
-def test_without_numba_the_numpy_engine_runs_and_asking_for_the_kernel_says_why(monkeypatch):
-    monkeypatch.setattr(kernel, "_installed", lambda: False)
-    monkeypatch.delenv("MILEX_ENGINE", raising=False)
-    inputs, sh = make_inputs(), shocks(paths=kernel.AUTO_PATHS)
-    assert kernel.use(sh.paths) is False
-    out = simulate(inputs, replace(sh, paths=500))
-    assert out.method == "exact" and np.all(np.diff(out.quantiles, axis=0) >= 0)
-    with pytest.raises(RuntimeError, match="needs numba"):
-        simulate(inputs, replace(sh, paths=500), compiled=True)
-
-
-def test_milex_engine_numpy_turns_the_kernel_off_and_asking_for_it_says_so(monkeypatch):
-    monkeypatch.setenv("MILEX_ENGINE", "numpy")
-    assert not kernel.available() and not kernel.use(10**6) and not kernel.warm()
-    with pytest.raises(RuntimeError, match="MILEX_ENGINE=numpy"):
-        simulate(make_inputs(), shocks(paths=50), compiled=True)
-
-
-@NO_NUMBA
-def test_the_kernel_is_taken_for_large_runs_once_loaded_or_when_forced(monkeypatch):
-    monkeypatch.setattr(kernel, "ready", lambda: False)
-    monkeypatch.delenv("MILEX_ENGINE", raising=False)
-    assert not kernel.use(10_000) and kernel.use(kernel.AUTO_PATHS)
-    monkeypatch.setenv("MILEX_ENGINE", "compiled")
-    assert kernel.use(10)
-    monkeypatch.delenv("MILEX_ENGINE")
-    monkeypatch.setattr(kernel, "ready", lambda: True)
-    assert kernel.use(10)
+# ENGINE_CHOICE_TESTS
 
 
 @NO_NUMBA
@@ -586,7 +556,7 @@ def test_the_compiled_scramble_is_numpys_gf2_product(dims):
 
 
 def test_a_layout_is_computed_once_per_inputs_object_and_afresh_for_new_ones():
-    from milex.projection.engine import PerInputs
+    from milex.projection.model import PerInputs
 
     memo, calls = PerInputs(2), []
 

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from milex.analysis.profile import CountryProfile
@@ -52,9 +54,30 @@ def country_profile(
 def project(
     scenario: Scenario | dict[str, Any] | str | Path | None = None,
     dataset: Dataset | None = None,
-    **options: Any,
+    *,
+    engine: Literal["auto", "numpy", "compiled"] = "auto",
+    workers: int | None = None,
+    memory_limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ProjectionResult:
-    """Spending paths to a target with quantiles (default: NATO, 3.5% by 2035); see projection."""
-    from milex.projection import project as run
+    """Spending paths to a target with quantiles (default: NATO, 3.5% by 2035); see projection.
 
-    return run(scenario, dataset, **options)
+    ``engine`` picks the Monte Carlo engine: "auto" (the default) runs NumPy until the compiled
+    engine (numba) is loaded, loads it in the background after the first call and uses it from
+    then on; "numpy" or "compiled" force one. The same seed gives the same figures on either;
+    ``result.engine``, ``result.seed`` and the notes say which ran. ``workers`` threads share
+    the paths; ``memory_limit`` bytes (default 512 MiB) of paths are kept for exact quantiles,
+    beyond which they are streamed into histograms; ``progress(done, total)`` reports paths.
+    ``result.chart()`` draws the fan chart (milex.present.charts).
+    """
+    from milex.projection import project as run
+    from milex.projection import register_chart
+
+    def fan(result: ProjectionResult, *args: Any, **options: Any) -> Any:
+        from milex.present.charts.projection import projection_fan
+
+        return projection_fan(result, *args, **options)
+
+    register_chart(fan, replace=False)  # the presentation layer's own builder replaces it
+    limit = {} if memory_limit is None else {"memory_limit": memory_limit}
+    return run(scenario, dataset, engine=engine, workers=workers, progress=progress, **limit)

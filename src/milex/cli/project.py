@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -13,7 +13,7 @@ from milex.cli.tables import records_table
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
-    from milex.projection import ProjectionResult, Scenario
+    from milex.projection import EngineName, ProjectionResult, Scenario
 
 PROGRESS_FROM = 100_000  # paths: show progress from here on
 SUMMARY_COLUMNS = {
@@ -34,6 +34,12 @@ class Currency(StrEnum):
     national = "national"
     USD = "USD"
     EUR = "EUR"
+
+
+class Engine(StrEnum):
+    auto = "auto"
+    numpy = "numpy"
+    compiled = "compiled"
 
 
 class Shape(StrEnum):
@@ -72,6 +78,16 @@ def project(
     save_scenario: Annotated[
         Path | None, typer.Option(help="Also write the scenario as run (TOML) to this file.")
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            case_sensitive=False,
+            help="Monte Carlo engine: auto (the fastest for this one run: NumPy, unless loading "
+            "the compiled engine pays for itself, as for a large run with numba's cache on "
+            "disk), numpy, or compiled (numba). The same seed gives the same figures on either; "
+            "the notes name the engine and seed.",
+        ),
+    ] = Engine.auto,
     format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
@@ -81,7 +97,10 @@ def project(
 
     Shows each ally's extra spending to the horizon and its peak annual rise; --detail: every year.
     """
+    from functools import partial
+
     import milex
+    from milex.projection import fastest_for_one_run
     from milex.projection import project as run
 
     spec = _scenario(
@@ -98,7 +117,10 @@ def project(
         horizon=horizon,
     )
     ds = milex.load()
-    result = _run_with_progress(run, spec, ds)
+    paths_run = spec.uncertainty.paths
+    chosen = fastest_for_one_run(paths_run) if engine is Engine.auto else engine.value
+    chosen = cast("EngineName", chosen)
+    result = _run_with_progress(partial(run, engine=chosen), spec, ds)
     if save_scenario is not None:
         result.scenario.to_toml(save_scenario)
         err_console.print(f"wrote the scenario to {save_scenario}")
@@ -197,12 +219,11 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
         )
         console.print(records_table(shown, title))
     for note in result.notes:
-        console.print(f"- {note}", highlight=False, soft_wrap=True)
+        console.print(f"- {note}", highlight=False)
     for src in result.sources:
         console.print(
             f"source: {src.get('citation', src['source'])}; edition {src['edition']}",
             highlight=False,
-            soft_wrap=True,
         )
 
 

@@ -26,8 +26,8 @@ def sobol_normals(base, offset, high, n, low, step, tail_low, tail_step, out):  
     scale = 2.0 ** -(32 - TABLE_BITS)
     # the octave of y = x + 0.5 for x >= 2^16 is the bit length of x, 16 + that of its cell
     bits = np.zeros(edge, np.int64)
-    for c in range(1, edge):
-        bits[c] = bits[c // 2] + 1
+    for q in range(1, edge):
+        bits[q] = bits[q // 2] + 1
     for d in range(base.shape[0]):
         h = high[d]
         for i in range(n):
@@ -80,7 +80,7 @@ def scramble(v, rows):  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
+def run_chunk(  # type: ignore[no-untyped-def]
     z,  # (2, T, C + 1, m) normal draws, common factor first
     n,  # paths in this chunk: paths m.. mirror 0.. when antithetic
     m,
@@ -117,52 +117,14 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
 ):
     """Simulate one chunk of paths block by block; returns the year-factors floored."""
     T, C = growth1.shape
-    T1 = T + 1
-    R = len(out_slot)
-    nbins = hist.shape[1] - 1
     floored = 0
     vals = np.empty((slots, BLOCK))
     h = np.empty((2, T, BLOCK))
     for i0 in range(0, n, BLOCK):
         B = min(BLOCK, n - i0)
         for c in range(C):
-            for k in range(2):
-                a_i, a_c = sd[k, 0], sd[k, 1]
-                for t in range(T):
-                    for i in range(B):
-                        p = i0 + i
-                        q = p if p < m else p - m
-                        v = z[k, t, c + 1, q] * a_i + z[k, t, 0, q] * a_c
-                        if t > 0:
-                            v += phi * h[k, t - 1, i]
-                        h[k, t, i] = v
-                if n > m:  # the mirrored paths: the negated shock of their twin
-                    for t in range(T):
-                        for i in range(B):
-                            if i0 + i >= m:
-                                h[k, t, i] = -h[k, t, i]
-            y_row, r_row, p_row = (0 * T1) * C + c, (1 * T1) * C + c, (2 * T1) * C + c
-            for i in range(B):
-                vals[y_row, i] = gdp0[c]
-                vals[p_row, i] = 1.0
-                vals[r_row, i] = gdp0[c] / 1.0
-            for t in range(1, T1):
-                g1, p1 = growth1[t - 1, c], infl1[t - 1, c]
-                yt, rt, pt = y_row + t * C, r_row + t * C, p_row + t * C
-                for i in range(B):
-                    gf = g1 + h[0, t - 1, i]
-                    pf = p1 + h[1, t - 1, i]
-                    if gf < floor:
-                        gf = floor
-                        floored += 1
-                    if pf < floor:
-                        pf = floor
-                        floored += 1
-                    pt_v = vals[pt - C, i] * pf
-                    yt_v = vals[yt - C, i] * gf * pf
-                    vals[pt, i] = pt_v
-                    vals[yt, i] = yt_v
-                    vals[rt, i] = yt_v / pt_v
+            _shocks(z, i0, B, n, m, c, sd, phi, h)
+            floored += _levels(vals, h, B, c, growth1, infl1, gdp0, floor)
         _evaluate(
             vals,
             B,
@@ -178,32 +140,16 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
             term_weight,
         )
         if mode == EXACT:  # deviations only: select_rows finds each row's range (see there)
-            for r in range(R):
-                c0, inv = center[r], inverse[r]
-                src = vals[out_slot[r]]
-                dst_row = store[r, col0 + i0 : col0 + i0 + B]
-                for i in range(B):
-                    dst_row[i] = np.float32((src[i] - c0) * inv)
+            _store_deviations(vals, B, col0 + i0, out_slot, center, inverse, store)
         elif mode == ROWS:
-            for r in range(R):
+            for r in range(len(out_slot)):
                 s = out_slot[r]
                 for i in range(B):
                     rows[r, i0 + i] = vals[s, i]
         else:  # each value's bin, kept for the whole chunk: counted row by row below
-            for r in range(R):
-                s, sc, sh = out_slot[r], hscale[r], hshift[r]
-                lo, hi = low[r], high[r]
-                dst_bins = binned[r, i0 : i0 + B]
-                for i in range(B):
-                    x = vals[s, i]
-                    lo = min(lo, x)
-                    hi = max(hi, x)
-                    b = x * sc + sh
-                    b = min(max(b, 0.0), float(nbins))
-                    dst_bins[i] = np.uint16(b)
-                low[r], high[r] = lo, hi
+            _store_bins(vals, B, i0, out_slot, hscale, hshift, hist.shape[1] - 1, binned, low, high)
     if mode == HISTOGRAM:  # one row's counts at a time stay in cache
-        for r in range(R):
+        for r in range(len(out_slot)):
             counts = hist[r]
             src_bins = binned[r]
             for i in range(n):
@@ -212,7 +158,89 @@ def run_chunk(  # noqa: C901  # type: ignore[no-untyped-def]
 
 
 @njit(**_JIT)
-def _evaluate(  # noqa: C901  # type: ignore[no-untyped-def]
+def _shocks(z, i0, B, n, m, c, sd, phi, h):  # type: ignore[no-untyped-def]
+    """Country c's growth and inflation shocks h[k, t, i] of paths i0 .. i0 + B - 1: the AR(1)
+    of its draws mixed with the common factor; paths m.. negate their twin's (antithetic)."""
+    T = h.shape[1]
+    for k in range(2):
+        a_i, a_c = sd[k, 0], sd[k, 1]
+        for t in range(T):
+            for i in range(B):
+                p = i0 + i
+                q = p if p < m else p - m
+                v = z[k, t, c + 1, q] * a_i + z[k, t, 0, q] * a_c
+                if t > 0:
+                    v += phi * h[k, t - 1, i]
+                h[k, t, i] = v
+        if n > m:  # the mirrored paths: the negated shock of their twin
+            for t in range(T):
+                for i in range(B):
+                    if i0 + i >= m:
+                        h[k, t, i] = -h[k, t, i]
+
+
+@njit(**_JIT)
+def _levels(vals, h, B, c, growth1, infl1, gdp0, floor):  # type: ignore[no-untyped-def]
+    """Country c's Y, R and P slots of the first B paths from its shocks; the factors floored."""
+    T, C = growth1.shape
+    T1 = T + 1
+    floored = 0
+    y_row, r_row, p_row = (0 * T1) * C + c, (1 * T1) * C + c, (2 * T1) * C + c
+    for i in range(B):
+        vals[y_row, i] = gdp0[c]
+        vals[p_row, i] = 1.0
+        vals[r_row, i] = gdp0[c] / 1.0
+    for t in range(1, T1):
+        g1, p1 = growth1[t - 1, c], infl1[t - 1, c]
+        yt, rt, pt = y_row + t * C, r_row + t * C, p_row + t * C
+        for i in range(B):
+            gf = g1 + h[0, t - 1, i]
+            pf = p1 + h[1, t - 1, i]
+            if gf < floor:
+                gf = floor
+                floored += 1
+            if pf < floor:
+                pf = floor
+                floored += 1
+            pt_v = vals[pt - C, i] * pf
+            yt_v = vals[yt - C, i] * gf * pf
+            vals[pt, i] = pt_v
+            vals[yt, i] = yt_v
+            vals[rt, i] = yt_v / pt_v
+    return floored
+
+
+@njit(**_JIT)
+def _store_deviations(vals, B, col, out_slot, center, inverse, store):  # type: ignore[no-untyped-def]
+    """(value - center) x inverse of every output row, float32, into store[:, col .. col + B]."""
+    for r in range(len(out_slot)):
+        c0, inv = center[r], inverse[r]
+        src = vals[out_slot[r]]
+        dst_row = store[r, col : col + B]
+        for i in range(B):
+            dst_row[i] = np.float32((src[i] - c0) * inv)
+
+
+@njit(**_JIT)
+def _store_bins(vals, B, i0, out_slot, hscale, hshift, nbins, binned, low, high):  # type: ignore[no-untyped-def]
+    """Each output value's histogram bin into binned[:, i0 .. i0 + B]; the rows' running
+    minimum and maximum."""
+    for r in range(len(out_slot)):
+        s, sc, sh = out_slot[r], hscale[r], hshift[r]
+        lo, hi = low[r], high[r]
+        dst_bins = binned[r, i0 : i0 + B]
+        for i in range(B):
+            x = vals[s, i]
+            lo = min(lo, x)
+            hi = max(hi, x)
+            b = x * sc + sh
+            b = min(max(b, 0.0), float(nbins))
+            dst_bins[i] = np.uint16(b)
+        low[r], high[r] = lo, hi
+
+
+@njit(**_JIT)
+def _evaluate(  # type: ignore[no-untyped-def]  # noqa: C901
     vals, B, kind, dst, opa, opb, weight, const, has_const, term_start, term_slot, term_weight
 ):
     """Run the program on the first B paths of ``vals`` (the NumPy engine's order of operations)."""

@@ -146,7 +146,8 @@ def tail_position(y: Array) -> Array:
     """Where y = x + 0.5 (lower tail) falls in the tail table, as a fractional knot index: its
     octave times 1024 plus its place within the octave (exact in float64)."""
     m, e = np.frexp(y)  # y = m 2^e, m in [0.5, 1): octave e - 1, row e of the table
-    return e * float(TAIL_CELLS) + (m * 2.0 - 1.0) * float(TAIL_CELLS)
+    position: Array = e * float(TAIL_CELLS) + (m * 2.0 - 1.0) * float(TAIL_CELLS)
+    return position
 
 
 class Sobol:
@@ -245,9 +246,8 @@ def scramble_rows(d: int, rng: np.random.Generator) -> Array:
     r = np.arange(BITS, dtype=np.uint64)
     diagonal = np.uint64(1) << (np.uint64(BITS - 1) - r)  # digit r, from the most significant
     above = ~((diagonal << np.uint64(1)) - np.uint64(1)) & np.uint64(2**BITS - 1)  # digits < r
-    return (rng.integers(0, 2**BITS, (d, BITS), dtype=np.uint64) & above | diagonal).astype(
-        np.uint32
-    )
+    rows: Array = rng.integers(0, 2**BITS, (d, BITS), dtype=np.uint64) & above | diagonal
+    return rows.astype(np.uint32)
 
 
 def scramble_product(v: Array, rows: Array) -> Array:

@@ -10,11 +10,7 @@ Missing figures are collected and reported together; nothing missing is ever tak
 
 from __future__ import annotations
 
-import json
-import threading
-import weakref
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,16 +19,16 @@ from milex.analysis.commitments import BY_ID as GUIDELINES
 from milex.analysis.coverage import default_year
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError
-from milex.projection.engine import EngineInputs, Shocks
+from milex.projection.model import EngineInputs, Shocks
 from milex.projection.paths import PartPaths, build_part
 from milex.projection.scenario import (
     DATA_BASELINE_METRIC,
     Scenario,
     ScenarioError,
     Target,
-    Uncertainty,
     check_years,
 )
+from milex.projection.shocks import shocks_note, shocks_of
 
 if TYPE_CHECKING:
     from milex.data.store import Dataset
@@ -74,80 +70,6 @@ class _Macro:
 def prepare(scenario: Scenario, ds: Dataset) -> Prepared:
     """Resolve defaults against the dataset and build the engine's inputs."""
     return _Builder(scenario, ds).build()
-
-
-_MEMO: weakref.WeakKeyDictionary[Any, OrderedDict[str, Prepared]] = weakref.WeakKeyDictionary()
-_MEMO_LOCK = threading.Lock()
-MEMO_SIZE = 16
-
-
-def prepare_cached(scenario: Scenario, ds: Dataset) -> Prepared:
-    """``prepare`` with the part that does not depend on the Monte Carlo settings memoised per
-    dataset: a new seed or path count (the scenario builder, a sensitivity loop) reads no data.
-
-    The memo holds the last MEMO_SIZE scenarios per dataset, and goes when the dataset does;
-    its arrays are read-only, so no caller can change another's inputs.
-    """
-    unc = scenario.uncertainty
-    key = json.dumps(scenario.with_changes(uncertainty={}).to_dict(), sort_keys=True)
-    with _MEMO_LOCK:
-        memo = _MEMO.setdefault(ds, OrderedDict())
-        base = memo.get(key)
-        if base is not None:
-            memo.move_to_end(key)
-    if base is None:
-        base = prepare(scenario.with_changes(uncertainty={}), ds)
-        inp = base.inputs
-        arrays = [inp.years, inp.gdp0, inp.growth, inp.inflation, inp.fx, inp.fx_const]
-        arrays += [a for p in inp.parts for a in (p.share, p.real, p.base_share)]
-        for array in arrays + [members for _, members in inp.groups]:
-            array.flags.writeable = False
-        with _MEMO_LOCK:
-            memo[key] = base
-            while len(memo) > MEMO_SIZE:
-                memo.popitem(last=False)
-    notes = [shocks_note(unc) if n.startswith(SHOCKS_NOTE) else n for n in base.notes]
-    return replace(
-        base,
-        scenario=base.scenario.with_changes(uncertainty=unc.model_dump()),
-        shocks=shocks_of(unc),
-        notes=notes,
-    )
-
-
-SHOCKS_NOTE = "Shocks: "
-
-
-def shocks_of(unc: Uncertainty) -> Shocks:
-    """The engine's shock settings (fractions) from a scenario's uncertainty (percent)."""
-    return Shocks(
-        unc.growth_sd_pct / 100,
-        unc.inflation_sd_pct / 100,
-        unc.correlation,
-        unc.persistence,
-        unc.paths,
-        unc.seed,
-        unc.antithetic,
-        unc.generator,
-    )
-
-
-def shocks_note(unc: Uncertainty) -> str:
-    """What a reader needs to know about the shocks and the sampling design."""
-    return (
-        f"{SHOCKS_NOTE}real growth s.d. {unc.growth_sd_pct} pp, inflation s.d. "
-        f"{unc.inflation_sd_pct} pp, AR(1) persistence {unc.persistence}, cross-country "
-        f"correlation {unc.correlation} (a common factor); growth and inflation shocks "
-        f"independent; {unc.paths} paths, seed {unc.seed}, "
-        + (
-            (
-                "scrambled Sobol' points (randomized quasi-Monte Carlo)"
-                if unc.generator == "sobol"
-                else "pseudo-random (PCG64)"
-            )
-            + (", antithetic pairs." if unc.antithetic else ".")
-        )
-    )
 
 
 class _Builder:

@@ -1,191 +1,325 @@
 """The engine's compiled path (numba): draws, levels and series of a block of paths in one pass,
 and exact quantiles by selection instead of sorting.
 
-The model and the draws are the NumPy engine's (``engine``); what changes is where the time goes.
-For each block of paths the kernel turns the chunk's normal draws into shocks, shocks into
+The model and the draws are the NumPy path's (``numpy_engine``); what changes is where the time
+goes. For each block of paths the kernel turns the chunk's normal draws into shocks, shocks into
 levels, and runs the series ``program`` on values that stay in cache, writing only the cells
 that are sorted. Quantiles come from a selection per row: a histogram of the row between its
 minimum and maximum finds the bins that hold the wanted order statistics, and only those bins
 are sorted. The result is the same order statistics a full sort gives. Runs too large to keep
 (streamed) count into per-row histograms instead: the kernel writes each value's bin for the
-whole chunk, then counts one row at a time, so that row's counts stay in cache (counting as it
-went, block by block, missed the cache on nearly every count and took 70% of a 1M-path run).
+whole chunk, then counts one row at a time, so that row's counts stay in cache.
 
-numba compiles on first use and caches the machine code on disk (``cache=True``): the compile
-(about 7 s) is paid once per machine, and each new process still pays about 0.8 s to import numba
-and load that code. So ``use()`` picks the kernel only where it pays: once it is loaded in this
-process (``warm()``, which the web server runs at start), or for runs of ``AUTO_PATHS`` paths or
-more. ``available()`` says whether numba imports; ``MILEX_ENGINE=numpy`` turns the kernel off and
-``MILEX_ENGINE=compiled`` uses it for every run.
+Loading: numba compiles on first use and caches the machine code on disk (``cache=True``): the
+compile (several seconds) is paid once per machine, and each new process still pays about a
+second to import numba and load that code. ``load()`` does both for every routine together, by
+running a tiny projection through each mode (exact and streamed, both generators), with every
+array in the one layout the runs pass (C order, writable): a later run never stalls on a
+routine or a signature compiled late. ``load_in_background()`` does it on a thread, once per
+process. Which engine a run takes is ``engine.choose``'s decision, never this module's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import itertools
 import os
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from milex.projection.engine import PerInputs
+from milex.projection.layout import Setup
+from milex.projection.model import (
+    CHUNK_PATHS,
+    FACTOR_FLOOR,
+    MEMORY_LIMIT,
+    PRIMS,
+    QUANTILES,
+    EngineInputs,
+    EngineOutput,
+    PerInputs,
+    Shocks,
+)
+from milex.projection.program import Builder
+from milex.projection.quantiles import ExactSink, HistogramSink
+from milex.projection.threads import parallel_map, run_ordered
 
 Array = np.ndarray
-#: From this many paths a process that has not loaded the kernel yet loads it: the NumPy engine
-#: takes about 45 ms per 1,000 paths and the kernel 7, against about 0.8 s to load it.
-AUTO_PATHS = 50_000
-_READY = threading.Event()
+#: The kernels' entry points (the routines they call compile with them): ``load`` runs each;
+#: ``cached`` looks for numba's cache of each.
+ROUTINES = ("sobol_normals", "_scramble", "run_chunk", "select_rows")
+_EMPTY_F = np.zeros(1)
 
 
-def _setting() -> str:
-    """MILEX_ENGINE, read on every call: ``numpy`` turns the kernel off, ``compiled`` uses it
-    for every run."""
-    return os.environ.get("MILEX_ENGINE", "").strip().lower()
-
-
+# -- loading -------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _installed() -> bool:
     """Whether numba is installed, looked up without importing it (a third of a second a
     process need not pay when it runs on NumPy)."""
-    import importlib.util
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # sys.modules["numba"] = None: blocked
+        return False
 
-    return importlib.util.find_spec("numba") is not None
+
+class _Loader:
+    """The process's compiled kernels: loaded once, by whichever caller asks first."""
+
+    def __init__(self) -> None:
+        self.module: Any = None
+        self.error: str | None = None
+        self.thread: threading.Thread | None = None
+        self.loading = threading.Lock()  # held while loading
+        self.starting = threading.Lock()
+
+
+_LOADER = _Loader()
 
 
 def available() -> bool:
-    """Whether the compiled path may be used: numba is installed and MILEX_ENGINE is not numpy."""
-    return _setting() != "numpy" and _installed()
+    """Whether the compiled path may be used: numba is installed and has not failed to load."""
+    return _installed() and _LOADER.error is None
 
 
 def unavailable_reason() -> str:
-    """Why ``available()`` is False, for the error asking for the kernel."""
-    if _setting() == "numpy":
-        return "MILEX_ENGINE=numpy turns the compiled engine off"
-    return "the compiled engine needs numba, which is not installed (pip install numba)"
+    """Why ``available()`` is False, for the error asking for the compiled engine."""
+    if not _installed():
+        return "the compiled engine needs numba, which is not installed (pip install numba)"
+    return _LOADER.error or "the compiled engine is available"
 
 
 def ready() -> bool:
-    """Whether the kernels are loaded in this process (a run through them has finished)."""
-    return _READY.is_set()
+    """Whether the kernels are loaded in this process, every routine compiled."""
+    return _LOADER.module is not None
 
 
-def use(paths: int) -> bool:
-    """Whether a run of ``paths`` paths takes the kernel (see the module's docstring)."""
-    if not available():
-        return False
-    if _setting() == "compiled" or ready():
-        return True
-    if paths < AUTO_PATHS:
-        return False
-    try:  # numba installed but broken (say, built for another NumPy): the NumPy engine runs
-        _compiled()
-    except Exception as exc:
-        import warnings
-
-        warnings.warn(f"the compiled engine failed to load, using NumPy: {exc}", stacklevel=3)
-        return False
-    return True
+def loading() -> bool:
+    """Whether a background load is under way."""
+    thread = _LOADER.thread
+    return thread is not None and thread.is_alive()
 
 
-def warm(dataset: Any = None) -> bool:
-    """Load (compiling on a machine's first run) the kernels with a small projection of the
-    default scenario, so later runs in this process take them; False where it is not
-    available or fails to load (the NumPy engine then serves every run, with a warning)."""
-    if not available():
-        return False
-    from milex.projection import project
-    from milex.projection.scenario import Scenario, Uncertainty
+def load() -> Any:
+    """The kernels module, every routine loaded (compiled into numba's cache on a machine's
+    first run); waits for a background load under way. RuntimeError where it cannot load."""
+    if _LOADER.module is not None:
+        return _LOADER.module
+    if not _installed():
+        raise RuntimeError(unavailable_reason())
+    with _LOADER.loading:
+        if _LOADER.module is None and _LOADER.error is None:
+            try:
+                module = _import()
+                _exercise(module)
+            except Exception as exc:  # numba installed but broken (say, built for another NumPy)
+                _LOADER.error = f"the compiled engine failed to load: {exc}"
+            else:
+                _LOADER.module = module
+    if _LOADER.module is None:
+        raise RuntimeError(unavailable_reason())
+    return _LOADER.module
 
-    try:
-        project(Scenario(uncertainty=Uncertainty(paths=256)), dataset, compiled=True)
-    except Exception as exc:  # a server must start even where numba is broken
-        import warnings
 
-        warnings.warn(f"the compiled engine failed to load, using NumPy: {exc}", stacklevel=2)
-        return False
-    return True
-
-
-@lru_cache(maxsize=1)
-def _compiled() -> Any:
-    """Compile (or load from numba's on-disk cache) the kernels; imported only when used."""
+def _import() -> Any:
     from milex.projection import _kernels
 
     return _kernels
 
 
-def scramble_product() -> Any:
-    """The kernel's Sobol' scramble product (``draws.scramble_product`` in one pass: a new seed
-    then costs 0.1 ms instead of 1.3)."""
-    return _compiled().scramble
+def load_in_background() -> None:
+    """Start loading the kernels on a thread (once per process; nothing where numba is missing).
+
+    The thread is not a daemon: a process that ends while it loads waits for it, since ending
+    a thread inside numba's compiler aborts the interpreter."""
+    with _LOADER.starting:
+        if _LOADER.thread is not None or ready() or not available():
+            return
+        _LOADER.thread = threading.Thread(target=_load_quietly, name="milex-engine-load")
+        _LOADER.thread.start()
 
 
-def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # noqa: C901
-    """``engine``'s Monte Carlo on the compiled path: an ``EngineOutput`` as the NumPy path's."""
-    from milex.projection.engine import CHUNK_PATHS, FACTOR_FLOOR, PRIMS, EngineOutput, _run_ordered
-    from milex.projection.quantiles import ExactSink, HistogramSink
+def _load_quietly() -> None:
+    with contextlib.suppress(RuntimeError):  # recorded: available() is now False and says why
+        load()
 
-    k = _compiled()
-    inp, sh = engine.inp, engine.shocks
-    T1, C = engine.T1, engine.C
-    T, N = T1 - 1, sh.paths
-    sd = np.array(
-        [
-            [s * np.sqrt(1.0 - sh.correlation), s * np.sqrt(sh.correlation)]
-            for s in (sh.growth_sd, sh.inflation_sd)
-        ]
+
+def warm(dataset: Any = None) -> bool:
+    """Load the kernels now (the web server does, as it starts) and, given a ``dataset``, run
+    the default scenario on it once (256 paths), so that a server's first projection finds its
+    inputs prepared and its plan built. False where the kernels cannot load, with a warning."""
+    try:
+        load()
+    except RuntimeError as exc:
+        if _installed():
+            import warnings
+
+            warnings.warn(f"{exc}; projections use NumPy", stacklevel=2)
+        return False
+    if dataset is not None:
+        from milex.projection.cache import prepare_cached
+        from milex.projection.scenario import Scenario
+
+        prepared = prepare_cached(Scenario(uncertainty={"paths": 256}), dataset)
+        run(prepared.inputs, prepared.shocks, 1, MEMORY_LIMIT, None)
+    return True
+
+
+def cached() -> bool:
+    """Whether numba's on-disk cache holds every routine, newer than the kernels' source: then
+    loading costs about a second, not a compile."""
+    source = Path(__file__).with_name("_kernels.py")
+    folder = source.parent
+    import hashlib
+
+    sub = f"{folder.name}_{hashlib.sha1(str(folder).encode()).hexdigest()}"
+    places = [folder / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        places = [Path(os.environ["NUMBA_CACHE_DIR"]) / sub]
+    else:
+        home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        places.append(Path(home) / "numba" / sub)
+    stamp = source.stat().st_mtime
+    for place in places:
+        fresh = {  # an index per routine and line: those of an older source stay behind
+            p.name.split(".")[1].split("-")[0]
+            for p in place.glob("_kernels.*.nbi")
+            if p.stat().st_mtime >= stamp
+        }
+        if fresh.issuperset(ROUTINES):
+            return True
+    return False
+
+
+def _exercise(k: Any) -> None:
+    """Run every routine in every mode once, on a tiny model: exact and streamed, PCG64 and
+    Sobol' (its scramble and its draws), the central path's rows and the selection."""
+    C, T1 = 3, 3
+    share = np.array([[2.0, 3.0, 0.0], [2.5, 3.0, 0.0], [3.0, 3.5, 0.0]])
+    real = np.zeros((T1, C))
+    real[1:, 2] = [20.0, 21.0]
+    part = _Part("core", share, real, np.array([2.0, 3.0, 2.0]))
+    inputs = EngineInputs(
+        years=np.arange(2024, 2024 + T1),
+        gdp0=np.array([1000.0, 500.0, 800.0]),
+        growth=np.full((T1 - 1, C), 0.02),
+        inflation=np.full((T1 - 1, C), 0.02),
+        fx=np.ones((T1, C)),
+        fx_const=np.ones(C),
+        parts=(part,),
+        groups=(("ALL", np.arange(C)),),
     )
-    growth1 = np.ascontiguousarray(engine.growth1, float)
-    infl1 = np.ascontiguousarray(engine.infl1, float)
-    gdp0 = np.ascontiguousarray(inp.gdp0, float)
-    empty_f, empty_f32 = np.zeros(1), np.zeros((1, 1), np.float32)
-    empty_hist = np.zeros((1, 2), np.int32)
-    empty_bins = np.zeros((1, 1), np.uint16)
+    for generator, memory_limit in (("pcg64", MEMORY_LIMIT), ("sobol", MEMORY_LIMIT), ("pcg64", 1)):
+        shocks = Shocks(0.01, 0.01, 0.5, 0.5, 200, 1, True, generator)
+        _CompiledRun(k, Setup(inputs, shocks, k.scramble), 1, memory_limit, None).execute()
+
+
+@dataclass
+class _Part:
+    name: str
+    share: Array
+    real: Array
+    base_share: Array
+
+
+# -- the run -------------------------------------------------------------------------------------
+def run(
+    inputs: EngineInputs,
+    shocks: Shocks,
+    workers: int,
+    memory_limit: int,
+    progress: Any,
+) -> EngineOutput:
+    """The Monte Carlo on the compiled path: the NumPy path's ``EngineOutput``, engine "compiled"."""
+    k = load()
+    return _CompiledRun(
+        k, Setup(inputs, shocks, k.scramble), workers, memory_limit, progress
+    ).execute()
+
+
+class _CompiledRun:
+    """One projection on the kernels: chunks of paths on ``workers`` threads, then quantiles."""
+
+    def __init__(
+        self, k: Any, setup: Setup, workers: int, memory_limit: int, progress: Any
+    ) -> None:
+        self.k, self.setup, self.workers, self.progress = k, setup, workers, progress
+        sh = self.shocks = setup.shocks
+        self.T, self.N = setup.T1 - 1, sh.paths
+        self.sd = np.array(
+            [
+                [s * np.sqrt(1.0 - sh.correlation), s * np.sqrt(sh.correlation)]
+                for s in (sh.growth_sd, sh.inflation_sd)
+            ]
+        )
+        # one layout for every array the kernels take (C order, writable, float64): a read-only
+        # or strided input would be another signature, compiled when it first came
+        self.growth1 = np.array(setup.growth1, float, order="C")
+        self.infl1 = np.array(setup.infl1, float, order="C")
+        self.gdp0 = np.array(setup.inp.gdp0, float, order="C")
+        self.local = threading.local()
+        sobol = self.sobol = setup.sobol
+        self.sobol_kernel = sobol is not None and sobol.d == sobol.dims
+        self.plan = _PLANS.get(setup.inp, lambda: _make_plan(self))
+        n_rows = len(self.plan.slots)
+        self.exact = n_rows * self.N * 4 <= memory_limit
+        self.sink: Any = (
+            ExactSink(n_rows, self.N, self.plan.centers)
+            if self.exact
+            else HistogramSink(n_rows, self.N)
+        )
+        self.n_rows = n_rows
+        # Sobol' chunks may be any size (a chunk is a run of points and their mirrors, so the
+        # paths and the pilot are the same sets): half-size ones share the work evenly
+        size = self.size = (
+            CHUNK_PATHS // 2 if self.sobol_kernel and self.N > CHUNK_PATHS else CHUNK_PATHS
+        )
+        self.points_per_chunk = size // 2 if sh.antithetic else size
+        self.chunks = [(i, s, min(size, self.N - s)) for i, s in enumerate(range(0, self.N, size))]
+        self.done = self.floored = self.pilot_paths = 0
+        self.hists: list[Array] = []
+        self.lows: list[tuple[Array, Array]] = []
+        self.lock = threading.Lock()
+        self.hscale = self.hshift = _EMPTY_F
 
     def call(
-        program: Any, z: Array, n: int, m: int, out_slot: Array, mode: int, **arrays: Any
+        self, program: Any, z: Array, n: int, m: int, out_slot: Array, mode: int, **arrays: Any
     ) -> int:
+        """One chunk through the kernel; returns the year-factors floored."""
+        get = arrays.get
         return int(
-            k.run_chunk(
-                z, n, m, sd, sh.persistence, growth1, infl1, gdp0, FACTOR_FLOOR,
+            self.k.run_chunk(
+                z, int(n), int(m), self.sd, float(self.shocks.persistence), self.growth1,
+                self.infl1, self.gdp0, FACTOR_FLOOR,
                 program.kind, program.dst, program.a, program.b, program.weight, program.const,
                 program.has_const, program.term_start, program.term_slot, program.term_weight,
                 program.slots, out_slot, mode,
-                arrays.get("center", empty_f), arrays.get("inverse", empty_f),
-                arrays.get("store", empty_f32), arrays.get("col0", 0),
-                arrays.get("rows", np.zeros((1, 1))), arrays.get("hscale", empty_f),
-                arrays.get("hshift", empty_f), arrays.get("hist", empty_hist),
-                arrays.get("binned", empty_bins),
-                arrays.get("low", empty_f), arrays.get("high", empty_f),
+                get("center", _EMPTY_F), get("inverse", _EMPTY_F),
+                get("store", _EMPTY_F32), int(get("col0", 0)),
+                get("rows", _EMPTY_ROWS), get("hscale", _EMPTY_F),
+                get("hshift", _EMPTY_F), get("hist", _EMPTY_HIST),
+                get("binned", _EMPTY_BINS),
+                get("low", _EMPTY_F), get("high", _EMPTY_F),
             )
         )  # fmt: skip
 
-    plan = _plan(engine, call)
-    central, prim0, program, slots, centers = (
-        plan.central,
-        plan.prim0,
-        plan.program,
-        plan.slots,
-        plan.centers,
-    )
-    n_rows = len(slots)
-    local = threading.local()
-    sobol = engine.sobol
-    use_sobol_kernel = sobol is not None and sobol.d == sobol.dims
-
-    def draws(i: int, n: int) -> tuple[Array, int]:
+    def draws(self, i: int, n: int) -> tuple[Array, int]:
+        """Normal draws (2, T, C + 1, m) of chunk ``i``, common factor first: this thread's array."""
+        sh, T, C = self.shocks, self.T, self.setup.C
         m = (n + 1) // 2 if sh.antithetic else n
-        z = getattr(local, "z", None)
+        z = getattr(self.local, "z", None)
         if z is None or z.shape[3] != m:
-            z = local.z = np.empty((2, T, C + 1, m))
-        if sobol is not None:
-            if use_sobol_kernel:
-                base, offset, high = sobol.points(i * points_per_chunk, m)
-                k.sobol_normals(base, offset, high, m, *sobol.table(), z.reshape(-1, m))
-            else:
-                z[...] = sobol.normals(i * sobol.block_size, m).reshape(2, T, C + 1, m)
+            z = self.local.z = np.empty((2, T, C + 1, m))
+        sobol = self.sobol
+        if sobol is not None and self.sobol_kernel:
+            base, offset, high = sobol.points(i * self.points_per_chunk, m)
+            self.k.sobol_normals(base, offset, high, m, *sobol.table(), z.reshape(-1, m))
+        elif sobol is not None:
+            z[...] = sobol.normals(i * sobol.block_size, m).reshape(2, T, C + 1, m)
         else:
             rng = np.random.Generator(
                 np.random.PCG64(np.random.SeedSequence(sh.seed, spawn_key=(i,)))
@@ -195,109 +329,103 @@ def run(engine: Any, workers: int, memory_limit: int, progress: Any) -> Any:  # 
                 z[j, :, 1:, :] = rng.standard_normal((T, C, m))
         return z, m
 
-    sink: Any
-    exact = n_rows * N * 4 <= memory_limit
-    sink = ExactSink(n_rows, N, centers) if exact else HistogramSink(n_rows, N)
-    # Sobol' chunks may be any size (a chunk is a run of points and their mirrors, so the paths
-    # and the pilot are the same sets): half-size ones share the work evenly between threads
-    size = CHUNK_PATHS // 2 if use_sobol_kernel and N > CHUNK_PATHS else CHUNK_PATHS
-    points_per_chunk = size // 2 if sh.antithetic else size
-    chunks = [(i, s, min(size, N - s)) for i, s in enumerate(range(0, N, size))]
-    done, floored = 0, 0
-    hists: list[Array] = []
-    lows: list[tuple[Array, Array]] = []
-    lock = threading.Lock()
-
-    def task(spec: tuple[int, int, int], pilot: bool) -> tuple[int, Any, int]:
+    def task(self, spec: tuple[int, int, int], pilot: bool) -> tuple[int, int]:
+        """One chunk: its paths counted (0 for a pilot chunk run again) and year-factors floored."""
         i, start, n = spec
-        z, m = draws(i, n)
-        if exact:
-            fl = call(program, z, n, m, slots, k.EXACT, center=sink.center, inverse=sink.inverse,
-                      store=sink.store, col0=start)  # fmt: skip
-            return n, None, fl
+        z, m = self.draws(i, n)
+        program, slots, sink = self.plan.program, self.plan.slots, self.sink
+        if self.exact:
+            fl = self.call(program, z, n, m, slots, self.k.EXACT, center=sink.center,
+                           inverse=sink.inverse, store=sink.store, col0=start)  # fmt: skip
+            return n, fl
         if pilot:  # only the rows' ranges: scale and shift 0 put every value in a scratch bin 0
-            hist = getattr(local, "scratch", None)
-            if hist is None:
-                hist = local.scratch = np.zeros((n_rows, 2), np.int32)
-            scale = shift = np.zeros(n_rows)
+            hist = self._local_array("scratch", (self.n_rows, 2), np.int32)
+            scale = shift = np.zeros(self.n_rows)
         else:
-            hist = getattr(local, "hist", None)
-            if hist is None:
-                hist = local.hist = np.zeros((n_rows, sink.bins + 2), np.int32)
-                with lock:
-                    hists.append(hist)
-            scale, shift = hscale, hshift
-        binned = getattr(local, "binned", None)  # uint16: HistogramSink keeps bins + 2 <= 2**16
-        if binned is None or binned.shape[1] != n:
-            binned = local.binned = np.empty((n_rows, n), np.uint16)
-        low, high = ranges()
-        fl = call(program, z, n, m, slots, k.HISTOGRAM, hscale=scale, hshift=shift, hist=hist,
-                  binned=binned, low=low, high=high)  # fmt: skip
-        recount = not pilot and start < pilot_paths  # a pilot chunk again: already reported
-        return (0, None, 0) if recount else (n, None, fl)
+            hist = self._thread_hist()
+            scale, shift = self.hscale, self.hshift
+        # uint16: HistogramSink keeps bins + 2 <= 2**16
+        binned = self._local_array("binned", (self.n_rows, n), np.uint16)
+        low, high = self._ranges()
+        fl = self.call(program, z, n, m, slots, self.k.HISTOGRAM, hscale=scale, hshift=shift,
+                       hist=hist, binned=binned, low=low, high=high)  # fmt: skip
+        recount = not pilot and start < self.pilot_paths  # a pilot chunk again: already reported
+        return (0, 0) if recount else (n, fl)
 
-    def ranges() -> tuple[Array, Array]:
+    def _thread_hist(self) -> Array:
+        """This thread's histogram counts (each thread counts into its own; summed at the end)."""
+        hist: Array | None = getattr(self.local, "hist", None)
+        if hist is None:
+            hist = self.local.hist = np.zeros((self.n_rows, self.sink.bins + 2), np.int32)
+            with self.lock:
+                self.hists.append(hist)
+        return hist
+
+    def _local_array(self, name: str, shape: tuple[int, ...], dtype: Any) -> Array:
+        array: Array | None = getattr(self.local, name, None)
+        if array is None or array.shape != shape:
+            array = np.zeros(shape, dtype)
+            setattr(self.local, name, array)
+        return array
+
+    def _ranges(self) -> tuple[Array, Array]:
         """This thread's running minimum and maximum of each row."""
-        state = getattr(local, "range", None)
+        state = getattr(self.local, "range", None)
         if state is None:
-            state = local.range = (np.full(n_rows, np.inf), np.full(n_rows, -np.inf))
-            with lock:
-                lows.append(state)
+            state = self.local.range = (np.full(self.n_rows, np.inf), np.full(self.n_rows, -np.inf))
+            with self.lock:
+                self.lows.append(state)
         return state
 
-    def combined_ranges() -> tuple[Array, Array]:
+    def _combined_ranges(self) -> tuple[Array, Array]:
         """Every row's minimum and maximum over all threads so far."""
-        low, high = np.full(n_rows, np.inf), np.full(n_rows, -np.inf)
-        for lo, hi in lows:
+        low, high = np.full(self.n_rows, np.inf), np.full(self.n_rows, -np.inf)
+        for lo, hi in self.lows:
             np.minimum(low, lo, out=low)
             np.maximum(high, hi, out=high)
         return low, high
 
-    def collect(result: tuple[int, Any, int]) -> None:
-        nonlocal done, floored
-        n, payload, fl = result
-        if payload is not None:
-            sink.merge(payload)
-        done, floored = done + n, floored + fl
-        if progress is not None:
-            progress(done, N)
+    def collect(self, result: tuple[int, int]) -> None:
+        n, fl = result
+        self.done, self.floored = self.done + n, self.floored + fl
+        if self.progress is not None:
+            self.progress(self.done, self.N)
 
-    from functools import partial
+    def execute(self) -> EngineOutput:
+        chunks, sink = self.chunks, self.sink
+        pilot = sink.pilot_chunks(len(chunks), self.size)
+        run_ordered(
+            [partial(self.task, c, True) for c in chunks[:pilot]], self.workers, self.collect
+        )
+        self.pilot_paths = sum(c[2] for c in chunks[:pilot])
+        rest = chunks[pilot:]
+        if (
+            not self.exact
+        ):  # the pilot gave the ranges; its chunks run again, binned, on all threads
+            sink.start_from(*self._combined_ranges())
+            self.hscale = np.ascontiguousarray(sink.scale[:, 0])
+            self.hshift = np.ascontiguousarray(sink.shift[:, 0])
+            rest = chunks
+        run_ordered((partial(self.task, c, False) for c in rest), self.workers, self.collect)
+        if self.exact:
+            rows = _select(self.k, sink, self.workers)
+        else:
+            low, high = self._combined_ranges()
+            sink.hists.extend(h.astype(np.int64) for h in self.hists)
+            np.minimum(sink.low, low, out=sink.low)
+            np.maximum(sink.high, high, out=sink.high)
+            rows = sink.quantiles(self.workers)
+        sink.release()
+        setup, plan = self.setup, self.plan
+        prim0 = {p: plan.prim0[i][:, :, None] for i, p in enumerate(PRIMS)}
+        quantiles = setup.quantiles(plan.central, prim0, rows)
+        return setup.output(plan.central, quantiles, sink, self.floored, "compiled")
 
-    pilot = sink.pilot_chunks(len(chunks), size)
-    _run_ordered([partial(task, c, True) for c in chunks[:pilot]], workers, collect)
-    hscale = hshift = empty_f
-    pilot_paths = sum(c[2] for c in chunks[:pilot])
-    rest = chunks[pilot:]
-    if not exact:  # the pilot gave the ranges; its chunks run again, binned, on all threads
-        sink.start_from(*combined_ranges())
-        hscale = np.ascontiguousarray(sink.scale[:, 0])
-        hshift = np.ascontiguousarray(sink.shift[:, 0])
-        rest = chunks
-    _run_ordered((partial(task, c, False) for c in rest), workers, collect)
-    if exact:
-        rows = _select(k, sink, workers)
-    else:
-        low, high = combined_ranges()
-        sink.hists.extend(h.astype(np.int64) for h in hists)
-        np.minimum(sink.low, low, out=sink.low)
-        np.maximum(sink.high, high, out=sink.high)
-        rows = sink.quantiles(workers)
-    sink.release()
-    prim_q = {p: prim0[i].reshape(1, T1, C) for i, p in enumerate(PRIMS)}
-    quantiles = engine._quantiles(
-        central, {p: v.transpose(1, 2, 0) for p, v in prim_q.items()}, rows
-    )
-    _READY.set()
-    return EngineOutput(
-        tuple((s.part, s.measure) for s in engine.series),
-        central,
-        quantiles,
-        sink.method,
-        N,
-        floored,
-        sink.outside,
-    )
+
+_EMPTY_F32 = np.zeros((1, 1), np.float32)
+_EMPTY_ROWS = np.zeros((1, 1))
+_EMPTY_HIST = np.zeros((1, 2), np.int32)
+_EMPTY_BINS = np.zeros((1, 1), np.uint16)
 
 
 @dataclass(frozen=True)
@@ -314,27 +442,18 @@ class _Plan:
 _PLANS: PerInputs[_Plan] = PerInputs(16)
 
 
-def _plan(engine: Any, call: Any) -> _Plan:
-    """The central path and the programs of ``engine``'s inputs, kept per inputs object."""
-    return _PLANS.get(engine.inp, lambda: _make_plan(engine, call))
-
-
-def _make_plan(engine: Any, call: Any) -> _Plan:
-    from milex.projection.program import Builder
-
-    k = _compiled()
-    inp = engine.inp
-    T1, C, G, S = engine.T1, engine.C, engine.G, len(engine.series)
-    T = T1 - 1
-    # the central path: every cell, with zero shocks, through the same arithmetic
-    full = Builder(engine.series, T1, C, inp.groups)
+def _make_plan(run: _CompiledRun) -> _Plan:
+    """The central path (every cell, zero shocks, through the same arithmetic) and the program
+    of the cells that are sorted, in the NumPy path's row order."""
+    setup = run.setup
+    T1, C, G, S = setup.T1, setup.C, setup.G, len(setup.series)
+    full = Builder(setup.series, T1, C, setup.inp.groups)
     cells = [full.country(s, t, c) for s in range(S) for c in range(C) for t in range(T1)]
     cells += [full.aggregate(s, g, t) for s in range(S) for g in range(G) for t in range(T1)]
-    prim_slots = list(range(3 * T1 * C))
-    every = np.array(cells + prim_slots, np.int64)
-    zero = np.zeros((2, T, C + 1, 1))
+    every = np.array(cells + list(range(3 * T1 * C)), np.int64)
     values0 = np.empty((len(every), 1))
-    call(full.program(), zero, 1, 1, every, k.ROWS, rows=values0)
+    zero = np.zeros((2, T1 - 1, C + 1, 1))
+    run.call(full.program(), zero, 1, 1, every, run.k.ROWS, rows=values0)
     v0 = values0[:, 0]
     central = np.empty((S, C + G, T1))
     central[:, :C] = v0[: S * C * T1].reshape(S, C, T1)
@@ -342,13 +461,11 @@ def _make_plan(engine: Any, call: Any) -> _Plan:
     central[:, C:] = v0[at : at + S * G * T1].reshape(S, G, T1)
     prim0 = v0[at + S * G * T1 :].reshape(3, T1, C)
 
-    # what the Monte Carlo computes: the cells that are sorted, in the NumPy engine's row order
-    mc = Builder(engine.series, T1, C, inp.groups)
+    mc = Builder(setup.series, T1, C, setup.inp.groups)
     out_slot: list[int] = []
     centers: list[float] = []
-    for kind, key, idx in engine.rows:
-        for cell in idx:
-            cell = int(cell)
+    for kind, key, idx in setup.rows:
+        for cell in (int(i) for i in idx):
             if kind == "prim":
                 t, c = divmod(cell, C)
                 out_slot.append(mc.prim(key, t, c))
@@ -361,16 +478,12 @@ def _make_plan(engine: Any, call: Any) -> _Plan:
                 s, g = divmod(key, G)
                 out_slot.append(mc.aggregate(s, g, cell))
                 centers.append(central[s, C + g, cell])
-    program = mc.program()
     slots = np.array(out_slot, np.int64)
-    return _Plan(central, prim0, program, slots, np.array(centers))
+    return _Plan(central, prim0, mc.program(), slots, np.array(centers))
 
 
 def _select(k: Any, sink: Any, workers: int) -> Array:
     """Quantiles of every row of an exact sink by selection, rows split over threads."""
-    from milex.projection.quantiles import QUANTILES
-    from milex.projection.threads import parallel_map
-
     rows, n = sink.store.shape
     pos = np.array([q * (n - 1) for q in QUANTILES])
     lo = np.floor(pos).astype(np.int64)

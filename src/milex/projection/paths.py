@@ -100,7 +100,8 @@ def national_points(iso3: str, base_year: int, horizon: int) -> dict[int, float]
 
 def real_spending_path(years: np.ndarray, base_real: float, growth_pct: float) -> np.ndarray:
     """Spending in constant base-year prices growing ``growth_pct`` a year from ``base_real``."""
-    return base_real * (1.0 + growth_pct / 100.0) ** (years - years[0])
+    path: np.ndarray = base_real * (1.0 + growth_pct / 100.0) ** (years - years[0])
+    return path
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The engine's series as a program of small vector operations over value slots, for the kernel.
 
-The NumPy engine evaluates whole series arrays; the compiled kernel (``kernel``) instead runs,
-for a block of paths, a flat list of operations on numbered slots, each slot one cell (a country
+The NumPy engine (``numpy_engine``) evaluates whole series arrays; the compiled kernel (``kernel``)
+instead runs, for a block of paths, a flat list of operations on numbered slots, each slot one cell (a country
 or bloc, a year, a quantity) holding one value per path. Slots 0 .. 3 T1 C - 1 hold the simulated
 quantities Y, R, P (``PRIMS`` order) of every year and country; every other slot is computed by
 an operation from earlier ones, in the order the NumPy engine computes the same cell (products,
@@ -14,12 +14,11 @@ holds the cells that are sorted, the central path's holds every cell.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from milex.projection.engine import _Series
+from milex.projection.layout import Series
+from milex.projection.model import PRIMS
 
 LIN, ADD, INV, RATIO = 0, 1, 2, 3
 Array = np.ndarray
@@ -46,7 +45,7 @@ class Builder:
     """Emits the operations for the cells asked for, each once (memoised by cell)."""
 
     def __init__(
-        self, series: list[_Series], T1: int, C: int, groups: tuple[tuple[str, Array], ...]
+        self, series: list[Series], T1: int, C: int, groups: tuple[tuple[str, Array], ...]
     ) -> None:
         self.series, self.T1, self.C, self.groups = series, T1, C, groups
         self.next = 3 * T1 * C
@@ -80,8 +79,6 @@ class Builder:
         key = ("c", s, t, c)
         if key in self.memo:
             return self.memo[key]
-        from milex.projection.engine import PRIMS
-
         ser = self.series[s]
         if ser.source >= 0:  # running sum from the year after the base year (0 in it)
             if t == 0:
@@ -118,8 +115,6 @@ class Builder:
         key = ("g", s, t, g)
         if key in self.memo:
             return self.memo[key]
-        from milex.projection.engine import PRIMS
-
         ser = self.series[s]
         members = np.asarray(self.groups[g][1])
         if ser.source >= 0:

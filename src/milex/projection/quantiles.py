@@ -4,6 +4,11 @@ Both sinks take a block of values per chunk of paths, one row per cell (a countr
 and measure), and return the QUANTILES of every row. The exact sink keeps every value and sorts;
 the histogram sink sets each row's range from a pilot of the first paths and counts the rest into
 fixed bins, so its memory does not grow with the number of paths.
+
+One implementation per path: the NumPy engine's exact quantiles are ``ExactSink.quantiles`` (a
+sort, then ``sorted_quantiles``); the compiled engine's are its kernel's selection
+(``_kernels.select_rows``, the same order statistics and the same interpolation); streamed runs
+on either engine take theirs from ``HistogramSink.quantiles``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import threading
 from typing import Any, Protocol
 
 import numpy as np
+
+from milex.projection.threads import parallel_map
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 PILOT_PATHS = 8192
@@ -169,9 +176,8 @@ class ExactSink:
             a, b = int(idx[0]), int(idx[-1]) + 1
             block = self.store[a:b]
             block.sort(axis=1)  # NumPy's SIMD sort, in place, without the GIL
-            return self.center[a:b] + self.scale[a:b] * sorted_quantiles(block)
-
-        from milex.projection.threads import parallel_map
+            values: Array = self.center[a:b] + self.scale[a:b] * sorted_quantiles(block)
+            return values
 
         return np.concatenate(parallel_map(one, parts, len(parts)), axis=1)
 
@@ -188,44 +194,6 @@ def sorted_quantiles(rows: Array) -> Array:
         b = rows[:, min(lo + 1, n - 1)].astype(float)
         out[i] = a + (b - a) * frac if frac < 0.5 else b - (b - a) * (1.0 - frac)
     return out
-
-
-def exact_quantiles(rows: Array) -> Array:
-    """QUANTILES of each row, as numpy.quantile's default ('linear'); reorders the rows in place.
-
-    Only the order statistics needed are found, by nested partitions (the median first, then
-    each side), which costs about a third of sorting the rows: after them, the statistic just
-    above a position is the smallest value between it and the next position.
-    """
-    n = rows.shape[1]
-    positions = [q * (n - 1) for q in QUANTILES]
-    kth = sorted({int(np.floor(p)) for p in positions})
-    _partition(rows, kth, 0, n)
-    bounds = dict(zip(kth, [*kth[1:], n], strict=True))
-    out = np.empty((len(QUANTILES), rows.shape[0]))
-    for i, pos in enumerate(positions):
-        lo = int(np.floor(pos))
-        frac = pos - lo
-        a = rows[:, lo]
-        if lo + 1 >= n:
-            b = a
-        elif lo + 1 < bounds[lo]:
-            b = rows[:, lo + 1 : bounds[lo]].min(axis=1)
-        else:
-            b = rows[:, lo + 1]
-        out[i] = a + (b - a) * frac if frac < 0.5 else b - (b - a) * (1.0 - frac)
-    return out
-
-
-def _partition(rows: Array, kth: list[int], start: int, stop: int) -> None:
-    """Put the kth order statistics of rows[:, start:stop] in place, each side partitioned."""
-    if not kth:
-        return
-    middle = len(kth) // 2
-    k = kth[middle]
-    rows[:, start:stop].partition(k - start, axis=1)
-    _partition(rows, kth[:middle], start, k)
-    _partition(rows, kth[middle + 1 :], k + 1, stop)
 
 
 class HistogramSink:

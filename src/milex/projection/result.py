@@ -1,14 +1,22 @@
 """The projection result: central path and quantiles as a tidy frame, a per-country summary, and
-the sources, editions and assumptions behind them."""
+the sources, editions, assumptions, engine and seed behind them.
+
+``chart()`` draws with a builder the presentation layer registers (``register_chart``): this
+layer never imports that one, not even inside a function. ``milex.present.charts.projection``
+registers its fan chart when it is imported, and ``milex.project()`` (the top layer) registers a
+stand-in that imports it on first use, so ``milex.project(...).chart()`` just works.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from milex.projection.engine import QUANTILES
+from milex.projection.model import QUANTILES
 from milex.projection.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -49,6 +57,12 @@ class ProjectionResult:
     method: str  # "exact" or "histogram"
     paths: int
     assumption_rows: tuple[dict[str, Any], ...] = field(repr=False)
+    engine: str = "numpy"  # the engine that ran: "numpy" or "compiled"
+
+    @property
+    def seed(self) -> int:
+        """The seed that drew the paths (with the scenario and paths it fixes every figure)."""
+        return self.scenario.uncertainty.seed
 
     @property
     def base_year(self) -> int:
@@ -155,11 +169,17 @@ class ProjectionResult:
     ) -> Any:
         """The fan chart (p5-p95, p25-p75, median) of one country or bloc, an Altair chart.
 
-        Default entity: the projected bloc (or the only country); see milex.present.charts.projection_fan.
+        Default entity: the projected bloc (or the only country). Drawn by the builder the
+        presentation layer registered (milex.present.charts.projection_fan); a process that
+        loaded neither it nor ``milex.project`` gets an error saying so.
         """
-        from milex.present.charts import projection_fan
-
-        return projection_fan(self, entity, measure=measure, target=target)
+        builder = _CHART.get("fan")
+        if builder is None:
+            raise RuntimeError(
+                "no chart builder registered: charts are drawn by milex.present.charts "
+                "(import it, or run the projection with milex.project())"
+            )
+        return builder(self, entity, measure=measure, target=target)
 
     def assumptions(self) -> pd.DataFrame:
         """Per country: base-year shares and GDP, exchange rate, long-run growth and inflation."""
@@ -173,14 +193,30 @@ class ProjectionResult:
             "sources": list(self.sources),
             "scenario": self.scenario.to_dict(),
             "quantiles": {"method": self.method, "paths": self.paths, "levels": list(QUANTILES)},
+            "engine": self.engine,
+            "seed": self.seed,
             "notes": list(self.notes),
         }
 
     def __repr__(self) -> str:
         return (
             f"<ProjectionResult {len(self.entities)} entities, {self.base_year}-{self.horizon}, "
-            f"targets {', '.join(self.targets)}, {self.paths} paths ({self.method})>"
+            f"targets {', '.join(self.targets)}, {self.paths} paths ({self.method}), "
+            f"engine {self.engine}, seed {self.seed}>"
         )
 
 
 _ENDS = ((0, "p5"), (2, "p50"), (4, "p95"))
+ChartBuilder = Callable[..., Any]
+_CHART: dict[str, ChartBuilder] = {}
+_CHART_LOCK = threading.Lock()
+
+
+def register_chart(builder: ChartBuilder, *, replace: bool = True) -> None:
+    """Make ``builder(result, entity, measure=..., target=...)`` draw ``ProjectionResult.chart``.
+
+    The presentation layer registers its fan chart (``replace``: it wins over a stand-in);
+    ``milex.project`` registers, with ``replace=False``, a stand-in that loads it."""
+    with _CHART_LOCK:
+        if replace or "fan" not in _CHART:
+            _CHART["fan"] = builder

@@ -8,6 +8,7 @@ the work of one projection, and several projections (web requests) share the poo
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -32,3 +33,26 @@ def parallel_map(fn: Callable[[Any], T], items: Iterable[Any], workers: int) -> 
     if workers <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
     return list(executor(workers).map(fn, items))
+
+
+def run_ordered(
+    tasks: Iterable[Callable[[], Any]], workers: int, collect: Callable[[Any], None]
+) -> None:
+    """Run tasks on ``workers`` threads, collecting results in order, a bounded number in flight."""
+    if workers == 1:
+        for task in tasks:
+            collect(task())
+        return
+    pool = executor(workers)
+    pending: deque[Any] = deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(task))
+            if len(pending) >= 2 * workers:
+                collect(pending.popleft().result())
+        while pending:
+            collect(pending.popleft().result())
+    finally:  # on an error, cancel the tasks not started and wait for those running
+        for future in pending:
+            if not future.cancel():
+                future.exception()

@@ -256,3 +256,14 @@ def _notes(result: ProjectionResult, data: Any, what: str, baseline: bool) -> li
             "No spread: the path fixes this share of GDP; the uncertainty is in the money it takes."
         )
     return notes
+
+
+def _register() -> None:
+    """``ProjectionResult.chart()`` draws with this module's fan: the projection layer keeps a
+    slot for a builder and this (higher) layer fills it, so no import points upward."""
+    from milex.projection.result import register_chart
+
+    register_chart(projection_fan)
+
+
+_register()
