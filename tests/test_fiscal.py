@@ -216,3 +216,45 @@ def test_the_dashboard_page_shows_the_verdict_sources_and_both_charts(dataset):
     assert client.get("/fiscal?country=Atlantis").status_code == 404
     csv_text = client.get("/chart/fiscal-debt.csv?country=DEU").text
     assert csv_text.startswith("year,baseline,with,low,high")
+
+
+# -- what drives the cost: Sobol' indices ------------------------------------------------------
+@pytest.fixture(scope="module")
+def indices(dataset):
+    from milex.finance.sensitivity import sobol_indices
+
+    return sobol_indices(dataset, "DEU,ESP", samples=256, paths=200,
+                         ranges={"interest": (0.5, 0.5)})  # fmt: skip
+
+
+def test_total_order_is_at_least_first_order_within_sampling_error(indices):
+    for out in ("cost", "debt"):
+        assert (indices.total[out] >= indices.first[out] - 0.05).all(), out
+        assert indices.total[out].max() > 0.2  # something drives it
+
+
+def test_an_input_with_no_variance_gets_an_index_of_zero(indices):
+    k = [f.name for f in indices.factors].index("interest")
+    for out in ("cost", "debt"):
+        assert indices.first[out][k] == 0 and indices.total[out][k] == 0
+    slippage = [f.name for f in indices.factors].index("slippage")
+    assert indices.total["cost"][slippage] > 0.1  # the cost in 2035 depends on the deadline
+
+
+def test_one_and_two_workers_give_identical_indices(dataset):
+    from milex.finance.sensitivity import sobol_indices
+
+    runs = [sobol_indices(dataset, "DEU", samples=32, paths=50, workers=w) for w in (1, 2)]
+    for out in ("cost", "debt"):
+        assert runs[0].first[out].tolist() == runs[1].first[out].tolist()
+        assert runs[0].total[out].tolist() == runs[1].total[out].tolist()
+
+
+def test_cli_sensitivity_prints_indices_and_draws_the_tornado(tmp_path):
+    chart = tmp_path / "tornado.svg"
+    out = runner.invoke(app, ["fiscal", "--country", "DEU", "--sensitivity", "--samples", "32",
+                              "--paths", "50", "--chart", str(chart)])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "slippage" in out.output and chart.read_text("utf-8").startswith("<svg")
+    bad = runner.invoke(app, ["fiscal", "--country", "DEU", "--sensitivity", "--factors", "luck"])
+    assert bad.exit_code == 1 and "unknown factor" in bad.output

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from milex.cli.common import OutputOption, TableFormat, console, emit, handle_errors
+from milex.cli.common import (
+    OutputOption,
+    TableFormat,
+    console,
+    emit,
+    err_console,
+    handle_errors,
+)
 from milex.cli.tables import records_table
 
 if TYPE_CHECKING:
@@ -41,6 +49,17 @@ def fiscal_command(
     ] = None,
     paths: Annotated[int, typer.Option(help="Monte Carlo paths for the fan.")] = 2_000,
     detail: Annotated[bool, typer.Option("--detail", help="Every ally and year.")] = False,
+    sensitivity: Annotated[
+        bool, typer.Option("--sensitivity", help="Sobol' indices of the cost and the debt ratio.")
+    ] = False,
+    factors: Annotated[
+        str, typer.Option(help="--sensitivity: factors, comma-separated (see docs/fiscal.md).")
+    ] = "growth,inflation,interest,slippage",
+    samples: Annotated[int, typer.Option(help="--sensitivity: base samples (power of 2).")] = 1024,
+    workers: Annotated[int, typer.Option(help="--sensitivity: worker processes.")] = 1,
+    chart: Annotated[
+        Path | None, typer.Option(help="--sensitivity: also draw the tornado (png, svg, html).")
+    ] = None,
     format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -50,6 +69,10 @@ def fiscal_command(
 
     Example: milex fiscal --country DEU --target 3.5 --by 2035
     """
+    if sensitivity:
+        _sensitivity(country, bloc, target, by, factors, samples, paths, workers, chart,
+                     format, output)  # fmt: skip
+        return
     from milex.finance.fiscal import fiscal
 
     result = fiscal(country, bloc=bloc, target=target, by=by, path=path.value, paths=paths,
@@ -104,3 +127,37 @@ def _view(row: dict[str, Any]) -> dict[str, str]:
         "SAFE EUR bn": "" if safe is None else f"{safe / 1000:.2f}",
         "SAFE %GDP": pct(row["safe_pct_gdp"]),
     }
+
+
+def _sensitivity(
+    country: str | None, bloc: str | None, target: float, by: int, factors: str, samples: int,
+    paths: int, workers: int, chart: Path | None, format: TableFormat, output: Path | None,
+) -> None:  # fmt: skip
+    """Sobol' indices of the horizon-year cost and debt ratio over the chosen factors."""
+    import milex
+    from milex.finance.sensitivity import sobol_indices
+
+    result = sobol_indices(
+        milex.load(), country, bloc=bloc, target=target, by=by, samples=samples, paths=paths,
+        factors=tuple(f.strip() for f in factors.split(",") if f.strip()), workers=workers,
+    )  # fmt: skip
+    if chart is not None:
+        from milex.present.charts.sensitivity import tornado
+        from milex.present.render import save
+
+        err_console.print(f"wrote {save(tornado(result), chart)}")
+    frame = result.frame()
+    if format is TableFormat.table and output is None:
+        shown = [
+            {"output": r["output"], "factor": r["factor"], "range": f"{r['low']:g} to {r['high']:g}",
+             "first": f"{r['first_order']:.3f}", "total": f"{r['total_order']:.3f}"}
+            for r in result.records()
+        ]  # fmt: skip
+        title = (f"What drives the {result.horizon} cost and debt ratio: Sobol' indices, "
+                 f"{result.samples} samples x {result.paths} paths")  # fmt: skip
+        console.print(records_table(shown, title))
+        for note in result.notes:
+            console.print(f"- {note}", highlight=False, soft_wrap=True)
+        return
+    meta = {"sources": list(result.sources), "notes": list(result.notes)}
+    emit(frame, format.value, output, "sensitivity", meta)

@@ -40,7 +40,7 @@ TREND_YEARS, TREND_EDITION, TREND_CLIP = (2019, 2024), "2014-2024 (2024-06-17)",
 CLAUSE_REFERENCE_YEAR = 2021  # the escape clause measures the rise in defence spending from 2021
 FRAME_COLUMNS = (
     "iso3", "name", "year", "share_pct", "extra_pct", "extra_p5_pct", "extra_p95_pct", "extra_eur_m",
-    "extra_p5_eur_m", "extra_p95_eur_m", "nominal_growth_pct", "interest_pct",
+    "extra_p5_eur_m", "extra_p95_eur_m", "gdp_eur_m", "nominal_growth_pct", "interest_pct",
     "deficit_base_pct", "deficit_pct", "deficit_p5_pct", "deficit_p95_pct", "debt_base_pct",
     "debt_pct", "debt_p5_pct", "debt_p95_pct", "clause_headroom_pct", "uncovered_pct", "baseline",
 )  # fmt: skip
@@ -337,7 +337,8 @@ def _ally(
         row: dict[str, Any] = dict.fromkeys(FRAME_COLUMNS)
         row.update(iso3=iso3, name=name, year=year, share_pct=share_c[t], extra_pct=x["c"][t],
                    extra_p5_pct=x["p5"][t], extra_p95_pct=x["p95"][t], extra_eur_m=money["c"][t],
-                   extra_p5_eur_m=money["p5"][t], extra_p95_eur_m=money["p95"][t])  # fmt: skip
+                   extra_p5_eur_m=money["p5"][t], extra_p95_eur_m=money["p95"][t],
+                   gdp_eur_m=gdp_c[t])  # fmt: skip
         headroom = clause.max_pct_gdp if clause is not None and clause.covers(year) else 0.0
         row["clause_headroom_pct"] = headroom
         if baseline is not None:
