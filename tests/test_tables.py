@@ -72,9 +72,9 @@ def test_no_number_is_cut(name, terminal, monkeypatch):
 def test_piped_output_keeps_every_column_on_one_line_per_row(monkeypatch):
     text = run(["burden"], monkeypatch, terminal=False)
     lines = text.splitlines()
-    header = lines[1].split()
-    assert header[:3] == ["iso3", "country", "milex_share_pct"]
-    assert "equipment_per_capita_usd" in header
+    header = lines[1]
+    assert header.split("  ")[:1] == ["ISO3"] and "Defence share %  GDP share %" in header
+    assert "Equipment per capita, US$" in header  # human headers with units, in a pipe too
     assert any(line.startswith("USA   United States") for line in lines)
 
 
@@ -97,10 +97,39 @@ def test_a_narrow_terminal_drops_the_rightmost_columns_and_says_so():
     )
     text = _render(frame_table(frame, "t"), 45)
     assert "90,123.45" in text and "4,456,081.20" in text
-    assert "population" not in text.split("not shown")[0]
-    assert "not shown at 45 columns: population" in " ".join(text.split())
+    assert "Population" not in text.split("not shown")[0]
+    assert "not shown at 45 columns: Population" in " ".join(text.split())
     assert "United" in text and "Kingdom" in text  # the name wraps onto two lines
     assert max(len(line) for line in text.splitlines()) <= 45
+
+
+def test_a_narrow_terminal_gives_up_the_named_lesser_columns_first():
+    frame = pd.DataFrame(
+        {
+            "country": ["United States", "France"],
+            "verdict": ["plan at or above the line", "plan below the line"],
+            "gap_usd_m": [76_003.61, 25_845.41],
+            "currency": ["USD", "EUR"],
+            "gap_lcu_m": [76_003.61, 22_263.58],
+        }
+    )
+    table = frame_table(frame, "t", drop_first=("currency", "gap_lcu_m"))
+    text = _render(table, 50)
+    shown = text.split("not shown")[0]
+    assert "76,003.61" in shown and "above" in shown  # the gap and the verdict stay
+    assert "USD" not in shown and "22,263.58" not in shown
+    assert "not shown at 50 columns: Currency, Gap, LCU m" in " ".join(text.split())
+    assert "USD" in _render(table, 62)  # only what does not fit gives way
+
+
+def test_human_headers_put_units_last():
+    from milex.cli.tables import human_header
+
+    assert human_header("gap_usd_m") == "Gap, US$ m"
+    assert human_header("line_pct") == "Line %"
+    assert human_header("milex_share_pct") == "Defence share %"
+    assert human_header("milex_pct_gdp") == "% of GDP"
+    assert human_header("Ratio, PPP") == "Ratio, PPP"  # a name already for people stays
 
 
 def test_a_wide_terminal_shows_every_column_unwrapped():

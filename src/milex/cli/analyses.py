@@ -171,9 +171,7 @@ def compare_command(
         include_secondary=include_secondary,
     )
     frame = result.to_frame()
-    title = (
-        f"Threat balance {result.years[0]}-{result.years[1]} (US$ bn; ratio to {result.reference})"
-    )
+    title = f"Threat balance {result.years[0]}-{result.years[1]} (bn; ratio to {result.reference})"
     extra = [o.meta() for o in overlays if o.source in {s for s, _ in result.sources}]
     if format is TableFormat.table and output is None:
         console.print(rich_table(_balance_display(frame, result.bases), title))
@@ -183,20 +181,34 @@ def compare_command(
     _show(ds, frame, format, output, title, result.notes, set(result.sources), None, extra)
 
 
+#: Terminal headers per basis: the currency each total is in, and its ratio column.
+BASIS_HEADERS = {
+    "mer_current": ("US$ bn, current", "Ratio, current"),
+    "mer_constant": ("US$ bn, constant", "Ratio, constant"),
+    "ppp": ("Intl $ bn, PPP", "Ratio, PPP"),
+}
+
+
 def _balance_display(frame: pd.DataFrame, bases: tuple[str, ...]) -> pd.DataFrame:
-    """One row per year and group; per basis the total (US$ bn) and the ratio, 'no data' kept."""
+    """One row per year and group, years in order; per basis the total (in its own currency:
+    PPP totals are international dollars) and the ratio, 'no data' kept."""
     import pandas as pd
 
-    out = frame[["year", "bloc"]].drop_duplicates().reset_index(drop=True)
+    blocs = list(dict.fromkeys(frame["bloc"]))
+    out = frame[["year", "bloc"]].drop_duplicates()
+    out = out.sort_values(
+        ["year", "bloc"], key=lambda c: c if c.name == "year" else c.map(blocs.index)
+    ).reset_index(drop=True)
     for basis in bases:
+        total, ratio = BASIS_HEADERS[basis]
         part = frame[frame["basis"] == basis].set_index(["year", "bloc"])
         keys = pd.MultiIndex.from_frame(out[["year", "bloc"]])
         rows = part.reindex(keys)
-        out[f"{basis} bn"] = [
+        out[total] = [
             _total_cell(v, s, u)
             for v, s, u in zip(rows["value"], rows["status"], rows["user_data"], strict=True)
         ]
-        out[f"{basis} ratio"] = ["" if r != r else f"{r:.2f}" for r in rows["ratio"]]
+        out[ratio] = ["" if r != r else f"{r:.2f}" for r in rows["ratio"]]
     return out
 
 
@@ -265,9 +277,9 @@ def _show(
     emit(frame, fmt.value, output, title, meta)
     if fmt is not TableFormat.json or output is not None:
         for note in notes:
-            err_console.print(f"note: {note}", highlight=False, soft_wrap=True, markup=False)
+            err_console.print(f"note: {note}", highlight=False, markup=False)
 
 
 def _print_notes(notes: tuple[str, ...] | list[str]) -> None:
     for note in notes:
-        console.print(f"- {note}", highlight=False, soft_wrap=True, markup=False)
+        console.print(f"- {note}", highlight=False, markup=False)

@@ -128,7 +128,6 @@ def cite_command(
             + (f"; {extra}" if extra else ""),
             highlight=False,
             markup=False,
-            soft_wrap=True,
         )
     if urls:
         console.print(
@@ -136,4 +135,4 @@ def cite_command(
             highlight=False, markup=False,
         )  # fmt: skip
         for url in urls:
-            console.print(f"- {url}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"- {url}", highlight=False, markup=False)

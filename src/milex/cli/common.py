@@ -120,22 +120,29 @@ def emit(
     output: Path | None,
     title: str,
     meta: dict[str, Any] | None = None,
+    *,
+    drop_first: tuple[str, ...] = (),
 ) -> None:
-    """Show a frame as a Rich table, or write/print it as CSV, JSON, XLSX or Parquet."""
+    """Show a frame as a Rich table, or write/print it as CSV, JSON, XLSX or Parquet.
+
+    On a narrow terminal the columns in ``drop_first`` give way first, in that order.
+    """
     from milex.present import export
 
     if output is not None:
         written = export.write(frame, output, None if fmt == "table" else fmt, meta)
         err_console.print(f"wrote {len(frame)} rows to {written}")
     elif fmt == "table":
-        console.print(rich_table(frame, title))
+        console.print(rich_table(frame, title, drop_first=drop_first))
     else:
         sys.stdout.write(export.to_text(frame, fmt, meta))
 
 
-def rich_table(frame: pd.DataFrame, title: str, *, keep: int = 2) -> FittedTable:
+def rich_table(
+    frame: pd.DataFrame, title: str, *, keep: int = 2, drop_first: tuple[str, ...] = ()
+) -> FittedTable:
     """The frame as a table fitted to the terminal (plain aligned text when piped)."""
-    return frame_table(frame, title, keep=keep)
+    return frame_table(frame, title, keep=keep, drop_first=drop_first)
 
 
 def sources_meta(ds: Any, frame: pd.DataFrame) -> dict[str, Any]:

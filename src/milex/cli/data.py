@@ -47,7 +47,6 @@ def data_status() -> None:
     console.print(
         f"snapshot: {ds.path} (sha256 verified; {choose_snapshot()[1]})",
         highlight=False,
-        soft_wrap=True,
     )
     console.print(f"SIPRI figures: {pkg['sipri_figures']} of {pkg['sipri_limit']} allowed")
     console.print(editions_table(pkg))
@@ -63,7 +62,6 @@ def data_status() -> None:
         console.print(
             f"- {src['path']}: {src['publisher']}; {src['licence']}; {src['url']}",
             highlight=False,
-            soft_wrap=True,
         )
     console.print(rich_table(ds.status(), "Figures by source and edition"))
     receipts = receipts_frame(pkg)
@@ -177,7 +175,7 @@ def data_build(
                 )
         finally:  # what was read around (a skipped workbook, a missing figure), said once each
             for message in dict.fromkeys(str(w.message) for w in caught):
-                err_console.print(f"warning: {message}", highlight=False, soft_wrap=True)
+                err_console.print(f"warning: {message}", highlight=False)
     target = output or bundle.package_dir()
     console.print(
         f"wrote {package['resources'][0]['rows']} observations "
@@ -241,7 +239,7 @@ def data_update(
             source, origin=origin, out_dir=output, keep_raw=keep_raw,
             allow_shrink=allow_shrink, progress=step, edition=edition, pages=_pages(page),
         )  # fmt: skip
-    console.print(result.summary(), highlight=False, soft_wrap=True)
+    console.print(result.summary(), highlight=False)
     package = result.package
     note = (
         " It holds SIPRI's full workbook: for local use only, do not redistribute it."
@@ -252,10 +250,9 @@ def data_update(
         f"wrote {package['resources'][0]['rows']} observations to {result.target}. "
         f"milex.load() reads it by default (or set {update.ENV_DATA_DIR}={result.target})." + note,
         highlight=False,
-        soft_wrap=True,
     )
     for path in result.kept:
-        console.print(f"kept {path}", highlight=False, soft_wrap=True)
+        console.print(f"kept {path}", highlight=False)
 
 
 @data_app.command("check")
@@ -286,7 +283,7 @@ def data_check(
     for c in checks:
         what = f"`data update` would fetch {c.fetch}" if c.fetch else ""
         line = "; ".join(x for x in (c.why, what) if x)
-        console.print(f"{c.source}: {line}", highlight=False, soft_wrap=True, markup=False)
+        console.print(f"{c.source}: {line}", highlight=False, markup=False)
 
 
 @data_app.command("diff")
@@ -356,7 +353,7 @@ def data_diff(
         ],
     }  # fmt: skip
     if format is TableFormat.table and output is None:
-        console.print(result.summary(), highlight=False, soft_wrap=True)
+        console.print(result.summary(), highlight=False)
         if not frame.empty:
             rank = frame["change"].map({"revised": 0, "added": 1, "removed": 2})
             shown = frame.iloc[rank.argsort(kind="stable")].drop(
@@ -441,7 +438,6 @@ def series(
             console.print(
                 f"source: {src['citation']}; edition {src['edition']}",
                 highlight=False,
-                soft_wrap=True,
             )
         return
     emit(frame, format.value, output, measure, sources_meta(ds, frame))

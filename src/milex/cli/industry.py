@@ -72,13 +72,13 @@ def _table(frame: pd.DataFrame, columns: list[Column], title: str, caption: str 
 
 def _footer(notes: Any, sources: Any) -> None:
     for note in notes:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        console.print(f"note: {note}", highlight=False)
     for src in sources:
         cite = (
             src.get("citation") or f"{src.get('publisher')}, {src.get('title')} ({src.get('date')})"
         )
         url = src.get("url", "")
-        console.print(f"source: {cite} {url}".rstrip(), highlight=False, soft_wrap=True)
+        console.print(f"source: {cite} {url}".rstrip(), highlight=False)
 
 
 # -- demand --------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def capacity_command(
         caption = f"Thousands of {s['unit']}; demand: new consumption + deliveries that period."
         console.print(_table(_capacity_view(frame), CAPACITY_TABLE, title, caption))
         for line in _capacity_lines(s, result.comparisons()):
-            console.print(line, highlight=False, soft_wrap=True)
+            console.print(line, highlight=False)
         _footer(result.notes, result.sources)
         return
     emit(frame, format.value, output, "capacity", result.meta())
@@ -350,7 +350,6 @@ def pooling_command(
                     f"{c['case']} against {c['against']}: {c['gain_pct_points']:+.1f} percentage "
                     f"points of savings{money}.",
                     highlight=False,
-                    soft_wrap=True,
                 )
         _footer(result.notes, result.sources)
         return

@@ -10,9 +10,10 @@ import typer
 from milex.cli.common import OutputOption, TableFormat, console, emit, handle_errors
 
 #: The terminal view: short headers and labels so a row stays one line at 80 columns.
-PLAN_VIEW = {"iso3": "ally", "year": "year", "line_pct": "line%", "plan_pct": "plan%",
-             "verdict": "verdict", "plan_basis": "basis", "plan_entry": "entry",
-             "trend_pct": "trend%", "plan_cost_lcu_m": "cost m", "currency": "cur"}  # fmt: skip
+PLAN_VIEW = {"iso3": "Ally", "year": "Year", "line_pct": "Line %", "plan_pct": "Plan %",
+             "verdict": "Verdict", "plan_basis": "Basis", "plan_entry": "Entry",
+             "trend_pct": "Trend %", "plan_cost_lcu_m": "Cost, LCU m",
+             "currency": "Cur."}  # fmt: skip
 SHORT = {
     "plan at or above the line": "at/above",
     "plan below the line": "below",
@@ -21,8 +22,11 @@ SHORT = {
     "held after plan end": "held",
     "from money": "money",
 }
-REVIEW_VIEW = ("country", "line_pct", "plan_pct", "plan_basis", "trend_pct", "latest_pct",
-               "latest_year", "verdict", "gap_lcu_m", "gap_usd_m", "gap_eur_m", "currency")  # fmt: skip
+REVIEW_VIEW = ("country", "verdict", "gap_usd_m", "line_pct", "plan_pct", "latest_pct",
+               "trend_pct", "plan_basis", "latest_year", "gap_eur_m", "gap_lcu_m",
+               "currency")  # fmt: skip
+#: What gives way first at 80 columns: the verdict, the gap in dollars and the levels stay.
+REVIEW_DROP = ("currency", "gap_lcu_m", "gap_eur_m", "latest_year", "plan_basis", "trend_pct")
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +60,7 @@ def plans_command(
             _print_ledgers(ds, list(dict.fromkeys(frame["iso3"])))
         else:
             for line in frame.attrs["trail"]:
-                console.print(f"trail: {line}", highlight=False, soft_wrap=True)
+                console.print(f"trail: {line}", highlight=False)
         _print_notes(frame.attrs)
         return
     emit(frame, format.value, output, "plans", meta)
@@ -64,11 +68,11 @@ def plans_command(
 
 def _view(frame: Any) -> Any:
     """The terminal's columns, with short labels (the CSV and JSON keep the full ones)."""
-    view = frame[list(PLAN_VIEW)].rename(columns=PLAN_VIEW)
-    for column in ("verdict", "basis"):
+    view = frame[list(PLAN_VIEW)].copy()
+    for column in ("verdict", "plan_basis"):
         view[column] = view[column].map(lambda v: SHORT.get(v, v))
-    view["entry"] = view["entry"].str.replace(r" \((\w)\w*\) \S+", r"/\1", regex=True)
-    return view
+    view["plan_entry"] = view["plan_entry"].str.replace(r" \((\w)\w*\) \S+", r"/\1", regex=True)
+    return view.rename(columns=PLAN_VIEW)
 
 
 def _print_used(frame: Any) -> None:
@@ -78,7 +82,7 @@ def _print_used(frame: Any) -> None:
         gdp = f"; as a share of {row.plan_gdp_used}" if row.plan_gdp_used else ""
         console.print(
             f"entry: {row.iso3} {row.plan_entry} ({row.plan_definition}): {row.plan_source}{gdp}",
-            highlight=False, soft_wrap=True, markup=False,
+            highlight=False, markup=False,
         )  # fmt: skip
 
 
@@ -98,7 +102,7 @@ def _print_ledgers(ds: Any, codes: list[str]) -> None:
             console.print(
                 f"{iso3} {f.source_date.isoformat()} {f.label} {years}: {f.stated()} "
                 f"[{f.definition}] ({state})",
-                highlight=False, soft_wrap=True, markup=False,
+                highlight=False, markup=False,
             )  # fmt: skip
             for conv in entry.conversions:
                 console.print(f"  = {conv.describe(currency)}", highlight=False, markup=False)
@@ -107,7 +111,6 @@ def _print_ledgers(ds: Any, codes: list[str]) -> None:
                 f"  {f.document}; {quote} ({f.quote_type}); {f.source_url}"
                 + (f"; note: {f.note}" if f.note else ""),
                 highlight=False,
-                soft_wrap=True,
                 markup=False,
             )
 
@@ -126,7 +129,10 @@ def hague_command(
     meta = _meta(frame.attrs)
     if format is TableFormat.table and output is None:
         a = frame.attrs
-        emit(frame[list(REVIEW_VIEW)], "table", None, f"The Hague review, {review}")
+        shown = frame[list(REVIEW_VIEW)].sort_values(
+            ["gap_usd_m", "country"], ascending=[False, True], na_position="last", kind="stable"
+        )
+        emit(shown, "table", None, f"The Hague review, {review}", drop_first=REVIEW_DROP)
         console.print(
             f"{review}: of {a['allies']} allies, {a['count_plan_at_or_above']} have a plan at or "
             f"above the line ({a['count_plan_held']} of all plans rest on a level held after the "
@@ -134,10 +140,9 @@ def hague_command(
             f"{a['count_trend_at_or_above']} at or above it at their recent trend; "
             f"{a['count_latest_at_or_above']} already there on their latest figure.",
             highlight=False,
-            soft_wrap=True,
         )
         related = a["related"]
-        console.print(f"1.5% leg: {related['note']}", highlight=False, soft_wrap=True)
+        console.print(f"1.5% leg: {related['note']}", highlight=False)
         for iso3, text in related["stated"].items():
             console.print(f"  {iso3}: {text}", highlight=False)
         _print_notes(a)
@@ -151,7 +156,7 @@ def _meta(attrs: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _print_notes(attrs: Mapping[Any, Any]) -> None:
     for note in attrs["notes"]:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        console.print(f"note: {note}", highlight=False)
     for src in attrs["sources"]:
         console.print(
             f"source: {src.get('citation', src['source'])} (edition {src['edition']})",

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 NUMBER = re.compile(r"^[-+−]?[\d,]*\.?\d+(e[-+]?\d+)?\s?[%*†]*$", re.IGNORECASE)
 #: Gap between two columns (Rich's SIMPLE_HEAD box with collapsed padding), and in plain text.
 GAP = 2
-#: The narrowest a wrapping text column gets before columns are dropped instead.
-MIN_TEXT_WIDTH = 8
+#: The narrowest a wrapping text column gets before lesser columns are dropped instead (a
+#: verdict or a country name wraps over two lines, not five).
+MIN_TEXT_WIDTH = 14
 #: Width of a pipe or file: there is no terminal to fit, so no line is wrapped or cut.
 PLAIN_WIDTH = 100_000
 
@@ -65,6 +66,9 @@ class FittedTable:
     markup: bool = False
     gap: int = GAP
     sections: set[int] = field(default_factory=set)  # row indexes that start a new section
+    #: column indexes in the order they give way when the terminal is too narrow (the lesser
+    #: first); after them, the columns not named go, rightmost first
+    drop_order: list[int] = field(default_factory=list)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not console.is_terminal or options.max_width >= PLAIN_WIDTH:
@@ -100,18 +104,16 @@ class FittedTable:
         """
         plain = [[self._text(c) for c in row] for row in self.rows]
         natural = [
-            max([len(h), *(len(r[i]) for r in plain)]) if self.numeric[i]
-            else max([_longest_word(h), *(len(r[i]) for r in plain)])
-            for i, h in enumerate(self.headers)
-        ]  # fmt: skip
+            max([_longest_word(h), *(len(r[i]) for r in plain)]) for i, h in enumerate(self.headers)
+        ]  # a header wraps between its words; a value's width is its own
         floors = [
             natural[i] if self.numeric[i]
-            else max(_longest_word(h), min(natural[i], MIN_TEXT_WIDTH,
-                                           max([1, *(_longest_word(r[i]) for r in plain)])))
+            else max(_longest_word(h), min(natural[i], max([MIN_TEXT_WIDTH,
+                                           *(_cell_word(r[i]) for r in plain)])))
             for i, h in enumerate(self.headers)
         ]  # fmt: skip
         floors = [
-            max(f, min(natural[i], max([0, *(_longest_word(r[i]) for r in plain)]), 16))
+            max(f, min(natural[i], max([0, *(_cell_word(r[i]) for r in plain)]), 16))
             for i, f in enumerate(floors)
         ]
         widths = list(floors)
@@ -120,8 +122,10 @@ class FittedTable:
         def total() -> int:
             return sum(widths[i] for i in shown) + self.gap * (len(shown) - 1)
 
-        while total() > available and len(shown) > max(1, self.keep):
-            shown.pop()
+        for i in self._dropping():
+            if total() <= available or len(shown) <= max(1, self.keep):
+                break
+            shown.remove(i)
         for target in (natural, [len(h) for h in self.headers]):
             for i in shown:  # unwrap text first, then give long headers room for two lines
                 while widths[i] < target[i] and total() < available:
@@ -132,6 +136,13 @@ class FittedTable:
                         break
                     widths[i] += 1
         return shown, widths
+
+    def _dropping(self) -> list[int]:
+        """Columns in the order they are dropped: drop_order, then the others rightmost first;
+        the first ``keep`` columns never."""
+        named = [i for i in self.drop_order if i >= self.keep]
+        rest = [i for i in reversed(range(self.keep, len(self.headers))) if i not in named]
+        return named + rest
 
     def _fitted(self, available: int) -> Iterator[Any]:
         shown, widths = self.layout(available)
@@ -169,6 +180,11 @@ class FittedTable:
             )
 
 
+def _cell_word(value: str) -> int:
+    """The longest run a value must keep whole: codes such as NATO_EU_CA never break."""
+    return max([0, *(len(w) for w in value.split())])
+
+
 def _longest_word(header: str) -> int:
     return max([0, *(len(w) for w in re.split(r"[ _]", header))])
 
@@ -188,6 +204,43 @@ def _header_lines(header: str, width: int) -> list[str]:
     return lines
 
 
+#: Column ids with a name of their own in a terminal table (CSV and JSON keep the ids).
+HEADERS = {
+    "iso3": "ISO3",
+    "milex_pct_gdp": "% of GDP",
+    "milex_usd": "US$ m",
+    "milex_usd_const": "US$ m, constant",
+    "milex_lcu": "LCU m",
+    "equipment_pct": "Equipment %",
+    "gdp_usd": "GDP, US$ m",
+    "n_figures": "Figures",
+}
+#: Words of column ids as a reader writes them; units go last, after a comma.
+WORDS = {
+    "milex": "defence", "gdp": "GDP", "nato": "NATO", "eu": "EU", "ppp": "PPP", "mer": "MER",
+    "crink": "CRINK", "sipri": "SIPRI", "imf": "IMF", "iso3": "ISO3", "yoy": "year on year",
+}  # fmt: skip
+UNITS = {"pct": "%", "usd": "US$", "eur": "EUR", "lcu": "LCU", "m": "m", "bn": "bn"}
+
+
+def human_header(column: str) -> str:
+    """A column id as a header people read: ``gap_usd_m`` -> "Gap, US$ m", ``line_pct`` ->
+    "Line %", ``milex_share_pct`` -> "Defence share %"; names with capitals or spaces as given."""
+    if column in HEADERS:
+        return HEADERS[column]
+    if column != column.lower() or not column.replace("_", "").isalnum():
+        return column
+    tokens = column.split("_")
+    units: list[str] = []
+    while tokens and tokens[-1] in UNITS and len(tokens) > 1:
+        units.insert(0, UNITS[tokens.pop()])
+    words = " ".join(WORDS.get(w, w) for w in tokens)
+    words = words[:1].upper() + words[1:]
+    if units == ["%"]:
+        return f"{words} %"
+    return f"{words}, {' '.join(units)}" if units else words
+
+
 def cell(value: Any) -> str:
     """A frame value as display text: floats with thousands separators, missing as blank."""
     if isinstance(value, float):
@@ -204,18 +257,27 @@ def is_numeric(values: Sequence[str]) -> bool:
 
 
 def frame_table(
-    frame: pd.DataFrame, title: str, *, keep: int = 2, caption: str = ""
+    frame: pd.DataFrame,
+    title: str,
+    *,
+    keep: int = 2,
+    caption: str = "",
+    drop_first: Sequence[str] = (),
 ) -> FittedTable:
-    """A fitted table of a DataFrame: numbers right-aligned and never cut."""
+    """A fitted table of a DataFrame: human headers, numbers right-aligned and never cut, and
+    the columns in ``drop_first`` given up first on a narrow terminal."""
     kinds = [frame[column].dtype.kind for column in frame.columns]
-    return _fitted(
-        [str(c) for c in frame.columns],
+    columns = [str(c) for c in frame.columns]
+    table = _fitted(
+        columns,
         [[cell(v) for v in values] for values in frame.itertuples(index=False)],
         [k in "fiu" for k in kinds],
         title,
         keep,
         caption,
     )
+    table.drop_order = [columns.index(c) for c in drop_first if c in columns]
+    return table
 
 
 def records_table(
@@ -242,4 +304,5 @@ def _fitted(
 ) -> FittedTable:
     numeric = [t or is_numeric([r[i] for r in rows]) for i, t in enumerate(typed)]
     justify: list[JustifyMethod] = ["right" if n else "left" for n in numeric]
-    return FittedTable(title, headers, rows, justify, numeric, caption=caption, keep=keep)
+    shown = [human_header(h) for h in headers]
+    return FittedTable(title, shown, rows, justify, numeric, caption=caption, keep=keep)

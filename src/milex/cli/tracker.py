@@ -68,14 +68,14 @@ def tracker_command(
         console.print(summary_line(found), highlight=False)
         console.print(found.attrs["as_of"], highlight=False)
         for line in _secondary_sources(found.rows):
-            console.print(line, highlight=False, soft_wrap=True)
+            console.print(line, highlight=False)
         for row in found.rows:  # allies without a figure are listed once, in the partial-year note
             if row["row_type"] == "ally" and row["note"] not in ("", NO_FIGURE):
                 console.print(f"{row['country']}: {row['note']}", highlight=False)
         for check in found.attrs["aggregate_checks"]:
             console.print(f"{check['iso3']}: {check['note']}", highlight=False)
         for note in found.attrs["notes"]:
-            console.print(f"note: {note}", highlight=False, soft_wrap=True)
+            console.print(f"note: {note}", highlight=False)
         for src in found.attrs["sources"]:
             console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
         return
@@ -236,9 +236,9 @@ def country_command(
         f"{equipment}",
         highlight=False,
     )
-    console.print(f"  {profile.as_of}", highlight=False, soft_wrap=True)
+    console.print(f"  {profile.as_of}", highlight=False)
     if s.get("source_url") and "secondary" in (s.get("flags") or ""):
-        console.print(f"  source of the share: {s['source_url']}", highlight=False, soft_wrap=True)
+        console.print(f"  source of the share: {s['source_url']}", highlight=False)
     for rule, label in (("wales_2pct", "Wales 2%"), ("wales_20pct_equipment", "Wales 20% equipment"),
                         ("vilnius_2pct_floor", "Vilnius 2% floor"),
                         ("hague_core_3_5pct", "Hague 3.5% core")):  # fmt: skip
@@ -252,7 +252,7 @@ def country_command(
         console.print(f"  3.5% at recent trend: {when} ({reach.note})", highlight=False)
     console.print(_history_table(profile))
     for note in profile.notes:
-        console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"note: {note}", highlight=False, markup=False)
     for src in profile.sources:
         console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
 
