@@ -28,7 +28,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def result(dataset):
-    return fiscal(["DEU", "ESP", "POL"], target=3.5, by=2035, dataset=dataset)
+    return fiscal(["DEU", "ESP", "POL"], target=3.5, by=2035, dataset=dataset, paths=400)
 
 
 def weo(dataset, measure, iso3):
@@ -258,3 +258,13 @@ def test_cli_sensitivity_prints_indices_and_draws_the_tornado(tmp_path):
     assert "slippage" in out.output and chart.read_text("utf-8").startswith("<svg")
     bad = runner.invoke(app, ["fiscal", "--country", "DEU", "--sensitivity", "--factors", "luck"])
     assert bad.exit_code == 1 and "unknown factor" in bad.output
+
+
+def test_the_country_page_has_a_paying_for_3_5_section(dataset):
+    from milex.web import create_app
+
+    client = TestClient(create_app(dataset), base_url="http://127.0.0.1")
+    page = client.get("/country/DEU").text
+    assert "<h2>Paying for 3.5%</h2>" in page and 'href="/fiscal?country=DEU"' in page
+    assert "within the escape clause to 2028" in page
+    assert "country-fiscal" not in client.get("/country/ISL").text  # no armed forces, no path

@@ -150,7 +150,24 @@ def country_page(
         figure_links=links,
         as_of=profile.as_of,
         choices=ally_choices(request),
+        fiscal=_fiscal(request, code),
     )
+
+
+def _fiscal(request: Request, iso3: str) -> Any:
+    """The ally's fiscal verdict (milex fiscal's default path), or None where it has none."""
+    from milex.finance.fiscal import fiscal
+
+    cache = request.app.state.cache
+
+    def build() -> Any:
+        try:
+            ally = fiscal([iso3], dataset=cache.dataset, paths=200).allies[0]
+        except Exception:  # the fiscal section must not take the country page down
+            return None
+        return None if ally.missing else ally
+
+    return cache.get(("fiscal-country", iso3), build)
 
 
 def _secondary_links(ds: Any, iso3: str) -> dict[tuple[str, str, int], str]:
