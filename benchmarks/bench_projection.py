@@ -164,14 +164,16 @@ start = time.perf_counter()
 import milex
 calls = []
 for _ in range(10):
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     result = milex.project()
-    calls.append((time.perf_counter() - t, getattr(result, "engine", "numpy (chosen < 50,000)")))
+    calls.append((time.perf_counter() - t, getattr(result, "engine", "numpy (chosen < 50,000)"),
+                  time.process_time() - cpu))
 print(json.dumps({"import": start, "calls": calls}))
 """
 
 
-def ten_calls(src: str | None = None) -> list[tuple[float, str]]:
+def ten_calls(src: str | None = None) -> list[tuple[float, str, float]]:
+    """(wall seconds, engine, CPU seconds of all threads, a background load's included) per call."""
     done = subprocess.run(
         [sys.executable, "-c", TEN_CALLS], capture_output=True, text=True, check=True, env=_env(src)
     )
@@ -192,10 +194,12 @@ def headline() -> None:
         for name, src in versions[::-1] if r % 2 else versions:
             calls = ten_calls(src)
             firsts[name].append(calls[0][0])
-            rest = statistics.median(t for t, _ in calls[1:])
-            shown = ", ".join(f"{t * 1e3:.0f} {e}" for t, e in calls)
-            print(f"  {name} round {r + 1}: calls 2-10 median {rest * 1e3:6.1f} ms (goal <= 100); "
-                  f"first {calls[0][0] * 1e3:.0f} ms; each: {shown} ({load()})")  # fmt: skip
+            rest = statistics.median(t for t, _, _ in calls[1:])
+            cpu = statistics.median(c for _, _, c in calls[1:])
+            shown = ", ".join(f"{t * 1e3:.0f} {e}" for t, e, _ in calls)
+            print(f"  {name} round {r + 1}: calls 2-10 median {rest * 1e3:6.1f} ms (goal <= 100; "
+                  f"CPU {cpu * 1e3:.0f} ms); first {calls[0][0] * 1e3:.0f} ms; each: {shown} "
+                  f"({load()})")  # fmt: skip
     for name, values in firsts.items():
         print(f"  {name}: first call median {statistics.median(values) * 1e3:.0f} ms")
     big = 200_000 if QUICK else 1_000_000
