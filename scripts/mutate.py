@@ -401,6 +401,83 @@ MUTATIONS: tuple[Mutation, ...] = (
         T_UNRANKED,
         "allies without a figure are listed before those with one",
     ),
+    Mutation(
+        "cli-aggregates-first",
+        "cli/tracker.py",
+        "    rows = [\n        *ordered,\n",
+        '    rows = [\n        *(r for r in found.rows if r["row_type"] != "ally"),\n        *ordered,\n',
+        _t(T_TRACKER, "test_sort_by_a_column_keeps_aggregates_last"),
+        "the totals are listed first (and twice) when allies are sorted by a column",
+    ),
+    Mutation(
+        "aggregate-equipment-with-members-missing",
+        "analysis/tracking.py",
+        "if complete and equip and len(equip) == len(members)",
+        "if equip",
+        _t(T_AGG),
+        "the bloc's equipment share is averaged over the allies that have one in a partial year",
+    ),
+    Mutation(
+        "rounded-figure-met",
+        "analysis/commitments.py",
+        "    if rounded and at_rounded(value, rule.threshold):\n",
+        "    if False:\n",
+        (
+            "tests/test_tracker_partial_years.py::"
+            "test_denmark_2026_at_3_5_as_rounded_is_counted_apart_never_met",
+        ),
+        "Denmark's 2026 '3.5', rounded by its source, is counted as meeting 3.5%",
+    ),
+    Mutation(
+        "membership-ignores-accession",
+        "data/registry.py",
+        "(self.joined is None or self.joined <= year)",
+        "(self.joined is None or True)",
+        _t(T_TRACKER, "test_one_row_per_member_of_that_year_with_iceland_listed_but_not_counted"),
+        "an ally counts in NATO before it joined (Sweden in 2023)",
+    ),
+    # -- a snapshot is verified when it is loaded -------------------------------------------------
+    Mutation(
+        "load-sha256-unchecked",
+        "data/bundle.py",
+        '    if actual != entry.get("sha256"):\n',
+        "    if False:\n",
+        ("tests/test_snapshot.py::test_a_damaged_snapshot_is_a_clear_error",),
+        "a damaged observations file is read as if whole",
+    ),
+    Mutation(
+        "load-duplicate-rows-unchecked",
+        "data/rowcheck.py",
+        "    if rows != distinct:\n",
+        "    if False:\n",
+        (
+            "tests/test_snapshot_rows.py::"
+            "test_a_thousand_duplicated_rows_fail_naming_the_file_and_a_key",
+        ),
+        "a snapshot with a key twice loads (every sum doubles that figure)",
+    ),
+    Mutation(
+        "load-row-count-unchecked",
+        "data/rowcheck.py",
+        "    if isinstance(recorded_rows, int) and recorded_rows != rows:\n",
+        "    if False:\n",
+        (
+            "tests/test_snapshot_rows.py::"
+            "test_a_snapshot_without_a_checksum_still_loads_and_still_counts_its_rows",
+        ),
+        "a snapshot that lost rows loads without a word",
+    ),
+    Mutation(
+        "load-content-checksum-unchecked",
+        "data/rowcheck.py",
+        "    if actual != expected:\n",
+        "    if False:\n",
+        (
+            "tests/test_snapshot_rows.py::"
+            "test_a_changed_figure_with_a_forged_sha256_fails_the_content_checksum",
+        ),
+        "a changed figure under a forged sha256 loads",
+    ),
     # -- editions ---------------------------------------------------------------------------------
     Mutation(
         "best-edition-ignores-secondary",
