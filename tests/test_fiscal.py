@@ -268,3 +268,13 @@ def test_the_country_page_has_a_paying_for_3_5_section(dataset):
     assert "<h2>Paying for 3.5%</h2>" in page and 'href="/fiscal?country=DEU"' in page
     assert "within the escape clause to 2028" in page
     assert "country-fiscal" not in client.get("/country/ISL").text  # no armed forces, no path
+
+
+def test_the_country_brief_has_a_paying_for_3_5_section(dataset):
+    from milex.present.report.country import country_context
+
+    context = country_context(dataset, "ESP", None, None)
+    fiscal_part = context["fiscal"]
+    assert fiscal_part["verdict"].startswith("no escape clause activated")
+    assert fiscal_part["safe"]["stage"] == "council_decision" and "<svg" in fiscal_part["svg"]
+    assert [r["year"] for r in fiscal_part["rows"]][-1] == 2035

@@ -182,7 +182,8 @@ def test_country_brief_shows_profile_gaps_charts_and_sources(brief, dataset):
     for key in ("gap_2pct_usd_m", "gap_3_5pct_usd_m", "gap_3_5pct_lcu_m"):
         assert f"{status[key]:,.0f}" in whole
     assert f"{profile.status['milex_pct_gdp']:.2f}" in page
-    assert brief.html.count("<svg") == 3 and "<script" not in brief.html
+    # three charts and the Paying for 3.5% debt chart
+    assert brief.html.count("<svg") == 4 and "<script" not in brief.html
     assert {"NATO", "SIPRI", "IMF"} <= {w for w in re.findall(r"[A-Z]{3,5}", page)}
     assert STATUS_MARK["met"][0] in page
 

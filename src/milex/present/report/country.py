@@ -72,6 +72,7 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
             "rows": projection_rows(result, only=profile.iso3),
             "notes": list(result.notes),
         },
+        "fiscal": _fiscal(ds, profile.iso3),
         "notes": list(frame.attrs["notes"]),
         "sources": with_retrieval(ds, sources),
         "guidelines": guidelines(),
@@ -147,3 +148,26 @@ def _reach(profile: CountryProfile) -> str:
         f"At its recent trend ({reach.note}) {profile.name} would reach 3.5% of GDP in "
         f"{reach.year}."
     )
+
+
+def _fiscal(ds: Dataset, iso3: str) -> dict[str, Any] | None:
+    """Paying for 3.5% (straight to 3.5% by 2035, borrowed): the verdict, the years, the debt
+    chart, the escape clause and SAFE with their sources; None where the WEO lacks a series."""
+    from milex.finance.fiscal import fiscal
+    from milex.present.charts.fiscal import fiscal_chart
+
+    result = fiscal([iso3], dataset=ds, paths=500)
+    ally = result.ally(iso3)
+    if ally.missing:
+        return None
+    keys = ("year", "extra_pct", "deficit_base_pct", "deficit_pct", "debt_base_pct", "debt_pct",
+            "debt_p5_pct", "debt_p95_pct", "clause_headroom_pct")  # fmt: skip
+    return {
+        "verdict": ally.verdict,
+        "rows": [{k: r[k] for k in keys} for r in ally.rows],
+        "clause": ally.clause,
+        "safe": ally.safe,
+        "eu": ally.eu,
+        "notes": list(result.notes),
+        "svg": svg_figure(fiscal_chart(result, iso3, "debt"), "fig-fiscal-debt"),
+    }
