@@ -13,17 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from milex.analysis import hague
-from milex.analysis.commitments import AT_ROUNDED, GUIDELINES, MET, at_rounded, spending_gap, status
+from milex.analysis.commitments import GUIDELINES, spending_gap, status
 from milex.analysis.coverage import (
     Coverage,
-    as_of,
     available_years,
     coverage,
     default_year,
-    headline,
-    missing_phrase,
     partial_years,
-    with_figures,
 )
 from milex.analysis.tracker_cells import (
     CELL_MEASURES,
@@ -35,6 +31,7 @@ from milex.analysis.tracker_cells import (
     other_editions,
     year_data,
 )
+from milex.analysis.tracker_summary import GAP_THRESHOLDS, STATUS_GUIDELINES, _attrs, summary_line
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError
 
@@ -44,19 +41,11 @@ if TYPE_CHECKING:
     from milex.data.store import Dataset
 
 TRACKED_BLOCS = ("NATO", "NATO_EU_CA")
-#: Guidelines the tracker reports a status for (the Hague 1.5% and 5% lack published figures yet).
-STATUS_GUIDELINES = (
-    "wales_2pct",
-    "wales_20pct_equipment",
-    "vilnius_2pct_floor",
-    "hague_core_3_5pct",
-)
 NO_FIGURE = "no NATO figure for this year"
 __all__ = [
     "COLUMNS", "NO_FIGURE", "Coverage", "TrackerRows", "available_years", "coverage",
     "default_year", "partial_years", "summary_line", "tracker", "tracker_rows",
 ]  # fmt: skip
-GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
 AGGREGATE_TOLERANCE_PP = 0.01
 
 
@@ -352,130 +341,3 @@ def _plans(rows: list[dict[str, Any]], year: int) -> None:
 
     for row in rows:
         row["national_plan_pct"] = plan_share(row["iso3"], year)
-
-
-# -- metadata --------------------------------------------------------------------------------------
-def _attrs(
-    ds: Dataset,
-    rows: list[dict[str, Any]],
-    aggregates: list[dict[str, Any]],
-    data: YearData,
-    eur_per_usd: float | None,
-    bloc: str,
-    sipri_editions: set[str],
-) -> dict[str, Any]:
-    allies = [r for r in rows if r["iso3"] not in NO_ARMED_FORCES]
-    counted = [r for r in allies if r["milex_pct_gdp"] is not None]
-    counts = {
-        f"count_{rule}": sum(r[f"status_{rule}"] == MET for r in counted)
-        for rule in STATUS_GUIDELINES
-    }
-    for label, threshold in GAP_THRESHOLDS.items():
-        touching = [r for r in counted if _at_rounded(r, threshold)]
-        counts[f"count_at_or_above_{label}"] = sum(
-            r["milex_pct_gdp"] >= threshold for r in counted if r not in touching
-        )
-        counts[f"count_rounded_at_{label}"] = len(touching)
-        counts[f"rounded_at_{label}"] = [r["country"] for r in touching]
-    # every ally with an equipment share counts, whether or not it has a share of GDP, so the
-    # count agrees with the table (Czechia's 2026 equipment share came without one)
-    equipment = [r["equipment_pct"] for r in allies if r["equipment_pct"] is not None]
-    counts["count_equipment_20pct"] = sum(e >= 20.0 for e in equipment)
-    counts["allies_with_equipment"] = len(equipment)
-    checks = []
-    for r in aggregates:
-        computed, published = r["milex_pct_gdp"], r["published_pct_gdp"]
-        difference = None if computed is None or published is None else computed - published
-        checks.append(
-            {"iso3": r["iso3"], "computed": computed, "published": published,
-             "difference_pp": difference, "note": r["note"]}
-        )  # fmt: skip
-    without = [r["country"] for r in allies if r["milex_pct_gdp"] is None]
-    definitions = ds.definitions({("nato", e) for e in data.editions})
-    notes = [
-        "Figures are NATO's; SIPRI's share of GDP is shown beside them, never merged.",
-        "Gaps: extra spending in the year's money to reach the threshold on NATO's measure "
-        "(spending x (threshold / share - 1)); zero when already met.",
-        "Iceland has no armed forces: listed, but left out of counts and ranks, as NATO does.",
-    ]
-    if without:
-        notes.append(
-            f"Partial year: {len(counted)} of {len(allies)} allies have a NATO figure for "
-            f"{data.year}; no figure yet for {', '.join(without)}. Aggregates and their gaps are "
-            "not computed (missing, not zero)."
-        )
-    if len(set(definitions.values())) > 1:
-        listed = "; ".join(
-            f"{edition}: {definition}" for edition, definition in sorted(definitions.items())
-        )
-        notes.append(
-            f"Definition break: {data.year} figures come from editions with different "
-            f"definitions ({listed}); each row names its edition. Compare across them with care."
-        )
-    if eur_per_usd:
-        notes.append(f"EUR at NATO's exchange rate for {data.year}: {eur_per_usd:.4f} EUR per USD.")
-    flags = [r["flags"] or "" for r in [*rows, *aggregates]]
-    if any("estimate" in f for f in flags):
-        notes.append(f"{data.year} figures marked 'estimate' are NATO estimates.")
-    if any("secondary" in f for f in flags):
-        notes.append(
-            "Figures marked 'secondary' are NATO's, as reported by the press or public code "
-            "(NATO's own file for the edition was not available); each keeps its source URL."
-        )
-    for label, threshold in GAP_THRESHOLDS.items():
-        if counts[f"rounded_at_{label}"]:
-            notes.append(
-                f"{', '.join(counts[f'rounded_at_{label}'])}: {threshold:g} as rounded in the "
-                f"source, {AT_ROUNDED.split(' (')[0]}; counted apart, not as meeting {threshold:g}%."
-            )
-    used = {("nato", e) for e in _all_editions(rows)} | {("sipri", e) for e in sipri_editions}
-    sources = ds.citations(used)
-    estimated = bool(counted) and all("estimate" in (r["flags"] or "") for r in counted)
-    return {
-        "year": data.year,
-        "bloc": bloc.upper(),
-        "allies": len(allies),
-        "allies_with_figures": len(counted),
-        "allies_without_figures": without,
-        "allies_without_iso3": [r["iso3"] for r in allies if r["milex_pct_gdp"] is None],
-        "partial": bool(without),
-        "estimated": estimated,
-        "coverage": with_figures(len(counted), len(allies)),
-        "missing_note": missing_phrase(without, data.year),
-        "as_of": as_of(ds, used),
-        "source_urls": _source_urls(rows),
-        **counts,
-        "aggregate_checks": checks,
-        "eur_per_usd": eur_per_usd,
-        "editions": definitions,
-        "notes": notes,
-        "sources": sources,
-    }
-
-
-def _at_rounded(row: dict[str, Any], threshold: float) -> bool:
-    return "rounded" in (row["flags"] or "") and at_rounded(row["milex_pct_gdp"], threshold)
-
-
-def _all_editions(rows: list[dict[str, Any]]) -> set[str]:
-    """Every NATO edition a figure of the rows came from (shares, equipment, spending)."""
-    keys = ("edition", "equipment_edition", "spending_edition")
-    return {r[k] for r in rows if r["row_type"] == "ally" for k in keys if r.get(k)}
-
-
-def _source_urls(rows: list[dict[str, Any]]) -> list[str]:
-    """Every secondary figure's URL the rows used, each once, in row order."""
-    return list(dict.fromkeys(url for r in rows for url in r.get("_urls", ())))
-
-
-def summary_line(found: pd.DataFrame | TrackerRows) -> str:
-    """What a journalist can quote: how many allies meet 2% and the Hague core target, of how
-    many with figures, and who has none yet."""
-    a = found.attrs
-    equipment = (
-        f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies with an equipment "
-        "share spend 20% or more of it on major equipment."
-        if a["allies_with_equipment"]
-        else "No equipment shares published for this year."
-    )
-    return " ".join(p for p in (headline(a) + ".", equipment, a.get("missing_note", "")) if p)
