@@ -278,3 +278,12 @@ def test_the_country_brief_has_a_paying_for_3_5_section(dataset):
     assert fiscal_part["verdict"].startswith("no escape clause activated")
     assert fiscal_part["safe"]["stage"] == "council_decision" and "<svg" in fiscal_part["svg"]
     assert [r["year"] for r in fiscal_part["rows"]][-1] == 2035
+
+
+def test_a_clause_covers_only_a_rise_over_2021(dataset):
+    """Greece's share stays below its 2021 level on the path: the clause covers none of it."""
+    greece = fiscal("GRC", dataset=dataset, paths=100).ally("GRC")
+    assert greece.clause is not None
+    assert greece.verdict.startswith("the escape clause covers none of it to 2028")
+    first = next(r for r in greece.rows if r["year"] == 2027)
+    assert first["uncovered_pct"] == pytest.approx(first["deficit_pct"] - first["deficit_base_pct"])

@@ -357,7 +357,8 @@ def _ally(
                 baseline="WEO" if year <= baseline.weo_last_year else "extended",
             )  # fmt: skip
         rows.append(row)
-    verdict = verdict_text(rows, clause, iso3 in eu, missing, base_year=int(years[0]))
+    verdict = verdict_text(rows, clause, iso3 in eu, missing, base_year=int(years[0]),
+                           reference_share=ref)  # fmt: skip
     return AllyFiscal(iso3, name, iso3 in eu, clause_row, safe, rows, verdict, missing)
 
 
@@ -379,9 +380,11 @@ def _interest(
 
 
 def verdict_text(
-    rows: list[dict[str, Any]], clause: Any, eu: bool, missing: tuple[str, ...], *, base_year: int
-) -> str:
-    """The ally's standing in plain words, from its rows (central path)."""
+    rows: list[dict[str, Any]], clause: Any, eu: bool, missing: tuple[str, ...], *,
+    base_year: int, reference_share: float | None = None,
+) -> str:  # fmt: skip
+    """The ally's standing in plain words, from its rows (central path); ``reference_share``
+    is the 2021 share the escape clause measures the rise from."""
     if missing:
         return f"no verdict: the IMF WEO lacks {', '.join(missing)} for this ally"
     later = [r for r in rows if r["year"] > base_year]
@@ -394,19 +397,22 @@ def verdict_text(
         over = [r for r in inside if r["uncovered_pct"] > 0.005]
         if inside and not over:
             parts.append(f"within the escape clause to {clause.last_year}")
+        elif reference_share is not None and all(r["share_pct"] <= reference_share for r in inside):
+            parts.append(
+                f"the escape clause covers none of it to {clause.last_year}: its share stays "
+                f"below its {CLAUSE_REFERENCE_YEAR} level ({reference_share:.2f}% of GDP)"
+            )
         elif over:
             worst = max(over, key=lambda r: r["uncovered_pct"])
             parts.append(
                 f"exceeds the escape clause by {worst['uncovered_pct']:.1f}% of GDP in {worst['year']}"
             )
-        after = [r for r in later if r["year"] > clause.last_year]
-        first = after[0] if after else None
     else:
         parts.append("no escape clause activated" if eu else "outside the EU's fiscal rules")
-        first = next((r for r in later if r["extra_pct"] > 1e-9), None)
+    # the first year the extra deficit is not covered by the clause (every year without one)
+    first = next((r for r in later if r["uncovered_pct"] > 0.005), None)
     if first is not None:
-        need = first["deficit_pct"] - first["deficit_base_pct"]
-        grow = end["deficit_pct"] - end["deficit_base_pct"]
+        need, grow = first["uncovered_pct"], end["uncovered_pct"]
         if need >= 0.05:
             text = (f"from {first['year']} needs {need:.1f}% of GDP a year of savings or revenue "
                     f"to hold its deficit")  # fmt: skip
