@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -202,7 +202,35 @@ def create_app(
     from milex import load
     from milex.web import api, downloads, errors, fiscal_page, pages, views
     from milex.web.cache import Cache
-    from milex.web.limits import Busy, Limiter
+    from milex.web.limits import Limiter
+
+    app = App(
+        lifespan=_lifespan(served),
+        title="milex API",
+        version="1",
+        description="NATO defence-spending data, the commitment tracker and projections. Every "
+        "response names the sources and editions it used.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.cache = Cache(dataset or load())
+    app.state.projections = Cache(app.state.cache.dataset, size=PROJECTION_CACHE)
+    app.state.limiter = Limiter()
+    app.add_middleware(Guard, hosts=allowed_hosts(hosts))
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(views.router)
+    app.include_router(fiscal_page.router)
+    app.include_router(downloads.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    _json_errors(app)
+    errors.install(app)  # HTML routes answer errors with an HTML page; the API keeps JSON
+    return app
+
+
+def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: warm the cache and the engine, and (served) the drawing worker."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -242,25 +270,12 @@ def create_app(
             for thread in background:
                 await anyio.to_thread.run_sync(thread.join)
 
-    app = App(
-        lifespan=lifespan,
-        title="milex API",
-        version="1",
-        description="NATO defence-spending data, the commitment tracker and projections. Every "
-        "response names the sources and editions it used.",
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.cache = Cache(dataset or load())
-    app.state.projections = Cache(app.state.cache.dataset, size=PROJECTION_CACHE)
-    app.state.limiter = Limiter()
-    app.add_middleware(Guard, hosts=allowed_hosts(hosts))
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(views.router)
-    app.include_router(fiscal_page.router)
-    app.include_router(downloads.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return lifespan
+
+
+def _json_errors(app: FastAPI) -> None:
+    """The API's errors as JSON naming the field or parameter, and 500s without internals."""
+    from milex.web.limits import Busy
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -304,6 +319,3 @@ def create_app(
         return JSONResponse(
             {"detail": "internal error; the server log has details"}, status_code=500
         )
-
-    errors.install(app)  # HTML routes answer errors with an HTML page; the API keeps JSON
-    return app
