@@ -165,3 +165,22 @@ def test_milex_project_wires_the_fan_chart(monkeypatch, dataset):
     res = milex.project(Scenario(countries=["DEU"], uncertainty={"paths": 100}), dataset)
     spec = res.chart("DEU").to_dict()
     assert spec and np.isfinite(res.quantiles).all()
+
+
+@NO_NUMBA
+def test_a_script_that_makes_one_run_and_ends_never_imports_numba():
+    """The background load waits a moment after the first run: a script ending then leaves
+    without importing numba (its exit would wait for the import), and exits 0."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('numba' in sys.modules))\n"  # after threads are joined
+        "import milex\n"
+        "r = milex.project({'countries': ['DEU'], 'uncertainty': {'paths': 300}})\n"
+        "print(r.engine)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.split() == ["numpy", "False"]
