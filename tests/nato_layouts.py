@@ -11,7 +11,9 @@ appears only in the GDP table.
 
 The figures are synthetic but internally consistent, as NATO's are: Table 3's share equals Table 2's
 constant-price spending over Table 5's constant-price GDP, the four category shares sum to 100 and
-the aggregates are the sums of that year's members (Iceland's GDP in the denominator).
+the aggregates are the sums of that year's members (Iceland's GDP in the denominator). Their
+magnitudes follow each ally's real ones (``SIZES``), within the tolerance a build allows between
+NATO's and SIPRI's figures.
 """
 
 from __future__ import annotations
@@ -43,6 +45,24 @@ ALLIES: tuple[tuple[str, str, str], ...] = (
     ("GBR", "United Kingdom", "Pounds"), ("USA", "United States", "US dollars"),
 )  # fmt: skip
 AGGREGATES = (("NATO_EU_CA", "NATO Europe and Canada"), ("NATO", "NATO Total"))
+#: Each ally's 2014 GDP (US$ m, constant 2021 prices), its 2014 share of GDP spent on defence (%)
+#: and the yearly change of that share (percentage points), rounded from NATO's 2014-2024 tables
+#: (GDP: the 2015-price figure x 1.1; change: 2014 to 2024 over ten years). The synthetic figures
+#: thus sit where the real ones do: a build checks NATO's current US$ and shares of GDP against
+#: SIPRI's workbook (milex.data.checks.magnitudes.SIPRI_NATO), which the tests read from the raw files.
+SIZES: dict[str, tuple[float, float, float]] = {
+    "ALB": (12_300, 1.35, 0.07), "BEL": (498_000, 0.97, 0.03), "BGR": (54_000, 1.31, 0.12),
+    "CAN": (1_700_000, 1.01, 0.04), "HRV": (54_100, 1.81, 0.0), "CZE": (196_000, 0.94, 0.12),
+    "DNK": (325_000, 1.15, 0.12), "EST": (24_600, 1.93, 0.15), "FIN": (257_000, 1.45, 0.1),
+    "FRA": (2_660_000, 1.82, 0.02), "DEU": (3_650_000, 1.19, 0.09), "GRC": (216_000, 2.22, 0.09),
+    "HUN": (133_000, 0.86, 0.13), "ITA": (2_010_000, 1.14, 0.04), "LVA": (28_900, 0.94, 0.22),
+    "LTU": (44_700, 0.88, 0.2), "LUX": (64_700, 0.37, 0.06), "MNE": (4_310, 1.5, 0.05),
+    "NLD": (826_000, 1.15, 0.09), "MKD": (10_700, 1.09, 0.11), "NOR": (419_000, 1.54, 0.07),
+    "POL": (502_000, 1.88, 0.22), "PRT": (215_000, 1.31, 0.02), "ROU": (190_000, 1.35, 0.09),
+    "SVK": (93_000, 0.98, 0.1), "SVN": (46_400, 0.97, 0.03), "ESP": (1_270_000, 0.92, 0.04),
+    "SWE": (533_000, 1.06, 0.11), "TUR": (896_000, 1.45, 0.06), "GBR": (3_150_000, 2.14, 0.02),
+    "USA": (19_500_000, 3.71, -0.03),
+}  # fmt: skip
 CUMULATIVE = "milex_real_change_since_2014_pct"
 
 
@@ -83,10 +103,11 @@ def figures(layout: str) -> dict[tuple[str, int, str], float]:
     out: dict[tuple[str, int, str], float] = {}
     for i, (iso3, _, _) in enumerate(ALLIES):
         rate = 1.0 + 0.5 * (i % 7)  # national currency per US dollar
+        gdp_2014, share_2014, rise = SIZES[iso3]
         for year in years:
             step = year - 2014
-            share = round(0.9 + 0.07 * (i % 11) + 0.11 * step + (1.2 if iso3 == "POL" else 0), 6)
-            gdp_const = 20_000.0 * (1 + i) * (1.015**step)
+            share = round(share_2014 + rise * step, 6)
+            gdp_const = gdp_2014 * (1.015**step)
             gdp_cur = gdp_const * (1.02**step)
             const = share * gdp_const / 100
             current = const * (1.02**step)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def _set(source: str, iso3: str, year: int, measure: str, value: Callable[[float
     return corrupt
 
 
+def _scale_series(source: str, iso3: str, measure: str, factor: float):
+    """Every year of one series times ``factor``: no year jumps against its neighbours."""
+
+    def corrupt(obs: pd.DataFrame) -> pd.DataFrame:
+        at = (obs["source"] == source) & (obs["iso3"] == iso3) & (obs["measure"] == measure)
+        assert at.sum() >= 10
+        return obs.assign(value=obs["value"].where(~at, obs["value"] * factor))
+
+    return corrupt
+
+
 def _last_share_of(source: str, share: float):
     def corrupt(obs: pd.DataFrame) -> pd.DataFrame:
         rows = obs[obs["source"] == source].sort_values(["iso3", "measure"]).index
@@ -85,6 +97,8 @@ WB_GDP = "worldbank/wdi_NY.GDP.MKTP.CD_gdp_current_usd.csv"
 WB_POP = "worldbank/wdi_SP.POP.TOTL_population.csv"
 NATO_XLSX = "nato/240617-def-exp-2024-TABLES-en.xlsx"
 SIPRI_XLSX = "sipri/SIPRI-Milex-data-1949-2024_2.xlsx"
+CURRENT_USD = "xl/worksheets/sheet6.xml"  # SIPRI's "Current US$" (Germany: row 168)
+SIPRI_ED, NATO_ED = "2025-04 (1949-2024)", "2014-2024 (2024-06-17)"
 
 # (case, corruption, check that refuses it, text the error must contain, shrink?)
 CASES = [
@@ -110,7 +124,7 @@ CASES = [
     ("an edition relabelled by a header typo", _relabel, "count",
      [SIPRI_XLSX, "new label(s) ['2025-04 (1949-2042)']"], True),
     ("SIPRI's colour flags lost", _no_colours, "flags",
-     [SIPRI_XLSX, "legend says figures in blue are SIPRI estimates"], True),
+     [SIPRI_XLSX, ": 0 figures marked 'estimate'", ": 0 figures marked 'uncertain'"], True),
     ("half of SIPRI's estimate flags lost", _half_the_estimates, "flags",
      [SIPRI_XLSX, "marked 'estimate', 354 expected from the previous snapshot"], True),
     ("US 2025 at US$ 954 trillion",
@@ -133,6 +147,14 @@ CASES = [
          ~((o["source"] == "worldbank") & (o["iso3"] == "BEL") & (o["measure"] == "gdp_usd")),
          o["value"] / 1000)), "agreement",
      [IMF, WB_GDP, "BEL 2015 gdp_usd"], False),
+    ("SIPRI current US$ x3 for one ally in every year",
+     _scale_series("sipri", "DEU", "milex_usd", 3.0), "agreement",
+     [SIPRI_XLSX + " [Current US$!BV168]", "DEU 2020 milex_usd", f"(sipri {SIPRI_ED!r})",
+      f"(nato {NATO_ED!r}, {NATO_XLSX} [TABLE2!", "at most 2x apart"], False),
+    ("SIPRI share of GDP x2.5 for one ally in every year",
+     _scale_series("sipri", "FRA", "milex_pct_gdp", 2.5), "agreement",
+     [SIPRI_XLSX + " [Share of GDP!", "FRA 2020 milex_pct_gdp", f"(sipri {SIPRI_ED!r})",
+      f"(nato {NATO_ED!r}, {NATO_XLSX} [TABLE3!"], False),
 ]  # fmt: skip
 
 
@@ -168,8 +190,32 @@ def test_an_allow_list_entry_lets_exactly_its_cell_through(bundled, monkeypatch)
     assert "official exchange rate" in entries[key]
     fewer = {k: v for k, v in entries.items() if k != key}
     monkeypatch.setattr(magnitudes, "allow_list", lambda: fewer)
-    with pytest.raises(ChecksFailed, match=r"GHA 1982 gdp_usd = 70954 \(imf_weo\)"):
+    with pytest.raises(ChecksFailed, match=r"GHA 1982 gdp_usd = 70954 \(imf_weo 'WEO 2025-10'\)"):
         run_checks(obs, sources, obs)
+
+
+def test_a_whole_series_scaled_is_beyond_the_jump_check_but_not_the_agreement_check(bundled):
+    obs, sources = bundled
+    corrupt = _scale_series("sipri", "DEU", "milex_usd", 3.0)(obs)
+    files = {(s["source"], s["edition"]): s["path"] for s in sources}
+    assert not magnitudes.jump_violations(corrupt, files)
+    found = magnitudes.agreement_violations(corrupt, files)
+    assert {v.message.split(" = ")[0] for v in found} == {
+        f"DEU {year} milex_usd" for year in range(2014, 2025)
+    }
+
+
+def test_an_allow_list_entry_lets_a_documented_sipri_nato_outlier_through(bundled, monkeypatch):
+    """SIPRI's Germany 2020 x3 passes only with its entry; the other years are still refused."""
+    obs, sources = bundled
+    corrupt = _scale_series("sipri", "DEU", "milex_usd", 3.0)(obs)
+    key = ("agreement", "sipri", "DEU", 2020, "milex_usd")
+    entries = {**magnitudes.allow_list(), key: "a documented outlier (test)"}
+    monkeypatch.setattr(magnitudes, "allow_list", lambda: entries)
+    with pytest.raises(ChecksFailed) as caught:
+        run_checks(corrupt, sources, obs)
+    said = {v.message.split(" = ")[0] for v in caught.value.violations}
+    assert "DEU 2019 milex_usd" in said and "DEU 2020 milex_usd" not in said
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +225,31 @@ def raw_copy(tmp_path_factory, raw_dir) -> Path:
     for path in raw.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
     return raw
+
+
+def _scale_sipri_row(raw: Path, member: str, row: int, factor: float) -> None:
+    """Multiply every figure of one row of a SIPRI sheet (its XML inside the workbook) by factor."""
+    path = raw / SIPRI_XLSX
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info, archive.read(info.filename)) for info in archive.infolist()]
+
+    def scale(cell: re.Match[str]) -> str:
+        return f"{cell.group(1)}<v>{float(cell.group(2)) * factor!r}</v>"
+
+    def edit(xml: str) -> str:
+        line = re.search(rf'<row r="{row}"[ >].*?</row>', xml, flags=re.S)
+        assert line, row
+        number = r'(<c r="(?:[C-Z]|[A-Z]{2})\d+"(?: s="\d+")?>)<v>([-\d.E]+)</v>'
+        new, n = re.subn(number, scale, line.group(0))
+        assert n >= 10, n
+        return xml[: line.start()] + new + xml[line.end() :]
+
+    path.unlink()  # the copy may be a hard link or read-only: write a new file
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            if info.filename == member:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            archive.writestr(info, data)
 
 
 def _state(directory: Path) -> dict[str, bytes]:
@@ -198,8 +269,10 @@ def _keep_lines(path: Path, keep: Callable[[str], bool]) -> None:
          "nato edition '2014-2026 (2026-07)': gone"),
         (lambda raw: _keep_lines(raw / IMF, lambda line: not line.startswith("USA,")),
          "imf_weo: every figure for USA is gone"),
+        (lambda raw: _scale_sipri_row(raw, CURRENT_USD, 168, 3.0),
+         f"{SIPRI_XLSX} [Current US$!BV168]: DEU 2020 milex_usd = "),
     ],
-    ids=["NATO 2026 edition removed", "IMF USA rows removed"],
+    ids=["NATO 2026 edition removed", "IMF USA rows removed", "SIPRI's Germany x3 in US$"],
 )  # fmt: skip
 def test_a_build_from_damaged_raw_files_leaves_the_snapshot_byte_identical(
     raw_copy, tmp_path, damage, says

@@ -21,6 +21,16 @@ SHEETS = {  # sheet name -> metadata columns before the years
     "Share of Govt. spending": ["Country", "Notes", "Reporting year"],
 }
 BLUE, RED = Font(color=Color(indexed=12)), Font(color=Color(indexed=10))
+#: A row's figures are shares of GDP as fractions (0.0415 = 4.15%); the US$ sheets hold them times
+#: about Poland's GDP in US$ m, so that Poland's figures sit where SIPRI's and NATO's real ones do (a
+#: build checks SIPRI's current US$ against NATO's, milex.data.checks.magnitudes.SIPRI_NATO).
+USD_M_PER_SHARE = 850_000.0
+#: The real workbook's legend and key above each data sheet's header (its 2025 edition, A3:A4).
+LEGEND = "Figures in blue are SIPRI estimates. Figures in red indicate highly uncertain data."
+MISSING_KEY = (
+    '". ." = data unavailable. "xxx" = country did not exist or was not independent during all '
+    "or part of the year in question."
+)
 
 
 def small_workbook(
@@ -30,10 +40,13 @@ def small_workbook(
     drop: str | None = None,
     years: tuple[int, ...] = (2022, 2023, 2024),
     base: int = 2023,
+    legend: bool = True,
 ) -> Path:
     """A SIPRI-shaped workbook with three countries and two regions, built from scratch.
 
-    ``years`` and ``base`` give the 2026 layout (1949-2025, constant 2024 US$) when asked.
+    ``years`` and ``base`` give the 2026 layout (1949-2025, constant 2024 US$) when asked. Each
+    data sheet states its unit in A2 and, unless ``legend`` is False, SIPRI's colour legend and
+    missing-data key in A3:A4, as the real workbook does.
     """
     rows = rows or [
         ("Europe", None),
@@ -53,6 +66,9 @@ def small_workbook(
         ws = wb.create_sheet(name)
         ws["A1"] = f"Military expenditure ({name})     © SIPRI 2024"
         ws["A2"] = "Figures are in US $m." if "US$" in name else "Figures are in local currency."
+        if legend:
+            ws["A3"] = LEGEND
+            ws["A4"] = MISSING_KEY
         for c, text in enumerate([*meta, *years], start=1):
             ws.cell(header_row, c, text)
         r = header_row + 2
@@ -63,6 +79,8 @@ def small_workbook(
                 if isinstance(value, tuple):
                     target.font = BLUE if value[0] == "blue" else RED
                     value = value[1]
+                if "US$" in name and isinstance(value, int | float):
+                    value = round(value * USD_M_PER_SHARE, 6)
                 target.value = value
             r += 1
     wb.save(path)
@@ -197,3 +215,63 @@ def test_placeholder_zeros_in_current_dollars_are_dropped_but_true_zeros_kept(re
     assert usd[(usd["iso3"] == "SUN")].empty or (usd[usd["iso3"] == "SUN"]["value"] > 0).all()
     costa_rica = usd[(usd["iso3"] == "CRI") & (usd["year"] == 2024)]
     assert costa_rica["value"].tolist() == [0.0]  # no armed forces: a real zero
+
+
+# --- the legend: colours announced are colours shown ---------------------------------------------
+def long_workbook(path: Path, legend: bool = True, blue: bool = False) -> Path:
+    """Two countries over 1949-2024: 152 figures a sheet, over LEGEND_MIN_FIGURES; Russia's in
+    red, Poland's in blue only if ``blue``."""
+    years = tuple(range(1949, 2025))
+    poland = [("blue", 0.02 + i / 1e4) if blue else 0.02 + i / 1e4 for i in range(len(years))]
+    russia = [("red", 0.04 + i / 1e4) for i in range(len(years))]
+    rows = [("Europe", None), ("Poland", poland), ("Russia", russia)]
+    return small_workbook(path, rows=rows, years=years, legend=legend)
+
+
+def test_the_legend_is_recorded_as_each_sheet_states_it(small, registry):
+    obs = sipri.parse_workbook(small, registry)
+    assert set(obs.attrs["legend"]) == set(SHEETS)
+    assert obs.attrs["legend"]["Current US$"] == {
+        "estimate": "Figures in blue are SIPRI estimates",
+        "uncertain": "Figures in red indicate highly uncertain data",
+    }
+
+
+def test_a_sheet_whose_legend_announces_blue_but_shows_none_is_refused(tmp_path, registry):
+    path = long_workbook(tmp_path / "pale.xlsx")
+    with pytest.raises(SourceError) as caught:
+        sipri.parse_workbook(path, registry)
+    message = str(caught.value)
+    assert message.startswith(
+        "pale.xlsx [Local currency calendar years]: the sheet's legend says "
+        "'Figures in blue are SIPRI estimates', yet none of its 152 figures"
+    )
+    assert sipri.parse_workbook(long_workbook(tmp_path / "b.xlsx", blue=True), registry).size
+
+
+def test_a_workbook_without_the_legend_is_not_required_to_have_colours(tmp_path, registry):
+    obs = sipri.parse_workbook(long_workbook(tmp_path / "plain.xlsx", legend=False), registry)
+    assert set(obs["flags"]) == {"", "uncertain"}
+    assert all(legend == {} for legend in obs.attrs["legend"].values())
+
+
+def test_the_real_workbook_without_its_font_colours_is_refused_naming_file_and_sheet(
+    raw_dir, tmp_path, registry
+):
+    import zipfile
+
+    src, bad = raw_dir / sipri.RESOURCE.path, tmp_path / "SIPRI-Milex-data-1949-2024_2.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/styles.xml":
+                for colour in (b'<color indexed="12"/>', b'<color indexed="10"/>'):
+                    assert colour in data
+                    data = data.replace(colour, b'<color indexed="8"/>')
+            zout.writestr(info, data)
+    with pytest.raises(
+        SourceError,
+        match=r"^SIPRI-Milex-data-1949-2024_2.xlsx \[Local currency "
+        r"calendar years\]: the sheet's legend says 'Figures in blue",
+    ):
+        sipri.parse_workbook(bad, registry)

@@ -5,7 +5,8 @@ and per (source, measure, year) slice, so neither a whole edition (NATO's 2026 f
 country's series (every IMF figure for the USA), nor one year of a table (World Bank GDP for 2020)
 can vanish inside a tolerance meant for the whole source. An edition that is gone, or that reappears
 under another label, is a shrink too. SIPRI's estimate/uncertain flags are counted per edition
-against the previous snapshot and against the workbook's legend (blue = estimate, red = uncertain).
+against the previous snapshot; against the workbook's own legend they are checked where the legend
+is read, sheet by sheet, by the parser (milex.data.sources.sipri.check_legend).
 Every shrink is an error unless the caller passes ``--allow-shrink``.
 """
 
@@ -28,9 +29,6 @@ SLICE_MIN = 10
 FLAG_THRESHOLD = 0.5
 #: Flags whose vanishing is a shrink, by source: SIPRI's font colours.
 COLOUR_FLAGS = {"sipri": ("estimate", "uncertain")}
-#: The legend each SIPRI workbook carries ("Figures in blue are SIPRI estimates"): a workbook
-#: edition of this many figures or more with no figure in blue has lost its colours.
-LEGEND_MIN_FIGURES = 100
 ALLOW = "pass --allow-shrink if this is intended"
 
 
@@ -157,25 +155,17 @@ def flag_violations(
     previous: pd.DataFrame | None,
     files: Mapping[tuple[str, str], str],
 ) -> list[Violation]:
-    """Colour flags that vanished: against the legend, and against the previous snapshot."""
-    out = []
+    """Colour flags that vanished against the previous snapshot (the workbook's legend is the
+    parser's to check: milex.data.sources.sipri.check_legend)."""
+    out: list[Violation] = []
+    if previous is None:
+        return out
     for source, flags in COLOUR_FLAGS.items():
         secondary = {e for e, (n, _) in _flag_counts(obs, source, "secondary").items() if n}
         for flag in flags:
             now = _flag_counts(obs, source, flag)
-            before = _flag_counts(previous, source, flag) if previous is not None else {}
+            before = _flag_counts(previous, source, flag)
             out += _flag_shrinks(source, flag, now, before, files, secondary)
-        for edition, (n, total) in _flag_counts(obs, source, flags[0]).items():
-            if total >= LEGEND_MIN_FIGURES and n == 0 and edition not in secondary:
-                out.append(
-                    Violation(
-                        "flags",
-                        files.get((source, edition)) or f"{source} {edition}",
-                        f"{source} edition {edition!r}: none of {total} figures is marked "
-                        f"{flags[0]!r}, yet the workbook's legend says figures in blue are "
-                        "SIPRI estimates: the fonts have lost their colours?",
-                    )
-                )
     return out
 
 

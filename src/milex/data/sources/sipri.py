@@ -4,6 +4,12 @@ Each data sheet has a header row starting with "Country" (found by content), reg
 label rows mixed in with the countries (dropped), ``...`` and ``xxx`` for missing figures (never
 zero), blue font for SIPRI estimates and red for highly uncertain figures. Shares are fractions in
 the file and become percent here.
+
+The colours are read against the legend each sheet states above its header ("Figures in blue are
+SIPRI estimates. Figures in red indicate highly uncertain data."): the parser records what the
+legend says (``attrs["legend"]``, sheet -> flag -> sentence) and refuses a sheet whose legend
+announces a colour that none of its figures shows, as happens when a workbook loses its fonts'
+colours; a sheet without such a legend is not required to show any.
 """
 
 from __future__ import annotations
@@ -61,6 +67,14 @@ SECONDARY = Resource(
 )
 
 ESTIMATE_COLOUR, UNCERTAIN_COLOUR = 12, 10
+#: The legend's sentence for each colour flag, as SIPRI words it above each data sheet's header.
+LEGEND = {
+    "estimate": re.compile(r"figures in blue (?:are|indicate)[^.]*", re.IGNORECASE),
+    "uncertain": re.compile(r"figures in red (?:are|indicate)[^.]*", re.IGNORECASE),
+}
+#: A sheet of at least this many figures shows every colour its legend announces (SIPRI's 2025
+#: workbook: 626-1,966 blue and 101-188 red figures on each of its six data sheets).
+LEGEND_MIN_FIGURES = 100
 MISSING = {"...", "xxx", ". .", ".."}
 REGIONS = frozenset(
     {
@@ -266,6 +280,36 @@ def colour_flags(font: Any) -> set[str]:
     return set()
 
 
+def read_legend(ws: Any) -> dict[str, str]:
+    """flag -> the legend's sentence ("Figures in blue are SIPRI estimates"), from the text in
+    column A above the 'Country' header; a flag the legend does not mention is absent."""
+    legend: dict[str, str] = {}
+    for (text,) in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=1, values_only=True):
+        if not isinstance(text, str):
+            continue
+        if text.strip().lower() == "country":
+            break
+        for flag, pattern in LEGEND.items():
+            if flag not in legend and (m := pattern.search(text)):
+                legend[flag] = " ".join(m[0].split())
+    return legend
+
+
+def check_legend(rows: list[dict[str, Any]], legend: dict[str, str], ws: Any, path: Path) -> None:
+    """Refuse a sheet whose legend announces a colour none of its figures shows."""
+    if len(rows) < LEGEND_MIN_FIGURES:
+        return
+    shown = {flag for r in rows for flag in r["flags"].split(";")}
+    for flag, sentence in legend.items():
+        if flag not in shown:
+            raise SourceError(
+                path,
+                ws.title,
+                f"the sheet's legend says {sentence!r}, yet none of its {len(rows)} figures is "
+                f"in that colour: has the workbook lost its fonts' colours?",
+            )
+
+
 def parse_sheet(
     ws: Any, spec: SheetSpec, path: Path, registry: Registry, edition: str
 ) -> list[dict[str, Any]]:
@@ -366,13 +410,18 @@ def parse_workbook(path: Path, registry: Registry) -> pd.DataFrame:
         years = find_header(first_ws, path, stated)[1].values()
         edition = f"{modified:%Y-%m} ({min(years)}-{max(years)})" if modified else RESOURCE.edition
         rows = []
+        legends: dict[str, dict[str, str]] = {}
         for spec, ws in by_spec.items():
-            rows.extend(parse_sheet(ws, spec, path, registry, edition))
+            sheet = parse_sheet(ws, spec, path, registry, edition)
+            legends[ws.title] = read_legend(ws)
+            check_legend(sheet, legends[ws.title], ws, path)
+            rows.extend(sheet)
     finally:
         workbook.close()
     observations = correct_belarus_share_of_gdp(drop_placeholder_zeros(frame(rows)))
     check_observations(observations, path)
     observations.attrs["edition"] = describe(observations, edition, modified)
+    observations.attrs["legend"] = legends
     if m := FILE_VERSION.search(path.stem):
         observations.attrs["edition"]["title"] += f", version {m[1]}"
     return observations
