@@ -97,6 +97,27 @@ def _pages(values: list[str] | None) -> dict[str, str]:
 PAGE_HELP = "PUBLISHER=URL: another start page or API base (a mirror); repeatable."
 
 
+def _update_kiel(origin: str | None, page: list[str] | None, output: Path | None) -> None:
+    """`data update --source kiel`: the memo table of military aid to Ukraine (Kiel)."""
+    from milex.data.sources.kiel import CITATION
+    from milex.data.update.kiel import update_kiel
+
+    start = None
+    for value in page or []:
+        name, sep, url = value.partition("=")
+        if name != "kiel" or not sep or not url:
+            raise MilexError(f"--page {value!r}: with --source kiel give kiel=URL")
+        start = url
+    with err_console.status("fetching the Ukraine Support Tracker"):
+        done = update_kiel(origin=origin, page=start, out_dir=output)
+    release = f"release {done.release}" if done.release else "release not named in the file"
+    console.print(
+        f"wrote military aid to Ukraine for {done.donors} donors ({CITATION}, {release}) to "
+        f"{done.path}: a memo line beside NATO's figures, never added to them. From {done.url}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
 def receipts_frame(package: dict[str, Any]) -> pd.DataFrame:
     """One row per receipt in a descriptor: edition, check, passed/failed, counts and where."""
     import pandas as pd
@@ -186,7 +207,9 @@ def data_build(
 @data_app.command("update")
 @handle_errors
 def data_update(
-    source: Annotated[str, typer.Option(help="nato, sipri, imf, worldbank or all.")] = "all",
+    source: Annotated[
+        str, typer.Option(help="nato, sipri, imf, worldbank or all; kiel (a memo line apart).")
+    ] = "all",
     from_: Annotated[
         str | None,
         typer.Option(
@@ -217,7 +240,15 @@ def data_update(
     ] = None,
     page: Annotated[list[str] | None, typer.Option(help=PAGE_HELP)] = None,
 ) -> None:
-    """Fetch each publisher's newest edition, check it and commit it beside the other editions."""
+    """Fetch each publisher's newest edition, check it and commit it beside the other editions.
+
+    --source kiel reads the Kiel Institute's Ukraine Support Tracker (its newest workbook, found
+    on its page) into a memo table beside your snapshot: military aid to Ukraine by donor, never
+    added to NATO's figures.
+    """
+    if source == "kiel":
+        _update_kiel(from_ or url, page, output)
+        return
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
     from milex.data import update

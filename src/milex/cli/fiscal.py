@@ -97,7 +97,8 @@ def _print(result: FiscalResult, detail: bool) -> None:
         console.print(records_table(shown, title))
     console.print("")
     for ally in result.allies:
-        console.print(f"{ally.iso3}: {ally.verdict}", highlight=False, soft_wrap=True)
+        memo = f" [memo, not added: {ally.memo}]" if ally.memo else ""
+        console.print(f"{ally.iso3}: {ally.verdict}{memo}", highlight=False, soft_wrap=True)
     console.print("")
     for note in result.notes:
         console.print(f"- {note}", highlight=False, soft_wrap=True)

@@ -11,7 +11,7 @@ path's p5 and p95 share of GDP with the same debt in money over the projection's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,6 +62,8 @@ class AllyFiscal:
     rows: list[dict[str, Any]]
     verdict: str
     missing: tuple[str, ...] = ()
+    #: Kiel's military aid to Ukraine, a memo line never added to the figures ("" without it)
+    memo: str = ""
 
     def summary(self, horizon: int) -> dict[str, Any]:
         last = next((r for r in self.rows if r["year"] == horizon), None) or {}
@@ -76,6 +78,7 @@ class AllyFiscal:
             "deficit_pct": last.get("deficit_pct"), "debt_base_pct": last.get("debt_base_pct"),
             "debt_pct": last.get("debt_pct"), "debt_p5_pct": last.get("debt_p5_pct"),
             "debt_p95_pct": last.get("debt_p95_pct"), "verdict": self.verdict,
+            "ukraine_aid_memo": self.memo,
         }  # fmt: skip
 
 
@@ -248,8 +251,11 @@ def assess(
     eu = set(ds.registry.members("EU", result.base_year))
     years = np.array(result.years)
     allies, notes = [], []
+    memo = _memo()
     for iso3 in countries:
         ally = _ally(result, ds, iso3, years, weo, interest_pct, tables, eu, shares_2021)
+        if iso3 in memo:
+            ally = replace(ally, memo=memo[iso3])
         allies.append(ally)
         if ally.missing:
             notes.append(
@@ -264,6 +270,16 @@ def assess(
     ]
     return FiscalResult(target, by, path, result.base_year, result.horizon, tuple(allies),
                         tuple(notes), tuple(sources), tuple(context))  # fmt: skip
+
+
+def _memo() -> dict[str, str]:
+    """Kiel's memo lines from the user's last `data update --source kiel` (none: empty)."""
+    from milex.data.update.kiel import load_memo
+
+    try:
+        return load_memo()
+    except (OSError, KeyError, ValueError):  # an unreadable memo must not stop the arithmetic
+        return {}
 
 
 def _notes(result: ProjectionResult, weo: dict[str, Any], interest_pct: float | None) -> list[str]:

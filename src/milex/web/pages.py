@@ -151,7 +151,18 @@ def country_page(
         as_of=profile.as_of,
         choices=ally_choices(request),
         fiscal=_fiscal(request, code),
+        ukraine_memo=_ukraine_memo(code),
     )
+
+
+def _ukraine_memo(iso3: str) -> str | None:
+    """Kiel's military aid to Ukraine, from the user's `data update --source kiel` (else None)."""
+    from milex.data.update.kiel import load_memo
+
+    try:
+        return load_memo().get(iso3)
+    except (OSError, KeyError, ValueError):  # an unreadable memo must not take the page down
+        return None
 
 
 def _fiscal(request: Request, iso3: str) -> Any:
