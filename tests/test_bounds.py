@@ -527,3 +527,24 @@ def test_a_link_on_a_publishers_page_to_a_private_address_is_refused(raw_server,
     with pytest.raises(MilexError, match=r"link to http://10\.1\.2\.3/.* refused: 10\.1\.2\.3"):
         update.update("sipri", out_dir=tmp_path / "o", pages={"sipri": f"{server.base}/milex"})
     assert time.monotonic() - started < 5  # refused, not tried
+
+
+def test_the_update_command_passes_its_deadline_to_the_whole_run(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from milex.cli import app
+    from milex.data import update
+
+    seen: list[Limits | None] = []
+
+    def fake_update(source, **kwargs):
+        seen.append(kwargs["limits"])
+        raise MilexError("stop here")
+
+    monkeypatch.setattr(update, "update", fake_update)
+    runner = CliRunner()
+    result = runner.invoke(app, ["data", "update", "--source", "sipri", "--deadline", "42"])
+    assert "stop here" in result.output and result.exit_code == 1
+    assert seen[0] is not None and seen[0].deadline == 42.0
+    runner.invoke(app, ["data", "update", "--source", "sipri"])
+    assert seen[1] is None  # the default: MILEX_UPDATE_DEADLINE_S, else 900 s

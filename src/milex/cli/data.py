@@ -239,6 +239,14 @@ def data_update(
         ),
     ] = None,
     page: Annotated[list[str] | None, typer.Option(help=PAGE_HELP)] = None,
+    deadline: Annotated[
+        float | None,
+        typer.Option(
+            min=1.0,
+            help="Seconds the whole update may take, every download together (default: "
+            "$MILEX_UPDATE_DEADLINE_S, else 900).",
+        ),
+    ] = None,
 ) -> None:
     """Fetch each publisher's newest edition, check it and commit it beside the other editions.
 
@@ -252,6 +260,7 @@ def data_update(
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
     from milex.data import update
+    from milex.data.update.download import Limits
 
     origin = from_ or url
     if url and source == "all":
@@ -269,6 +278,7 @@ def data_update(
         result = update.update(
             source, origin=origin, out_dir=output, keep_raw=keep_raw,
             allow_shrink=allow_shrink, progress=step, edition=edition, pages=_pages(page),
+            limits=None if deadline is None else Limits(deadline=deadline),
         )  # fmt: skip
     console.print(result.summary(), highlight=False)
     package = result.package
