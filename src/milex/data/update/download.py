@@ -300,7 +300,8 @@ def _late(url: str, limits: Limits, done: int | None = None) -> str:
     shared = ", shared by every download of this update" if limits.ends_at is not None else ""
     return (
         f"download failed: {url} took longer than the overall deadline of "
-        f"{limits.deadline:g} s{shared}{got} (set {DEADLINE_ENV}=<seconds> to raise it)"
+        f"{limits.deadline:g} s{shared}{got} (set {DEADLINE_ENV}=<seconds> to raise it, or "
+        "pass --deadline to milex data update)"
     )
 
 
