@@ -287,3 +287,16 @@ def test_a_clause_covers_only_a_rise_over_2021(dataset):
     assert greece.verdict.startswith("the escape clause covers none of it to 2028")
     first = next(r for r in greece.rows if r["year"] == 2027)
     assert first["uncovered_pct"] == pytest.approx(first["deficit_pct"] - first["deficit_base_pct"])
+
+
+def test_an_ally_without_a_weo_series_is_named_not_guessed():
+    import numpy as np
+
+    from milex.finance import debt
+    from milex.finance.fiscal import verdict_text
+
+    text = verdict_text([], None, True, ("govt_debt_pct_gdp",), base_year=2026)
+    assert text == "no verdict: the IMF WEO lacks govt_debt_pct_gdp for this ally"
+    series = {"debt": {2026: 60.0}, "net_lending": {2026: -3.0}, "gdp": {2026: 100.0}}
+    with pytest.raises(KeyError, match="gdp 2025"):  # growth needs the year before the base
+        debt.extend(np.array([2026, 2027]), series)
