@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,18 +16,9 @@ def chart_spec(ds: Dataset, name: str, *, country: str | None, year: int | None)
 
     chart = figures.build(name, country=country, year=year, dataset=ds)
     spec: dict[str, Any] = chart.to_dict()
-    spec["usermeta"] = {"milex": {"chart": name, "sources": _sources_in(ds, spec)}}
+    cited = spec.get("usermeta", {}).get("milex", {})  # the builder's own sources (compose)
+    spec["usermeta"] = {"milex": {**cited, "chart": name, "sources": cited.get("sources", [])}}
     return spec
-
-
-def _sources_in(ds: Dataset, spec: dict[str, Any]) -> list[dict[str, str]]:
-    """The snapshot sources a chart's subtitle names (its source line is the citation)."""
-    text = json.dumps(spec.get("title", ""), ensure_ascii=False)
-    return [
-        {k: s[k] for k in ("source", "edition", "citation", "url", "licence")}
-        for s in ds.package["sources"]
-        if s["source"] != "geo" and s["edition"] in text
-    ]
 
 
 def projection_payload(
