@@ -184,3 +184,30 @@ def test_a_script_that_makes_one_run_and_ends_never_imports_numba():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.split() == ["numpy", "False"]
+
+
+@NO_NUMBA
+def test_a_run_that_comes_while_the_engine_loads_from_the_cache_waits_for_it(
+    monkeypatch, fresh_loader
+):
+    """The web server loads the engine as it starts (``kernel.warm``): a request meanwhile waits
+    for it (about a second from numba's cache) instead of running NumPy beside the load."""
+    import threading
+
+    monkeypatch.setattr(kernel, "cached", lambda: True)
+    started, release = threading.Event(), threading.Event()
+    real = kernel._import
+
+    def slow():
+        started.set()
+        release.wait(30)
+        return real()
+
+    monkeypatch.setattr(kernel, "_import", slow)
+    warming = threading.Thread(target=kernel.warm)
+    warming.start()
+    assert started.wait(30) and kernel.loading()
+    threading.Timer(0.2, release.set).start()
+    out = simulate(make_inputs(), shocks(paths=500))
+    warming.join(60)
+    assert out.engine == "compiled"

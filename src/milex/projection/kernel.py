@@ -85,9 +85,9 @@ def ready() -> bool:
 
 
 def loading() -> bool:
-    """Whether a background load is under way."""
+    """Whether a load is under way: in the background, or by ``warm`` (the web server's)."""
     thread = _LOADER.thread
-    return thread is not None and thread.is_alive()
+    return _LOADER.loading.locked() or (thread is not None and thread.is_alive())
 
 
 def load(*, background: bool = False) -> Any:
