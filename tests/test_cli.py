@@ -169,7 +169,14 @@ def test_public_api_is_small_sorted_and_lazy():
     import milex
 
     assert milex.__all__ == sorted(milex.__all__)
-    assert set(milex.__all__) == {"__version__", "country_profile", "load", "project", "tracker"}
+    assert set(milex.__all__) == {
+        "__version__",
+        "country_profile",
+        "fiscal",
+        "load",
+        "project",
+        "tracker",
+    }
     assert all(callable(getattr(milex, name)) for name in milex.__all__ if name != "__version__")
 
 

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
     from milex.analysis.profile import CountryProfile
     from milex.data.store import Dataset
+    from milex.finance.fiscal import FiscalResult
     from milex.projection import ProjectionResult, Scenario
 
-__all__ = ["__version__", "country_profile", "load", "project", "tracker"]
+__all__ = ["__version__", "country_profile", "fiscal", "load", "project", "tracker"]
 
 
 def load(directory: str | None = None) -> Dataset:
@@ -81,3 +82,27 @@ def project(
     register_chart(fan, replace=False)  # the presentation layer's own builder replaces it
     limit = {} if memory_limit is None else {"memory_limit": memory_limit}
     return run(scenario, dataset, engine=engine, workers=workers, progress=progress, **limit)
+
+
+def fiscal(
+    countries: str | list[str] | None = None,
+    *,
+    bloc: str | None = None,
+    target: float = 3.5,
+    by: int = 2035,
+    path: str = "linear",
+    paths: int = 2_000,
+    interest_pct: float | None = None,
+    dataset: Dataset | None = None,
+) -> FiscalResult:
+    """What a path to ``target`` % of GDP by ``by`` does to each ally's deficit and debt if the
+    extra spending is borrowed, against the EU's 3% and 60%, the escape clause and SAFE loans.
+
+    ``path``: ``linear``, ``plans`` or ``trend``; see milex.finance.fiscal for the arithmetic.
+    """
+    from milex.finance.fiscal import fiscal as run
+
+    return run(
+        countries, bloc=bloc, target=target, by=by, path=path, paths=paths,
+        interest_pct=interest_pct, dataset=dataset,
+    )  # fmt: skip
