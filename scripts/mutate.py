@@ -54,6 +54,7 @@ T_COMMIT = "tests/test_commit_durability.py"
 T_AGG = "tests/test_tracker_aggregates.py"
 T_LIMITS = "tests/test_web_limits.py"
 T_TRACKER = "tests/test_tracker.py"
+T_BOUNDS = "tests/test_bounds.py"
 T_UNRANKED = (
     f"{T_TRACKER}::test_allies_with_no_figure_sort_last_either_way_on_the_terminal_and_in_files",
 )
@@ -189,6 +190,31 @@ MUTATIONS: tuple[Mutation, ...] = (
         "        pass\n",
         _t(T_SNAPSHOT_LIMITS),
         "SIPRI figures that lost their estimate colour are committed",
+    ),
+    # -- size caps before parsing (milex.data.bounds) ---------------------------------------------
+    Mutation(
+        "xlsx-member-cap-skipped",
+        "data/bounds.py",
+        "        if info.file_size > member_cap:\n",
+        "        if False:\n",
+        (f"{T_BOUNDS}::test_the_caps_come_from_the_environment_and_the_whole_workbook_is_capped",),
+        "a workbook part that expands past its cap (a zip bomb) is handed to openpyxl",
+    ),
+    Mutation(
+        "xlsx-total-cap-skipped",
+        "data/bounds.py",
+        "    if total > total_cap:\n",
+        "    if False:\n",
+        (f"{T_BOUNDS}::test_the_caps_come_from_the_environment_and_the_whole_workbook_is_capped",),
+        "a workbook whose parts together expand past the cap is parsed",
+    ),
+    Mutation(
+        "raw-file-cap-skipped",
+        "data/bounds.py",
+        "    if size > bound.bytes:\n",
+        "    if False:\n",
+        (f"{T_BOUNDS}::test_a_csv_over_the_cap_is_refused_before_pandas_reads_it",),
+        "a raw CSV over its cap is read whole by pandas",
     ),
     # -- the commit: one writer at a time, durable on disk ----------------------------------------
     Mutation(
