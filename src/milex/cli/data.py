@@ -23,6 +23,8 @@ from milex.errors import MilexError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from milex.data.update import UpdateResult
+
 data_app = typer.Typer(
     help="The bundled data snapshot: status, build, export.", no_args_is_help=True
 )
@@ -280,6 +282,13 @@ def data_update(
             allow_shrink=allow_shrink, progress=step, edition=edition, pages=_pages(page),
             limits=None if deadline is None else Limits(deadline=deadline),
         )  # fmt: skip
+    _print_update(result)
+
+
+def _print_update(result: UpdateResult) -> None:
+    """What an update committed, where, and what the user may do with it."""
+    from milex.data import update
+
     console.print(result.summary(), highlight=False)
     package = result.package
     note = (
