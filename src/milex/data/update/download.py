@@ -277,22 +277,27 @@ def fetch(
                 tmp = None
                 return dest
             raise MilexError(f"download failed: {url}: more than {MAX_REDIRECTS} redirects")
-    except httpx.TimeoutException as exc:
-        if deadline.expired:
-            raise MilexError(_late(url, limits)) from None
+    except httpx.HTTPError as exc:
+        raise _failure(exc, url, limits, deadline) from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _failure(exc: httpx.HTTPError, url: str, limits: Limits, deadline: Deadline) -> MilexError:
+    """A failed request as one line naming the URL: the run's deadline, a timeout or the error."""
+    import httpx
+
+    if deadline.expired:
+        return MilexError(_late(url, limits))
+    if isinstance(exc, httpx.TimeoutException):
         what = (
             f"could not connect within {limits.connect:g} s"
             if isinstance(exc, httpx.ConnectTimeout)
             else f"no data for {limits.read:g} s (read timeout)"
         )
-        raise MilexError(f"download failed: {url}: {what}") from None
-    except httpx.HTTPError as exc:
-        if deadline.expired:
-            raise MilexError(_late(url, limits)) from None
-        raise MilexError(f"download failed: {url}: {exc.__class__.__name__}: {exc}") from None
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+        return MilexError(f"download failed: {url}: {what}")
+    return MilexError(f"download failed: {url}: {exc.__class__.__name__}: {exc}")
 
 
 def _late(url: str, limits: Limits, done: int | None = None) -> str:
