@@ -144,9 +144,17 @@ def totals_frame(dataset: Dataset) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     return frame, sources
 
 
+YEAR, COUNTRY, SCENARIO = "year", "country", "scenario"
+
+
 def _chart_defs() -> dict[str, ChartDef]:
-    year, country, scenario = "year", "country", "scenario"
-    defs = [
+    return {d.name: d for d in (*_alliance_charts(), *_comparison_charts())}
+
+
+def _alliance_charts() -> list[ChartDef]:
+    """The charts of NATO's own figures: tracker, country, equipment, projections, totals, map."""
+    year, country, scenario = YEAR, COUNTRY, SCENARIO
+    return [
         ChartDef(
             "tracker", "a", "every ally's % of GDP as a bar, with the 2% and 3.5% lines",
             frozenset({year, country}), frozenset(),
@@ -187,6 +195,13 @@ def _chart_defs() -> dict[str, ChartDef]:
             frozenset({year, country}), frozenset(),
             _map,
         ),
+    ]  # fmt: skip
+
+
+def _comparison_charts() -> list[ChartDef]:
+    """The charts beyond NATO's figures: SIPRI, rivals, burden, industry and fiscal space."""
+    year, country = YEAR, COUNTRY
+    return [
         ChartDef(
             "sipri-country", "h", "a country's share of GDP over time, SIPRI's figures (any country)",
             frozenset({country}), frozenset({country}),
@@ -226,7 +241,6 @@ def _chart_defs() -> dict[str, ChartDef]:
             lambda i: _fiscal(i, "deficit"),
         ),
     ]  # fmt: skip
-    return {d.name: d for d in defs}
 
 
 def _profile(inputs: Inputs) -> Any:
