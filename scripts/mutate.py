@@ -613,11 +613,17 @@ def _copy_tree(tmp: Path) -> Path:
 
 
 def run(selected: list[Mutation], keep: bool) -> int:
+    try:
+        for m in selected:
+            _mutated_text(m, SRC)  # every snippet matches before anything is copied or run
+    except SnippetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     tmp = Path(tempfile.mkdtemp(prefix="milex-mutate-"))
     try:
         copy = _copy_tree(tmp)
         for m in selected:
-            _mutated_text(m, copy)  # every snippet matches before anything runs
+            _mutated_text(m, copy)  # the copy is what src/ was a moment ago
         tests = tuple(dict.fromkeys(t for m in selected for t in m.tests))
         print(f"baseline: {len(tests)} test selections on the unmutated copy ...", flush=True)
         rc, took = _pytest(copy, tests, tmp / "baseline.log")
