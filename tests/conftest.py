@@ -16,6 +16,7 @@ And three things every test gets without asking (docs/testing.md says why):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -156,14 +157,21 @@ class PackageWriteError(PermissionError):
     """A test tried to write into the installed package."""
 
 
-def _guarded(path: object) -> bool:
-    """Whether ``path`` is in the package, outside the interpreter's and numba's ``__pycache__``."""
+def _guarded(path: object, dir_fd: object = None) -> bool:
+    """Whether ``path`` is in the package, outside the interpreter's and numba's ``__pycache__``.
+
+    A relative path given with ``dir_fd`` (shutil.rmtree removes names inside an open directory)
+    is taken inside that directory, not the working directory: ``examples`` inside a copy of the
+    package in /tmp is not the checkout's ``examples`` link into the package."""
     if isinstance(path, int):  # a file descriptor: its opening was checked
         return False
     try:
         text = os.fsdecode(os.fspath(path))  # type: ignore[arg-type]
     except TypeError:
         return False
+    if isinstance(dir_fd, int) and not os.path.isabs(text):
+        with contextlib.suppress(OSError):  # no /proc: judged against the working directory
+            text = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), text)
     full = os.path.realpath(text)  # symbolic links and relative paths too
     inside = full == _GUARD.root or full.startswith(_GUARD.root + os.sep)
     return inside and "__pycache__" not in full.split(os.sep)
@@ -182,6 +190,19 @@ WRITE_EVENTS: dict[str, tuple[int, ...]] = {
     "os.chown": (0,),
     "os.utime": (0,),
     "shutil.rmtree": (0,),
+}
+#: where an event carries the directory (dir_fd) each written path is relative to, by position
+DIR_FDS: dict[str, dict[int, int]] = {
+    "os.remove": {0: 1},
+    "os.rmdir": {0: 1},
+    "os.mkdir": {0: 2},
+    "os.rename": {0: 2, 1: 3},
+    "os.link": {1: 3},
+    "os.symlink": {1: 2},
+    "os.chmod": {0: 2},
+    "os.chown": {0: 3},
+    "os.utime": {0: 3},
+    "shutil.rmtree": {0: 1},
 }
 
 
@@ -218,13 +239,18 @@ class _Guard:
             writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool(
                 isinstance(flags, int) and flags & self.WRITE_FLAGS
             )
-            paths: tuple[object, ...] = (path,) if writes else ()
+            paths: tuple[tuple[object, object], ...] = ((path, None),) if writes else ()
         elif event in WRITE_EVENTS:
-            paths = tuple(args[i] for i in WRITE_EVENTS[event] if i < len(args))
+            fds = DIR_FDS.get(event, {})
+            paths = tuple(
+                (args[i], args[fds[i]] if fds.get(i, len(args)) < len(args) else None)
+                for i in WRITE_EVENTS[event]
+                if i < len(args)
+            )
         else:
             return
-        for path in paths:
-            if _guarded(path):
+        for path, dir_fd in paths:
+            if _guarded(path, dir_fd):
                 raise PackageWriteError(
                     f"tests may not write into the package: {event} {path} (write into "
                     "tmp_path; tests/conftest.py guards src/milex)"

@@ -20,8 +20,9 @@ from .conftest import PACKAGE, PackageWriteError, _background, _Guard
         lambda p, tmp: os.mkdir(p),
         lambda p, tmp: os.replace(tmp, p),
         lambda p, tmp: os.remove(p),  # refused before it could find nothing to remove
+        lambda p, tmp: _in_directory(p, lambda name, fd: os.mkdir(name, dir_fd=fd)),
     ],
-    ids=["write_text", "append", "os.open", "mkdir", "replace", "remove"],
+    ids=["write_text", "append", "os.open", "mkdir", "replace", "remove", "mkdir-dir_fd"],
 )
 def test_a_write_into_the_package_is_refused_where_it_happens(write, tmp_path):
     probe = PACKAGE / "data" / "bundled" / "guard-probe.tmp"
@@ -35,6 +36,27 @@ def test_a_write_into_the_package_is_refused_where_it_happens(write, tmp_path):
         elif probe.exists():
             probe.unlink()
     assert (PACKAGE / "data" / "bundled" / "memberships.csv").is_file()
+
+
+def _in_directory(path, act):
+    """``act(name, dir_fd)``: a name inside an open directory, as shutil.rmtree works."""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        act(path.name, fd)
+    finally:
+        os.close(fd)
+
+
+def test_removing_a_copy_of_the_package_elsewhere_is_allowed(tmp_path):
+    """shutil.rmtree removes names relative to an open directory: ``examples`` in a copy under
+    tmp_path is not the checkout's ``examples`` link into the package (scripts/mutate.py copies
+    src/ and removes the copy)."""
+    import shutil
+
+    copy = tmp_path / "src" / "milex"
+    shutil.copytree(PACKAGE / "examples", copy / "examples")
+    shutil.rmtree(tmp_path / "src")
+    assert not (tmp_path / "src").exists()
 
 
 def test_reading_the_package_and_writing_its_caches_are_allowed(tmp_path):
