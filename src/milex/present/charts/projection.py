@@ -144,24 +144,29 @@ def projection_fan(
     layers = [outer, inner, median, *end_label]
     baseline = _baseline(result, frame, code, measure, target, data["year"].tolist(), scale)
     if baseline is not None:
-        line = alt.Chart(baseline).mark_line(strokeDash=[2, 3], strokeWidth=2, color="#333333")
-        layers += [
-            line.encode(x=x, y="baseline:Q", tooltip=[
-                alt.Tooltip("year:Q", format="d"),
-                alt.Tooltip("baseline:Q", title="Baseline", format=fmt),
-            ]),
-            *halo_text(
-                alt.Chart(baseline.tail(1)).transform_calculate(label="'baseline'"),
-                {"align": "right", "dy": 12, "fontStyle": "italic"},
-                x=x, y="baseline:Q", text="label:N",
-            ),
-        ]  # fmt: skip
+        layers += _baseline_layers(alt, baseline, x, fmt)
     if not money:
         layers = [*reference_rules("y", [TWO_PCT, CORE_PCT], y), *layers]
     several = target is None and len(result.targets) > 1
     title = fan_message(name, data, baseline, measure, axis_unit, several)
     notes = _notes(result, data, what, baseline is not None)
     return compose(layers, title=title, notes=notes, sources=result.sources, height=480)
+
+
+def _baseline_layers(alt: Any, baseline: pd.DataFrame, x: Any, fmt: str) -> list[Any]:
+    """The baseline (each ally holding its base-year share): a dotted line and its label."""
+    line = alt.Chart(baseline).mark_line(strokeDash=[2, 3], strokeWidth=2, color="#333333")
+    return [
+        line.encode(x=x, y="baseline:Q", tooltip=[
+            alt.Tooltip("year:Q", format="d"),
+            alt.Tooltip("baseline:Q", title="Baseline", format=fmt),
+        ]),
+        *halo_text(
+            alt.Chart(baseline.tail(1)).transform_calculate(label="'baseline'"),
+            {"align": "right", "dy": 12, "fontStyle": "italic"},
+            x=x, y="baseline:Q", text="label:N",
+        ),
+    ]  # fmt: skip
 
 
 def fan_message(
