@@ -20,6 +20,7 @@ PACKAGE = Path(milex.__file__).resolve().parent
 #: < present < cli, web < the public face
 RANKS = {
     "errors": 0,
+    "chart_registry": 0,
     "data": 1,
     "analysis": 2,
     "projection": 3,
@@ -148,3 +149,37 @@ def test_the_checks_see_an_import_added_inside_a_function(mutation, tmp_path):
     path.write_text(source)
     targets = imported("milex.data.registry", path)
     assert targets == ({"milex.web.app"} if mutation == "up" else {"milex.data.store"})
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def sizes(path: Path) -> tuple[int, list[tuple[str, int]]]:
+    """A module's lines, and each function longer than MAX_FUNCTION_LINES with its length."""
+    text = path.read_text("utf-8")
+    long = [
+        (node.name, node.end_lineno - node.lineno + 1)
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    return len(text.splitlines()), long
+
+
+def test_no_module_is_over_500_lines_and_no_function_over_80():
+    over = []
+    for name, path in MODULES.items():
+        lines, long = sizes(path)
+        if lines > MAX_MODULE_LINES:
+            over.append(f"{name}: {lines} lines")
+        over += [f"{name}.{function}: {n} lines" for function, n in long]
+    assert over == []
+
+
+def test_the_size_check_sees_a_long_function(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    path = tmp_path / "m.py"
+    path.write_text(f"def f():\n{body}\n")
+    assert sizes(path) == (MAX_FUNCTION_LINES + 1, [("f", MAX_FUNCTION_LINES + 1)])

@@ -148,9 +148,9 @@ def test_milex_project_shows_the_engine_option():
 
 
 def test_chart_without_the_presentation_layer_says_what_to_load(monkeypatch, dataset):
-    from milex.projection import result as result_module
+    from milex import chart_registry
 
-    monkeypatch.delitem(result_module._CHART, "fan", raising=False)  # put back afterwards
+    monkeypatch.delitem(chart_registry._BUILDERS, "projection-fan", raising=False)  # put back
     res = project(Scenario(countries=["DEU"], uncertainty={"paths": 100}), dataset)
     with pytest.raises(RuntimeError, match="charts are drawn by milex.present.charts"):
         res.chart()
@@ -159,9 +159,9 @@ def test_chart_without_the_presentation_layer_says_what_to_load(monkeypatch, dat
 def test_milex_project_wires_the_fan_chart(monkeypatch, dataset):
     pytest.importorskip("altair")
     import milex.present.charts.projection  # registers as it loads: before the slot is emptied
-    from milex.projection import result as result_module
+    from milex import chart_registry
 
-    monkeypatch.delitem(result_module._CHART, "fan", raising=False)  # put back afterwards
+    monkeypatch.delitem(chart_registry._BUILDERS, "projection-fan", raising=False)  # put back
     res = milex.project(Scenario(countries=["DEU"], uncertainty={"paths": 100}), dataset)
     spec = res.chart("DEU").to_dict()
     assert spec and np.isfinite(res.quantiles).all()

@@ -9,13 +9,13 @@ stand-in that imports it on first use, so ``milex.project(...).chart()`` just wo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from milex import chart_registry
 from milex.projection.model import QUANTILES
 from milex.projection.scenario import Scenario
 
@@ -173,13 +173,8 @@ class ProjectionResult:
         presentation layer registered (milex.present.charts.projection_fan); a process that
         loaded neither it nor ``milex.project`` gets an error saying so.
         """
-        builder = _CHART.get("fan")
-        if builder is None:
-            raise RuntimeError(
-                "no chart builder registered: charts are drawn by milex.present.charts "
-                "(import it, or run the projection with milex.project())"
-            )
-        return builder(self, entity, measure=measure, target=target)
+        draw = chart_registry.builder(CHART_KIND)
+        return draw(self, entity, measure=measure, target=target)
 
     def assumptions(self) -> pd.DataFrame:
         """Per country: base-year shares and GDP, exchange rate, long-run growth and inflation."""
@@ -207,16 +202,13 @@ class ProjectionResult:
 
 
 _ENDS = ((0, "p5"), (2, "p50"), (4, "p95"))
-ChartBuilder = Callable[..., Any]
-_CHART: dict[str, ChartBuilder] = {}
-_CHART_LOCK = threading.Lock()
+#: The kind under which the presentation layer registers the fan chart (milex.chart_registry).
+CHART_KIND = "projection-fan"
 
 
-def register_chart(builder: ChartBuilder, *, replace: bool = True) -> None:
+def register_chart(builder: Callable[..., Any], *, replace: bool = True) -> None:
     """Make ``builder(result, entity, measure=..., target=...)`` draw ``ProjectionResult.chart``.
 
     The presentation layer registers its fan chart (``replace``: it wins over a stand-in);
     ``milex.project`` registers, with ``replace=False``, a stand-in that loads it."""
-    with _CHART_LOCK:
-        if replace or "fan" not in _CHART:
-            _CHART["fan"] = builder
+    chart_registry.register(CHART_KIND, builder, replace=replace)

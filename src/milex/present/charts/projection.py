@@ -266,9 +266,9 @@ def _notes(result: ProjectionResult, data: Any, what: str, baseline: bool) -> li
 def _register() -> None:
     """``ProjectionResult.chart()`` draws with this module's fan: the projection layer keeps a
     slot for a builder and this (higher) layer fills it, so no import points upward."""
-    from milex.projection.result import register_chart
+    from milex import chart_registry
 
-    register_chart(projection_fan)
+    chart_registry.register("projection-fan", projection_fan)
 
 
 _register()
