@@ -46,7 +46,9 @@ __all__ = [
     "COLUMNS", "NO_FIGURE", "Coverage", "TrackerRows", "available_years", "coverage",
     "default_year", "partial_years", "summary_line", "tracker", "tracker_rows",
 ]  # fmt: skip
-AGGREGATE_TOLERANCE_PP = 0.01
+#: A computed aggregate "matches" NATO's published one within this (README: 0.0001 pp; the
+#: bundled years agree to 1e-15, while leaving out Iceland's GDP moves NATO's share 0.0015 pp).
+AGGREGATE_TOLERANCE_PP = 1e-4
 
 
 #: Output columns, in order; names are stable (documented in the README).
