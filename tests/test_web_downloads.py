@@ -9,7 +9,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from milex.web.downloads import chart_names, plotted_rows, to_csv
+from milex.web.downloads import chart_names
 
 PARAMS = {"country": "country=DEU", "sipri-country": "country=RUS"}
 
@@ -29,28 +29,24 @@ def test_every_chart_downloads_in_every_format(client, name):
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
     svg = client.get(f"/chart/{name}.svg?{query}")
     assert svg.headers["content-type"] == "image/svg+xml" and "<svg" in svg.text[:200]
-    spec = client.get(f"/chart/{name}.json?{query}").json()
+    assert "$schema" in client.get(f"/chart/{name}.json?{query}").json()
     rows = list(csv.DictReader(io.StringIO(client.get(f"/chart/{name}.csv?{query}").text)))
-    assert len(rows) == len(plotted_rows(spec)) > 0
+    table = client.get(f"/chart/{name}/table?{query}").json()
+    assert len(rows) == len(table["cells"]) > 0
+    assert list(rows[0]) == [c["header"] for c in table["columns"]]
+    archive = client.get(f"/chart/{name}.zip?{query}")
+    assert archive.status_code == 200 and archive.content[:2] == b"PK"
     assert "frame-ancestors 'none'" in png.headers["content-security-policy"]
-
-
-def test_the_csv_is_the_charts_largest_table_not_its_reference_lines():
-    spec = {
-        "datasets": {"a": [{"share": 2.0, "label": "2%"}], "b": [{"iso3": "POL"}, {"iso3": "DEU"}]},
-        "layer": [{"transform": [{"lookup": "id", "from": {"data": {"values": [{"x": 1}]}}}]}],
-    }
-    assert plotted_rows(spec) == [{"iso3": "POL"}, {"iso3": "DEU"}]
-    assert to_csv([{"a": 1, "b": None}, {"a": 2, "c": "x"}]) == "a,b,c\n1,,\n2,,x\n"
 
 
 def test_burden_csv_figures_equal_the_burden_library_result(client, dataset):
     from milex.analysis.burden import burden_sharing
 
     rows = list(csv.DictReader(io.StringIO(client.get("/chart/burden.csv?year=2024").text)))
-    allies = burden_sharing(dataset, 2024).allies.set_index("iso3")
+    allies = burden_sharing(dataset, 2024).allies.set_index("country")
     for r in rows:
-        assert float(r["milex_pct_gdp"]) == pytest.approx(allies.loc[r["iso3"], "milex_pct_gdp"])
+        share = allies.loc[r["Ally"], "milex_pct_gdp"]
+        assert float(r["Share of GDP, % (NATO)"]) == pytest.approx(share, abs=0.005)
 
 
 def test_html_routes_answer_errors_with_html_and_the_api_with_json(client):

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from milex.data.store import Dataset
     from milex.projection import ProjectionResult
 
-__all__ = ["CHARTS", "ChartDef", "Inputs", "build", "chart_def", "spec", "totals_frame"]
+__all__ = ["CHARTS", "ChartDef", "Inputs", "build", "chart_def", "inputs", "spec", "totals_frame"]
 
 
 @dataclass(frozen=True)
@@ -334,6 +334,20 @@ def build(
     country or bloc of a projection; ``year`` picks the tracker year; ``scenario`` is a scenario
     file, mapping or ``Scenario`` (default: the Hague 3.5% core target for NATO by 2035).
     """
+    definition, given = inputs(name, country=country, year=year, scenario=scenario, dataset=dataset)
+    return definition.make(given)
+
+
+def inputs(
+    name: str,
+    *,
+    country: str | None = None,
+    year: int | None = None,
+    scenario: str | Path | Any = None,
+    dataset: Dataset | None = None,
+) -> tuple[ChartDef, Inputs]:
+    """Figure ``name`` and what its builders take, the options checked against the figure's
+    (its chart and its table, ``figure_tables``, are built from the same inputs)."""
     definition = chart_def(name)
     given = {
         k
@@ -356,8 +370,7 @@ def build(
         raise MilexError(f"scenario file not found: {scenario}")
     from milex import load
 
-    inputs = Inputs(dataset or load(), country, year, scenario)
-    return definition.make(inputs)
+    return definition, Inputs(dataset or load(), country, year, scenario)
 
 
 def spec(

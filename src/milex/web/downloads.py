@@ -1,23 +1,26 @@
 """Chart downloads and embeds: ``/chart/{name}.png|svg|csv|json`` and ``/embed/{name}``.
 
 PNG and SVG are rendered by the server through the very Altair spec the page draws (vl-convert,
-no browser, no network); CSV is the table the chart plots, row for row; JSON is the Vega-Lite
-spec. ``/embed/{name}`` is the one page that other sites may frame (see ``app.Guard``). Every
+no browser, no network); CSV is the figure's table (``milex.present.figure_tables``: human
+headers, years as years, no presentation columns); ZIP holds that table, the full data behind it
+and a ``metadata.json`` (sources, editions, URLs, units, flags, licence, citation); JSON is the
+Vega-Lite spec. ``/embed/{name}`` is the one page that other sites may frame (see ``app.Guard``). Every
 answer is memoised per chart and parameters, so a repeated download costs a cache look-up.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from milex.errors import MilexError, QueryError
+from milex.errors import QueryError
+
+if TYPE_CHECKING:
+    from milex.present.tables import Table
 
 router = APIRouter(include_in_schema=False)
 FORMATS = {
@@ -25,6 +28,7 @@ FORMATS = {
     "svg": "image/svg+xml",
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "zip": "application/zip",
 }
 NAME = Annotated[str, Path(pattern="^[a-z-]{2,40}$", description="e.g. tracker, map, country")]
 COUNTRY = Annotated[str | None, Query(max_length=60)]
@@ -64,41 +68,29 @@ def file_bytes(cache: Any, name: str, fmt: str, country: str | None, year: int |
     through the cache's drawer (a worker process in a served app, see ``drawing``)."""
 
     def make() -> bytes:
-        spec = cached_spec(cache, name, country, year)
         if fmt in ("png", "svg"):
+            spec = cached_spec(cache, name, country, year)
             return cache.drawer.draw(spec, fmt)  # type: ignore[no-any-return]
         if fmt == "csv":
-            return to_csv(plotted_rows(spec)).encode()
-        return json.dumps(spec, ensure_ascii=False).encode()
+            return cached_table(cache, name, country, year).to_csv().encode()
+        if fmt == "zip":
+            from milex.present.tables import to_zip
+
+            return to_zip(cached_table(cache, name, country, year))
+        return json.dumps(cached_spec(cache, name, country, year), ensure_ascii=False).encode()
 
     return cache.get(("web-file", name, fmt, (country or "").casefold(), year), make)  # type: ignore[no-any-return]
 
 
-def plotted_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The table a chart plots: its largest inline dataset (reference lines are the small ones)."""
-    tables: list[list[dict[str, Any]]] = [
-        v for v in spec.get("datasets", {}).values() if _is_table(v)
-    ]
+def cached_table(cache: Any, name: str, country: str | None, year: int | None) -> Table:
+    """The figure's table (``figure_tables.table``), memoised per chart and parameters."""
+    from milex.present.figure_tables import table
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "values" and _is_table(v):
-                    tables.append(v)
-                elif k != "datasets":
-                    walk(v)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(spec)
-    if not tables:
-        raise MilexError("this chart has no inline table to download")
-    return max(tables, key=len)
-
-
-def _is_table(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+    key = ("web-table", name, (country or "").casefold(), year)
+    made: Table = cache.get(
+        key, lambda: table(name, country=country, year=year, dataset=cache.dataset)
+    )
+    return made
 
 
 def query(**settings: Any) -> str:
@@ -106,21 +98,6 @@ def query(**settings: Any) -> str:
     from urllib.parse import urlencode
 
     return urlencode({k: v for k, v in settings.items() if v})
-
-
-def columns_of(rows: list[dict[str, Any]]) -> list[str]:
-    """The rows' keys in first-seen order (a row may lack some)."""
-    return list(dict.fromkeys(k for row in rows for k in row))
-
-
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    """Rows as CSV, columns in first-seen order, missing values empty."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns_of(rows), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
 
 
 def content_disposition(kind: str, stem: str, ext: str) -> str:
@@ -151,16 +128,29 @@ def _check_name(name: str) -> None:
 def chart_file(
     request: Request,
     name: NAME,
-    fmt: Annotated[str, Path(pattern="^(png|svg|csv|json)$")],
+    fmt: Annotated[str, Path(pattern="^(png|svg|csv|json|zip)$")],
     country: COUNTRY = None,
     year: YEAR = None,
 ) -> Response:
-    """One chart as a file: PNG (2x), SVG, the CSV of its data, or its Vega-Lite JSON."""
+    """One chart as a file: PNG (2x), SVG, its table as CSV, a zip of the table, the full data
+    and their metadata, or its Vega-Lite JSON."""
     _check_name(name)
     body = file_bytes(request.app.state.cache, name, fmt, country, year)
     stem = "-".join(str(p).strip() for p in ("milex", name, country, year) if p)
-    headers = {"content-disposition": content_disposition("inline", stem, fmt)}
+    kind = "attachment" if fmt == "zip" else "inline"
+    headers = {"content-disposition": content_disposition(kind, stem, fmt)}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
+
+
+@router.get("/chart/{name}/table")
+def chart_table(
+    request: Request, name: NAME, country: COUNTRY = None, year: YEAR = None
+) -> dict[str, Any]:
+    """The figure's table as a page prints it (the numbers under every chart on every page)."""
+    _check_name(name)
+    table = cached_table(request.app.state.cache, name, country, year)
+    columns = [{"header": c.header, "numeric": c.numeric} for c in table.columns]
+    return {"title": table.title, "columns": columns, "cells": table.cells()}
 
 
 @router.get("/embed/{name}", response_class=HTMLResponse)

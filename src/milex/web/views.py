@@ -56,7 +56,7 @@ def chart_view(
     from milex.analysis.tracking import available_years
     from milex.present.charts.style import title_text
     from milex.present.figures import CHARTS
-    from milex.web.downloads import _check_name, chart_spec, columns_of, plotted_rows, query
+    from milex.web.downloads import _check_name, cached_table, chart_spec, query
 
     _check_name(name)
     definition = CHARTS[name]
@@ -70,14 +70,7 @@ def chart_view(
         shown_year = int(cache.tracker(None).attrs["year"])
     code = cache.dataset.registry.resolve(country) if country else None
     ally = code if code in cache.dataset.registry.ever_members("NATO") else None
-    rows = plotted_rows(spec)
-    scalar = [{k: v for k, v in r.items() if not isinstance(v, dict | list)} for r in rows]
-    columns = columns_of(scalar)
-    numeric = {
-        c
-        for c in columns
-        if any(isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool) for r in rows)
-    }
+    table = cached_table(cache, name, country, year)
     tabs = TABS if name in INDICATOR_VIEWS else ("chart", "table")
     return render_page(
         request,
@@ -95,9 +88,7 @@ def chart_view(
         choices=ally_choices(request) if name != "sipri-country" else _all_choices(request),
         tab=tab if tab in tabs else "chart",
         tabs=tabs,
-        rows=rows,
-        columns=columns,
-        numeric=numeric,
+        table=table,
     )
 
 

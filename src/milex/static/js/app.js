@@ -92,45 +92,41 @@ function fitSpec(spec, width) {
   return fitted;
 }
 
-// The table a chart plots: its largest inline dataset (the server's CSV takes the same one).
-function plottedRows(spec) {
-  const tables = Object.values(spec.datasets || {}).filter(isTable);
-  const walk = (node) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === "object") {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === "values" && isTable(value)) tables.push(value);
-        else if (key !== "datasets") walk(value);
-      }
-    }
-  };
-  walk(spec);
-  return tables.sort((a, b) => b.length - a.length)[0] || [];
-}
-const isTable = (v) => Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === "object" && !Array.isArray(r));
-
-function fillNumbers(figure, spec) {
+// The figure's table (/chart/NAME/table: human headers, formatted numbers), the one the
+// Table tab and the CSV download show, under the chart for screen readers and copying.
+async function fillNumbers(figure) {
   const table = figure.querySelector("table.plotted");
   if (!table) return;
-  const rows = plottedRows(spec);
+  const params = figure.dataset.params ? `?${figure.dataset.params}` : "";
+  const url = `/chart/${figure.dataset.chart}/table${params}`;
+  figure.dataset.numbers = url;
+  const response = await fetch(url);
+  if (!response.ok || figure.dataset.numbers !== url) return;
+  const data = await response.json();
   table.replaceChildren();
-  if (!rows.length) return;
-  const columns = Object.keys(rows[0]).filter((k) => rows.some((r) => typeof r[k] !== "object" || r[k] === null));
-  const caption = table.createCaption();
-  caption.textContent = titleText(spec);
+  table.createCaption().textContent = data.title;
   const head = table.createTHead().insertRow();
-  columns.forEach((c) => { const th = document.createElement("th"); th.scope = "col"; th.textContent = c; head.appendChild(th); });
+  data.columns.forEach((c) => {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = c.header;
+    if (c.numeric) th.className = "num";
+    head.appendChild(th);
+  });
   const body = table.createTBody();
-  rows.forEach((r) => {
+  data.cells.forEach((row) => {
     const tr = body.insertRow();
-    columns.forEach((c) => {
-      const td = tr.insertCell();
-      const v = r[c];
-      td.textContent = v === null || v === undefined ? "" : typeof v === "number" ? number(v, 2) : String(v);
-      if (typeof v === "number") td.className = "num";
+    row.forEach((v, i) => {
+      const cell = document.createElement(i === 0 ? "th" : "td");
+      if (i === 0) cell.scope = "row";
+      cell.textContent = v;
+      if (data.columns[i].numeric) cell.className = "num";
+      tr.appendChild(cell);
     });
   });
 }
+
+const isTable = (v) => Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === "object" && !Array.isArray(r));
 
 function titleText(spec) {
   const t = spec.title;
@@ -185,7 +181,7 @@ async function drawFigure(figure) {
     if (!response.ok) throw new Error(body.detail || `chart unavailable (${response.status})`);
     if (figure.dataset.drawn !== url) return; // a newer setting came in meanwhile
     await embed(figure, body, figure.dataset.renderer);
-    fillNumbers(figure, body);
+    fillNumbers(figure).catch(() => {});
   } catch (error) {
     showChartError(figure, String(error.message || error));
   }
@@ -263,7 +259,7 @@ function initTabs() {
 
 // ---- a view's year slider and country picker --------------------------------------------------
 // The parts of a page that depend on its settings, replaced from the server's fresh copy.
-const LIVE_PARTS = ["year-facts", "tracker-table-wrap", "tracker-notes", "heading-year", "view-table-wrap", "view-heading"];
+const LIVE_PARTS = ["year-facts", "tracker-table-wrap", "tracker-notes", "heading-year", "view-table-wrap", "view-table-downloads", "view-heading"];
 
 async function refreshParts() {
   const response = await fetch(location.pathname + location.search, { headers: { accept: "text/html" } });
