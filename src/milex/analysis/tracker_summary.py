@@ -3,7 +3,7 @@ and the sources used, and the one-line summary every view prints."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from milex.analysis.commitments import AT_ROUNDED, MET, at_rounded
@@ -177,7 +177,7 @@ class Summarised(Protocol):
     """A tracker result, frame or rows, that carries its year's summary in ``attrs``."""
 
     @property
-    def attrs(self) -> Mapping[Hashable, Any]: ...
+    def attrs(self) -> Mapping[Any, Any]: ...
 
 
 def summary_line(found: Summarised) -> str:
