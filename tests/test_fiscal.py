@@ -260,6 +260,15 @@ def test_cli_sensitivity_prints_indices_and_draws_the_tornado(tmp_path):
     assert bad.exit_code == 1 and "unknown factor" in bad.output
 
 
+def test_milex_project_sensitivity_gives_the_same_indices_as_milex_fiscal():
+    args = ["--sensitivity", "--samples", "16", "--paths", "40", "--format", "json"]
+    via_project = runner.invoke(app, ["project", "--countries", "POL", *args])
+    via_fiscal = runner.invoke(app, ["fiscal", "--country", "POL", *args])
+    assert via_project.exit_code == 0, via_project.output
+    assert via_project.output == via_fiscal.output
+    assert '"total_order"' in via_project.output
+
+
 def test_the_country_page_has_a_paying_for_3_5_section(dataset):
     from milex.web import create_app
 

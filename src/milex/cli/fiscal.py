@@ -28,6 +28,18 @@ class FiscalPath(StrEnum):
     trend = "trend"
 
 
+#: The sensitivity options, shared with `milex project --sensitivity`.
+DEFAULT_FACTORS = "growth,inflation,interest,slippage"
+FactorsOption = Annotated[
+    str, typer.Option(help="--sensitivity: factors, comma-separated (see docs/fiscal.md).")
+]
+SamplesOption = Annotated[int, typer.Option(help="--sensitivity: base samples (power of 2).")]
+WorkersOption = Annotated[int, typer.Option(help="--sensitivity: worker processes.")]
+TornadoOption = Annotated[
+    Path | None, typer.Option(help="--sensitivity: also draw the tornado (png, svg, html).")
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("fiscal")(fiscal_command)
 
@@ -52,14 +64,10 @@ def fiscal_command(
     sensitivity: Annotated[
         bool, typer.Option("--sensitivity", help="Sobol' indices of the cost and the debt ratio.")
     ] = False,
-    factors: Annotated[
-        str, typer.Option(help="--sensitivity: factors, comma-separated (see docs/fiscal.md).")
-    ] = "growth,inflation,interest,slippage",
-    samples: Annotated[int, typer.Option(help="--sensitivity: base samples (power of 2).")] = 1024,
-    workers: Annotated[int, typer.Option(help="--sensitivity: worker processes.")] = 1,
-    chart: Annotated[
-        Path | None, typer.Option(help="--sensitivity: also draw the tornado (png, svg, html).")
-    ] = None,
+    factors: FactorsOption = DEFAULT_FACTORS,
+    samples: SamplesOption = 1024,
+    workers: WorkersOption = 1,
+    chart: TornadoOption = None,
     format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -70,7 +78,7 @@ def fiscal_command(
     Example: milex fiscal --country DEU --target 3.5 --by 2035
     """
     if sensitivity:
-        _sensitivity(country, bloc, target, by, factors, samples, paths, workers, chart,
+        sensitivity_command(country, bloc, target, by, factors, samples, paths, workers, chart,
                      format, output)  # fmt: skip
         return
     from milex.finance.fiscal import fiscal
@@ -130,7 +138,7 @@ def _view(row: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _sensitivity(
+def sensitivity_command(
     country: str | None, bloc: str | None, target: float, by: int, factors: str, samples: int,
     paths: int, workers: int, chart: Path | None, format: TableFormat, output: Path | None,
 ) -> None:  # fmt: skip

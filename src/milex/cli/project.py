@@ -9,6 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from milex.cli.common import TableFormat, console, emit, err_console, handle_errors, rich_table
+from milex.cli.fiscal import (
+    DEFAULT_FACTORS,
+    FactorsOption,
+    SamplesOption,
+    TornadoOption,
+    WorkersOption,
+    sensitivity_command,
+)
 from milex.cli.tables import records_table
 from milex.errors import MilexError
 
@@ -49,6 +57,26 @@ class Shape(StrEnum):
     hold_share = "hold_share"
 
 
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        case_sensitive=False,
+        help="Monte Carlo engine: auto (the fastest for this one run: NumPy, unless loading "
+        "the compiled engine pays for itself, as for a large run with numba's cache on "
+        "disk), numpy, or compiled (numba). The same seed gives the same figures on either; "
+        "the notes name the engine and seed.",
+    ),
+]
+SensitivityOption = Annotated[
+    bool,
+    typer.Option(
+        "--sensitivity",
+        help="Sobol' indices of the horizon-year cost of the path and debt ratio over growth, "
+        "inflation, interest and slippage (as milex fiscal --sensitivity).",
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("project")(project)
 
@@ -78,16 +106,12 @@ def project(
     save_scenario: Annotated[
         Path | None, typer.Option(help="Also write the scenario as run (TOML) to this file.")
     ] = None,
-    engine: Annotated[
-        Engine,
-        typer.Option(
-            case_sensitive=False,
-            help="Monte Carlo engine: auto (the fastest for this one run: NumPy, unless loading "
-            "the compiled engine pays for itself, as for a large run with numba's cache on "
-            "disk), numpy, or compiled (numba). The same seed gives the same figures on either; "
-            "the notes name the engine and seed.",
-        ),
-    ] = Engine.auto,
+    engine: EngineOption = Engine.auto,
+    sensitivity: SensitivityOption = False,
+    factors: FactorsOption = DEFAULT_FACTORS,
+    samples: SamplesOption = 1024,
+    workers: WorkersOption = 1,
+    chart: TornadoOption = None,
     format: Annotated[TableFormat, typer.Option(help="Output format.")] = TableFormat.table,
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
@@ -96,7 +120,12 @@ def project(
     Default: every NATO ally but Iceland, 3.5% of GDP by 2035 on a linear path, in USD.
 
     Shows each ally's extra spending to the horizon and its peak annual rise; --detail: every year.
+    --sensitivity: what drives the cost (Sobol' indices, a tornado chart with --chart).
     """
+    if sensitivity:
+        sensitivity_command(countries, bloc, target or 3.5, by or 2035, factors, samples,
+                            paths or 1000, workers, chart, format, output)  # fmt: skip
+        return
     from functools import partial
 
     import milex
