@@ -303,7 +303,7 @@ def refuse_under(directory, code: int):
 )
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx", "parquet"])
 def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path, monkeypatch, code, reason, fmt):
-    monkeypatch.setattr("milex.present.export.os.replace", refuse_under(tmp_path, code))
+    monkeypatch.setattr("milex.data.atomic.os.replace", refuse_under(tmp_path, code))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["reconcile", "--output", f"gaps.{fmt}"])
     case = Case("write", [], [f"gaps.{fmt}", reason])
@@ -312,7 +312,7 @@ def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path, monkeypatch,
 
 
 def test_a_full_disk_while_drawing_a_chart_names_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("milex.present.render.os.replace", refuse_under(tmp_path, errno.ENOSPC))
+    monkeypatch.setattr("milex.data.atomic.os.replace", refuse_under(tmp_path, errno.ENOSPC))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["chart", "tracker", "--output", "t.svg"])
     assert_one_line_error(result, Case("chart", [], ["t.svg", "no space left"]))

@@ -14,6 +14,7 @@ kills itself with SIGKILL at that point of the commit (``fault_point``), as ``ki
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from milex.data.sources._common import sha256_file
+from milex.errors import MilexError
 
 FAULT_ENV = "MILEX_COMMIT_FAULT"
 #: Points of a commit where a test may kill the process (in commit order).
@@ -128,3 +130,34 @@ def sweep(directory: Path, keep: Iterable[str] | None, legacy: Iterable[str] = (
     if removed:
         fsync_dir(directory)
     return removed
+
+
+def write_output(path: Path, write: Callable[[Path], object]) -> Path:
+    """A user's output file (a chart, a table, a report), written whole or not at all: a
+    temporary file beside it, written by ``write`` and fsynced, renamed into place. Every failure
+    is one MilexError naming the file and why (disk full, read-only, missing directory)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise MilexError(f"output directory does not exist: {path.parent}")
+    if path.is_dir():
+        raise MilexError(f"cannot write {path}: it is a directory; give a file name")
+    try:
+        tmp = write_temp(path.parent, path.name, write)
+    except OSError as exc:
+        raise MilexError(f"cannot write {path}: {os_reason(exc)}") from None
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise MilexError(f"cannot write {path}: {os_reason(exc)}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a write failed, in words (disk full and read-only file systems named plainly)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left on the device"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    return exc.strerror or str(exc)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from milex.data.atomic import write_output
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -62,38 +61,13 @@ def write(
         raise MilexError(
             f"unsupported output format {fmt!r} for {path}; use one of {', '.join(FORMATS)}"
         )
-    if not path.parent.is_dir():
-        raise MilexError(f"output directory does not exist: {path.parent}")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise MilexError(f"cannot write in {path.parent}: {os_reason(exc)}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+
+    def content(tmp: Path) -> None:
         if fmt in ("csv", "json"):
             tmp.write_text(to_text(frame, fmt, meta), encoding="utf-8")
         elif fmt == "xlsx":
             frame.to_excel(tmp, index=False, engine="openpyxl")
         else:
             frame.to_parquet(tmp, index=False)
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MilexError(f"cannot write {path}: {os_reason(exc)}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
-
-def os_reason(exc: OSError) -> str:
-    """Why a write failed, in words (disk full and read-only file systems named plainly)."""
-    import errno
-
-    if exc.errno == errno.ENOSPC:
-        return "no space left on the device"
-    if exc.errno == errno.EROFS:
-        return "the file system is read-only"
-    return exc.strerror or str(exc)
+    return write_output(path, content)

@@ -10,15 +10,13 @@ target directory and renamed into place: a failure leaves no partial file behind
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from milex.data.atomic import write_output
 from milex.errors import MilexError
-from milex.present.export import os_reason
 
 FORMATS = ("png", "svg", "html", "json")
 #: PNGs default to twice the chart's 800 px, sharp on high-density screens and in print.
@@ -142,33 +140,16 @@ def save(chart: Any, path: str | Path, *, scale: float = DEFAULT_SCALE) -> Path:
 
 
 def check_directory(path: Path) -> None:
+    """Fail before rendering when the output could not be written (the writer checks again)."""
     if not path.parent.is_dir():
         raise MilexError(f"output directory does not exist: {path.parent}")
     if path.is_dir():
-        raise MilexError(f"output path is a directory: {path}")
+        raise MilexError(f"cannot write {path}: it is a directory; give a file name")
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    check_directory(path)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise MilexError(f"cannot write in {path.parent}: {os_reason(exc)}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MilexError(f"cannot write {path}: {os_reason(exc)}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``data`` to ``path`` whole or not at all (milex.data.atomic.write_output)."""
+    return write_output(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def vendor_script(name: str) -> str:
