@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 
 from milex.cli.common import OutputOption, TableFormat, console, emit, handle_errors
+from milex.data.schema import is_missing as _missing
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ def register(app: typer.Typer) -> None:
 
 
 # -- formatting ----------------------------------------------------------------------------------
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def _num(digits: int = 0, scale: float = 1.0) -> Callable[[Any], str]:
     def fmt(value: Any) -> str:
         return "" if _missing(value) else f"{float(value) / scale:,.{digits}f}"

@@ -17,6 +17,7 @@ from milex.cli.common import (
     handle_errors,
 )
 from milex.cli.tables import FittedTable
+from milex.data.schema import is_missing as _missing
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -106,10 +107,6 @@ def _sorted(found: TrackerRows, column: str, ascending: bool) -> TrackerRows:
         *(r for r in found.rows if r["row_type"] != "ally"),
     ]
     return replace(found, rows=rows)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value != value
 
 
 def _money(value: Any) -> str:

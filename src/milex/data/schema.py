@@ -223,3 +223,14 @@ def join_flags(flags: set[str] | list[str] | tuple[str, ...]) -> str:
     if unknown:
         raise ValueError(f"unknown flag(s): {sorted(unknown)}")
     return ";".join(sorted(set(flags)))
+
+
+def is_missing(value: object) -> bool:
+    """Whether a figure is absent: None or NaN (a float or NumPy NaN, pandas' NA). Zero is a
+    figure, never missing; every view shows a missing figure as missing, never as 0."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN is the one value unequal to itself
+    except (TypeError, ValueError):  # pandas' NA refuses to be a bool: it is missing
+        return True

@@ -7,12 +7,12 @@ common colour-vision deficiencies; every chart is 800 px wide in total (``autosi
 from __future__ import annotations
 
 import json
-import math
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from milex.analysis.commitments import BY_ID
+from milex.data.schema import is_missing as missing
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -126,10 +126,6 @@ def altair_module() -> Any:
     import altair
 
     return altair
-
-
-def missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def source_lines(sources: Iterable[dict[str, Any]], ids: Iterable[str] | None = None) -> list[str]:

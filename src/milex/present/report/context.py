@@ -7,12 +7,12 @@ of display strings for the templates (rounding, units, status marks). Charts are
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from milex.data.schema import is_missing
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -47,10 +47,6 @@ HISTORY = (
 
 
 # -- formatting (the templates' filters) -----------------------------------------------------------
-def is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def number(value: Any, digits: int = 2) -> str:
     """A figure with thousands separators and ``digits`` decimals; '–' when missing."""
     if is_missing(value):

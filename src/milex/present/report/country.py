@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from milex.data.schema import is_missing
 from milex.errors import MilexError
 from milex.present.report.context import (
     GUIDELINE_COLUMNS,
     guidelines,
     history_rows,
-    is_missing,
     merged_sources,
     number,
     projection_rows,
