@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from milex.present.figures import CHARTS
+
 from .conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -140,8 +142,8 @@ def test_tracker_page_lists_31_allies_with_figures_and_draws_its_chart(page, ser
 
 def test_tracker_table_sorts_when_a_header_is_clicked(page, server):
     page.goto(server + "/?tab=table")
-    page.click("#tracker-table thead th:nth-child(2)")
-    first = page.inner_text("#tracker-table tbody tr:first-child td:nth-child(2)")
+    page.click("#tracker-table thead th:nth-child(1)")  # the ally, first: it stays in view
+    first = page.inner_text("#tracker-table tbody tr:first-child > :first-child")
     assert first.startswith("Albania")
     assert page.errors == []
 
@@ -225,7 +227,9 @@ def test_each_download_is_a_valid_file_whose_figures_equal_the_apis(page, server
     rows = list(csv.DictReader(io.StringIO(page.request.get(server + links["csv"]).text())))
     shares = {name_of(page, server, 2024)[c]: v for c, v in api_shares(page, server, 2024).items()}
     share = "Share of GDP, % (NATO)"  # the CSV is the table people read: shares to 2 decimals
-    assert {r["Ally"]: float(r[share]) for r in rows if r[share]} == pytest.approx(shares, abs=0.005)
+    assert {r["Ally"]: float(r[share]) for r in rows if r[share]} == pytest.approx(
+        shares, abs=0.005
+    )
     spec = page.request.get(server + links["json"]).json()
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert page.request.get(server + links["embed"]).ok
@@ -367,3 +371,47 @@ def test_a_chart_pages_slider_and_tabs_change_its_chart_map_table_and_url(page, 
     page.click("#tab-table")
     assert page.is_visible("#view-table") and "2021" in page.inner_text("#view-table")
     assert page.errors == []
+
+
+# -- phones (issue 32, item 3) ------------------------------------------------------------------
+#: Where a number must show at 390 px: every chart view's Table tab, the tracker's, the history.
+PHONE_TABLES = [
+    *(f"/charts/{n}?tab=table" + ("&country=POL" if n == "country" else "") for n in CHARTS),
+    "/?tab=table&year=2024",
+    "/country/POL",
+]
+VISIBLE_NUMBER = """([wrapSel, first]) => {
+  const wrap = document.querySelector(wrapSel);
+  const box = wrap.getBoundingClientRect();
+  const sticky = wrap.querySelector("tbody tr > :first-child").getBoundingClientRect();
+  const cells = [...wrap.querySelectorAll("tbody td.num")].filter((c) => c.textContent.trim());
+  return cells.slice(0, first).some((c) => {
+    const r = c.getBoundingClientRect();
+    return r.width > 0 && r.left >= sticky.right - 1 && r.right <= Math.min(box.right, innerWidth) + 1;
+  });
+}"""
+
+
+@pytest.mark.parametrize("path", PHONE_TABLES)
+def test_a_phone_shows_numbers_in_every_table_beside_its_first_column(phone, server, path):
+    phone.goto(server + path)
+    wrap = {"/charts": "#view-table-wrap", "/?tab=": "#tracker-table-wrap", "/country": "#history"}
+    selector = next(v for k, v in wrap.items() if path.startswith(k))
+    phone.locator(selector).scroll_into_view_if_needed()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert phone.evaluate(VISIBLE_NUMBER, [selector, 12]), f"{path}: no number in view at 390 px"
+    first = phone.eval_on_selector(f"{selector} tbody tr > :first-child", "e => e.textContent")
+    assert first.strip(), f"{path}: the first column (ally or year) is empty"
+    shot(phone, "phone-table" + path.split("?")[0].replace("/", "-").rstrip("-"))
+
+
+def test_a_phone_shows_the_chart_above_the_fold_and_the_slider_stays_put(phone, server):
+    phone.goto(server + "/?year=2024")
+    drawn(phone, "#tracker-chart")
+    top = phone.eval_on_selector("#tracker-chart .chart-view", "e => e.getBoundingClientRect().top")
+    assert top < PHONE["height"] - 300, f"the chart starts at {top} px on a 844 px screen"
+    before = phone.eval_on_selector("#year", "e => e.getBoundingClientRect().top")
+    slide_to(phone, "#tracker-chart", 2026)  # the partial-year and definition banners appear
+    phone.wait_for_selector("#partial-banner")
+    assert phone.eval_on_selector("#year", "e => e.getBoundingClientRect().top") == before
+    assert phone.errors == []

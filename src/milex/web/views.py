@@ -71,6 +71,10 @@ def chart_view(
     code = cache.dataset.registry.resolve(country) if country else None
     ally = code if code in cache.dataset.registry.ever_members("NATO") else None
     table = cached_table(cache, name, country, year)
+    shown_year = table.parameters.get("year", shown_year)  # burden opens on NATO's own newest year
+    years = available_years(cache.dataset)
+    if name == "burden":  # it needs every ally's spending from NATO's own file (see burden_page)
+        years = [y for y in years if y <= cache.dataset.latest_year("milex_usd", "nato")]
     tabs = TABS if name in INDICATOR_VIEWS else ("chart", "table")
     return render_page(
         request,
@@ -84,7 +88,7 @@ def chart_view(
         country_required="country" in definition.required,
         year=shown_year,
         country=code,
-        years=available_years(cache.dataset),
+        years=years,
         choices=ally_choices(request) if name != "sipri-country" else _all_choices(request),
         tab=tab if tab in tabs else "chart",
         tabs=tabs,

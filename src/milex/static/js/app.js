@@ -47,6 +47,33 @@ function shortLabels(datasets) {
   return short;
 }
 
+// A long x-axis title wraps over lines on a narrow chart instead of running off both sides;
+// returns how many lines were added.
+function wrapAxisTitles(node, limit) {
+  let added = 0;
+  const walk = (item) => {
+    if (Array.isArray(item)) { item.forEach(walk); return; }
+    if (!item || typeof item !== "object") return;
+    // a legend laid out in columns for 800 px gets one column, or its labels run off the right
+    for (const [channel, def] of Object.entries(item.encoding || {})) {
+      if (def && def.legend && typeof def.legend === "object" && (def.legend.columns || 1) > 1) {
+        item.encoding = { ...item.encoding, [channel]: { ...def, legend: { ...def.legend, columns: 1 } } };
+      }
+    }
+    const encoding = item.encoding;
+    if (encoding && encoding.x && typeof encoding.x.title === "string" && encoding.x.title.length > limit) {
+      const lines = wrapWords(encoding.x.title, limit);
+      added = Math.max(added, lines.length - 1);
+      item.encoding = { ...encoding, x: { ...encoding.x, title: lines } };
+    }
+    for (const key of ["layer", "hconcat", "vconcat", "concat"]) {
+      if (Array.isArray(item[key])) { item[key] = item[key].map((child) => ({ ...child })); walk(item[key]); }
+    }
+  };
+  walk(node);
+  return added;
+}
+
 function fitSpec(spec, width) {
   const fitted = { ...spec };
   if (width < 600 && fitted.datasets) fitted.datasets = shortLabels(fitted.datasets);
@@ -65,18 +92,27 @@ function fitSpec(spec, width) {
       const extra = title.subtitle.length + title.text.length - before;
       if (typeof fitted.height === "number" && extra > 0) fitted.height += extra * 15 + (width < 600 ? 60 : 0);
     }
-    if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; }
+    // on a phone the title starts at the chart's left edge: centred over the plot, a line wider
+    // than the plot would run off the left of the canvas
+    if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; title.anchor = "start"; title.frame = "bounds"; }
     fitted.title = title;
   }
+  const axisLines = width < 600 ? wrapAxisTitles(fitted, Math.max(24, Math.floor((width - 110) / 6.6))) : 0;
+  if (typeof fitted.height === "number" && axisLines > 0) fitted.height += axisLines * 14;
   // The footer (notes and sources under the plot) rewraps to the width; the plot keeps its height.
   if (Array.isArray(fitted.layer)) {
     fitted.layer = fitted.layer.map((layer) => {
       if (layer.name !== "footer" || !Array.isArray(layer.mark?.text)) return layer;
       const small = width < 600;
-      const text = rewrap(layer.mark.text, Math.max(30, Math.floor((width - 90) / (small ? 5.6 : 6.1))));
+      // the footer starts at the plot's left edge, after the y axis's labels (up to ~120 px)
+      const text = rewrap(layer.mark.text, Math.max(30, Math.floor((width - (small ? 135 : 90)) / (small ? 5.6 : 6.1))));
       const extra = text.length - layer.mark.text.length;
       if (typeof fitted.height === "number" && extra > 0) fitted.height += extra * 14;
-      return { ...layer, mark: { ...layer.mark, text, ...(small ? { fontSize: 10 } : {}) } };
+      const y = layer.encoding?.y?.value?.expr;
+      const gap = typeof y === "string" && /^height \+ \d+$/.test(y) ? Number(y.split("+")[1]) : null;
+      const encoding = axisLines && gap !== null  // below a wrapped axis title, by its extra lines
+        ? { ...layer.encoding, y: { value: { expr: `height + ${gap + axisLines * 14}` } } } : layer.encoding;
+      return { ...layer, encoding, mark: { ...layer.mark, text, ...(small ? { fontSize: 10 } : {}) } };
     });
   }
   // A map keeps its shapes' proportions: its plot is about half as tall as it is wide.
