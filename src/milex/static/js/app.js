@@ -49,15 +49,17 @@ function shortLabels(datasets) {
 
 // A long x-axis title wraps over lines on a narrow chart instead of running off both sides;
 // returns how many lines were added.
-function wrapAxisTitles(node, limit) {
+function wrapAxisTitles(node, limit, labelLimit) {
   let added = 0;
   const walk = (item) => {
     if (Array.isArray(item)) { item.forEach(walk); return; }
     if (!item || typeof item !== "object") return;
-    // a legend laid out in columns for 800 px gets one column, or its labels run off the right
+    // a legend laid out for 800 px gets one column and labels no wider than the chart, or they
+    // run off the right
     for (const [channel, def] of Object.entries(item.encoding || {})) {
-      if (def && def.legend && typeof def.legend === "object" && (def.legend.columns || 1) > 1) {
-        item.encoding = { ...item.encoding, [channel]: { ...def, legend: { ...def.legend, columns: 1 } } };
+      if (def && def.legend && typeof def.legend === "object") {
+        const legend = { ...def.legend, columns: 1, labelLimit: Math.min(def.legend.labelLimit || 1e9, labelLimit) };
+        item.encoding = { ...item.encoding, [channel]: { ...def, legend } };
       }
     }
     const encoding = item.encoding;
@@ -97,7 +99,7 @@ function fitSpec(spec, width) {
     if (width < 600) { title.fontSize = 15; title.subtitleFontSize = 11; title.anchor = "start"; title.frame = "bounds"; }
     fitted.title = title;
   }
-  const axisLines = width < 600 ? wrapAxisTitles(fitted, Math.max(24, Math.floor((width - 110) / 6.6))) : 0;
+  const axisLines = width < 600 ? wrapAxisTitles(fitted, Math.max(24, Math.floor((width - 110) / 6.6)), width - 60) : 0;
   if (typeof fitted.height === "number" && axisLines > 0) fitted.height += axisLines * 14;
   // The footer (notes and sources under the plot) rewraps to the width; the plot keeps its height.
   if (Array.isArray(fitted.layer)) {
