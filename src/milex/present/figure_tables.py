@@ -78,7 +78,7 @@ def _tracker_table(inputs: Inputs, name: str, by: str, columns: tuple[Column, ..
 
 
 def _status(key: str) -> Column:
-    return Column(key, STATUS[key])
+    return Column(key, STATUS[key], "status")
 
 
 def tracker_table(inputs: Inputs) -> Table:

@@ -29,6 +29,7 @@ KINDS: dict[str, tuple[int | None, int | None]] = {
     "money": (0, 1),  # millions or billions: whole on a page, one decimal in a file
     "ratio": (2, 3),
     "text": (None, None),
+    "status": (None, None),  # a standing against a guideline: met, not met, no data, ...
 }
 #: What a figure's flags mean (the data model's vocabulary), for the metadata file.
 FLAGS = {
