@@ -415,3 +415,37 @@ def test_a_phone_shows_the_chart_above_the_fold_and_the_slider_stays_put(phone, 
     phone.wait_for_selector("#partial-banner")
     assert phone.eval_on_selector("#year", "e => e.getBoundingClientRect().top") == before
     assert phone.errors == []
+
+
+#: The text marks of a drawn chart whose box leaves its canvas (Vega's scenegraph, absolute x).
+CLIPPED_TEXT = """(sel) => {
+  const figure = document.querySelector(sel);
+  const view = figure.vegaView;
+  const width = figure.querySelector(".chart-view canvas, .chart-view svg").getBoundingClientRect().width;
+  const [ox] = view.origin();
+  const out = [];
+  const walk = (node, dx) => {
+    for (const item of node.items || []) {
+      if (node.marktype === "text" && item.text && item.bounds) {
+        const x1 = item.bounds.x1 + dx + ox, x2 = item.bounds.x2 + dx + ox;
+        if (x1 < -1 || x2 > width + 1) out.push(`${String(item.text).slice(0, 40)} [${x1 | 0}, ${x2 | 0}]`);
+      }
+      const gx = node.marktype === "group" ? item.x || 0 : 0;
+      for (const child of item.items || []) walk(child, dx + gx);
+    }
+  };
+  walk(view.scenegraph().root, 0);
+  return out;
+}"""
+
+
+def test_no_chart_text_runs_off_a_360_px_screen(browser, server):
+    context, page = open_page(browser, server, {"width": 360, "height": 780})
+    try:
+        for name in CHARTS:
+            page.goto(f"{server}/charts/{name}" + ("?country=POL" if name == "country" else ""))
+            drawn(page, "#view-chart")
+            assert page.evaluate(CLIPPED_TEXT, "#view-chart") == [], name
+        assert page.errors == []
+    finally:
+        context.close()
