@@ -16,10 +16,11 @@ import milex
 
 PACKAGE = Path(milex.__file__).resolve().parent
 
-#: a package may import only packages of a lower rank: data < analysis < projection < industry
-#: < present < cli, web < the public face
+#: a package may import only packages of a lower rank: data < analysis < projection < industry,
+#: finance < present < the public face (milex itself) < cli, web, which call it
 RANKS = {
     "errors": 0,
+    "version": 0,
     "chart_registry": 0,
     "data": 1,
     "analysis": 2,
@@ -27,10 +28,10 @@ RANKS = {
     "industry": 4,
     "finance": 4,
     "present": 5,
-    "cli": 6,
-    "web": 6,
-    "__init__": 7,
-    "__main__": 7,
+    "__init__": 6,  # the public face: milex.load(), tracker(), project(), fiscal() ...
+    "cli": 7,
+    "web": 7,
+    "__main__": 8,
 }
 
 
@@ -64,7 +65,7 @@ def imported(name: str, path: Path) -> set[str]:
         for target in targets:
             while target and target not in MODULES:  # a name inside a module: the module
                 target = target.rpartition(".")[0]
-            if target and target != "milex" and target != name:
+            if target and target != name:  # "milex" itself is the public face, the top
                 found.add(target)
     return found
 

@@ -45,11 +45,11 @@ class BlocProfile:
 
 def bloc_profile(code: str, *, dataset: Dataset | None = None) -> BlocProfile:
     """The profile of NATO or NATO_EU_CA (any case)."""
-    from milex import load
     from milex.analysis.coverage import as_of, coverage, default_year
     from milex.analysis.tracking import tracker_rows
+    from milex.data.store import Dataset
 
-    ds = dataset or load()
+    ds = dataset or Dataset.open()
     wanted = code.strip().upper()
     if wanted not in BLOCS:
         raise QueryError(f"{code!r} is not a NATO bloc; blocs: {', '.join(BLOCS)}")

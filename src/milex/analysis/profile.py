@@ -54,11 +54,11 @@ def country_profile(
     """The profile of one ally, named by ISO3 or any publisher's spelling ("Türkiye", "Turkey")."""
     import pandas as pd
 
-    from milex import load
     from milex.analysis import hague
     from milex.analysis.tracking import tracker
+    from milex.data.store import Dataset
 
-    ds = dataset or load()
+    ds = dataset or Dataset.open()
     iso3 = ds.registry.resolve(country)
     if iso3 not in ds.registry.ever_members("NATO"):
         raise QueryError(f"{ds.registry.name(iso3)} ({iso3}) is not a NATO ally")

@@ -111,9 +111,9 @@ def tracker_rows(
     edition: str = "best",
 ) -> TrackerRows:
     """``tracker`` as row dicts and attrs, without pandas (see :func:`tracker`)."""
-    from milex import load
+    from milex.data.store import Dataset
 
-    ds = dataset or load()
+    ds = dataset or Dataset.open()
     year = _check_year(ds, year)
     members = _members(ds, bloc, year)
     data = year_data(ds, year, members, edition)

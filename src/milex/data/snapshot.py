@@ -261,10 +261,10 @@ def _commit(
     """Write the data files under their content addresses and build the descriptor naming them."""
     import pyarrow
 
-    from milex import __version__
     from milex.data import atomic, receipts
     from milex.data.checks.base import ChecksFailed, files_by_edition
     from milex.data.registry import NO_ARMED_FORCES, Registry
+    from milex.version import __version__
 
     staged = {
         OBSERVATIONS: atomic.write_addressed(

@@ -152,9 +152,9 @@ def fiscal(
     from milex.projection import Scenario, ScenarioError, project
 
     if dataset is None:
-        import milex
+        from milex.data.store import Dataset
 
-        dataset = milex.load()
+        dataset = Dataset.open()
     scenario_dict = _scenario(dataset, countries, bloc, target, by, path, paths)
     try:
         result = project(Scenario.parse(scenario_dict), dataset)

@@ -99,9 +99,9 @@ def equipment_demand(
     one year's members. ``target`` names the scenario target that is defence expenditure on
     NATO's definition (default: the first one on NATO's measure).
     """
-    import milex
+    from milex.data.store import Dataset
 
-    ds = dataset or milex.load()
+    ds = dataset or Dataset.open()
     equipment = equipment or EquipmentShare()
     if members_as_of is not None and not ds.registry.members("NATO", members_as_of):
         raise IndustryError(f"members_as_of = {members_as_of}: NATO had no members that year")

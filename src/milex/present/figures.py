@@ -368,9 +368,9 @@ def inputs(
         )
     if isinstance(scenario, str | Path) and not Path(scenario).is_file():
         raise MilexError(f"scenario file not found: {scenario}")
-    from milex import load
+    from milex.data.store import Dataset
 
-    return definition, Inputs(dataset or load(), country, year, scenario)
+    return definition, Inputs(dataset or Dataset.open(), country, year, scenario)
 
 
 def spec(

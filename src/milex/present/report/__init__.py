@@ -109,11 +109,11 @@ def alliance_report(
     ``scenario``: a scenario file, mapping or ``Scenario``; default: NATO, the Hague 3.5% core
     target by 2035 on a straight-line path.
     """
-    from milex import load
+    from milex.data.store import Dataset
     from milex.present.report.alliance import alliance_context
 
     _check_scenario(scenario)
-    ds = dataset or load()
+    ds = dataset or Dataset.open()
     context = alliance_context(ds, year, scenario)
     return Report("alliance", context["title"], _render("alliance.html.j2", context))
 
@@ -125,11 +125,11 @@ def country_brief(
 
     ``scenario`` default: the ally alone, the Hague 3.5% core target by 2035, national currency.
     """
-    from milex import load
+    from milex.data.store import Dataset
     from milex.present.report.country import country_context
 
     _check_scenario(scenario)
-    ds = dataset or load()
+    ds = dataset or Dataset.open()
     context = country_context(ds, country, year, scenario)
     return Report("country", context["title"], _render("country.html.j2", context))
 

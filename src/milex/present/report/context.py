@@ -133,11 +133,11 @@ def guidelines() -> list[dict[str, Any]]:
 
 
 def stamp(ds: Dataset) -> dict[str, str]:
-    import milex
+    from milex.version import __version__
 
     return {
         "generated": date.today().isoformat(),
-        "version": milex.__version__,
+        "version": __version__,
         "snapshot": str(ds.path.parent),
     }
 
