@@ -93,7 +93,17 @@ def chart_view(
         tab=tab if tab in tabs else "chart",
         tabs=tabs,
         table=table,
+        og_title=title_text(spec),
+        meta_description=f"{table.title}: {definition.description}. Sources and editions named.",
+        og_image=_absolute(request, f"/chart/{name}.png", query(country=country, year=year)),
+        page_url=_absolute(request, f"/charts/{name}", query(country=country, year=year)),
     )
+
+
+def _absolute(request: Request, path: str, params: str) -> str:
+    """A URL on this server as other sites must name it (og:image, a link to copy)."""
+    base = str(request.base_url).rstrip("/")
+    return f"{base}{path}" + (f"?{params}" if params else "")
 
 
 def _all_choices(request: Request) -> list[tuple[str, str]]:

@@ -405,6 +405,22 @@ function initEmbedCode() {
   if (code) code.textContent = code.textContent.replace('src="/embed/', `src="${location.origin}/embed/`);
 }
 
+// "Copy a link": the view's own URL with its settings, to the clipboard, said aloud when done.
+function initCopyLinks() {
+  document.querySelectorAll("button.copy-link").forEach((button) => {
+    const status = button.parentElement.querySelector(".copy-status");
+    button.addEventListener("click", async () => {
+      const url = button.dataset.copy || location.href;
+      try {
+        await navigator.clipboard.writeText(url);
+        if (status) status.textContent = "Link copied.";
+      } catch (error) {
+        if (status) status.textContent = `Copy this link: ${url}`;
+      }
+    });
+  });
+}
+
 function initAutosubmit() {
   document.querySelectorAll("select.autosubmit").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
@@ -418,6 +434,7 @@ document.addEventListener("DOMContentLoaded", () => {
   initSortable();
   initAutosubmit();
   initEmbedCode();
+  initCopyLinks();
   initTabs();
   initYearSlider();
   initPickers();
