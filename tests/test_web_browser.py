@@ -449,3 +449,32 @@ def test_no_chart_text_runs_off_a_360_px_screen(browser, server):
         assert page.errors == []
     finally:
         context.close()
+
+
+def test_the_embed_code_sizes_its_frame_to_the_chart_even_from_a_local_file(
+    browser, server, tmp_path
+):
+    """The page's embed code, pasted into an HTML file opened from disk: the frame is allowed,
+    has no download links, and grows to its content so the source line is not cut off."""
+    viewer, page = open_page(browser, server)
+    page.goto(server + "/charts/tracker?year=2024")
+    code = page.inner_text("#embed-code")
+    viewer.close()
+    assert f'src="{server}/embed/tracker?year=2024"' in code
+    host = tmp_path / "host.html"
+    host.write_text(f"<!doctype html><html><body><h1>A newsroom draft</h1>{code}</body></html>")
+    context = browser.new_context(viewport=PHONE)
+    draft = context.new_page()
+    draft.goto(host.as_uri())
+    framed = draft.frame_locator("iframe")
+    framed.locator("#embed-chart[data-rendered='true']").wait_for(timeout=DRAWN)
+    assert framed.locator("p.downloads").count() == 0
+    draft.wait_for_function(
+        "() => document.querySelector('iframe').getBoundingClientRect().height > 760",
+        timeout=DRAWN,
+    )
+    frame = draft.frames[1]
+    needed = frame.evaluate("document.body.getBoundingClientRect().bottom")
+    given = draft.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+    assert given >= needed  # the source line under the chart shows
+    context.close()

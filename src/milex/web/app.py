@@ -40,8 +40,10 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-EMBED_FRAMING = "frame-ancestors *"
-#: /embed/ pages may be framed by any site (the whole point of an embed); nothing else may.
+#: /embed/ pages may be framed by any site (the whole point of an embed), and by a page opened
+#: from a file (a newsroom trying the embed before publishing it: Chromium does not count file:
+#: under "*", so it is named); nothing else may be framed.
+EMBED_FRAMING = "frame-ancestors * file:"
 EMBED_HEADERS = [
     (b"content-security-policy", CSP.replace("frame-ancestors 'none'", EMBED_FRAMING).encode()),
     (b"x-content-type-options", b"nosniff"),

@@ -220,9 +220,19 @@ async function drawFigure(figure) {
     if (figure.dataset.drawn !== url) return; // a newer setting came in meanwhile
     await embed(figure, body, figure.dataset.renderer);
     fillNumbers(figure).catch(() => {});
+    tellHeight();
   } catch (error) {
     showChartError(figure, String(error.message || error));
   }
+}
+
+// In an embed, tell the host page how tall the content is (the embed code listens and sizes the
+// frame), so the chart, the allies under 2% and the source line are never cut off.
+function tellHeight() {
+  if (!document.body.classList.contains("embed") || window.parent === window) return;
+  const body = document.body;
+  const height = Math.ceil(body.getBoundingClientRect().bottom + parseFloat(getComputedStyle(body).marginBottom || "0"));
+  window.parent.postMessage({ type: "milex:height", height, href: location.href }, "*");
 }
 
 // Draw every visible chart whose settings changed; hidden ones wait until their tab is shown
@@ -435,6 +445,9 @@ document.addEventListener("DOMContentLoaded", () => {
   initAutosubmit();
   initEmbedCode();
   initCopyLinks();
+  if (document.body.classList.contains("embed")) {
+    new ResizeObserver(tellHeight).observe(document.body);
+  }
   initTabs();
   initYearSlider();
   initPickers();
