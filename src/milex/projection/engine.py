@@ -100,12 +100,7 @@ def choose(engine: str, paths: int) -> str:
     # a load from numba's cache under way (a second or two) costs about what a NumPy run does,
     # and every later run gains: wait for it; a first compile takes longer: NumPy meanwhile
     if (kernel.loading() and kernel.cached()) or pays(paths):
-        try:
-            kernel.load()
-        except RuntimeError:
-            _warn_once()
-            return "numpy"
-        return "compiled"
+        return _loaded_or_numpy()
     return "numpy"
 
 
@@ -126,6 +121,11 @@ def fastest_for_one_run(paths: int) -> EngineName:
         return "compiled"
     if not pays(paths):
         return "numpy"
+    return _loaded_or_numpy()
+
+
+def _loaded_or_numpy() -> EngineName:
+    """Load the compiled kernels now: "compiled", or "numpy" (warned once) if they cannot load."""
     try:
         kernel.load()
     except RuntimeError:
