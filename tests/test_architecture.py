@@ -22,6 +22,7 @@ RANKS = {
     "errors": 0,
     "version": 0,
     "chart_registry": 0,
+    "result": 0,
     "data": 1,
     "analysis": 2,
     "projection": 3,

@@ -67,7 +67,7 @@ def write_overlay(tmp_path: Path, body: str, name: str = "prk_estimate.csv") -> 
 # ----------------------------------------------------------------------------------------------
 def test_russia_2024_ppp_total_exceeds_market_total_by_market_rate_over_ppp_factor(dataset):
     result = threat_balance(dataset, "RUS", "both", (2024, 2024))
-    totals = result.to_frame()
+    totals = result.frame()
     market = value(totals, bloc="RUS", basis="mer_current")
     ppp = value(totals, bloc="RUS", basis="ppp")
     assert ppp > market
@@ -87,8 +87,8 @@ def test_russia_2024_ppp_total_exceeds_market_total_by_market_rate_over_ppp_fact
 
 
 def test_world_bank_ppp_factor_can_replace_the_imf_one(dataset):
-    imf = threat_balance(dataset, "RUS", "ppp", 2024).to_frame()
-    bank = threat_balance(dataset, "RUS", "ppp", 2024, ppp_source="worldbank").to_frame()
+    imf = threat_balance(dataset, "RUS", "ppp", 2024).frame()
+    bank = threat_balance(dataset, "RUS", "ppp", 2024, ppp_source="worldbank").frame()
     factor = {
         s: float(dataset.series("ppp_factor", "RUS", s, 2024)["value"].iloc[0])
         for s in ("imf_weo", "worldbank")
@@ -99,7 +99,7 @@ def test_world_bank_ppp_factor_can_replace_the_imf_one(dataset):
 
 
 def test_bloc_totals_follow_membership_year_by_year_and_leave_iceland_out(dataset):
-    totals = threat_balance(dataset, "NATO", "mer", (2022, 2024)).to_frame()
+    totals = threat_balance(dataset, "NATO", "mer", (2022, 2024)).frame()
     usd = dataset.series("milex_usd", None, "sipri", (2022, 2024), include_secondary=False)
     for year, members in ((2022, 29), (2023, 30), (2024, 31)):
         row = totals[(totals["year"] == year) & (totals["basis"] == "mer_current")].iloc[0]
@@ -122,7 +122,7 @@ def test_ratios_are_each_bloc_over_the_four(dataset):
 
 def test_north_korea_without_an_overlay_is_no_data_not_zero(dataset):
     result = threat_balance(dataset, "PRK,CRINK", "both", (2023, 2024))
-    totals = result.to_frame()
+    totals = result.frame()
     prk = totals[totals["bloc"] == "PRK"]
     assert set(prk["status"]) == {"no data"} and prk["value"].isna().all()
     crink = totals[totals["bloc"] == "CRINK"]
@@ -134,10 +134,10 @@ def test_north_korea_without_an_overlay_is_no_data_not_zero(dataset):
 
 
 def test_sipri_figures_marked_highly_uncertain_are_used_only_on_request(dataset):
-    default = threat_balance(dataset, "PRK", "mer", (2015, 2015)).to_frame()
+    default = threat_balance(dataset, "PRK", "mer", (2015, 2015)).frame()
     assert value(default, basis="mer_current") != value(default, basis="mer_current")  # NaN
     used = threat_balance(dataset, "PRK", "mer", (2015, 2015), include_uncertain=True)
-    row = used.to_frame().query("basis == 'mer_current'").iloc[0]
+    row = used.frame().query("basis == 'mer_current'").iloc[0]
     sipri = dataset.series("milex_usd", "PRK", "sipri", 2015)["value"].iloc[0]
     assert row["value"] == pytest.approx(sipri) and "uncertain" in row["flags"]
 
@@ -145,9 +145,9 @@ def test_sipri_figures_marked_highly_uncertain_are_used_only_on_request(dataset)
 def test_a_north_korea_overlay_changes_the_four_country_total_and_is_labelled(dataset, tmp_path):
     path = write_overlay(tmp_path, 'PRK,2024,milex_usd,4000,USD m,"analyst estimate",estimate\n')
     overlay = read_overlay(path)
-    before = threat_balance(dataset, "CRINK,PRK", "mer", 2024).to_frame()
+    before = threat_balance(dataset, "CRINK,PRK", "mer", 2024).frame()
     after_result = threat_balance(dataset, "CRINK,PRK", "mer", 2024, overlays=[overlay])
-    after = after_result.to_frame()
+    after = after_result.frame()
     crink = dict(bloc="CRINK", basis="mer_current")
     assert value(after, **crink) == pytest.approx(value(before, **crink) + 4000)
     row = after[(after["bloc"] == "PRK") & (after["basis"] == "mer_current")].iloc[0]
@@ -173,7 +173,7 @@ def test_an_overlay_can_give_a_ppp_figure_and_replaces_the_publishers(dataset, t
     )
     overlay = read_overlay(write_overlay(tmp_path, body, "mine.csv"))
     result = threat_balance(dataset, "PRK,RUS", "both", 2024, overlays=[overlay])
-    totals = result.to_frame()
+    totals = result.frame()
     assert value(totals, bloc="PRK", basis="ppp") == pytest.approx(3000.0)
     assert value(totals, bloc="RUS", basis="mer_current") == 200000
     assert any("RUS 2024 milex_usd: sipri figure replaced by user data" in n for n in result.notes)
@@ -215,7 +215,7 @@ def test_unit_check_leaves_out_a_figure_in_another_currency(tmp_path):
         ]
     ds = make_dataset(tmp_path, rows)
     result = threat_balance(ds, "USA,DEU,HRV", "ppp", 2024)
-    totals = result.to_frame()
+    totals = result.frame()
     assert value(totals, bloc="DEU") == pytest.approx(1000 * 0.9 / 0.7)
     assert value(totals, bloc="USA") == pytest.approx(1000.0)
     assert totals.query("bloc == 'HRV'").iloc[0]["status"] == "no data"
@@ -228,7 +228,7 @@ def test_publisher_zeros_are_no_data(tmp_path):
         [("PRK", 2012, "milex_usd", "sipri", 0.0), ("RUS", 2012, "milex_usd", "sipri", 9.0)],
     )
     result = threat_balance(ds, "PRK,CRINK", "mer", 2012)
-    totals = result.to_frame().query("basis == 'mer_current'")
+    totals = result.frame().query("basis == 'mer_current'")
     assert totals.query("bloc == 'PRK'").iloc[0]["status"] == "no data"
     assert value(totals, bloc="CRINK") == 9.0
     assert any("reported as 0, treated as no data" in n for n in result.notes)

@@ -223,7 +223,7 @@ def test_cite_for_a_result_lists_only_the_editions_it_used():
     result = run("cite", "--for", "tracker", "--year", "2023", "--json")
     assert result.exit_code == 0, result.output
     used = {(s["source"], s["edition"]) for s in json.loads(result.stdout)["sources"]}
-    expected = {(s["source"], s["edition"]) for s in tracker(2023).attrs["sources"]}
+    expected = {(s["source"], s["edition"]) for s in tracker(2023).summary["sources"]}
     assert used == expected
     assert len(used) < len(milex.load().package["sources"])
 

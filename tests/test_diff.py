@@ -59,7 +59,7 @@ NEW = frame(
 def test_editions_compare_revised_added_and_removed_largest_revision_first():
     both = diff.Snapshot(frame([*OLD.to_dict("records"), *NEW.to_dict("records")]), sources())
     result = diff.compare_editions(both, OLD_ED, NEW_ED)
-    rows = result.to_frame()
+    rows = result.frame()
     assert list(rows["change"]) == ["revised", "revised", "added", "removed"]
     assert list(rows["iso3"]) == ["POL", "DEU", "POL", "ITA"]
     pol = rows.iloc[0]
@@ -76,7 +76,7 @@ def test_a_definition_break_is_flagged_on_the_result_rows_and_summary():
     assert [(p.old_definition, p.new_definition) for p in result.breaks] == [
         ("defence expenditure", "core defence")
     ]
-    assert result.to_frame()["definition_break"].all()
+    assert result.frame()["definition_break"].all()
     summary = result.summary()
     assert "2 revised, 1 added, 1 removed" in summary
     assert "definition break: 'defence expenditure' -> 'core defence'" in summary
@@ -86,7 +86,7 @@ def test_a_definition_break_is_flagged_on_the_result_rows_and_summary():
 def test_a_missing_definition_is_unknown_not_a_break():
     both = diff.Snapshot(frame([*OLD.to_dict("records"), *NEW.to_dict("records")]), sources(None))
     result = diff.compare_editions(both, OLD_ED, NEW_ED)
-    assert result.breaks == [] and not result.to_frame()["definition_break"].any()
+    assert result.breaks == [] and not result.frame()["definition_break"].any()
 
 
 def test_a_new_edition_in_a_snapshot_is_compared_with_its_predecessor():
@@ -97,14 +97,14 @@ def test_a_new_edition_in_a_snapshot_is_compared_with_its_predecessor():
         (OLD_ED, OLD_ED),
         (OLD_ED, NEW_ED),
     ]
-    rows = result.to_frame()
+    rows = result.frame()
     # the old edition stays in the snapshot, so nothing counts as removed
     assert sorted(rows["change"]) == ["added", "revised", "revised"]
 
 
 def test_unchanged_snapshots_have_no_changes():
     result = diff.compare(OLD, OLD)
-    assert result.to_frame().empty
+    assert result.frame().empty
     assert result.summary().endswith("none")
 
 

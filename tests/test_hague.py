@@ -38,7 +38,7 @@ def test_review_counts_are_computed_from_the_data(dataset, view):
             at += 1
         else:
             below += 1
-    a = view.attrs
+    a, view = view.summary, view.frame()
     assert (a["count_plan_at_or_above"], a["count_plan_below"], a["count_no_plan"]) == (
         at, below, none)  # fmt: skip
     assert at + below + none == a["allies"] == len(allies) == len(view)
@@ -54,7 +54,7 @@ def test_the_gap_to_the_line_for_spain_by_hand_equals_the_tools(dataset, view):
     b = float(base["value"].iloc[0])
     line = b + (3.5 - b) * (2029 - start) / (2035 - start)
     gap_eur = max(0.0, line - float(newest["value"])) / 100 * gdp
-    row = view.set_index("iso3").loc["ESP"]
+    row = view.frame().set_index("iso3").loc["ESP"]
     assert row["latest_year"] == newest["year"] and row["latest_edition"] == newest["edition"]
     assert row["gap_lcu_m"] == pytest.approx(gap_eur, rel=1e-12) and gap_eur > 0
     assert row["gap_usd_m"] == pytest.approx(gap_eur / (gdp / gdp_usd), rel=1e-12)
@@ -62,7 +62,7 @@ def test_the_gap_to_the_line_for_spain_by_hand_equals_the_tools(dataset, view):
 
 
 def test_the_related_leg_is_a_ceiling_listed_never_summed(view):
-    related = view.attrs["related"]
+    related, view = view.summary["related"], view.frame()
     assert related["kind"] == "up to" and related["ceiling_pct"] == 1.5
     assert "never summed" in related["note"]
     assert set(related["stated"]) == set(view.loc[view["related_plan"] != "", "iso3"])

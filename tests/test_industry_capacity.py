@@ -22,7 +22,7 @@ A = "assumption"
 
 def check_flows(result: Any) -> None:
     """Units conserved every period; production within capacity; demand shipped or owed."""
-    frame = result.to_frame()
+    frame = result.frame()
     stock = float(result.model.stock.initial.value)
     owed = 0.0
     flows = ["capacity", "stock", "demand_consumption", "demand_deliveries", "backlog_consumption",
@@ -52,18 +52,18 @@ def us():
 
 
 def test_the_eu_example_carries_the_cited_capacity_figures(eu):
-    frame = eu.to_frame().set_index("period")
+    frame = eu.frame().set_index("period")
     assert frame.loc["2022-01", "capacity_per_year"] == pytest.approx(300_000)
     assert frame.loc["2024-01", "capacity_per_year"] == pytest.approx(1_000_000)
     assert frame.loc["2025-12", "capacity_per_year"] == pytest.approx(2_000_000)
-    assert list(eu.to_frame().columns) == list(CAPACITY_COLUMNS)
+    assert list(eu.frame().columns) == list(CAPACITY_COLUMNS)
     assert len(frame) == 9 * 12
     cited = {s["id"] for s in eu.sources}
     assert {"defenseone-2023-09", "commission-2024-03", "rutte-2025-08"} <= cited
 
 
 def test_the_us_example_carries_14500_a_month_in_2022_and_40000_by_mid_2025(us):
-    frame = us.to_frame().set_index("period")
+    frame = us.frame().set_index("period")
     assert frame.loc["2022-01", "capacity"] == pytest.approx(14_500)
     assert frame.loc["2025-06", "capacity"] == pytest.approx(40_000)
     assert frame.loc["2026-06", "capacity"] == pytest.approx(100_000)
@@ -74,7 +74,7 @@ def test_the_us_example_carries_14500_a_month_in_2022_and_40000_by_mid_2025(us):
 def test_the_examples_conserve_units_and_meet_the_target_once_it_holds(name, request):
     result = request.getfixturevalue(name)
     check_flows(result)
-    frame = result.to_frame()
+    frame = result.frame()
     target = result.summary["stock_target"]
     met = result.target_met
     assert met is not None
@@ -88,12 +88,12 @@ def test_the_examples_conserve_units_and_meet_the_target_once_it_holds(name, req
 def test_comparisons_put_russian_output_beside_the_model(eu):
     russia = eu.comparisons().iloc[0]
     assert russia["rate_per_year"] == 3_000_000 and bool(russia["estimate"])
-    own = eu.to_frame().set_index("period").loc["2024-03", "capacity_per_year"]
+    own = eu.frame().set_index("period").loc["2024-03", "capacity_per_year"]
     assert russia["ratio_to_model"] == pytest.approx(3_000_000 / own)
 
 
 def test_yearly_sums_flows_and_keeps_closing_levels(eu):
-    months, years = eu.to_frame(), eu.yearly()
+    months, years = eu.frame(), eu.yearly()
     assert len(years) == 9
     y2025 = years.set_index("year").loc[2025]
     in_2025 = months[months["year"] == 2025]
@@ -179,7 +179,7 @@ def test_every_period_conserves_units_and_never_produces_above_capacity(model):
     result = run(model)
     check_flows(result)
     if model.policy.produce == "at_capacity":
-        frame = result.to_frame()
+        frame = result.frame()
         assert np.allclose(frame["production"], frame["capacity"])
 
 

@@ -46,13 +46,13 @@ def test_equipment_expenditure_is_natos_spending_times_natos_equipment_share(
 
 def test_euros_use_natos_implied_rate_of_the_year_as_the_tracker_does(history, dataset):
     rate = eur_per_usd(dataset, [2014, 2024])
-    assert rate[2024] == pytest.approx(milex.tracker(2024, dataset=dataset).attrs["eur_per_usd"])
+    assert rate[2024] == pytest.approx(milex.tracker(2024, dataset=dataset).summary["eur_per_usd"])
     usd = history.value("FRA", "equipment_usd", 2024)
     assert history.value("FRA", "equipment_eur", 2024) == pytest.approx(usd * rate[2024])
 
 
 def test_bloc_totals_sum_that_years_members(history, dataset):
-    frame = history.to_frame()
+    frame = history.frame()
     allies = frame[(frame["row_type"] == "ally") & (frame["measure"] == "equipment_usd")]
     for year in (2014, 2023, 2024):
         members = [m for m in dataset.registry.members("NATO", year) if m != "ISL"]
@@ -99,7 +99,7 @@ def test_fixed_membership_counts_todays_allies_in_every_year(dataset, history):
 
 
 def test_the_frame_is_tidy_with_stable_columns(history):
-    frame = history.to_frame()
+    frame = history.frame()
     assert list(frame.columns) == list(DEMAND_COLUMNS)
     assert set(frame["basis"]) == {"nato"}
     assert frame[["p5", "p95"]].isna().all().all()  # history is certain
@@ -108,7 +108,7 @@ def test_the_frame_is_tidy_with_stable_columns(history):
 
 
 def test_projected_equipment_is_defence_spending_times_the_share_on_every_path(projected):
-    frame = projected.to_frame()
+    frame = projected.frame()
     proj = frame[(frame["basis"] == "projection") & (frame["row_type"] == "ally")]
     wide = proj.pivot_table(
         index=["iso3", "year"], columns="measure", values=["value", "p5", "p95"]

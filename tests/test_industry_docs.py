@@ -99,7 +99,7 @@ def test_the_python_example_runs(monkeypatch):
     assert f"reaches {bn(projected, 'NATO', 2035)} for NATO and " in text
     assert f"{bn(projected, 'NATO_EU_CA', 2035)} for Europe and Canada in 2035" in text
     pooling = namespace["pooling"]
-    summary, buyers, frame = pooling.summary, pooling.buyers(), pooling.to_frame()
+    summary, buyers, frame = pooling.summary, pooling.buyers(), pooling.frame()
     assert f"instead of on five lines save {summary['pooling'][0]['savings_pct']:.0f}%" in text
     low, high = buyers["savings_pct"].min(), buyers["savings_pct"].max()
     assert f"({low:.1f}% for the largest buyer, {high:.0f}% for the smallest)" in text

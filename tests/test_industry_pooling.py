@@ -145,7 +145,7 @@ def test_the_example_cites_the_fragmentation_figures_and_the_eu_target(example):
 
 
 def test_the_example_runs_the_sensitivity_from_0_75_to_0_95(example):
-    frame = example.to_frame()
+    frame = example.frame()
     pooled = frame[frame["view"] == "pooling"].sort_values("learning_rate")
     assert list(pooled["learning_rate"]) == pytest.approx([0.75, 0.8, 0.85, 0.9, 0.95])
     assert pooled["savings_pct"].is_monotonic_decreasing
@@ -155,7 +155,7 @@ def test_the_example_runs_the_sensitivity_from_0_75_to_0_95(example):
 
 
 def test_the_example_collaboration_gain_is_applied_to_the_eda_budget(example):
-    frame = example.to_frame()
+    frame = example.frame()
     at_model = frame[frame["model_rate"] & (frame["view"] == "collaboration")].set_index("case")
     pooled = frame[frame["model_rate"] & (frame["view"] == "pooling")]["savings_pct"].iloc[0]
     target = at_model.loc["EU target by 2030: 40% bought together"]
@@ -169,7 +169,7 @@ def test_small_buyers_save_most_and_everyone_pays_the_pooled_unit_cost(example):
     buyers = example.buyers()
     assert buyers["savings_pct"].is_monotonic_decreasing  # quantities rise down the table
     assert buyers["avg_unit_cost_pooled"].nunique() == 1
-    pooled = example.to_frame().query("view == 'pooling' and model_rate")
+    pooled = example.frame().query("view == 'pooling' and model_rate")
     assert buyers["savings"].sum() == pytest.approx(pooled["savings"].iloc[0])
 
 

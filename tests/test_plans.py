@@ -92,7 +92,7 @@ def test_germany_line_plan_and_verdict_in_2029_come_from_the_data(dataset):
         if f.year == 2029 and f.unit.startswith("percent")
     ]
     assert [f.value for f in stated] == [plan_share("DEU", 2029)]
-    row = review.plans_table(dataset, ["DEU"]).set_index("year").loc[2029]
+    row = review.plans_table(dataset, ["DEU"]).frame().set_index("year").loc[2029]
     assert row["line_pct"] == pytest.approx(line, abs=1e-12)
     assert row["plan_pct"] == stated[0].value and row["plan_basis"] == "stated"
     expected = "plan at or above the line" if stated[0].value >= line else "plan below the line"
@@ -132,7 +132,7 @@ def test_national_plans_scenario_reproduces_each_plan_share_exactly(dataset):
         uncertainty={"growth_sd_pct": 0, "inflation_sd_pct": 0, "paths": 2},
     )  # fmt: skip
     result = project(scenario, dataset)
-    frame = result.to_frame()
+    frame = result.frame()
     share = frame[(frame["measure"] == "share_pct") & (frame["target"] == "core")]
     plans = load_plans()
     base = result.years[0]
@@ -158,7 +158,7 @@ def test_default_is_only_for_national_plans():
 
 
 def test_hague_module_line_matches_the_plans_table(dataset):
-    table = review.plans_table(dataset, ["ESP"])
+    table = review.plans_table(dataset, ["ESP"]).frame()
     start = hague.base_year(dataset)
     base = hague.reach_year(dataset, "ESP").base_share
     assert base is not None

@@ -32,7 +32,7 @@ def test_default_run_covers_every_ally_but_iceland_plus_nato_and_europe_canada(n
 
 
 def test_bloc_totals_are_the_sums_of_their_members(nato):
-    frame = nato.to_frame()
+    frame = nato.frame()
     central = frame[(frame["measure"] == "spending") & (frame["year"] == 2035)].set_index("iso3")[
         "central"
     ]
@@ -43,7 +43,7 @@ def test_bloc_totals_are_the_sums_of_their_members(nato):
 
 def test_linear_path_reaches_3_5_percent_in_2035_in_equal_steps_with_no_uncertainty(dataset):
     result = project(Scenario(countries=["DEU", "ESP"], uncertainty=QUIET), dataset)
-    frame = result.to_frame()
+    frame = result.frame()
     share = frame[(frame["measure"] == "share_pct") & (frame["iso3"] == "ESP")][
         "central"
     ].to_numpy()
@@ -56,7 +56,7 @@ def test_linear_path_reaches_3_5_percent_in_2035_in_equal_steps_with_no_uncertai
 
 def test_hold_share_costs_nothing_extra(dataset):
     scenario = Scenario(countries=["FRA"], targets=[Target(target_pct=3.5, path="hold_share")])
-    frame = project(scenario.with_changes(uncertainty={"paths": 200}), dataset).to_frame()
+    frame = project(scenario.with_changes(uncertainty={"paths": 200}), dataset).frame()
     extra = frame[frame["measure"].str.contains("extra")]
     assert len(extra) == 4 * 10 and not extra[["central", "p5", "p50", "p95"]].to_numpy().any()
 
@@ -109,7 +109,7 @@ def test_base_year_exchange_rates_hold_the_base_years_rate(dataset):
 
 
 def test_frame_and_summary_shapes(nato):
-    frame = nato.to_frame()
+    frame = nato.frame()
     assert tuple(frame.columns) == FRAME_COLUMNS
     assert len(frame) == 33 * 8 * 10
     assert set(frame["unit"]) == {"USD m", "USD m constant 2026", "percent"}

@@ -93,7 +93,7 @@ def assert_shown_equals(text: str, value, digits: int, where: str) -> None:
 
 
 def test_every_number_in_the_tracker_table_equals_milex_tracker(alliance, dataset):
-    frame = milex.tracker(dataset=dataset)
+    frame = milex.tracker(dataset=dataset).frame()
     table = parse_table(alliance.html)
     assert list(table.rows)[-2:] == ["NATO", "NATO_EU_CA"]
     assert set(table.rows) == set(frame["iso3"])
@@ -108,12 +108,12 @@ def test_every_number_in_the_tracker_table_equals_milex_tracker(alliance, datase
 
 
 def test_tracker_rows_show_the_2025_press_figures_and_their_gaps(dataset):
-    frame = milex.tracker(2025, dataset=dataset)
-    shown = {r["iso3"]: r for r in tracker_rows(frame)}
-    for row in frame.to_dict("records"):
+    found = milex.tracker(2025, dataset=dataset)
+    shown = {r["iso3"]: r for r in tracker_rows(found)}
+    for row in found.rows:
         for column, digits in NUMBER_COLUMNS.items():
             assert_shown_equals(shown[row["iso3"]][column], row[column], digits, row["iso3"])
-    ranks = [int(r["rank"]) for r in tracker_rows(frame) if r["rank"]]
+    ranks = [int(r["rank"]) for r in tracker_rows(found) if r["rank"]]
     assert ranks == sorted(ranks)  # allies in rank order, unranked after
 
 
@@ -131,11 +131,11 @@ def test_alliance_html_is_self_contained_with_charts_inline(alliance):
 def test_alliance_report_names_its_sources_editions_and_summary(alliance, dataset):
     frame = milex.tracker(dataset=dataset)
     page = html.unescape(alliance.html)
-    for src in frame.attrs["sources"]:
+    for src in frame.summary["sources"]:
         assert src["citation"] in page and src["edition"] in page
     assert "IMF, World Economic Outlook" in page  # the projection's source
     assert (
-        f"{frame.attrs['count_at_or_above_2pct']} of {frame.attrs['allies_with_figures']}" in page
+        f"{frame.summary['count_at_or_above_2pct']} of {frame.summary['allies_with_figures']}" in page
     )
     assert "Methods and notes" in page and "never merged" in page
 

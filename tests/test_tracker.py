@@ -25,20 +25,21 @@ def t2024(dataset):
     return tracker(2024, dataset=dataset)
 
 
-def allies(frame):
+def allies(result):
+    frame = result.frame()
     return frame[frame["row_type"] == "ally"].set_index("iso3")
 
 
 @pytest.mark.parametrize(("year", "count"), [(2014, 3), (2023, 10), (2024, 23)])
 def test_allies_at_or_above_2pct_in_the_2014_2024_edition(dataset, year, count):
     frame = tracker(year, dataset=dataset)
-    assert frame.attrs["count_at_or_above_2pct"] == count
-    assert frame.attrs["count_wales_2pct"] == count
+    assert frame.summary["count_at_or_above_2pct"] == count
+    assert frame.summary["count_wales_2pct"] == count
     assert (allies(frame)["status_wales_2pct"] == "met").sum() == count
 
 
 def test_default_year_is_the_latest_nato_year_and_poland_ranks_first(t2024):
-    assert t2024.attrs["year"] == 2024
+    assert t2024.summary["year"] == 2024
     ranked = allies(t2024).sort_values("rank")
     assert ranked.index[0] == "POL" and ranked["rank"].iloc[0] == 1
     assert ranked["rank"].dropna().tolist() == list(range(1, 32))
@@ -70,7 +71,7 @@ def test_aggregates_match_natos_published_figures_every_year(dataset):
     """NATO's arithmetic reproduced to rounding error (about 1e-15 pp): leaving Iceland's GDP out
     moves 2024 by 0.0015 pp, so the tolerance is far below that, not NATO's two decimals."""
     for year in range(2014, 2025):
-        checks = tracker(year, dataset=dataset).attrs["aggregate_checks"]
+        checks = tracker(year, dataset=dataset).summary["aggregate_checks"]
         assert [c["iso3"] for c in checks] == ["NATO", "NATO_EU_CA"]
         for check in checks:
             assert abs(check["difference_pp"]) <= 1e-9, (year, check)
@@ -134,7 +135,7 @@ def test_country_profile_resolves_any_spelling(dataset):
     assert profile.status["rank"] == 1 and profile.joined_nato == 1999
     newest = country_profile("Poland", dataset=dataset)  # opens on the newest year: 2026
     assert newest.year == 2026 and newest.status["rank"] == 4  # behind LTU, EST, LVA
-    table = profile.to_frame()
+    table = profile.frame()
     assert {"nato", "sipri"} <= set(table["source"]) and 2014 in table.columns
 
 
@@ -184,7 +185,7 @@ def test_sort_by_a_column_keeps_aggregates_last():
 @pytest.mark.parametrize("flip", [False, True])
 def test_allies_with_no_figure_sort_last_either_way_on_the_terminal_and_in_files(flip, dataset):
     """2026 is partial: allies without a NATO share follow those with one, ascending or not, in
-    the tracker's own order (by ISO3 code: Spain, France, Croatia); the totals stay at
+    the tracker's one order (by name: Croatia, France, Spain); the totals stay at
     the foot; the terminal table lists the file's order."""
     args = ["tracker", "--year", "2026", "--sort", "milex_pct_gdp", *(["--ascending"] * flip)]
     csv = runner.invoke(app, [*args, "--format", "csv"]).stdout
@@ -194,10 +195,10 @@ def test_allies_with_no_figure_sort_last_either_way_on_the_terminal_and_in_files
     assert len(known) == 10 and known == sorted(known, reverse=not flip)
     assert ally["milex_pct_gdp"].iloc[len(known) :].isna().all()
     unranked = ally["country"].iloc[len(known) :].tolist()
-    own = tracker(2026, dataset=dataset)
+    own = tracker(2026, dataset=dataset).frame()
     own = own[(own["row_type"] == "ally") & own["milex_pct_gdp"].isna()]["country"].tolist()
-    assert len(unranked) == 22 and unranked == own != sorted(own)
-    assert unranked.index("Spain") < unranked.index("France") < unranked.index("Croatia")
+    assert len(unranked) == 22 and unranked == own == sorted(own)  # the tracker's one order
+    assert unranked.index("Croatia") < unranked.index("France") < unranked.index("Spain")
     assert "France" in unranked and frame["row_type"].tolist()[-2:] == ["aggregate", "aggregate"]
     lines = runner.invoke(app, args, env={"COLUMNS": "120"}).stdout.splitlines()
     at = [

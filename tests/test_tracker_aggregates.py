@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from milex.analysis.tracking import tracker
+from milex.analysis.tracking import TrackerResult, tracker
 from milex.data import rowcheck
 from milex.data.store import Dataset
 
@@ -30,8 +30,8 @@ def changed(dataset: Dataset, tmp_path: Path, change: Callable[[pd.DataFrame], p
     return Dataset(path, package, dataset.registry)
 
 
-def rows(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.set_index("iso3")
+def rows(result: TrackerResult) -> pd.DataFrame:
+    return result.frame().set_index("iso3")
 
 
 def nato_figure(dataset: Dataset, iso3: str, measure: str, year: int) -> float:
@@ -84,7 +84,7 @@ def test_iceland_with_a_share_of_0_is_still_neither_ranked_nor_judged_nor_counte
     assert iceland["status_wales_2pct"] == iceland["status_hague_core_3_5pct"] == "not applicable"
     ranks = rows(after)["rank"].dropna().astype(int)
     assert sorted(ranks) == list(range(1, 32)) and rows(after).loc["POL", "rank"] == 1
-    assert after.attrs["count_at_or_above_2pct"] == before.attrs["count_at_or_above_2pct"] == 23
+    assert after.summary["count_at_or_above_2pct"] == before.summary["count_at_or_above_2pct"] == 23
     for code in ("NATO", "NATO_EU_CA"):
         assert rows(after).loc[code, "milex_pct_gdp"] == rows(before).loc[code, "milex_pct_gdp"]
 

@@ -9,7 +9,8 @@ import pytest
 from milex.analysis.tracking import coverage, default_year, summary_line, tracker
 
 
-def allies(frame):
+def allies(result):
+    frame = result.frame()
     return frame[frame["row_type"] == "ally"].set_index("iso3")
 
 
@@ -28,14 +29,14 @@ def test_default_year_is_the_newest_year_with_nato_figures_even_a_partial_one(da
     assert default_year(dataset) == 2026
     have, members = coverage(dataset)[2026]
     assert 0 < have < members
-    assert tracker(dataset=dataset).attrs["year"] == 2026
+    assert tracker(dataset=dataset).summary["year"] == 2026
 
 
 def test_counts_are_of_the_allies_with_figures_and_the_lede_says_so(partial, dataset):
     year, frame = partial
     shares = {k: v for k, v in nato_shares(dataset, year).items() if k not in ("ISL",)}
     rounded = {"DNK": 3.5} if year == 2026 else {"SVN": 2.0}  # at a threshold, as rounded
-    attrs = frame.attrs
+    attrs = frame.summary
     assert attrs["partial"] is True
     assert attrs["allies_with_figures"] == len(shares) < attrs["allies"] == 31
     two = sum(v >= 2.0 for k, v in shares.items() if rounded.get(k) != 2.0)
@@ -55,7 +56,7 @@ def test_no_title_says_n_of_n_while_allies_lack_figures(partial):
     from milex.present.charts.tracker import equipment_scatter, status_tiles, tracker_bars
 
     year, frame = partial
-    attrs = frame.attrs
+    attrs = frame.summary
     for build in (tracker_bars, equipment_scatter, status_tiles, tracker_map):
         spec = build(frame).to_dict()
         title = (
@@ -94,10 +95,10 @@ def test_denmark_2026_at_3_5_as_rounded_is_counted_apart_never_met(dataset):
     denmark = allies(frame).loc["DNK"]
     assert denmark["milex_pct_gdp"] == 3.5 and "rounded" in denmark["flags"]
     assert denmark["status_hague_core_3_5pct"] == "at threshold (rounded in the source)"
-    assert frame.attrs["count_hague_core_3_5pct"] == 4
-    assert frame.attrs["count_at_or_above_3_5pct"] == 4
-    assert frame.attrs["count_rounded_at_3_5pct"] == 1
-    assert frame.attrs["rounded_at_3_5pct"] == ["Denmark"]
+    assert frame.summary["count_hague_core_3_5pct"] == 4
+    assert frame.summary["count_at_or_above_3_5pct"] == 4
+    assert frame.summary["count_rounded_at_3_5pct"] == 1
+    assert frame.summary["rounded_at_3_5pct"] == ["Denmark"]
     assert "4 at or above 3.5%, 1 at 3.5 as rounded" in summary_line(frame)
     assert denmark["hague_reach_year"] > 2026  # a rounded 3.5 is not a year reached
 
@@ -167,7 +168,7 @@ def test_cite_tracker_2026_lists_each_url_the_result_used_and_no_other(dataset):
     result = CliRunner().invoke(app, ["cite", "tracker", "--year", "2026", "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.stdout)["secondary_urls"]
-    frame = tracker(2026, dataset=dataset)
+    frame = tracker(2026, dataset=dataset).frame()
     used = set()
     for row in frame[frame["row_type"] == "ally"].to_dict("records"):
         for key in ("source_url", "equipment_source_url", "spending_source_url"):
@@ -179,7 +180,8 @@ def test_cite_tracker_2026_lists_each_url_the_result_used_and_no_other(dataset):
 
 
 def test_aggregates_and_their_gaps_are_missing_not_zero(partial):
-    _, frame = partial
+    _, found = partial
+    frame = found.frame()
     aggregates = frame[frame["row_type"] == "aggregate"]
     for column in ("milex_pct_gdp", "gap_2pct_usd_m", "gap_3_5pct_usd_m", "milex_usd_m"):
         assert aggregates[column].isna().all(), column
@@ -209,7 +211,7 @@ def test_a_partial_year_exports_as_json_with_the_uncomputed_totals_null(year):
 
 
 def test_nato_published_2025_total_is_shown_beside_the_missing_computed_one(dataset):
-    frame = tracker(2025, dataset=dataset)
+    frame = tracker(2025, dataset=dataset).frame()
     total = frame[frame["iso3"] == "NATO"].iloc[0]
     published = dataset.aggregate("milex_pct_gdp", "NATO", "nato", 2025)
     assert total["published_pct_gdp"] == published["value"].iloc[0] == 2.76
@@ -253,7 +255,7 @@ def test_the_annual_report_figures_load_under_their_own_edition(dataset):
         assert set(r["flags"].split(";")) == {"secondary", "rounded", "estimate"}
         assert r["origin"].startswith("https://")
     frame = tracker(2025, dataset=dataset)
-    assert frame.attrs["allies_with_figures"] == 30 and frame.attrs["allies_without_iso3"] == [
+    assert frame.summary["allies_with_figures"] == 30 and frame.summary["allies_without_iso3"] == [
         "HUN"
     ]
     assert allies(frame).loc["BGR", "milex_pct_gdp"] == 2.1
@@ -262,13 +264,13 @@ def test_the_annual_report_figures_load_under_their_own_edition(dataset):
 
 
 def test_poland_2026_meets_3_5_and_its_row_names_the_core_defence_edition(dataset):
-    frame = allies(tracker(2026, dataset=dataset))
-    poland = frame.loc["POL"]
+    found = tracker(2026, dataset=dataset)
+    poland = allies(found).loc["POL"]
     assert poland["milex_pct_gdp"] == 4.68
     assert poland["status_hague_core_3_5pct"] == "met"
     assert poland["edition"] == "2014-2026 (2026-07)"
     assert poland["national_2pct_law"]  # NATO's '*' of its 2024 file carries over
-    assert frame.attrs["editions"] == {"2014-2026 (2026-07)": "core defence expenditure"}
+    assert found.summary["editions"] == {"2014-2026 (2026-07)": "core defence expenditure"}
 
 
 def test_2025_mixes_two_definitions_and_says_so(dataset):
@@ -277,7 +279,7 @@ def test_2025_mixes_two_definitions_and_says_so(dataset):
     assert rows.loc["POL", "edition"] == "2014-2026 (2026-07)"  # newest restatement first
     assert rows.loc["POL", "milex_pct_gdp"] == 4.25
     assert rows.loc["ITA", "edition"] == "2014-2025 (2025-08-28)"
-    assert any(n.startswith("Definition break") for n in frame.attrs["notes"])
+    assert any(n.startswith("Definition break") for n in frame.summary["notes"])
 
 
 def test_one_edition_can_be_asked_for_alone(dataset):
@@ -348,10 +350,10 @@ def test_the_equipment_count_agrees_with_its_table(partial):
     year, frame = partial
     rows = allies(frame)
     shown = rows["equipment_pct"].dropna()
-    assert frame.attrs["allies_with_equipment"] == len(shown)
-    assert frame.attrs["count_equipment_20pct"] == int((shown >= 20.0).sum())
+    assert frame.summary["allies_with_equipment"] == len(shown)
+    assert frame.summary["count_equipment_20pct"] == int((shown >= 20.0).sum())
     if year == 2026:
-        assert (frame.attrs["count_equipment_20pct"], len(shown)) == (9, 10)
+        assert (frame.summary["count_equipment_20pct"], len(shown)) == (9, 10)
         assert "9 of 10 allies with an equipment share" in summary_line(frame)
 
 

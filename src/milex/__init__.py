@@ -8,19 +8,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from milex import chart_registry
 from milex.version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import pandas as pd
-
     from milex.analysis.profile import CountryProfile
+    from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
     from milex.finance.fiscal import FiscalResult
     from milex.projection import ProjectionResult, Scenario
 
 __all__ = ["__version__", "country_profile", "fiscal", "load", "project", "tracker"]
+
+
+def _load_charts() -> None:
+    """Every result's ``chart()`` finds its builder: the presentation layer registers them all."""
+    import milex.present.charts  # noqa: F401
+
+
+chart_registry.on_missing(_load_charts)
 
 
 def load(directory: str | None = None) -> Dataset:
@@ -36,8 +44,9 @@ def load(directory: str | None = None) -> Dataset:
 
 def tracker(
     year: int | None = None, bloc: str = "NATO", *, dataset: Dataset | None = None
-) -> pd.DataFrame:
-    """Every ally against every guideline in a year (default: the latest NATO year); see tracking."""
+) -> TrackerResult:
+    """Every ally against every guideline in a year (default: the latest NATO year): a result
+    with ``frame()``, ``chart()``, ``sources()`` and ``summary`` (see milex.analysis.tracking)."""
     from milex.analysis.tracking import tracker as build
 
     return build(year, bloc, dataset=dataset)
@@ -72,14 +81,7 @@ def project(
     ``result.chart()`` draws the fan chart (milex.present.charts).
     """
     from milex.projection import project as run
-    from milex.projection import register_chart
 
-    def fan(result: ProjectionResult, *args: Any, **options: Any) -> Any:
-        from milex.present.charts.projection import projection_fan
-
-        return projection_fan(result, *args, **options)
-
-    register_chart(fan, replace=False)  # the presentation layer's own builder replaces it
     limit = {} if memory_limit is None else {"memory_limit": memory_limit}
     return run(scenario, dataset, engine=engine, workers=workers, progress=progress, **limit)
 

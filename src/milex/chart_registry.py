@@ -14,6 +14,16 @@ from typing import Any
 Builder = Callable[..., Any]
 _BUILDERS: dict[str, Builder] = {}
 _LOCK = threading.Lock()
+_LOADERS: list[Callable[[], None]] = []
+
+
+def on_missing(loader: Callable[[], None]) -> None:
+    """Call ``loader`` (once) when a kind is asked for that no builder has filled yet: the public
+    face registers one that imports the presentation layer, so ``result.chart()`` works from any
+    result without a lower layer importing a higher one."""
+    with _LOCK:
+        if loader not in _LOADERS:
+            _LOADERS.append(loader)
 
 
 def register(kind: str, builder: Builder, *, replace: bool = True) -> None:
@@ -28,6 +38,13 @@ def builder(kind: str) -> Builder:
     """The function that draws ``kind``, or an error saying which layer to load."""
     with _LOCK:
         found = _BUILDERS.get(kind)
+        loaders = [] if found else list(_LOADERS)
+    for load in loaders:
+        load()
+        with _LOCK:
+            found = _BUILDERS.get(kind)
+        if found is not None:
+            break
     if found is None:
         raise RuntimeError(
             f"no chart builder registered for {kind!r}: charts are drawn by milex.present.charts "

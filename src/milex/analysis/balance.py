@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis.arguments import (
     check_choice,
@@ -26,6 +26,7 @@ from milex.analysis.arguments import (
 )
 from milex.data.registry import NO_ARMED_FORCES, no_forces_note
 from milex.errors import MilexError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,8 +73,10 @@ COUNTRY_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class ThreatBalance:
+class ThreatBalance(Result):
     """Bloc totals per year and basis, the country figures behind them, and the notes."""
+
+    chart_kind: ClassVar[str] = "threat-balance"
 
     totals: pd.DataFrame
     countries: pd.DataFrame
@@ -82,9 +85,10 @@ class ThreatBalance:
     bases: tuple[str, ...]
     reference: str
     years: tuple[int, int]
-    sources: tuple[tuple[str, str], ...] = field(default=())
+    editions_used: tuple[tuple[str, str], ...] = field(default=())
+    citations: tuple[dict[str, str], ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """Totals of the requested blocs: one row per year, bloc and basis (stable columns)."""
         return self.totals[self.totals["bloc"].isin(self.blocs)].reset_index(drop=True)
 
@@ -124,6 +128,9 @@ class ThreatBalance:
         out = wide[["mer_current", "ppp"]].dropna().reset_index()
         out.columns.name = None
         return out.assign(ratio=out["ppp"] / out["mer_current"])
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.citations]
 
 
 def threat_balance(
@@ -184,7 +191,8 @@ def threat_balance(
         bases=bases,
         reference=ref,
         years=(int(rows["year"].min()), int(rows["year"].max())),
-        sources=used,
+        editions_used=used,
+        citations=tuple(ds.citations(used)),
     )
 
 

@@ -9,9 +9,10 @@ so a partial year reads as partial and nothing is taken for a member that is not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.errors import QueryError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,8 +27,10 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
-class BlocProfile:
+class BlocProfile(Result):
     """One bloc's years: coverage, NATO's published share and milex's recomputed one."""
+
+    chart_kind: ClassVar[str] = "bloc-profile"
 
     code: str
     name: str
@@ -35,18 +38,21 @@ class BlocProfile:
     members: list[str]  # members in ``year`` (Iceland listed; it has no armed forces)
     rows: list[dict[str, Any]]
     as_of: str
-    sources: list[dict[str, str]]
+    sources_used: list[dict[str, str]]
 
     def frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.rows, columns=list(COLUMNS))
 
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
+
 
 def bloc_profile(code: str, *, dataset: Dataset | None = None) -> BlocProfile:
     """The profile of NATO or NATO_EU_CA (any case)."""
     from milex.analysis.coverage import as_of, coverage, default_year
-    from milex.analysis.tracking import tracker_rows
+    from milex.analysis.tracking import tracker
     from milex.data.store import Dataset
 
     ds = dataset or Dataset.open()
@@ -60,7 +66,7 @@ def bloc_profile(code: str, *, dataset: Dataset | None = None) -> BlocProfile:
     }
     rows, used = [], set()
     for year in sorted(covered, reverse=True):
-        found = tracker_rows(year, "NATO", dataset=ds)
+        found = tracker(year, "NATO", dataset=ds)
         aggregate = next(r for r in found.rows if r["iso3"] == wanted)
         ally_codes = set(ds.registry.members(wanted, year))
         allies = [r for r in found.rows if r["row_type"] == "ally" and r["iso3"] in ally_codes]
@@ -89,5 +95,5 @@ def bloc_profile(code: str, *, dataset: Dataset | None = None) -> BlocProfile:
         members=ds.registry.members(wanted, newest),
         rows=rows,
         as_of=as_of(ds, used),
-        sources=ds.citations(used),
+        sources_used=ds.citations(used),
     )

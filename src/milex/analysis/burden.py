@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis.arguments import check_choice as _check_choice
 from milex.analysis.arguments import check_years, year_ranges
 from milex.analysis.panel import ALLIANCE, allies_only, by_year, collect, span_of
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import MilexError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,19 +53,25 @@ ALLIANCE_COLUMNS = (
 
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class BurdenSharing:
+class BurdenSharing(Result):
     """Per-ally shares and per-head figures, and alliance totals per year, with notes."""
+
+    chart_kind: ClassVar[str] = "burden"
 
     allies: pd.DataFrame
     alliance: pd.DataFrame
     notes: tuple[str, ...]
     source: str
     years: tuple[int, int]
-    sources: tuple[tuple[str, str], ...] = ()
+    editions_used: tuple[tuple[str, str], ...] = ()
+    citations: tuple[dict[str, str], ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """The per-ally table (stable columns: ``ALLY_COLUMNS``)."""
         return self.allies.copy()
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.citations]
 
 
 def burden_sharing(
@@ -112,7 +119,8 @@ def burden_sharing(
     gap = (alliance["milex_usd_m"] / published - 1).abs()
     for year in alliance.loc[gap > 0.005, "year"]:
         notes.append(f"{year}: the allies' sum differs from NATO's published total by > 0.5%")
-    return BurdenSharing(allies, alliance, tuple(notes), source, span_of(data), tuple(sorted(used)))
+    return BurdenSharing(allies, alliance, tuple(notes), source, span_of(data), tuple(sorted(used)),
+                         tuple(ds.citations(used)))  # fmt: skip
 
 
 def _ally_table(registry: Registry, data: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -189,17 +197,20 @@ def _alliance_table(
 
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class OlsonZeckhauser:
+class OlsonZeckhauser(Result):
     """Per-year rank correlations of GDP with % of GDP among the allies, and the data behind them."""
+
+    chart_kind: ClassVar[str] = "olson-zeckhauser"
 
     table: pd.DataFrame
     data: pd.DataFrame
     notes: tuple[str, ...]
     source: str
     years: tuple[int, int]
-    sources: tuple[tuple[str, str], ...] = ()
+    editions_used: tuple[tuple[str, str], ...] = ()
+    citations: tuple[dict[str, str], ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """The per-year table of correlations and member counts."""
         return self.table.copy()
 
@@ -237,6 +248,9 @@ class OlsonZeckhauser:
             mean_spearman_rho=("spearman_rho", "mean"),
             mean_kendall_tau=("kendall_tau", "mean"),
         ).reset_index()
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.citations]
 
 
 def rank_correlations(
@@ -317,7 +331,13 @@ def olson_zeckhauser(
     kept = {source} | {source if c == "sipri_implied" else c for c in chosen.values()}
     used = {pair for pair in used if pair[0] in kept}
     return OlsonZeckhauser(
-        table, points.reset_index(drop=True), tuple(notes), source, covered, tuple(sorted(used))
+        table,
+        points.reset_index(drop=True),
+        tuple(notes),
+        source,
+        covered,
+        tuple(sorted(used)),
+        tuple(ds.citations(used)),
     )
 
 
@@ -361,8 +381,10 @@ def capital_distance_km(registry: Registry, iso3: str, target: str = "RUS") -> f
 
 
 @dataclass(frozen=True)
-class Proximity:
+class Proximity(Result):
     """% of GDP against distance to the threat's capital: the points and a fit per year."""
+
+    chart_kind: ClassVar[str] = "proximity"
 
     points: pd.DataFrame
     fits: pd.DataFrame
@@ -370,11 +392,15 @@ class Proximity:
     source: str
     target: str
     years: tuple[int, int]
-    sources: tuple[tuple[str, str], ...] = ()
+    editions_used: tuple[tuple[str, str], ...] = ()
+    citations: tuple[dict[str, str], ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """The per-year fits (``.points`` holds the scatter table)."""
         return self.fits.copy()
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.citations]
 
 
 def proximity(
@@ -418,7 +444,7 @@ def proximity(
         notes.append(f"left out on request: {', '.join(sorted(dropped.values()))}")
     return Proximity(
         points.reset_index(drop=True), fits, tuple(notes), source, target, span_of(data),
-        tuple(sorted(used)),
+        tuple(sorted(used)), tuple(ds.citations(used)),
     )  # fmt: skip
 
 

@@ -175,7 +175,7 @@ class Plans:
             todo += older.supersedes
         return out
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """Every row as read (ledger rows and "no public plan found"), in the file's columns."""
         import pandas as pd
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.errors import QueryError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,8 +22,10 @@ PROFILE_MEASURES = (
 
 
 @dataclass(frozen=True)
-class CountryProfile:
+class CountryProfile(Result):
     """Everything the tracker knows about one ally, for a brief or a country page."""
+
+    chart_kind: ClassVar[str] = "country-profile"
 
     iso3: str
     name: str
@@ -32,12 +35,12 @@ class CountryProfile:
     status: dict[str, Any]  # the ally's tracker row for ``year``
     path: pd.DataFrame  # Hague path from the base year to 2035
     reach: Reach
-    sources: list[dict[str, str]]
+    sources_used: list[dict[str, str]]
     notes: tuple[str, ...] = ()  # e.g. the definition break between NATO editions
     definitions: dict[str, str] | None = None  # NATO edition -> definition it records
     as_of: str = ""  # the editions behind the row for ``year``, with their dates
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """Measures wide: one row per (measure, source, unit), one column per year."""
         table = self.measures.pivot_table(
             index=["measure", "source", "unit"], columns="year", values="value", aggfunc="first"
@@ -47,6 +50,9 @@ class CountryProfile:
         table.columns.name = None
         return table.reset_index()
 
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
+
 
 def country_profile(
     country: str, year: int | None = None, *, dataset: Dataset | None = None
@@ -55,7 +61,7 @@ def country_profile(
     import pandas as pd
 
     from milex.analysis import hague
-    from milex.analysis.tracking import tracker
+    from milex.analysis.tracking import COLUMNS, tracker
     from milex.data.store import Dataset
 
     ds = dataset or Dataset.open()
@@ -65,11 +71,11 @@ def country_profile(
     opening = None
     if year is None:
         year, opening = newest_year(ds, iso3)
-    table = tracker(year, dataset=ds)
-    row = table[table["iso3"] == iso3]
-    if row.empty:
-        raise QueryError(f"{ds.registry.name(iso3)} was not a NATO member in {table.attrs['year']}")
-    status = {str(k): v for k, v in row.iloc[0].to_dict().items()}
+    found = tracker(year, dataset=ds)
+    row = next((r for r in found.allies() if r["iso3"] == iso3), None)
+    if row is None:
+        raise QueryError(f"{ds.registry.name(iso3)} was not a NATO member in {found.year}")
+    status = {c: row.get(c) for c in COLUMNS}
     frames = [ds.series(m, iso3, "nato", include_secondary=True) for m in PROFILE_MEASURES]
     frames.append(ds.series("milex_pct_gdp", iso3, "sipri", (2014, 2100)))
     measures = pd.concat([f for f in frames if not f.empty], ignore_index=True)
@@ -83,12 +89,12 @@ def country_profile(
         iso3=iso3,
         name=ds.registry.name(iso3),
         joined_nato=joined,
-        year=int(table.attrs["year"]),
+        year=found.year,
         measures=measures[["measure", "source", "year", "value", "unit", "flags", "edition"]],
         status=status,
         path=hague.path(ds, iso3),
         reach=hague.reach_year(ds, iso3),
-        sources=sources,
+        sources_used=sources,
         notes=notes,
         definitions=definitions,
         as_of=row_as_of(ds, status),

@@ -11,12 +11,13 @@ gdp_ratio``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis.arguments import check_years, parse_list, year_ranges
 from milex.data.registry import NO_ARMED_FORCES, no_forces_note
 from milex.data.schema import COLUMNS as SCHEMA_COLUMNS
 from milex.errors import MilexError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,15 +40,18 @@ DEFINITIONS = (
 
 
 @dataclass(frozen=True)
-class Reconciliation:
+class Reconciliation(Result):
     """Side-by-side NATO and SIPRI % of GDP with differences, and what neither pair covers."""
+
+    chart_kind: ClassVar[str] = "reconcile"
 
     table: pd.DataFrame
     notes: tuple[str, ...]
     years: tuple[int, int]
-    sources: tuple[tuple[str, str], ...] = ()
+    editions_used: tuple[tuple[str, str], ...] = ()
+    citations: tuple[dict[str, str], ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """Every ally-year both publishers cover, side by side (stable columns: ``COLUMNS``)."""
         return self.table.copy()
 
@@ -74,6 +78,9 @@ class Reconciliation:
         return out.sort_values(
             "mean_abs_difference_pp", ascending=False, kind="stable"
         ).reset_index(drop=True)
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.citations]
 
 
 def reconcile(
@@ -146,7 +153,8 @@ def reconcile(
     notes = [DEFINITIONS, *_coverage_notes(frames, both), no_forces_note(sorted(NO_ARMED_FORCES))]
     covered = (int(table["year"].min()), int(table["year"].max()))
     used = {(p, e) for p in PUBLISHERS for e in both[f"edition_{p}"]}
-    return Reconciliation(table[list(COLUMNS)], tuple(notes), covered, tuple(sorted(used)))
+    return Reconciliation(table[list(COLUMNS)], tuple(notes), covered, tuple(sorted(used)),
+                          tuple(ds.citations(used)))  # fmt: skip
 
 
 def _coverage_notes(frames: dict[str, pd.DataFrame], both: pd.DataFrame) -> list[str]:

@@ -15,14 +15,15 @@ rates (GDP in national currency over GDP in USD; EUR per USD from Germany's).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis import hague
 from milex.analysis.plans import Plans, load_plans
 from milex.data.plan_ledger import CURRENT, MONEY
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import MilexError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,17 +205,47 @@ def _line(inp: _Inputs, iso3: str, year: int) -> float | None:
     return hague.path_value(reach.base_share, inp.base_year, year)
 
 
+@dataclass(frozen=True, eq=False)
+class PlansResult(Result):
+    """Every ally and year to 2035 (``PLAN_COLUMNS``) and ``summary``: the base year, the
+    ledger's trail of superseded entries, notes and sources."""
+
+    table: pd.DataFrame = field(repr=False)
+    summary: dict[str, Any]
+    chart_kind: ClassVar[str] = "national-plans"
+
+    def frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.summary["sources"]]
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.summary["notes"])
+
+
+@dataclass(frozen=True, eq=False)
+class ReviewResult(PlansResult):
+    """The review year's row per ally (``REVIEW_COLUMNS``); ``summary`` adds the counts (plans at
+    or above the line, below, none, held; trend and latest figure at or above) and the 1.5% leg."""
+
+    chart_kind: ClassVar[str] = "hague-review"
+
+    @property
+    def year(self) -> int:
+        return int(self.summary["review_year"])
+
+
 def plans_table(
     ds: Dataset, countries: list[str] | None = None, *, plans: Plans | None = None
-) -> pd.DataFrame:
+) -> PlansResult:
     """Every ally and year after the base year to 2035: line, plan, trend, verdict and cost."""
 
     plans = plans or load_plans()
     codes = allies(ds, countries)
     inp = _inputs(ds, codes)
-    frame = _table(ds, inp, plans, codes)
-    frame.attrs.update(_attrs(ds, inp, plans, codes))
-    return frame
+    return PlansResult(_table(ds, inp, plans, codes), _attrs(ds, inp, plans, codes))
 
 
 def _table(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> pd.DataFrame:
@@ -251,10 +282,10 @@ def _table(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> pd.Data
     return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
 
 
-def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) -> pd.DataFrame:
+def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) -> ReviewResult:
     """The review view for ``year``: each ally's line, plan, trend, latest figure and money gap.
 
-    ``frame.attrs`` carries the counts (allies whose plan is at or above the line, below, with no
+    ``result.summary`` carries the counts (allies whose plan is at or above the line, below, with no
     plan; how many of those rest on a held level; the trend and the latest figure at or above
     the line) and the 1.5% leg as a ceiling with the figures allies have stated for it.
     """
@@ -293,8 +324,7 @@ def review(ds: Dataset, year: int = REVIEW_YEAR, *, plans: Plans | None = None) 
     frame = frame.astype({"plan_pct": float, "line_pct": float, "trend_pct": float})
     attrs = _attrs(ds, inp, plans, codes)
     attrs.update(_counts(frame), review_year=year, related=_related_leg(ds, plans, codes))
-    frame.attrs.update(attrs)
-    return frame
+    return ReviewResult(frame, attrs)
 
 
 def _counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -384,4 +414,7 @@ def _attrs(ds: Dataset, inp: _Inputs, plans: Plans, codes: list[str]) -> dict[st
     }
 
 
-__all__ = ["CURRENT", "MONEY", "plan_levels", "plans_table", "review", "verdict"]
+__all__ = [
+    "CURRENT", "MONEY", "PlansResult", "ReviewResult", "plan_levels", "plans_table", "review",
+    "verdict",
+]  # fmt: skip

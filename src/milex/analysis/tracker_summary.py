@@ -35,7 +35,7 @@ GAP_THRESHOLDS = {"2pct": 2.0, "3_5pct": 3.5}
 
 
 # -- metadata --------------------------------------------------------------------------------------
-def _attrs(
+def year_summary(
     ds: Dataset,
     rows: list[dict[str, Any]],
     aggregates: list[dict[str, Any]],
@@ -174,16 +174,16 @@ def _source_urls(rows: list[dict[str, Any]]) -> list[str]:
 
 
 class Summarised(Protocol):
-    """A tracker result, frame or rows, that carries its year's summary in ``attrs``."""
+    """A tracker result: its year's summary."""
 
     @property
-    def attrs(self) -> Mapping[Any, Any]: ...
+    def summary(self) -> Mapping[str, Any]: ...
 
 
 def summary_line(found: Summarised) -> str:
     """What a journalist can quote: how many allies meet 2% and the Hague core target, of how
     many with figures, and who has none yet."""
-    a = found.attrs
+    a = found.summary
     equipment = (
         f"{a['count_equipment_20pct']} of {a['allies_with_equipment']} allies with an equipment "
         "share spend 20% or more of it on major equipment."

@@ -9,8 +9,8 @@ spending over constant-price GDP, Iceland's GDP included) and checked against NA
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis import hague
 from milex.analysis.commitments import GUIDELINES, spending_gap, status
@@ -31,9 +31,15 @@ from milex.analysis.tracker_cells import (
     other_editions,
     year_data,
 )
-from milex.analysis.tracker_summary import GAP_THRESHOLDS, STATUS_GUIDELINES, _attrs, summary_line
+from milex.analysis.tracker_summary import (
+    GAP_THRESHOLDS,
+    STATUS_GUIDELINES,
+    summary_line,
+    year_summary,
+)
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,8 +49,8 @@ if TYPE_CHECKING:
 TRACKED_BLOCS = ("NATO", "NATO_EU_CA")
 NO_FIGURE = "no NATO figure for this year"
 __all__ = [
-    "COLUMNS", "NO_FIGURE", "Coverage", "TrackerRows", "available_years", "coverage",
-    "default_year", "partial_years", "summary_line", "tracker", "tracker_rows",
+    "COLUMNS", "NO_FIGURE", "Coverage", "TrackerResult", "available_years", "coverage",
+    "default_year", "partial_years", "row_order", "summary_line", "tracker",
 ]  # fmt: skip
 #: A computed aggregate "matches" NATO's published one within this (README: 0.0001 pp; the
 #: bundled years agree to 1e-15, while leaving out Iceland's GDP moves NATO's share 0.0015 pp).
@@ -66,22 +72,47 @@ COLUMNS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class TrackerRows:
-    """The tracker without pandas: ally rows then aggregate rows (a column missing from a row is
-    missing in the frame), and the ``attrs`` the frame carries. The terminal table prints from
-    these, so a cold `milex tracker` need not import pandas (0.3 s of its second)."""
+@dataclass(frozen=True, eq=False)
+class TrackerResult(Result):
+    """The tracker for one year: ally rows then aggregate rows (``COLUMNS``; a column missing
+    from a row is missing in the frame) and ``summary``, what the year adds up to: the counts
+    against each guideline, coverage, the aggregate checks, notes, editions and sources.
+
+    Rows and summary are plain Python, so a cold `milex tracker` need not import pandas."""
 
     rows: list[dict[str, Any]]
-    attrs: dict[str, Any]
+    summary: dict[str, Any]
+    chart_kind: ClassVar[str] = "tracker"
+
+    @property
+    def year(self) -> int:
+        return int(self.summary["year"])
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.summary["notes"])
 
     def frame(self) -> pd.DataFrame:
-        """The rows as the tracker's DataFrame: ``COLUMNS`` in order, ``attrs`` attached."""
+        """The rows as a DataFrame: ``COLUMNS`` in order."""
         import pandas as pd
 
-        frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
-        frame.attrs.update(self.attrs)
-        return frame
+        return pd.DataFrame(self.rows, columns=list(COLUMNS))
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.summary["sources"]]
+
+    def allies(self) -> list[dict[str, Any]]:
+        """The ally rows (no aggregates), in the tracker's order."""
+        return [r for r in self.rows if r["row_type"] == "ally"]
+
+    def chart(self, view: str = "bars", *, highlight: str | None = None) -> Any:
+        """``view``: ``bars`` (each ally's share of GDP), ``equipment`` (equipment share against
+        share of GDP), ``tiles`` (a tile per ally) or ``map``; ``highlight``: an ally's ISO3."""
+        return super().chart(view, highlight=highlight)
+
+    def with_rows(self, rows: list[dict[str, Any]]) -> TrackerResult:
+        """The same year with its rows re-ordered or filtered (the summary is unchanged)."""
+        return replace(self, rows=rows)
 
 
 def tracker(
@@ -90,27 +121,16 @@ def tracker(
     *,
     dataset: Dataset | None = None,
     edition: str = "best",
-) -> pd.DataFrame:
+) -> TrackerResult:
     """One row per ally that was a member in ``year`` plus the bloc's aggregate rows.
 
-    ``frame.attrs`` carries the counts, the aggregate checks, the sources and editions used and
-    the notes a reader needs (estimates, secondary figures, the exchange rate used for euros).
-    ``edition="best"`` takes each ally's figure from NATO's own file first, then the newest
-    restatement; a named edition keeps only that edition's figures. When the year's figures come
-    from editions with different definitions (the 2026 edition's "core defence expenditure"), a
-    note says so and each row names its edition.
+    ``result.summary`` carries the counts, the aggregate checks, the sources and editions used
+    and the notes a reader needs (estimates, secondary figures, the exchange rate used for euros);
+    ``result.frame()`` is the table. ``edition="best"`` takes each ally's figure from NATO's own
+    file first, then the newest restatement; a named edition keeps only that edition's figures.
+    When the year's figures come from editions with different definitions (the 2026 edition's
+    "core defence expenditure"), a note says so and each row names its edition.
     """
-    return tracker_rows(year, bloc, dataset=dataset, edition=edition).frame()
-
-
-def tracker_rows(
-    year: int | None = None,
-    bloc: str = "NATO",
-    *,
-    dataset: Dataset | None = None,
-    edition: str = "best",
-) -> TrackerRows:
-    """``tracker`` as row dicts and attrs, without pandas (see :func:`tracker`)."""
     from milex.data.store import Dataset
 
     ds = dataset or Dataset.open()
@@ -123,14 +143,17 @@ def tracker_rows(
     urls = Urls(ds)
     rows = [_ally_row(ds, iso3, data, sipri, rate, urls) for iso3 in members]
     _rank(rows)
+    rows.sort(key=row_order)
     _hague(ds, rows, year)
     _plans(rows, year)
     aggregates = [_aggregate_row(ds, code, year, rows, data) for code in _aggregate_codes(bloc)]
-    attrs = _attrs(ds, rows, aggregates, data, rate, bloc, sipri_editions)
+    summary = year_summary(ds, rows, aggregates, data, rate, bloc, sipri_editions)
     for row in [*rows, *aggregates]:
         row.pop("_urls", None)
-        row["coverage"] = f"{data.year}: {attrs['coverage']}"  # every file says how partial
-    return TrackerRows([*rows, *aggregates], attrs)
+        for column in COLUMNS:
+            row.setdefault(column, None)
+        row["coverage"] = f"{data.year}: {summary['coverage']}"  # every file says how partial
+    return TrackerResult([*rows, *aggregates], summary)
 
 
 # -- inputs ----------------------------------------------------------------------------------------
@@ -240,6 +263,17 @@ def _hague(ds: Dataset, rows: list[dict[str, Any]], year: int) -> None:
         )
         row["hague_reach_year"] = found.year
         row["hague_reach_note"] = found.note
+
+
+def row_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """The tracker's one row order, in every table, file and chart: allies by rank (highest share
+    of GDP first), then allies without a figure and those without armed forces by name, then the
+    aggregates."""
+    aggregate = row["row_type"] == "aggregate"
+    rank = row.get("rank")
+    if rank is None or rank != rank:
+        return (aggregate, True, 0, row["country"])
+    return (aggregate, False, int(rank), row["country"])
 
 
 def _rank(rows: list[dict[str, Any]]) -> None:

@@ -103,10 +103,10 @@ def _burden_frame(
         shares = burden.burden_sharing(ds, years, source=source)
         if view == "allies":
             title = f"Burden-sharing {years[0]} ({source})"
-            return shares.allies, shares.notes, title, shares.sources
+            return shares.allies, shares.notes, title, shares.editions_used
         span = f"{shares.years[0]}-{shares.years[1]}"
         title = f"United States and Europe+Canada, {span} ({source})"
-        return shares.alliance, shares.notes, title, shares.sources
+        return shares.alliance, shares.notes, title, shares.editions_used
     if view == "olson":
         oz = burden.olson_zeckhauser(ds, source, years)
         trend = oz.trend().iloc[0]
@@ -118,13 +118,13 @@ def _burden_frame(
             f"in {trend['years_negative_p05']}"
         )
         title = f"Olson-Zeckhauser rank test, {oz.years[0]}-{oz.years[1]} ({source})"
-        return oz.table, (*oz.notes, summary), title, oz.sources
+        return oz.table, (*oz.notes, summary), title, oz.editions_used
     near = burden.proximity(ds, source, years)
     if view == "scatter":
         title = f"% of GDP and distance to Moscow, {years[0]} ({source})"
-        return near.points, near.notes, title, near.sources
+        return near.points, near.notes, title, near.editions_used
     title = f"% of GDP on distance to Moscow, {near.years[0]}-{near.years[1]} ({source})"
-    return near.fits, near.notes, title, near.sources
+    return near.fits, near.notes, title, near.editions_used
 
 
 # ----------------------------------------------------------------------------------------------
@@ -170,15 +170,15 @@ def compare_command(
         include_uncertain=include_uncertain,
         include_secondary=include_secondary,
     )
-    frame = result.to_frame()
+    frame = result.frame()
     title = f"Threat balance {result.years[0]}-{result.years[1]} (bn; ratio to {result.reference})"
-    extra = [o.meta() for o in overlays if o.source in {s for s, _ in result.sources}]
+    extra = [o.meta() for o in overlays if o.source in {s for s, _ in result.editions_used}]
     if format is TableFormat.table and output is None:
         console.print(rich_table(_balance_display(frame, result.bases), title))
         console.print(LEGEND, highlight=False, markup=False)
         _print_notes(result.notes)
         return
-    _show(ds, frame, format, output, title, result.notes, set(result.sources), None, extra)
+    _show(ds, frame, format, output, title, result.notes, set(result.editions_used), None, extra)
 
 
 #: Terminal headers per basis: the currency each total is in, and its ratio column.
@@ -251,7 +251,7 @@ def reconcile_command(
         output,
         title,
         result.notes,
-        set(result.sources),
+        set(result.editions_used),
         display=DISPLAY["reconcile"],
     )
 

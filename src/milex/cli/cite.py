@@ -65,10 +65,10 @@ def cited(
     if result not in RESULTS:
         raise MilexError(f"cannot cite {result!r}; cite one of {', '.join(RESULTS)}")
     if result == "tracker":
-        from milex.analysis.tracking import tracker_rows
+        from milex.analysis.tracking import tracker
 
-        found = tracker_rows(year, dataset=ds)
-        return found.attrs["sources"], list(found.attrs["source_urls"])
+        found = tracker(year, dataset=ds)
+        return found.sources(), list(found.summary["source_urls"])
     return ds.citations(_used(ds, result, year)), []
 
 
@@ -77,15 +77,15 @@ def _used(ds: Dataset, result: str, year: int | None) -> set[tuple[str, str]]:
         from milex.analysis.burden import burden_sharing
 
         year = year or ds.latest_year("milex_pct_gdp", "nato")
-        return set(burden_sharing(ds, (year, year)).sources)
+        return set(burden_sharing(ds, (year, year)).editions_used)
     if result == "reconcile":
         from milex.analysis.reconcile import reconcile
 
         year = year or min(ds.latest_year("milex_pct_gdp", s) for s in ("nato", "sipri"))
-        return set(reconcile(ds, year).sources)
+        return set(reconcile(ds, year).editions_used)
     from milex.analysis.balance import threat_balance
 
-    return set(threat_balance(ds, years=year).sources)
+    return set(threat_balance(ds, years=year).editions_used)
 
 
 @handle_errors

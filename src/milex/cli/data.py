@@ -392,7 +392,7 @@ def data_diff(
             "OLD and NEW must both be snapshot directories or both edition labels of the current "
             f"snapshot; not a directory: {', '.join(x for x, d in zip(sides, dirs, strict=True) if not d)}"
         )
-    frame = result.to_frame()
+    frame = result.frame()
     meta = {
         "old": result.old_label,
         "new": result.new_label,

@@ -168,5 +168,5 @@ def sensitivity_command(
         for note in result.notes:
             console.print(f"- {note}", highlight=False, soft_wrap=True)
         return
-    meta = {"sources": list(result.sources), "notes": list(result.notes)}
+    meta = {"sources": result.sources(), "notes": list(result.notes)}
     emit(frame, format.value, output, "sensitivity", meta)

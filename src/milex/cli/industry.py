@@ -154,7 +154,7 @@ def demand_command(
         equipment=EquipmentShare(equipment_share, equipment_by, allow_cuts),
         target=target,
     )
-    frame = result.to_frame() if detail else result.summary()
+    frame = result.frame() if detail else result.summary()
     if format is TableFormat.table and output is None and not detail:
         view, columns = _demand_view(frame)
         horizon = f", horizon (hor.) {result.horizon}" if result.horizon else ""
@@ -165,7 +165,7 @@ def demand_command(
             "horizon."
         )
         console.print(_table(view, columns, title, caption))
-        _footer(result.notes, result.sources)
+        _footer(result.notes, result.sources())
         return
     emit(frame, format.value, output, "equipment demand", result.meta())
 
@@ -229,7 +229,7 @@ def capacity_command(
     from milex.industry import run_capacity
 
     result = run_capacity(model, paths=paths, seed=seed)
-    frame = result.to_frame() if detail else result.yearly()
+    frame = result.frame() if detail else result.yearly()
     if format is TableFormat.table and output is None:
         s = result.summary
         title = s["title"] or f"{s['item_name']}: capacity against demand"
@@ -237,7 +237,7 @@ def capacity_command(
         console.print(_table(_capacity_view(frame), CAPACITY_TABLE, title, caption))
         for line in _capacity_lines(s, result.comparisons()):
             console.print(line, highlight=False)
-        _footer(result.notes, result.sources)
+        _footer(result.notes, result.sources())
         return
     emit(frame, format.value, output, "capacity", result.meta())
 
@@ -321,7 +321,7 @@ def pooling_command(
     from milex.industry import run_pooling
 
     result = run_pooling(model)
-    frame = result.buyers() if buyers else result.to_frame()
+    frame = result.buyers() if buyers else result.frame()
     if format is TableFormat.table and output is None:
         s = result.summary
         title = s["title"] or f"{s['item_name']}: separate against pooled buys"
@@ -348,6 +348,6 @@ def pooling_command(
                     f"points of savings{money}.",
                     highlight=False,
                 )
-        _footer(result.notes, result.sources)
+        _footer(result.notes, result.sources())
         return
     emit(frame, format.value, output, "pooling", result.meta())

@@ -51,17 +51,17 @@ def plans_command(
 
     names = [n.strip() for item in country or [] for n in item.split(",") if n.strip()]
     ds = load()
-    frame = plans_table(ds, names or None)
-    meta = _meta(frame.attrs)
+    found = plans_table(ds, names or None)
+    frame, meta = found.frame(), found.summary
     if format is TableFormat.table and output is None:
         emit(_view(frame), "table", None, "National plans against the Hague line")
         _print_used(frame)
         if trail:
             _print_ledgers(ds, list(dict.fromkeys(frame["iso3"])))
         else:
-            for line in frame.attrs["trail"]:
+            for line in found.summary["trail"]:
                 console.print(f"trail: {line}", highlight=False)
-        _print_notes(frame.attrs)
+        _print_notes(found.summary)
         return
     emit(frame, format.value, output, "plans", meta)
 
@@ -125,10 +125,10 @@ def hague_command(
     from milex import load
     from milex.analysis.review import review as review_view
 
-    frame = review_view(load(), review)
-    meta = _meta(frame.attrs)
+    found = review_view(load(), review)
+    frame, meta = found.frame(), found.summary
     if format is TableFormat.table and output is None:
-        a = frame.attrs
+        a = found.summary
         shown = frame[list(REVIEW_VIEW)].sort_values(
             ["gap_usd_m", "country"], ascending=[False, True], na_position="last", kind="stable"
         )
@@ -148,10 +148,6 @@ def hague_command(
         _print_notes(a)
         return
     emit(frame, format.value, output, "hague", meta)
-
-
-def _meta(attrs: Mapping[Any, Any]) -> dict[str, Any]:
-    return {str(k): v for k, v in attrs.items()}
 
 
 def _print_notes(attrs: Mapping[Any, Any]) -> None:

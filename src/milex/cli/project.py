@@ -156,7 +156,7 @@ def project(
     if format is TableFormat.table and output is None:
         _print_table(result, detail)
         return
-    frame = result.to_frame() if detail else result.summary()
+    frame = result.frame() if detail else result.summary()
     emit(frame, format.value, output, "projection", result.meta())
 
 
@@ -234,7 +234,7 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
     currency = result.currencies[0] if len(set(result.currencies)) == 1 else "national currency"
     if detail:
         title = f"Projection {result.base_year}-{result.horizon}"
-        console.print(rich_table(result.to_frame(), title))
+        console.print(rich_table(result.frame(), title))
     else:
         shown = [
             {label: _whole(row[key]) if key.endswith("_m") else row[key]
@@ -249,7 +249,7 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
         console.print(records_table(shown, title))
     for note in result.notes:
         console.print(f"- {note}", highlight=False)
-    for src in result.sources:
+    for src in result.sources():
         console.print(
             f"source: {src.get('citation', src['source'])}; edition {src['edition']}",
             highlight=False,

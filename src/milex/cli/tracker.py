@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,7 +22,7 @@ from milex.errors import MilexError
 if TYPE_CHECKING:
     from rich.console import JustifyMethod
 
-    from milex.analysis.tracking import TrackerRows
+    from milex.analysis.tracking import TrackerResult
 
 STATUS_MARK = {
     "met": "[green]✓ met[/green]",
@@ -60,27 +59,27 @@ def tracker_command(
     output: OutputOption = None,
 ) -> None:
     """Every ally against 2%, 20% equipment and the Hague 3.5%, with gaps in money and rank."""
-    from milex.analysis.tracking import NO_FIGURE, summary_line, tracker_rows
+    from milex.analysis.tracking import NO_FIGURE, summary_line, tracker
 
     _check_sort(sort)
-    found = _sorted(tracker_rows(year, bloc), sort, (sort in ASCENDING_BY_DEFAULT) != ascending)
+    found = _sorted(tracker(year, bloc), sort, (sort in ASCENDING_BY_DEFAULT) != ascending)
     if format is TableFormat.table and output is None:
-        console.print(_tracker_table(found.rows, found.attrs))
+        console.print(_tracker_table(found.rows, found.summary))
         console.print(summary_line(found), highlight=False)
-        console.print(found.attrs["as_of"], highlight=False)
+        console.print(found.summary["as_of"], highlight=False)
         for line in _secondary_sources(found.rows):
             console.print(line, highlight=False)
         for row in found.rows:  # allies without a figure are listed once, in the partial-year note
             if row["row_type"] == "ally" and row["note"] not in ("", NO_FIGURE):
                 console.print(f"{row['country']}: {row['note']}", highlight=False)
-        for check in found.attrs["aggregate_checks"]:
+        for check in found.summary["aggregate_checks"]:
             console.print(f"{check['iso3']}: {check['note']}", highlight=False)
-        for note in found.attrs["notes"]:
+        for note in found.summary["notes"]:
             console.print(f"note: {note}", highlight=False)
-        for src in found.attrs["sources"]:
+        for src in found.summary["sources"]:
             console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
         return
-    meta = _json_meta({str(k): v for k, v in found.attrs.items()})
+    meta = _json_meta({str(k): v for k, v in found.summary.items()})
     emit(found.frame(), format.value, output, "tracker", meta)
 
 
@@ -96,7 +95,7 @@ def _check_sort(column: str) -> None:
         raise MilexError(f"cannot sort by {column!r}{hint} (columns: {', '.join(COLUMNS)})")
 
 
-def _sorted(found: TrackerRows, column: str, ascending: bool) -> TrackerRows:
+def _sorted(found: TrackerResult, column: str, ascending: bool) -> TrackerResult:
     """Allies sorted by ``column`` (stable; no value last, either way), then the aggregates."""
     allies = [r for r in found.rows if r["row_type"] == "ally"]
     known = [r for r in allies if not _missing(r.get(column))]
@@ -106,7 +105,7 @@ def _sorted(found: TrackerRows, column: str, ascending: bool) -> TrackerRows:
         *(r for r in allies if _missing(r.get(column))),
         *(r for r in found.rows if r["row_type"] != "ally"),
     ]
-    return replace(found, rows=rows)
+    return found.with_rows(rows)
 
 
 def _money(value: Any) -> str:
@@ -212,7 +211,7 @@ def country_command(
     s = profile.status
     if format is not TableFormat.table or output is not None:
         meta = {"country": profile.iso3, "name": profile.name, "status": _jsonable(s),
-                "notes": list(profile.notes), "sources": profile.sources}  # fmt: skip
+                "notes": list(profile.notes), "sources": profile.sources()}  # fmt: skip
         emit(profile.measures, format.value, output, profile.name, meta)
         return
     console.print(f"[bold]{profile.name}[/bold] ({profile.iso3}), NATO ally since "
@@ -250,7 +249,7 @@ def country_command(
     console.print(_history_table(profile))
     for note in profile.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
-    for src in profile.sources:
+    for src in profile.sources():
         console.print(f"source: {src['citation']} (edition {src['edition']})", highlight=False)
 
 

@@ -110,7 +110,7 @@ class DiffResult:
     def breaks(self) -> list[Pair]:
         return [p for p in self.pairs if p.definition_break]
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         return self.rows.copy()
 
     def counts(self) -> pd.DataFrame:

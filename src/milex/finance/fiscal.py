@@ -12,13 +12,14 @@ path's p5 and p95 share of GDP with the same debt in money over the projection's
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from milex.errors import MilexError
 from milex.finance import debt as arithmetic
 from milex.finance.tables import FinanceTables, bundled_tables
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,8 +84,12 @@ class AllyFiscal:
 
 
 @dataclass(frozen=True)
-class FiscalResult:
-    """Per ally and year: extra spending, deficit and debt with and without it, and verdicts."""
+class FiscalResult(Result):
+    """Per ally and year: extra spending, deficit and debt with and without it, and verdicts.
+
+    ``chart(iso3, measure="debt")`` draws one ally's debt or deficit with and without the path."""
+
+    chart_kind: ClassVar[str] = "fiscal"
 
     target: float
     by: int
@@ -108,8 +113,6 @@ class FiscalResult:
 
         return pd.DataFrame(self.records(), columns=list(FRAME_COLUMNS))
 
-    to_frame = frame
-
     def summary(self) -> pd.DataFrame:
         """One row per ally: the horizon's figures, SAFE, the escape clause and the verdict."""
         import pandas as pd
@@ -119,8 +122,8 @@ class FiscalResult:
     def ally(self, iso3: str) -> AllyFiscal:
         return next(a for a in self.allies if a.iso3 == iso3)
 
-    def sources(self) -> list[dict[str, str]]:
-        return list(self.sources_used)
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -262,7 +265,7 @@ def assess(
                 f"{iso3}: no IMF WEO {', '.join(ally.missing)}; deficit and debt not shown."
             )
     notes += _notes(result, weo, interest_pct)
-    sources = [*ds.citations(used), *result.sources]
+    sources = [*ds.citations(used), *result.sources()]
     sources = list({(s["source"], s["edition"]): s for s in sources}.values())
     context = [
         {"programme": p.programme, "eur_m": p.eur_m, "text": p.text, **p.source.as_dict()}

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from milex.errors import MilexError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,8 +89,10 @@ class Prepared:
 
 
 @dataclass(frozen=True)
-class SensitivityResult:
+class SensitivityResult(Result):
     """First- and total-order indices per factor and output, with their ranges and the variance."""
+
+    chart_kind: ClassVar[str] = "sensitivity"
 
     factors: tuple[Factor, ...]
     first: dict[str, np.ndarray]
@@ -101,7 +104,7 @@ class SensitivityResult:
     countries: tuple[str, ...]
     horizon: int
     notes: tuple[str, ...] = field(default=())
-    sources: tuple[dict[str, str], ...] = field(default=(), repr=False)
+    sources_used: tuple[dict[str, str], ...] = field(default=(), repr=False)
 
     def records(self) -> list[dict[str, Any]]:
         return [
@@ -114,6 +117,9 @@ class SensitivityResult:
         import pandas as pd
 
         return pd.DataFrame(self.records())
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
 
 
 def prepare(

@@ -3,7 +3,7 @@
 >>> from milex.industry import equipment_demand, run_capacity, run_pooling
 >>> equipment_demand().summary()                      # NATO equipment spending since 2014
 >>> run_capacity("examples/industry/eu-155mm.toml").summary["target_met"]
->>> run_pooling("examples/industry/pooling-eu.toml").to_frame()
+>>> run_pooling("examples/industry/pooling-eu.toml").frame()
 
 ``import milex`` does not import this package; it loads NumPy and pydantic when first used.
 """

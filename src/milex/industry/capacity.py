@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from milex.industry.models import (
     parse_month,
 )
 from milex.industry.models import cited as cited_sources
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,23 +64,25 @@ NOT_BY_HORIZON = "not by horizon"
 
 # -- the result ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class CapacityResult:
+class CapacityResult(Result):
     """Per-period central path, the summary, comparisons, and what a reader needs to know."""
 
+    chart_kind: ClassVar[str] = "industry-capacity"
+
     model: CapacityModel
-    frame: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
     summary: dict[str, Any]
     comparisons_frame: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...]
-    sources: tuple[dict[str, Any], ...]
+    sources_used: tuple[dict[str, Any], ...]
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """One row per period (month or year): capacity, production, demand, stock, capex."""
-        return self.frame.copy()
+        return self.table.copy()
 
     def yearly(self) -> pd.DataFrame:
         """Periods summed into calendar years (flows summed, levels at the year's last period)."""
-        frame = self.frame
+        frame = self.table
         if self.model.period == "year":
             return frame.copy()
         groups = frame.groupby("year", sort=True)
@@ -111,13 +114,16 @@ class CapacityResult:
         """Sources, model, summary and notes, for JSON output."""
         return jsonable_record(
             {
-                "sources": list(self.sources),
+                "sources": list(self.sources_used),
                 "model": self.model.model_dump(mode="json", by_alias=True, exclude_none=True),
                 "summary": self.summary,
                 "comparisons": self.comparisons_frame.to_dict("records"),
                 "notes": list(self.notes),
             }
         )
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
 
 
 def _pct(part: Any, whole: Any) -> Any:
@@ -163,11 +169,11 @@ def run_capacity(model: CapacityModel | str | Path, *, paths: int | None = None,
     summary = _summary(model, frame, flows, capex_before, draws, n_paths, rng_seed)
     return CapacityResult(
         model=model,
-        frame=frame,
+        table=frame,
         summary=summary,
         comparisons_frame=_comparisons(model, grid, cap_m[0]),
         notes=tuple(_notes(model, capex_before, uncertain, n_paths, rng_seed)),
-        sources=tuple(cited_sources(model)),
+        sources_used=tuple(cited_sources(model)),
     )
 
 

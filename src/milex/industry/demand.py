@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from milex.industry.demand_history import (
 )
 from milex.industry.demand_projection import EquipmentShare, Projected, projection_rows
 from milex.industry.models import IndustryError
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,21 +43,23 @@ __all__ = ["FRAME_COLUMNS", "MEASURES", "DemandResult", "EquipmentShare", "equip
 
 
 @dataclass(frozen=True)
-class DemandResult:
+class DemandResult(Result):
     """Equipment demand per ally and bloc total: NATO history, and projections with quantiles."""
 
-    frame: pd.DataFrame = field(repr=False)
+    chart_kind: ClassVar[str] = "industry-demand"
+
+    table: pd.DataFrame = field(repr=False)
     summary_frame: pd.DataFrame = field(repr=False)
     base_year: int
     horizon: int | None
     equipment: EquipmentShare
     notes: tuple[str, ...]
-    sources: tuple[dict[str, str], ...]
+    sources_used: tuple[dict[str, str], ...]
     scenario: dict[str, Any] | None = None
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """Tidy rows: row_type, iso3, name, year, basis, measure, unit, value, p5..p95, flags."""
-        return self.frame.copy()
+        return self.table.copy()
 
     def summary(self) -> pd.DataFrame:
         """One row per ally and bloc: equipment spending in 2014, the base year and the horizon."""
@@ -64,7 +67,7 @@ class DemandResult:
 
     def value(self, iso3: str, measure: str, year: int) -> float:
         """One central figure (the projection's for projected years, NATO's before)."""
-        f = self.frame
+        f = self.table
         hit = f[(f["iso3"] == iso3) & (f["measure"] == measure) & (f["year"] == year)]
         if hit.empty:
             raise IndustryError(f"no {measure} for {iso3} in {year}")
@@ -72,7 +75,7 @@ class DemandResult:
 
     def meta(self) -> dict[str, Any]:
         return {
-            "sources": list(self.sources),
+            "sources": list(self.sources_used),
             "base_year": self.base_year,
             "horizon": self.horizon,
             "equipment_share": self.equipment.describe(),
@@ -80,8 +83,12 @@ class DemandResult:
             "notes": list(self.notes),
         }
 
+    # -- entry point -------------------------------------------------------------------------------
 
-# -- entry point -------------------------------------------------------------------------------
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
+
+
 def equipment_demand(
     dataset: Dataset | None = None,
     *,
@@ -154,15 +161,15 @@ def _build(
     frame = frame.reindex(columns=list(FRAME_COLUMNS)).reset_index(drop=True)
     base = p.base if p else h.years[-1]
     horizon = p.years[-1] if p else None
-    sources = ds.citations(used) + ([dict(s) for s in p.usd.sources] if p else [])
+    sources = ds.citations(used) + ([dict(s) for s in p.usd.sources()] if p else [])
     return DemandResult(
-        frame=frame,
+        table=frame,
         summary_frame=_summary(frame, codes, base, horizon),
         base_year=base,
         horizon=horizon,
         equipment=equipment,
         notes=tuple(notes + _notes(rate, h, p, equipment)),
-        sources=tuple({(s["source"], s["edition"]): s for s in sources}.values()),
+        sources_used=tuple({(s["source"], s["edition"]): s for s in sources}.values()),
         scenario=p.scenario.to_dict() if p else None,
     )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from milex.industry.pooling_model import (
     PoolingModel,
     load_pooling_model,
 )
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,20 +193,22 @@ def collaborate(quantities: list[int], share_pct: float, curve: Curve) -> Compar
 
 # -- the model run -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class PoolingResult:
+class PoolingResult(Result):
     """Savings of pooling, fragmentation and collaboration at the model's learning rate and over
     the sensitivity grid, per-buyer shares, and what a reader needs to know."""
 
+    chart_kind: ClassVar[str] = "industry-pooling"
+
     model: PoolingModel
-    frame: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
     buyers_frame: pd.DataFrame = field(repr=False)
     summary: dict[str, Any]
     notes: tuple[str, ...]
-    sources: tuple[dict[str, Any], ...]
+    sources_used: tuple[dict[str, Any], ...]
 
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """One row per view (pooling, fragmentation, collaboration), case and learning rate."""
-        return self.frame.copy()
+        return self.table.copy()
 
     def buyers(self) -> pd.DataFrame:
         """Per buyer at the model's learning rate: alone, or its pro-rata share of a pooled buy."""
@@ -220,12 +223,15 @@ class PoolingResult:
     def meta(self) -> dict[str, Any]:
         return jsonable_record(
             {
-                "sources": list(self.sources),
+                "sources": list(self.sources_used),
                 "model": self.model.model_dump(mode="json", by_alias=True, exclude_none=True),
                 "summary": self.summary,
                 "notes": list(self.notes),
             }
         )
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
 
 
 def curve_of(model: PoolingModel, learning_rate: float | None = None) -> Curve:
@@ -263,11 +269,11 @@ def run_pooling(model: PoolingModel | str | Path) -> PoolingResult:
     )  # fmt: skip
     return PoolingResult(
         model=model,
-        frame=frame,
+        table=frame,
         buyers_frame=buyers,
         summary=_summary(model, frame),
         notes=tuple(_notes(model)),
-        sources=tuple(cited(model)),
+        sources_used=tuple(cited(model)),
     )
 
 

@@ -42,35 +42,22 @@ def _package(ds: Dataset, pairs: Iterable[tuple[Any, Any]]) -> list[dict[str, An
     return known + [{"source": s, "edition": e} for s, e in sorted(wanted - found)]
 
 
-def _tracker_sources(ds: Dataset, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    editions = {e for c in ("edition", "equipment_edition", "spending_edition")
-                for e in frame[c].dropna()}  # fmt: skip
-    pairs = [("nato", e) for e in editions] + [
-        ("sipri", e) for e in frame["sipri_edition"].dropna()
-    ]
-    return _package(ds, pairs)
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
-def _allies(inputs: Inputs) -> pd.DataFrame:
-    frame = figures._tracker(inputs)
-    return frame[frame["row_type"] == "ally"] if "row_type" in frame.columns else frame
-
-
 def _tracker_table(inputs: Inputs, name: str, by: str, columns: tuple[Column, ...]) -> Table:
-    frame = figures._tracker(inputs)
-    allies = _allies(inputs).sort_values([by, "country"], ascending=[False, True])
-    year = int(frame.attrs.get("year", allies["year"].max()))
-    coverage = frame.attrs.get("coverage")
+    found = figures._tracker(inputs)
+    frame = found.frame()
+    allies = frame[frame["row_type"] == "ally"]
+    allies = allies.sort_values([by, "country"], ascending=[False, True])
+    year, coverage = found.year, found.summary["coverage"]
     return Table(
         name,
-        f"NATO allies, {year}" + (f" ({coverage})" if frame.attrs.get("partial") else ""),
+        f"NATO allies, {year}" + (f" ({coverage})" if found.summary["partial"] else ""),
         columns,
         _records(allies),
-        _tracker_sources(inputs.dataset, frame),
+        _package(inputs.dataset, [(s["source"], s["edition"]) for s in found.sources()]),
         tuple(str(n) for n in allies["note"].dropna().unique() if n),
         frame,
         {"year": year, "country": inputs.country},
@@ -204,7 +191,7 @@ def projection_table(measure: str) -> Callable[[Inputs], Table]:
         records = [{"year": int(r["year"]), **{k: r[k] / scale for k, _ in names}}
                    for r in rows.to_dict("records")]  # fmt: skip
         name = result.names[result.entities.index(entity)]
-        used = [(s["source"], s["edition"]) for s in result.sources]
+        used = [(s["source"], s["edition"]) for s in result.sources()]
         return Table(f"projection-{'money' if money else 'share'}",
                      f"{name}: projected spending on the target, {shown}", columns, records,
                      _package(inputs.dataset, used), tuple(result.notes),
@@ -253,7 +240,7 @@ def threat_table(basis: str) -> Callable[[Inputs], Table]:
         what = "market exchange rates" if basis.startswith("mer") else "purchasing-power parity"
         return Table(f"threat-{'mer' if basis.startswith('mer') else 'ppp'}",
                      f"NATO and its rivals at {what}", columns, rows,
-                     _package(ds, balance.sources), tuple(balance.notes), part)  # fmt: skip
+                     _package(ds, balance.editions_used), tuple(balance.notes), part)  # fmt: skip
 
     return make
 
@@ -276,7 +263,7 @@ def burden_table(inputs: Inputs) -> Table:
         Column("share_ratio", "Spending share / GDP share", "ratio", "ratio"),
     )  # fmt: skip
     return Table("burden", f"Burden-sharing, NATO allies, {year}", columns, records,
-                 _package(ds, burden.sources), tuple(burden.notes), burden.allies,
+                 _package(ds, burden.editions_used), tuple(burden.notes), burden.allies,
                  {"year": year})  # fmt: skip
 
 
@@ -295,7 +282,7 @@ def industry_table(inputs: Inputs) -> Table:
     columns = (YEAR, Column("production", f"Production, {unit}", "ratio", unit),
                Column("capacity", f"Capacity at year end (annual rate), {unit}", "ratio", unit),
                Column("demand", f"Demand, {unit}", "ratio", unit))  # fmt: skip
-    sources = [{"source": s.get("id"), **s} for s in result.sources]
+    sources = [{"source": s.get("id"), **s} for s in result.sources()]
     return Table("industry", result.model.title, columns, records, sources,
                  tuple(result.notes), yearly)  # fmt: skip
 

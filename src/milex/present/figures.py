@@ -27,6 +27,7 @@ from milex.present.charts.projection import default_entity
 if TYPE_CHECKING:
     import pandas as pd
 
+    from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
     from milex.projection import ProjectionResult
 
@@ -59,7 +60,7 @@ def _highlight(inputs: Inputs) -> str | None:
     return None if inputs.country is None else inputs.dataset.registry.resolve(inputs.country)
 
 
-def _tracker(inputs: Inputs) -> pd.DataFrame:
+def _tracker(inputs: Inputs) -> TrackerResult:
     from milex.analysis.tracking import tracker
 
     return tracker(inputs.year, dataset=inputs.dataset)
@@ -270,7 +271,7 @@ def _threat(inputs: Inputs, basis: str) -> Any:
     from milex.analysis.balance import threat_balance
     from milex.present.charts.comparisons import threat_lines
 
-    return threat_lines(inputs.dataset, threat_balance(inputs.dataset), basis)
+    return threat_lines(threat_balance(inputs.dataset), basis)
 
 
 def _burden(inputs: Inputs) -> Any:
@@ -281,7 +282,7 @@ def _burden(inputs: Inputs) -> Any:
     # burden-sharing needs every ally's spending from NATO's own file: its newest year is that
     # file's, which the chart's title names (a restatement year would count only some allies)
     year = inputs.year or ds.latest_year("milex_usd", "nato")
-    return burden_scatter(ds, burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
+    return burden_scatter(burden_sharing(ds, year), olson_zeckhauser(ds, "nato", year), year)
 
 
 #: The ally a fiscal chart draws when none is named: the largest European economy.

@@ -4,7 +4,7 @@
 >>> result = project(Scenario(countries=["DEU"], currency="EUR",
 ...                           targets=[Target(target_pct=3.5, deadline=2035)]))
 >>> result.summary()        # one row per country: extra spending to 2035, peak annual rise
->>> result.to_frame()       # tidy: central path and p5..p95 per country, year and measure
+>>> result.frame()       # tidy: central path and p5..p95 per country, year and measure
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from milex.projection.engine import (
     fastest_for_one_run,
     simulate,
 )
-from milex.projection.result import FRAME_COLUMNS, ProjectionResult, register_chart
+from milex.projection.result import FRAME_COLUMNS, ProjectionResult
 from milex.projection.scenario import (
     CountryOverride,
     Macro,
@@ -55,7 +55,6 @@ __all__ = [
     "Uncertainty",
     "fastest_for_one_run",
     "project",
-    "register_chart",
 ]
 
 
@@ -108,7 +107,7 @@ def project(
         series=out.series,
         central=out.central,
         quantiles=out.quantiles,
-        sources=tuple(dataset.citations(prepared.sources)),
+        sources_used=tuple(dataset.citations(prepared.sources)),
         notes=(*prepared.notes, *run_notes(out)),
         excluded=dict(prepared.excluded),
         method=out.method,

@@ -1,28 +1,26 @@
 """The projection result: central path and quantiles as a tidy frame, a per-country summary, and
 the sources, editions, assumptions, engine and seed behind them.
 
-``chart()`` draws with a builder the presentation layer registers (``register_chart``): this
-layer never imports that one, not even inside a function. ``milex.present.charts.projection``
-registers its fan chart when it is imported, and ``milex.project()`` (the top layer) registers a
-stand-in that imports it on first use, so ``milex.project(...).chart()`` just works.
+A ``milex.result.Result``: ``frame()``, ``chart()`` (the fan chart, drawn by the builder the
+presentation layer registers in milex.chart_registry; this layer never imports it) and
+``sources()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from milex import chart_registry
 from milex.projection.model import QUANTILES
 from milex.projection.scenario import Scenario
+from milex.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Columns of ``to_frame()``, in order.
+#: Columns of ``frame()``, in order.
 FRAME_COLUMNS = (
     "iso3", "name", "target", "measure", "year", "unit", "central", "p5", "p25", "p50", "p75", "p95",
 )  # fmt: skip
@@ -40,7 +38,7 @@ MEASURE_DOC = {
 
 
 @dataclass(frozen=True, eq=False)
-class ProjectionResult:
+class ProjectionResult(Result):
     """Central (no-shock) path and quantiles per (target, measure), country or bloc, and year."""
 
     scenario: Scenario  # resolved: base year, bloc or countries filled in
@@ -51,13 +49,14 @@ class ProjectionResult:
     series: tuple[tuple[str, str], ...]  # (target, measure); target "" for gdp
     central: np.ndarray = field(repr=False)  # (series, entities, years)
     quantiles: np.ndarray = field(repr=False)  # (len(QUANTILES), series, entities, years)
-    sources: tuple[dict[str, str], ...]
+    sources_used: tuple[dict[str, str], ...]
     notes: tuple[str, ...]
     excluded: dict[str, str]
     method: str  # "exact" or "histogram"
     paths: int
     assumption_rows: tuple[dict[str, Any], ...] = field(repr=False)
     engine: str = "numpy"  # the engine that ran: "numpy" or "compiled"
+    chart_kind: ClassVar[str] = "projection-fan"
 
     @property
     def seed(self) -> int:
@@ -94,7 +93,7 @@ class ProjectionResult:
         return self.series.index((part, measure))
 
     # ------------------------------------------------------------------------------------------
-    def to_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
         """One row per entity, target, measure and year: unit, central value and the quantiles."""
         import pandas as pd
 
@@ -173,8 +172,10 @@ class ProjectionResult:
         presentation layer registered (milex.present.charts.projection_fan); a process that
         loaded neither it nor ``milex.project`` gets an error saying so.
         """
-        draw = chart_registry.builder(CHART_KIND)
-        return draw(self, entity, measure=measure, target=target)
+        return super().chart(entity, measure=measure, target=target)
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
 
     def assumptions(self) -> pd.DataFrame:
         """Per country: base-year shares and GDP, exchange rate, long-run growth and inflation."""
@@ -185,7 +186,7 @@ class ProjectionResult:
     def meta(self) -> dict[str, Any]:
         """Sources, scenario and notes, for JSON output and reports."""
         return {
-            "sources": list(self.sources),
+            "sources": self.sources(),
             "scenario": self.scenario.to_dict(),
             "quantiles": {"method": self.method, "paths": self.paths, "levels": list(QUANTILES)},
             "engine": self.engine,
@@ -202,13 +203,3 @@ class ProjectionResult:
 
 
 _ENDS = ((0, "p5"), (2, "p50"), (4, "p95"))
-#: The kind under which the presentation layer registers the fan chart (milex.chart_registry).
-CHART_KIND = "projection-fan"
-
-
-def register_chart(builder: Callable[..., Any], *, replace: bool = True) -> None:
-    """Make ``builder(result, entity, measure=..., target=...)`` draw ``ProjectionResult.chart``.
-
-    The presentation layer registers its fan chart (``replace``: it wins over a stand-in);
-    ``milex.project`` registers, with ``replace=False``, a stand-in that loads it."""
-    chart_registry.register(CHART_KIND, builder, replace=replace)

@@ -190,8 +190,9 @@ def tracker_key(year: int | None, bloc: str, format: Format) -> tuple[Any, ...]:
 
 def tracker_answer(c: Cache, year: int | None, bloc: str, format: Format) -> Rendered:
     def build() -> Rendered:
-        frame = c.tracker(year, bloc)
-        payload = {**{str(k): v for k, v in frame.attrs.items()}, "data": rows(frame)}
+        found = c.tracker(year, bloc)
+        frame = found.frame()
+        payload = {**found.summary, "data": rows(frame)}
         return render(payload, frame, format, f"milex-tracker-{payload['year']}")
 
     return c.get(tracker_key(year, bloc, format), build)
@@ -254,7 +255,7 @@ def get_country(
             table = bloc.frame()
             payload = {
                 "iso3": bloc.code, "name": bloc.name, "year": bloc.year, "bloc": True,
-                "members": bloc.members, "as_of": bloc.as_of, "sources": bloc.sources,
+                "members": bloc.members, "as_of": bloc.as_of, "sources": bloc.sources(),
                 "data": rows(table),
             }  # fmt: skip
             return render(payload, table, format, f"milex-{bloc.code}")
@@ -263,7 +264,7 @@ def get_country(
             "iso3": profile.iso3, "name": profile.name, "joined_nato": profile.joined_nato,
             "year": profile.year, "status": profile.status,
             "reach": {"year": profile.reach.year, "note": profile.reach.note},
-            "path": rows(profile.path), "sources": profile.sources, "notes": [],
+            "path": rows(profile.path), "sources": profile.sources(), "notes": [],
             "data": rows(profile.measures),
         }  # fmt: skip
         return render(payload, profile.measures, format, f"milex-{profile.iso3}")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
+    from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
 
 T = TypeVar("T")
@@ -26,8 +27,8 @@ class Cache:
         self._lock = threading.Lock()
         self._flights: dict[tuple[Any, ...], threading.Lock] = {}
 
-    def tracker(self, year: int | None, bloc: str = "NATO") -> Any:
-        """The tracker frame for a year and bloc, computed once for pages and API alike."""
+    def tracker(self, year: int | None, bloc: str = "NATO") -> TrackerResult:
+        """The tracker result for a year and bloc, computed once for pages and API alike."""
         from milex.analysis.tracking import tracker
 
         return self.get(

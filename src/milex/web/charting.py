@@ -36,7 +36,7 @@ def projection_payload(
             f"{max_paths:,} paths (use the Python API or the CLI for more)"
         )
     result = project(parsed, ds)
-    frame = result.to_frame()
+    frame = result.frame()
     payload: dict[str, Any] = {
         **result.meta(),
         "summary": rows(result.summary()),

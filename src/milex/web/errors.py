@@ -75,7 +75,7 @@ def error_page(
 
         cache = request.app.state.cache
         valid = available_years(cache.dataset)
-        years = (valid[0], valid[-1], cache.tracker(None).attrs["year"]) if valid else None
+        years = (valid[0], valid[-1], cache.tracker(None).year) if valid else None
     response = render_page(
         request,
         "error.html",

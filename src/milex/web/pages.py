@@ -97,20 +97,20 @@ def tracker_page(
     from milex.analysis.tracking import available_years
 
     cache = request.app.state.cache
-    frame = cache.tracker(year)
+    found = cache.tracker(year)
     highlight = cache.dataset.registry.resolve(country) if country else None
-    allies = frame[frame["row_type"] == "ally"].sort_values("rank", na_position="last")
-    aggregates = frame[frame["row_type"] == "aggregate"]
-    breaks = sorted(set(frame.attrs["editions"].values()))
+    allies = found.allies()
+    aggregates = [r for r in found.rows if r["row_type"] == "aggregate"]
+    breaks = sorted(set(found.summary["editions"].values()))
     return render_page(
         request,
         "tracker.html",
-        attrs=frame.attrs,
-        headline=headline(frame.attrs),
-        allies=allies.to_dict("records"),
-        aggregates=aggregates.to_dict("records"),
+        attrs=found.summary,
+        headline=headline(found.summary),
+        allies=allies,
+        aggregates=aggregates,
         years=available_years(cache.dataset),
-        year=frame.attrs["year"],
+        year=found.summary["year"],
         tab=tab,
         tabs=TABS,
         country=highlight,
@@ -135,7 +135,7 @@ def country_page(
     if code not in ds.registry.ever_members("NATO"):
         return _other_country(request, code)
     profile = cache.get(("profile", code), lambda: country_profile(code, dataset=ds))
-    history = profile.to_frame()
+    history = profile.frame()
     links = _secondary_links(ds, code)
     return render_page(
         request,

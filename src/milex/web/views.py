@@ -67,7 +67,7 @@ def chart_view(
     spec = chart_spec(request, name, country, year)  # bad parameters fail here, as an HTML page
     shown_year = year
     if "year" in options and year is None:
-        shown_year = int(cache.tracker(None).attrs["year"])
+        shown_year = cache.tracker(None).year
     code = cache.dataset.registry.resolve(country) if country else None
     ally = code if code in cache.dataset.registry.ever_members("NATO") else None
     table = cached_table(cache, name, country, year)

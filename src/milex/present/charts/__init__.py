@@ -23,6 +23,7 @@ library results each needs; rendering (PNG, SVG, HTML, JSON) is ``milex.present.
 
 from __future__ import annotations
 
+from milex.present.charts import kinds as _kinds  # noqa: F401  (fills milex.chart_registry)
 from milex.present.charts.country import country_share
 from milex.present.charts.projection import projection_fan
 from milex.present.charts.style import WIDTH, source_lines, status_band

@@ -42,12 +42,12 @@ BURDEN_HEIGHT = 500
 BURDEN_PLOT = (WIDTH - 100.0, BURDEN_HEIGHT - 190.0)
 
 
-def _sources(ds: Any, used: Any) -> list[dict[str, Any]]:
-    keys = {(s, e) for s, e in used}
-    return [s for s in ds.package["sources"] if (s["source"], s["edition"]) in keys]
+def _sources(result: Any) -> list[dict[str, Any]]:
+    """The result's citations of publisher editions (a user overlay is cited in the notes)."""
+    return [s for s in result.sources() if "citation" in s]
 
 
-def threat_lines(ds: Any, balance: Any, basis: str) -> Any:
+def threat_lines(balance: Any, basis: str = "mer_constant") -> Any:
     """Bloc totals over time on one basis (``mer_constant`` or ``ppp``), in US$ bn."""
     alt = altair_module()
     totals: pd.DataFrame = balance.totals
@@ -118,12 +118,12 @@ def threat_lines(ds: Any, balance: Any, basis: str) -> Any:
         layers,
         title=title,
         notes=notes,
-        sources=_sources(ds, balance.sources),
+        sources=_sources(balance),
         height=460,
     )
 
 
-def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
+def burden_scatter(burden: Any, oz: Any, year: int) -> Any:
     """Each ally's GDP (log scale) against its share of GDP on defence, one year."""
     alt = altair_module()
     allies: pd.DataFrame = burden.allies
@@ -193,7 +193,7 @@ def burden_scatter(ds: Any, burden: Any, oz: Any, year: int) -> Any:
         [leaders, dots, *labels],
         title=title,
         notes=[test, "Labels: ISO 3166 country codes."],
-        sources=_sources(ds, burden.sources),
+        sources=_sources(burden),
         height=BURDEN_HEIGHT,
     )
 
@@ -259,7 +259,7 @@ def industry_capacity(result: Any) -> Any:
             "edition": s.get("date", ""),
             "citation": f"{s['publisher']}, {s['title']}",
         }
-        for s in result.sources
+        for s in result.sources_used
     ][:3]
     return compose(
         [chart],

@@ -92,7 +92,7 @@ def country_share(profile: CountryProfile) -> alt.LayerChart:
             .encode(x=x, y=y, color=_colour(), tooltip=_tooltip())
         )
     used = set(zip(data["source"], data["edition"], strict=True))
-    cited = [s for s in profile.sources if (s["source"], s["edition"]) in used]
+    cited = [s for s in profile.sources() if (s["source"], s["edition"]) in used]
     first, final = int(data["year"].min()), int(data["year"].max())
     title = f"{profile.name}: defence spending as a share of GDP, {first}-{final}"
     notes = _share_notes(profile, data, len(trend_data) > 0, len(plan_data) > 0)

@@ -28,7 +28,7 @@ from milex.present.charts.style import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from milex.analysis.tracking import TrackerResult
 
 #: ISO 3166-1 alpha-3 to numeric (world-atlas feature ids) for the allies and their neighbours.
 ISO_NUMERIC = {
@@ -55,16 +55,16 @@ def topology() -> dict[str, Any]:
     return data
 
 
-def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
+def tracker_map(result: TrackerResult, *, highlight: str | None = None) -> Any:
     """(g) Allies on a map, coloured by band (3.5% or more, 2% to 3.5%, under 2%, no figure)."""
     alt = altair_module()
-    rows = ally_rows(frame)
+    rows = ally_rows(result)
     unmapped = [r["iso3"] for r in rows if r["iso3"] not in ISO_NUMERIC]
     if unmapped:
         raise MilexError(
             f"no map shape for {', '.join(unmapped)}; add it to charts.map.ISO_NUMERIC"
         )
-    year = int(frame.attrs["year"])
+    year = int(result.summary["year"])
     notes, _ = flag_notes([r for r in rows if r["share"] is not None], year)
     table = [
         {
@@ -104,16 +104,16 @@ def tracker_map(frame: pd.DataFrame, *, highlight: str | None = None) -> Any:
         )
         .project(type="naturalEarth1")
     )
-    a = frame.attrs
+    a = result.summary
     lead = (
         f"Where the NATO allies stand on the map, {year}: each coloured by its band of NATO's "
         "defence expenditure as a share of GDP."
     )
     return compose(
         [allies],
-        title=headline(frame),
+        title=headline(result),
         notes=[
-            *coverage_notes(frame),
+            *coverage_notes(result),
             lead,
             REFERENCE_NOTE,
             *notes,

@@ -61,7 +61,7 @@ def fan_rows(
     frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The result's rows for one entity, measure and target (default: the summed target);
-    ``frame`` is ``result.to_frame()`` when the caller already has it."""
+    ``frame`` is ``result.frame()`` when the caller already has it."""
     if measure not in FAN_MEASURES:
         raise MilexError(f"unknown fan measure {measure!r}; one of {', '.join(FAN_MEASURES)}")
     if entity not in result.entities:
@@ -70,7 +70,7 @@ def fan_rows(
         )
     targets = result.targets
     part = target or ("total" if len(targets) > 1 else targets[0])
-    frame = result.to_frame() if frame is None else frame
+    frame = result.frame() if frame is None else frame
     rows = frame[
         (frame["iso3"] == entity) & (frame["measure"] == measure) & (frame["target"] == part)
     ]
@@ -95,7 +95,7 @@ def projection_fan(
 
     alt = altair_module()
     code = entity or default_entity(result)
-    frame = result.to_frame()
+    frame = result.frame()
     rows = fan_rows(result, code, measure, target, frame)
     what, money = FAN_MEASURES[measure]
     unit = str(rows["unit"].iloc[0])
@@ -150,7 +150,7 @@ def projection_fan(
     several = target is None and len(result.targets) > 1
     title = fan_message(name, data, baseline, measure, axis_unit, several)
     notes = _notes(result, data, what, baseline is not None)
-    return compose(layers, title=title, notes=notes, sources=result.sources, height=480)
+    return compose(layers, title=title, notes=notes, sources=result.sources(), height=480)
 
 
 def _baseline_layers(alt: Any, baseline: pd.DataFrame, x: Any, fmt: str) -> list[Any]:
@@ -261,14 +261,3 @@ def _notes(result: ProjectionResult, data: Any, what: str, baseline: bool) -> li
             "No spread: the path fixes this share of GDP; the uncertainty is in the money it takes."
         )
     return notes
-
-
-def _register() -> None:
-    """``ProjectionResult.chart()`` draws with this module's fan: the projection layer keeps a
-    slot for a builder and this (higher) layer fills it, so no import points upward."""
-    from milex import chart_registry
-
-    chart_registry.register("projection-fan", projection_fan)
-
-
-_register()

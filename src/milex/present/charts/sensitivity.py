@@ -50,5 +50,5 @@ def tornado(result: SensitivityResult) -> Any:
         + "; ".join(f"{f.name} {f.low:g} to {f.high:g} ({f.doc})" for f in result.factors),
         *result.notes,
     ]
-    return compose(layers, title=title, notes=notes, sources=result.sources,
+    return compose(layers, title=title, notes=notes, sources=result.sources(),
                    height=260 + 30 * len(ranked))  # fmt: skip

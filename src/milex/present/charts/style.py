@@ -17,7 +17,8 @@ from milex.errors import MilexError
 
 if TYPE_CHECKING:
     import altair as alt
-    import pandas as pd
+
+    from milex.analysis.tracking import TrackerResult
 
 
 WIDTH = 800
@@ -313,11 +314,11 @@ def band_scale(bands: Iterable[str]) -> Any:
     return alt.Scale(domain=present, range=[BAND_COLOURS[b] for b in present])
 
 
-def ally_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def ally_rows(result: TrackerResult) -> list[dict[str, Any]]:
     """The tracker's ally rows as plain records with a status band and a display label."""
-    check_tracker(frame)
+    check_tracker(result)
     rows = []
-    for r in frame[frame["row_type"] == "ally"].to_dict("records"):
+    for r in result.allies():
         share = None if missing(r["milex_pct_gdp"]) else float(r["milex_pct_gdp"])
         equipment = None if missing(r["equipment_pct"]) else float(r["equipment_pct"])
         rows.append(
@@ -334,17 +335,18 @@ def ally_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def check_tracker(frame: Any) -> None:
-    needed = {"row_type", "iso3", "country", "milex_pct_gdp", "equipment_pct", "flags", "note"}
-    if not hasattr(frame, "columns") or not needed <= set(frame.columns):
-        raise MilexError("this chart takes the frame milex.tracker() returns")
-    if "sources" not in frame.attrs or "year" not in frame.attrs:
-        raise MilexError("the tracker frame has lost its attrs (year, sources); pass it unchanged")
+def check_tracker(result: Any) -> None:
+    from milex.analysis.tracking import TrackerResult
+
+    if not isinstance(result, TrackerResult):
+        raise MilexError(
+            f"this chart takes the result milex.tracker() returns, not {type(result).__name__}"
+        )
 
 
-def aggregate_value(frame: pd.DataFrame, code: str) -> float | None:
-    hit = frame[(frame["row_type"] == "aggregate") & (frame["iso3"] == code)]
-    value = hit["milex_pct_gdp"].iloc[0] if len(hit) else None
+def aggregate_value(result: TrackerResult, code: str) -> float | None:
+    hit = [r for r in result.rows if r["row_type"] == "aggregate" and r["iso3"] == code]
+    value = hit[0]["milex_pct_gdp"] if hit else None
     return None if value is None or missing(value) else float(value)
 
 
@@ -438,17 +440,17 @@ def hollow_when_provisional(field: str, colours: dict[str, str]) -> Any:
     )
 
 
-def headline(frame: pd.DataFrame) -> str:
+def headline(result: TrackerResult) -> str:
     """The tracker's message (see milex.analysis.coverage.headline): how many allies met 2% of GDP and
     3.5%, of how many with figures, in words that fit an estimate or a partial year."""
     from milex.analysis.coverage import headline as words
 
-    return words(frame.attrs)
+    return words(result.summary)
 
 
-def coverage_notes(frame: pd.DataFrame) -> list[str]:
+def coverage_notes(result: TrackerResult) -> list[str]:
     """A partial year's subtitle: how many allies have figures, naming every one without."""
-    a = frame.attrs
+    a = result.summary
     if not a.get("partial"):
         return []
     from milex.analysis.coverage import missing_phrase

@@ -1,4 +1,4 @@
-"""Charts of the tracker frame: (a) bars by ally, (c) equipment against GDP share, (f) tiles."""
+"""Charts of the tracker result: (a) bars by ally, (c) equipment against GDP share, (f) tiles."""
 
 from __future__ import annotations
 
@@ -38,17 +38,18 @@ from milex.present.charts.style import (
 
 if TYPE_CHECKING:
     import altair as alt
-    import pandas as pd
+
+    from milex.analysis.tracking import TrackerResult
 
 
 # -- (a) tracker bars ------------------------------------------------------------------------------
-def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+def tracker_bars(result: TrackerResult, *, highlight: str | None = None) -> alt.LayerChart:
     """(a) Every ally's NATO share of GDP as a bar, coloured by band, with the 2% and 3.5% lines."""
     import pandas as pd
 
     alt = altair_module()
-    rows = ally_rows(frame)
-    year = int(frame.attrs["year"])
+    rows = ally_rows(result)
+    year = int(result.summary["year"])
     plotted = sorted((r for r in rows if r["share"] is not None), key=lambda r: -r["share"])
     if not plotted:
         raise MilexError(f"no ally has a NATO share of GDP for {year}: nothing to chart")
@@ -88,12 +89,12 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     )
     labels = halo_text(base, {"align": "left", "dx": 4}, y=y, x=x, text="label:N")
     layers = [bars, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
-    total = aggregate_value(frame, "NATO")
+    total = aggregate_value(result, "NATO")
     if total is not None:
         layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
     layers += labels  # last: a value label's halo breaks any line that passes under it
     whole = f"; NATO as a whole: {total:.2f}%" if total is not None else ""
-    partial = coverage_notes(frame)
+    partial = coverage_notes(result)
     notes = [
         *partial,
         f"Defence expenditure as a share of GDP by ally, NATO's figures{whole}.",
@@ -103,9 +104,9 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     ]
     return compose(
         layers,
-        title=headline(frame),
+        title=headline(result),
         notes=notes,
-        sources=frame.attrs["sources"],
+        sources=result.summary["sources"],
         ids=["nato"],
         # a partial year's footer lists the missing allies: room for it, not taken from the bars
         height=21 * len(plotted) + 190 + 14 * len(footer_text(missing_note(rows))),
@@ -118,13 +119,13 @@ SCATTER_HEIGHT = 600
 SCATTER_PLOT = (695.0, 355.0)
 
 
-def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+def equipment_scatter(result: TrackerResult, *, highlight: str | None = None) -> alt.LayerChart:
     """(c) Each ally's equipment share against its share of GDP, with the 20% and 2% lines."""
     import pandas as pd
 
     alt = altair_module()
-    rows = ally_rows(frame)
-    year = int(frame.attrs["year"])
+    rows = ally_rows(result)
+    year = int(result.summary["year"])
     plotted = [r for r in rows if r["share"] is not None and r["equipment"] is not None]
     if not plotted:
         raise MilexError(f"no ally has both a share of GDP and an equipment share for {year}")
@@ -164,8 +165,8 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
         points,
         *labels,
     ]
-    a = frame.attrs
-    partial = coverage_notes(frame)
+    a = result.summary
+    partial = coverage_notes(result)
     notes = [
         *partial,
         f"{len(plotted)} allies have both figures; {a['count_at_or_above_2pct']} of "
@@ -224,13 +225,13 @@ TILES: dict[str, tuple[int, int]] = {
 TILE_COLUMNS, TILE_ROWS = 7, 8
 
 
-def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.LayerChart:
+def status_tiles(result: TrackerResult, *, highlight: str | None = None) -> alt.LayerChart:
     """(f) One tile per ally, placed roughly by geography, coloured by its share-of-GDP band."""
     import pandas as pd
 
     alt = altair_module()
-    rows = ally_rows(frame)
-    year = int(frame.attrs["year"])
+    rows = ally_rows(result)
+    year = int(result.summary["year"])
     unplaced = [r["iso3"] for r in rows if r["iso3"] not in TILES]
     if unplaced:
         raise MilexError(f"no tile position for {', '.join(unplaced)}; add it to charts.TILES")
@@ -263,10 +264,10 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         x=x, y=y, text="iso3:N", color=ink
     )
     values = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="value:N", color=ink)
-    a = frame.attrs
+    a = result.summary
     notes = [
-        *coverage_notes(frame),
-        f"NATO's defence expenditure as a share of GDP: {headline(frame)}. Tiles are placed "
+        *coverage_notes(result),
+        f"NATO's defence expenditure as a share of GDP: {headline(result)}. Tiles are placed "
         "roughly by geography; labels are ISO 3166 country codes.",
         REFERENCE_NOTE,
         *notes,

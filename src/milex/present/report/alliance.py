@@ -19,8 +19,7 @@ from milex.present.report.context import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
-
+    from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
 
 SECTIONS = (
@@ -39,31 +38,31 @@ def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, 
     from milex.present import figures as named
     from milex.present.charts.projection import default_entity
 
-    frame = tracker(year, dataset=ds)
-    a = frame.attrs
+    found = tracker(year, dataset=ds)
+    a = found.summary
     result = projection_run(scenario, ds)
     entity = default_entity(result)
     totals, totals_sources = named.totals_frame(ds)
     figures = [
-        ("fig-tracker", charts.tracker_bars(frame)),
-        ("fig-tiles", charts.status_tiles(frame)),
-        ("fig-equipment", charts.equipment_scatter(frame)),
+        ("fig-tracker", charts.tracker_bars(found)),
+        ("fig-tiles", charts.status_tiles(found)),
+        ("fig-equipment", charts.equipment_scatter(found)),
         ("fig-totals", charts.alliance_totals(totals, totals_sources)),
     ]
     fans = [
         ("fig-fan-money", charts.projection_fan(result, entity, measure="spending")),
         ("fig-fan-share", charts.projection_fan(result, entity, measure="share_pct")),
     ]
-    sources = merged_sources(a["sources"], totals_sources, result.sources)
+    sources = merged_sources(a["sources"], totals_sources, result.sources())
     return {
         "title": f"NATO defence spending: the allies against the guidelines, {a['year']}",
         "year": a["year"],
         "stamp": stamp(ds),
         "sections": SECTIONS,
-        "summary": summary_line(frame),
-        "as_of": frame.attrs["as_of"],
-        "key_figures": _key_figures(frame),
-        "tracker": tracker_rows(frame),
+        "summary": summary_line(found),
+        "as_of": a["as_of"],
+        "key_figures": _key_figures(found),
+        "tracker": tracker_rows(found),
         "tracker_notes": [
             *a["notes"],
             *(f"{c['iso3']}: {c['note']}" for c in a["aggregate_checks"]),
@@ -82,9 +81,9 @@ def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, 
     }
 
 
-def _key_figures(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    a = frame.attrs
-    aggregates = frame[frame["row_type"] == "aggregate"].set_index("iso3")
+def _key_figures(found: TrackerResult) -> list[tuple[str, str]]:
+    a = found.summary
+    aggregates = {r["iso3"]: r for r in found.rows if r["row_type"] == "aggregate"}
     core = f"{a['count_at_or_above_3_5pct']}"
     if a.get("count_rounded_at_3_5pct"):
         core += f" (and {a['count_rounded_at_3_5pct']} at 3.5 as rounded in the source)"
@@ -101,8 +100,8 @@ def _key_figures(frame: pd.DataFrame) -> list[tuple[str, str]]:
         ),
     ]
     for code, label in (("NATO", "NATO total"), ("NATO_EU_CA", "European allies and Canada")):
-        if code in aggregates.index:
-            row = aggregates.loc[code]
+        if code in aggregates:
+            row = aggregates[code]
             out.append((f"{label}, % of GDP", _or_why(number(row["milex_pct_gdp"]), a)))
             usd = row["milex_usd_m"]
             money = "" if usd is None or usd != usd else f"{usd / 1000:,.0f}"

@@ -16,9 +16,8 @@ from milex.data.schema import is_missing
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from milex.analysis.profile import CountryProfile
+    from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
     from milex.projection import ProjectionResult
 
@@ -211,17 +210,10 @@ def scenario_lines(result: ProjectionResult) -> list[str]:
 
 
 # -- tracker table ---------------------------------------------------------------------------------
-def tracker_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The tracker's rows as display strings: allies by rank (no rank last), then aggregates."""
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
-    ]
-    allies = sorted(
-        (r for r in records if r["row_type"] == "ally"),
-        key=lambda r: (is_missing(r["rank"]), 0 if is_missing(r["rank"]) else r["rank"]),
-    )
+def tracker_rows(found: TrackerResult) -> list[dict[str, Any]]:
+    """The tracker's rows as display strings, in the tracker's own order."""
     rows = []
-    for r in [*allies, *(r for r in records if r["row_type"] != "ally")]:
+    for r in found.rows:
         aggregate = r["row_type"] == "aggregate"
         rows.append(
             {

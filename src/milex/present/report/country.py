@@ -36,7 +36,7 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
         raise MilexError(
             f"{profile.name} has no armed forces and no defence-expenditure figures: no brief"
         )
-    frame = tracker(profile.year, dataset=ds)
+    found = tracker(profile.year, dataset=ds)
     default = {"countries": [profile.iso3], "currency": "national"}
     result = projection_run(scenario, ds, default)
     if profile.iso3 not in result.entities:
@@ -46,11 +46,11 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
         )
     figures = [
         ("fig-country", charts.country_share(profile)),
-        ("fig-tracker", charts.tracker_bars(frame, highlight=profile.iso3)),
+        ("fig-tracker", charts.tracker_bars(found, highlight=profile.iso3)),
         ("fig-fan-money", charts.projection_fan(result, profile.iso3, measure="spending")),
     ]
     headers, history = history_rows(profile)
-    sources = merged_sources(profile.sources, frame.attrs["sources"], result.sources)
+    sources = merged_sources(profile.sources(), found.sources(), result.sources())
     return {
         "title": f"{profile.name}: defence spending brief, {profile.year}",
         "name": profile.name,
@@ -58,8 +58,8 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
         "year": profile.year,
         "joined": profile.joined_nato,
         "stamp": stamp(ds),
-        "headline": _headline(profile, frame.attrs["allies_with_figures"]),
-        "as_of": frame.attrs["as_of"],
+        "headline": _headline(profile, found.summary["allies_with_figures"]),
+        "as_of": found.summary["as_of"],
         "opening": [n for n in profile.notes if n.startswith("No NATO figure yet")],
         "statuses": _statuses(profile),
         "gaps": _gaps(profile),
@@ -73,7 +73,7 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
             "notes": list(result.notes),
         },
         "fiscal": _fiscal(ds, profile.iso3),
-        "notes": list(frame.attrs["notes"]),
+        "notes": found.notes,
         "sources": with_retrieval(ds, sources),
         "guidelines": guidelines(),
     }
