@@ -58,7 +58,7 @@ def test_the_eu_example_carries_the_cited_capacity_figures(eu):
     assert frame.loc["2025-12", "capacity_per_year"] == pytest.approx(2_000_000)
     assert list(eu.frame().columns) == list(CAPACITY_COLUMNS)
     assert len(frame) == 9 * 12
-    cited = {s["id"] for s in eu.sources}
+    cited = {s["id"] for s in eu.sources()}
     assert {"defenseone-2023-09", "commission-2024-03", "rutte-2025-08"} <= cited
 
 

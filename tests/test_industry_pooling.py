@@ -139,9 +139,9 @@ def test_the_example_cites_the_fragmentation_figures_and_the_eu_target(example):
     shares = {s.name: s.share_pct for s in model.collaboration.scenarios}
     assert shares["EU target by 2030"].value == 40
     assert shares["EU target by 2030"].source == ["edis-2024-03"]
-    cited = {s["id"]: s for s in example.sources}
+    cited = {s["id"]: s for s in example.sources()}
     assert {"commission-2017-06", "edis-2024-03", "politico-2019-12"} <= set(cited)
-    assert all(s["url"].startswith("https://") and s["date"] for s in example.sources)
+    assert all(s["url"].startswith("https://") and s["date"] for s in example.sources())
 
 
 def test_the_example_runs_the_sensitivity_from_0_75_to_0_95(example):

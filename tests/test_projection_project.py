@@ -123,7 +123,7 @@ def test_frame_and_summary_shapes(nato):
 
 
 def test_sources_editions_and_assumptions_are_carried(nato):
-    used = {(s["source"], s["edition"]) for s in nato.sources}
+    used = {(s["source"], s["edition"]) for s in nato.sources()}
     assert used == {
         ("nato", "2014-2024 (2024-06-17)"),  # Hungary's newest figure, 2024's
         ("nato", "2014-2025 (2025-08-28)"),
@@ -131,7 +131,7 @@ def test_sources_editions_and_assumptions_are_carried(nato):
         ("nato", "SG Annual Report 2025 (2026-03-26)"),
         ("imf_weo", "WEO 2025-10"),
     }
-    assert all(s.get("citation") for s in nato.sources)
+    assert all(s.get("citation") for s in nato.sources())
     meta = nato.meta()
     assert meta["scenario"]["base_year"] == 2026 and meta["scenario"]["bloc"] == "NATO"
     assert any("long-run assumption" in n for n in meta["notes"])

@@ -89,13 +89,13 @@ def test_best_edition_prefers_the_publishers_file_over_a_secondary_restatement(d
 
 def test_a_series_that_meets_two_definitions_says_so(dataset):
     frame = dataset.series("milex_pct_gdp", "POL", "nato", (2023, 2026))
-    assert frame.attrs["definition_break"] is True
-    assert frame.attrs["definitions"] == {
+    assert dataset.definitions(frame) == {
         "2014-2024 (2024-06-17)": "defence expenditure",
         "2014-2026 (2026-07)": "core defence expenditure",
     }
+    assert frame.attrs == {}  # results travel in the frame's columns, never in attrs
     one_edition = dataset.series("milex_pct_gdp", "POL", "nato", (2014, 2024))
-    assert one_edition.attrs["definition_break"] is False
+    assert set(dataset.definitions(one_edition).values()) == {"defence expenditure"}
 
 
 def test_wide_view_has_one_column_per_year(dataset):

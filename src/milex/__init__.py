@@ -25,7 +25,9 @@ __all__ = ["__version__", "country_profile", "fiscal", "load", "project", "track
 
 def _load_charts() -> None:
     """Every result's ``chart()`` finds its builder: the presentation layer registers them all."""
-    import milex.present.charts  # noqa: F401
+    from milex.present.charts import kinds
+
+    kinds.register()
 
 
 chart_registry.on_missing(_load_charts)

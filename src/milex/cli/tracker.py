@@ -16,6 +16,7 @@ from milex.cli.common import (
     handle_errors,
 )
 from milex.cli.tables import FittedTable
+from milex.data.schema import NATIONAL_LAW_MARK, flag_marks, mark_legend
 from milex.data.schema import is_missing as _missing
 from milex.errors import MilexError
 
@@ -133,16 +134,7 @@ def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> Fitt
         aggregate = row["row_type"] == "aggregate"
         if aggregate and not sections:
             sections.add(len(rows))
-        flags = "".join(
-            code
-            for code, present in (
-                ("e", "estimate" in (row["flags"] or "")),
-                ("s", "secondary" in (row["flags"] or "")),
-                ("r", "rounded" in (row["flags"] or "")),
-                ("*", bool(row["national_2pct_law"])),
-            )
-            if present
-        )
+        flags = flag_marks(row["flags"]) + (NATIONAL_LAW_MARK[0] * bool(row["national_2pct_law"]))
         rows.append([
             "" if _missing(row["rank"]) else str(int(row["rank"])),
             escape(SHORT_NAMES.get(row["iso3"], row["country"])),
@@ -169,8 +161,9 @@ def _tracker_table(records: list[dict[str, Any]], attrs: dict[str, Any]) -> Fitt
         numeric=[j == "right" and h != "Ally" for h, j in headers],
         caption="✓ met  ✗ not met  ≈ at threshold as rounded in the source  · not applicable  "
         "? no data. % of GDP: NATO's (share of real GDP); SIPRI's beside it, never merged. Gaps: "
-        "USD m. 3.5: the Hague core target's level (adopted 2025, due 2035). Notes: e estimate, "
-        "s secondary (sources listed below), r rounded in the source, * national 2% law.",
+        "USD m. 3.5: the Hague core target's level (adopted 2025, due 2035). Notes: "
+        + mark_legend(("estimate", "secondary", "rounded"), law=True)
+        + " (secondary sources listed below).",
         markup=True,
         sections=sections,
         gap=1,
@@ -296,9 +289,7 @@ def _history_table(profile: Any) -> Table:
         for measure, source, _, fmt in HISTORY:
             hit = here[(here["measure"] == measure) & (here["source"] == source)]
             cells.append(fmt(hit["value"].iloc[0]) if len(hit) else "")
-        flags = set(";".join(here["flags"]).split(";"))
-        mark = "e" if "estimate" in flags else ""
-        mark += "s" if "secondary" in flags else ""
+        mark = flag_marks(";".join(here["flags"]), only=("estimate", "secondary"))
         share = here[(here["measure"] == "milex_pct_gdp") & (here["source"] == "nato")]
         definition = (
             (profile.definitions or {}).get(str(share["edition"].iloc[0])) if len(share) else None
@@ -306,7 +297,7 @@ def _history_table(profile: Any) -> Table:
         mark += "c" if definition == "core defence expenditure" else ""
         table.add_row(f"{year}{mark}", *cells)
     table.caption = (
-        "e: estimate; s: secondary (press report); c: NATO's core-defence definition (2026 "
+        mark_legend(("estimate", "secondary")) + "; c: NATO's core-defence definition (2026 "
         "edition). Full table: --format csv"
     )
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: Columns of the long observations table, in order. (iso3, year, measure, source, edition) is the key.
@@ -35,6 +36,47 @@ FLAGS: dict[str, str] = {
     "national_plan": "an ally's announced plan, not a reported figure",
     "corrected": "milex corrected an evident publisher error (a named correction; see the origin)",
 }
+
+#: The mark beside a figure that carries a flag, and what the mark says in a legend: one
+#: vocabulary for the terminal, the tables, the charts and the reports (in this order).
+FLAG_MARKS: dict[str, tuple[str, str]] = {
+    "estimate": ("e", "estimate"),
+    "secondary": ("s", "secondary (a press report of the publisher's figure)"),
+    "rounded": ("≈", "rounded in the source (at a threshold: counted apart, never as met)"),
+    "uncertain": ("u", "highly uncertain (SIPRI)"),
+    "projection": ("p", "projection"),
+    "national_plan": ("n", "a national plan, not a reported figure"),
+}
+#: NATO's '*' beside an ally with a national law or agreement to spend at least 2% of GDP.
+NATIONAL_LAW_MARK = ("*", "national 2% law")
+
+
+def flag_marks(flags: str | Iterable[str] | None, only: Iterable[str] | None = None) -> str:
+    """The marks of a figure's flags (``"estimate;secondary"`` gives ``"es"``), of those in
+    ``only`` when given."""
+    have = set(split_flags(flags)) if isinstance(flags, str) or flags is None else set(flags)
+    keep = None if only is None else set(only)
+    return "".join(
+        mark for flag, (mark, _) in FLAG_MARKS.items()
+        if flag in have and (keep is None or flag in keep)
+    )  # fmt: skip
+
+
+def mark_legend(flags: Iterable[str] | None = None, *, law: bool = False) -> str:
+    """'e: estimate; s: secondary (...)' for ``flags`` (default: every flag with a mark)."""
+    wanted = set(FLAG_MARKS) if flags is None else set(flags)
+    parts = [f"{m}: {text}" for f, (m, text) in FLAG_MARKS.items() if f in wanted]
+    if law:
+        parts.append(f"{NATIONAL_LAW_MARK[0]}: {NATIONAL_LAW_MARK[1]}")
+    return "; ".join(parts)
+
+
+def split_flags(flags: str | None) -> list[str]:
+    """A figure's ``;``-joined flags as a list (none for a missing value)."""
+    if flags is None or is_missing(flags):
+        return []
+    return [f.strip() for f in str(flags).split(";") if f.strip()]
+
 
 SOURCES: dict[str, str] = {
     "nato": "NATO, Defence Expenditure of NATO Countries",

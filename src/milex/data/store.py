@@ -181,11 +181,7 @@ class Dataset:
         if member is not None:
             keep = [member(c, y) for c, y in zip(frame["iso3"], frame["year"], strict=True)]
             frame = frame.loc[np.asarray(keep, dtype=bool)]
-        frame = frame.reset_index(drop=True)
-        definitions = self.definitions(set(zip(frame["source"], frame["edition"], strict=True)))
-        frame.attrs["definitions"] = definitions
-        frame.attrs["definition_break"] = len(set(definitions.values())) > 1
-        return frame
+        return frame.reset_index(drop=True)
 
     def series_records(
         self,
@@ -259,12 +255,16 @@ class Dataset:
 
         return query, params, member
 
-    def definitions(self, used: set[tuple[str, str]]) -> dict[str, str]:
+    def definitions(self, used: Iterable[tuple[str, str]] | pd.DataFrame) -> dict[str, str]:
         """The definition each (source, edition) used records in datapackage.json, by edition.
 
+        ``used`` is a set of pairs or a frame with source and edition columns (a ``series``).
         Only editions that record one are listed (NATO's); two different values in one result
         mean it crosses a definition break, which every presenter must show.
         """
+        if hasattr(used, "columns"):  # a DataFrame, told apart without importing pandas
+            frame: Any = used
+            used = set(zip(frame["source"], frame["edition"], strict=True))
         recorded = {
             (s.get("source"), s.get("edition")): s["definition"]
             for s in self.package.get("sources", [])

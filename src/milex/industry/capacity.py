@@ -47,7 +47,7 @@ from milex.result import Result
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Columns of ``to_frame()`` and ``yearly()``, in order.
+#: Columns of ``frame()`` and ``yearly()``, in order.
 FRAME_COLUMNS = (
     "period", "year", "months", "capacity", "capacity_per_year", "production", "utilisation_pct",
     "demand_consumption", "demand_deliveries", "shipped_consumption", "shipped_deliveries",

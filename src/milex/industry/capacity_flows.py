@@ -18,7 +18,7 @@ from milex.industry.models import (
 if TYPE_CHECKING:
     pass
 
-#: Columns of ``to_frame()`` and ``yearly()``, in order.
+#: Columns of ``frame()`` and ``yearly()``, in order.
 
 
 # -- inputs on a monthly grid --------------------------------------------------------------------

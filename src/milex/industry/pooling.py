@@ -36,7 +36,7 @@ from milex.result import Result
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Columns of ``to_frame()``, in order.
+#: Columns of ``frame()``, in order.
 FRAME_COLUMNS = (
     "view", "case", "learning_rate", "model_rate", "lines_before", "lines_after", "units",
     "cost_before", "cost_after", "savings", "savings_pct", "avg_unit_cost_before",

@@ -25,7 +25,7 @@ from milex.industry.models import (
 if TYPE_CHECKING:
     pass
 
-#: Columns of ``to_frame()``, in order.
+#: Columns of ``frame()``, in order.
 
 
 #: Size caps, checked before any work: learning rates in the sensitivity table, buyers.

@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from milex.data.schema import FLAGS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -30,14 +32,6 @@ KINDS: dict[str, tuple[int | None, int | None]] = {
     "ratio": (2, 3),
     "text": (None, None),
     "status": (None, None),  # a standing against a guideline: met, not met, no data, ...
-}
-#: What a figure's flags mean (the data model's vocabulary), for the metadata file.
-FLAGS = {
-    "estimate": "the publisher marks the figure as an estimate (NATO 'e', SIPRI blue cells)",
-    "uncertain": "SIPRI marks the figure as highly uncertain (red cells)",
-    "secondary": "from a secondary source (a press release or statement), not the publisher's file",
-    "derived": "computed by milex from published figures",
-    "projection": "a projection, not an observation",
 }
 LICENCE = "milex code: see the project's licence; figures: each publisher's licence, listed below"
 

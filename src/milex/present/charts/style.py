@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from milex.analysis.commitments import BY_ID
+from milex.data.schema import FLAG_MARKS, flag_marks
 from milex.data.schema import is_missing as missing
 from milex.errors import MilexError
 
@@ -73,11 +74,8 @@ REFERENCE_NOTE = (
     f"{TWO_PCT:g}%: Wales 2014 guideline, a floor since Vilnius 2023; {CORE_PCT:g}%: core-defence "
     "target agreed at The Hague in 2025, for 2035."
 )
-FLAG_MARKS = (
-    ("estimate", "e", "NATO estimate"),
-    ("secondary", "s", "press report of NATO's figure"),
-    ("rounded", "≈", "rounded in the source (at a threshold: counted apart, never as met)"),
-)
+#: The flags a chart's labels mark (their marks and words: milex.data.schema.FLAG_MARKS).
+CHART_FLAGS = ("estimate", "secondary", "rounded")
 SOURCE_NAMES = {"nato": "NATO", "sipri": "SIPRI"}
 NATO_PCT_TITLE = "Defence expenditure, % of GDP (NATO: share of real GDP)"
 
@@ -276,7 +274,8 @@ def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[s
     """Notes for the flags of the rows; and the flags only some rows carry, which labels mark
     (a flag every row carries is said once in the notes instead)."""
     notes, mixed = [], set()
-    for flag, mark, meaning in FLAG_MARKS:
+    for flag in CHART_FLAGS:
+        mark, meaning = FLAG_MARKS[flag]
         have = [flag in (r.get("flags") or "") for r in rows]
         if have and all(have):
             when = f"{year} figures" if year else "All figures"
@@ -289,11 +288,7 @@ def flag_notes(rows: Sequence[dict[str, Any]], year: int | None) -> tuple[list[s
 
 def marks(flags: str | None, only: set[str] | None = None) -> str:
     """The marks of a figure's flags (of those in ``only``, when given)."""
-    return "".join(
-        mark
-        for flag, mark, _ in FLAG_MARKS
-        if flag in (flags or "") and (only is None or flag in only)
-    )
+    return flag_marks(flags, CHART_FLAGS if only is None else only)
 
 
 def status_band(iso3: str, share: float | None, note: str = "") -> str:

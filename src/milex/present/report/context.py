@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milex.data.schema import is_missing
+from milex.data.schema import NATIONAL_LAW_MARK, flag_marks, is_missing
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -239,16 +239,8 @@ def tracker_rows(found: TrackerResult) -> list[dict[str, Any]]:
 
 
 def _marks(row: dict[str, Any]) -> str:
-    flags = row["flags"] if isinstance(row["flags"], str) else ""
-    return "".join(
-        code
-        for code, present in (
-            ("e", "estimate" in flags),
-            ("s", "secondary" in flags),
-            ("*", bool(row["national_2pct_law"])),
-        )
-        if present
-    )
+    law = NATIONAL_LAW_MARK[0] if row["national_2pct_law"] else ""
+    return flag_marks(row["flags"]) + law
 
 
 def _core_level(row: dict[str, Any]) -> str:
@@ -282,7 +274,6 @@ def history_rows(profile: CountryProfile) -> tuple[list[str], list[dict[str, Any
         for measure, source, _, digits in HISTORY:
             hit = here[(here["measure"] == measure) & (here["source"] == source)]
             cells.append(number(hit["value"].iloc[0], digits) if len(hit) else "–")
-        flags = set(";".join(here["flags"]).split(";"))
-        marks = ("e" if "estimate" in flags else "") + ("s" if "secondary" in flags else "")
+        marks = flag_marks(";".join(here["flags"]), only=("estimate", "secondary"))
         rows.append({"year": f"{year}{marks}", "cells": cells})
     return headers, rows
