@@ -135,7 +135,8 @@ def test_alliance_report_names_its_sources_editions_and_summary(alliance, datase
         assert src["citation"] in page and src["edition"] in page
     assert "IMF, World Economic Outlook" in page  # the projection's source
     assert (
-        f"{frame.summary['count_at_or_above_2pct']} of {frame.summary['allies_with_figures']}" in page
+        f"{frame.summary['count_at_or_above_2pct']} of {frame.summary['allies_with_figures']}"
+        in page
     )
     assert "Methods and notes" in page and "never merged" in page
 
