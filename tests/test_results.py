@@ -123,3 +123,24 @@ def test_one_mark_per_flag_in_the_terminal_the_report_and_the_charts(dataset):
     assert denmark["marks"].startswith(flag_marks(row["flags"]))
     out = CliRunner().invoke(app, ["tracker", "--year", "2025"], env={"COLUMNS": "200"}).stdout
     assert mark_legend(("estimate",)) in " ".join(out.split())
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_one_level_rule_for_status_count_band_and_reach(dataset, year):
+    """Denmark's 2026 "3.5" (rounded by its source) is at the line, never over it: its status,
+    the count, the chart's band and the reach year all say so, as every other ally's agree."""
+    from milex.analysis.commitments import AT_ROUNDED, MET
+    from milex.present.charts import style
+
+    found = tracker(year, dataset=dataset)
+    bands = {r["iso3"]: r["band"] for r in style.ally_rows(found)}
+    core = {c for c, b in bands.items() if b == style.BAND_CORE}
+    assert len(core) == found.summary["count_at_or_above_3_5pct"]
+    met = {r["iso3"] for r in found.allies() if r["status_hague_core_3_5pct"] == MET}
+    assert met == (core if year >= 2025 else set())  # the pledge applies from 2025
+    touching = [r for r in found.allies() if r["status_hague_core_3_5pct"] == AT_ROUNDED]
+    assert [r["country"] for r in touching] == found.summary["rounded_at_3_5pct"]
+    for row in touching:
+        assert bands[row["iso3"]] == style.BAND_TWO and row["hague_reach_year"] != year
+    if year == 2026:
+        assert [r["iso3"] for r in touching] == ["DNK"]

@@ -148,9 +148,21 @@ def status(
         return NO_DATA
     if rule.kind == "up to":
         return MET if 0 < value <= rule.threshold else NOT_MET
-    if rounded and at_rounded(value, rule.threshold):
+    return level(value, rule.threshold, rounded=rounded)
+
+
+def level(value: float, threshold: float, *, rounded: bool = False) -> str:
+    """The one rule for a share against a floor (2%, 3.5%, a plan's line): ``MET`` at or above
+    it, ``NOT_MET`` below, ``AT_ROUNDED`` when a figure the source rounded only touches it
+    (Denmark's 2026 "3.5": the unrounded value may be below). Every count, status, band and
+    reach year judges a level with this."""
+    if rounded and at_rounded(value, threshold):
         return AT_ROUNDED
-    return MET if value >= rule.threshold else NOT_MET
+    return MET if value >= threshold - LEVEL_TOLERANCE else NOT_MET
+
+
+#: A computed line (a path's share for a year) carries float noise: a level this close to it is on it.
+LEVEL_TOLERANCE = 1e-9
 
 
 def at_rounded(value: float, threshold: float) -> bool:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from milex.analysis.commitments import BY_ID, at_rounded
+from milex.analysis.commitments import AT_ROUNDED, BY_ID, MET
+from milex.analysis.commitments import level as level_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +69,8 @@ def path_status(actual: float | None, base_share: float | None, base_year: int, 
     """'on or above path' / 'below path' for a year after the base with a figure, else ''."""
     if actual is None or base_share is None or year <= base_year:
         return ""
-    return ON_PATH if actual >= path_value(base_share, base_year, year) - 1e-12 else BELOW_PATH
+    on = level_of(actual, path_value(base_share, base_year, year)) == MET
+    return ON_PATH if on else BELOW_PATH
 
 
 def base_year(ds: Dataset) -> int:
@@ -161,9 +163,7 @@ class Figure:
     @property
     def meets(self) -> bool:
         """At or above 3.5%, and not a rounded figure that only touches it."""
-        return self.share >= CORE.threshold and not (
-            self.rounded and at_rounded(self.share, CORE.threshold)
-        )
+        return level_of(self.share, CORE.threshold, rounded=self.rounded) == MET
 
 
 def _from_newest(
@@ -194,7 +194,7 @@ def _from_newest(
     note = trend.note
     if newest.year > start:
         note += f"; from its {newest.year} figure of {newest.share:.2f}%"
-    if newest.rounded and at_rounded(newest.share, CORE.threshold):
+    if level_of(newest.share, CORE.threshold, rounded=newest.rounded) == AT_ROUNDED:
         note += " (3.5 as rounded in the source: not counted as reached)"
     return Reach(
         iso3, trend.year, note, trend.spending_growth_pct, start, base,
@@ -223,7 +223,7 @@ def reach(
     """
     if share is None:
         return Reach(iso3, None, "no NATO figure in the base year", None, start, None)
-    already = share >= CORE.threshold and not (rounded and at_rounded(share, CORE.threshold))
+    already = level_of(share, CORE.threshold, rounded=rounded) == MET
     if len(changes) < GROWTH_YEARS:
         note = "fewer than three years of real change"
         if already:
@@ -249,7 +249,7 @@ def reach(
             break
         level *= (1 + growth / 100) / (1 + gdp.get(year, long_run) / 100)
         levels.append((year, level))
-        if reached is None and level >= CORE.threshold:
+        if reached is None and level_of(level, CORE.threshold) == MET:
             reached = year
     if reached == start:
         note = f"already at {share:.2f}% in {start}"

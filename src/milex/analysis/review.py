@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis import hague
+from milex.analysis.commitments import MET, level
 from milex.analysis.plans import Plans, load_plans
 from milex.data.plan_ledger import CURRENT, MONEY
 from milex.data.registry import NO_ARMED_FORCES
@@ -182,7 +183,7 @@ def verdict(plan: float | None, line: float | None) -> str:
     """Plan at or above the line, below it, or no plan (or no line to judge against)."""
     if plan is None or line is None:
         return NO_PLAN
-    return AT_OR_ABOVE if plan >= line - 1e-9 else BELOW
+    return AT_OR_ABOVE if level(plan, line) == MET else BELOW
 
 
 def _money(inp: _Inputs, iso3: str, year: int, pct_points: float | None) -> tuple[Any, Any, Any]:

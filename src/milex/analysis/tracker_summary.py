@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from milex.analysis.commitments import AT_ROUNDED, MET, at_rounded
+from milex.analysis.commitments import AT_ROUNDED, MET, level
 from milex.analysis.coverage import (
     as_of,
     headline,
@@ -82,10 +82,9 @@ def _counts(allies: list[dict[str, Any]], counted: list[dict[str, Any]]) -> dict
         for rule in STATUS_GUIDELINES
     }
     for label, threshold in GAP_THRESHOLDS.items():
-        touching = [r for r in counted if _at_rounded(r, threshold)]
-        counts[f"count_at_or_above_{label}"] = sum(
-            r["milex_pct_gdp"] >= threshold for r in counted if r not in touching
-        )
+        judged = {r["iso3"]: _level(r, threshold) for r in counted}
+        touching = [r for r in counted if judged[r["iso3"]] == AT_ROUNDED]
+        counts[f"count_at_or_above_{label}"] = sum(v == MET for v in judged.values())
         counts[f"count_rounded_at_{label}"] = len(touching)
         counts[f"rounded_at_{label}"] = [r["country"] for r in touching]
     # every ally with an equipment share counts, whether or not it has a share of GDP, so the
@@ -158,8 +157,8 @@ def _flag_notes(rows: list[dict[str, Any]], year: int, counts: dict[str, Any]) -
     return notes
 
 
-def _at_rounded(row: dict[str, Any], threshold: float) -> bool:
-    return "rounded" in (row["flags"] or "") and at_rounded(row["milex_pct_gdp"], threshold)
+def _level(row: dict[str, Any], threshold: float) -> str:
+    return level(row["milex_pct_gdp"], threshold, rounded="rounded" in (row["flags"] or ""))
 
 
 def _all_editions(rows: list[dict[str, Any]]) -> set[str]:

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from milex.analysis.commitments import BY_ID
+from milex.analysis.commitments import BY_ID, MET, level
 from milex.data.schema import FLAG_MARKS, flag_marks
 from milex.data.schema import is_missing as missing
 from milex.errors import MilexError
@@ -291,16 +291,20 @@ def marks(flags: str | None, only: set[str] | None = None) -> str:
     return flag_marks(flags, CHART_FLAGS if only is None else only)
 
 
-def status_band(iso3: str, share: float | None, note: str = "") -> str:
-    """The tracker's share of GDP as a band: 3.5% or more, 2% to 3.5%, under 2%, no figure."""
+def status_band(iso3: str, share: float | None, note: str = "", flags: str | None = "") -> str:
+    """The tracker's share of GDP as a band: 3.5% or more, 2% to 3.5%, under 2%, no figure.
+
+    Judged by the one level rule (milex.analysis.commitments.level): a figure the source rounded
+    that only touches a line (Denmark's 2026 "3.5") stays in the band below it, as it is counted."""
     if note == BAND_NO_FORCES:
         return BAND_NO_FORCES
     if missing(share):
         return BAND_NONE
     assert share is not None
-    if share >= CORE_PCT:
+    rounded = "rounded" in (flags or "")
+    if level(share, CORE_PCT, rounded=rounded) == MET:
         return BAND_CORE
-    return BAND_TWO if share >= TWO_PCT else BAND_BELOW
+    return BAND_TWO if level(share, TWO_PCT, rounded=rounded) == MET else BAND_BELOW
 
 
 def band_scale(bands: Iterable[str]) -> Any:
@@ -322,7 +326,7 @@ def ally_rows(result: TrackerResult) -> list[dict[str, Any]]:
                 "country": r["country"],
                 "share": share,
                 "equipment": equipment,
-                "band": status_band(r["iso3"], share, r["note"] or ""),
+                "band": status_band(r["iso3"], share, r["note"] or "", r["flags"]),
                 "flags": r["flags"] if isinstance(r["flags"], str) else "",
                 "rank": None if missing(r["rank"]) else int(r["rank"]),
             }

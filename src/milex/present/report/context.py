@@ -248,7 +248,7 @@ def _core_level(row: dict[str, Any]) -> str:
     2035, so before its adoption the tracker's own status is "not applicable"."""
     from milex.present.charts.style import BAND_CORE, BAND_NO_FORCES, BAND_NONE, status_band
 
-    band = status_band(row["iso3"], row["milex_pct_gdp"], row["note"] or "")
+    band = status_band(row["iso3"], row["milex_pct_gdp"], row["note"] or "", row["flags"])
     return {BAND_CORE: "met", BAND_NONE: "no data", BAND_NO_FORCES: "not applicable"}.get(
         band, "not met"
     )
