@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from milex.projection import Scenario
+from milex.projection._inputs import prepare
 from milex.projection.engine import MEASURES, QUANTILES, simulate
-from milex.projection.inputs import prepare
 
 QUICK = "--quick" in sys.argv
 AGAINST = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else None
@@ -118,7 +118,7 @@ def status(key):
 
 inputs, shocks = inputs_for({paths})
 try:  # this version: one engine interface; loading the compiled engine timed on its own
-    from milex.projection import kernel
+    from milex.projection import _kernel as kernel
     start = time.perf_counter()
     kernel.load()
     load = time.perf_counter() - start
@@ -258,7 +258,7 @@ import time
 start = time.perf_counter()
 from milex.projection import _kernels  # noqa: F401 (numba's import and the module's)
 imported = time.perf_counter()
-from milex.projection import kernel
+from milex.projection import _kernel as kernel
 loaded = time.perf_counter()
 kernel.load()  # every routine, compiled or read from numba's cache
 print(imported - start, time.perf_counter() - loaded)
@@ -298,7 +298,7 @@ def main() -> None:
         f"model: {C} allies + {G} blocs x {T1} years ({inputs.years[0]}-{inputs.years[-1]}), "
         f"8 measures, central + 5 quantiles per cell; default design: {shocks.generator}\n"
     )
-    from milex.projection import kernel
+    from milex.projection import _kernel as kernel
 
     compiled = kernel.available()
     if compiled:

@@ -121,7 +121,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     # -- what a build refuses: shrinks and flags --------------------------------------------------
     Mutation(
         "shrink-per-edition",
-        "data/checks/counts.py",
+        "data/checks/_counts.py",
         "        *_edition_shrinks(obs, previous, files, threshold),\n",
         "",
         _t(T_SNAPSHOT_LIMITS),
@@ -129,7 +129,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "shrink-per-edition-gone-only",
-        "data/checks/counts.py",
+        "data/checks/_counts.py",
         "        if after >= before * (1 - t):\n            continue\n        where = files",
         "        if after:\n            continue\n        where = files",
         _t(T_SNAPSHOT_LIMITS),
@@ -137,7 +137,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "shrink-per-source",
-        "data/checks/counts.py",
+        "data/checks/_counts.py",
         "        *_source_shrinks(obs, previous, files, threshold),\n",
         "",
         _t(T_SNAPSHOT_LIMITS),
@@ -145,7 +145,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "shrink-per-series",
-        "data/checks/counts.py",
+        "data/checks/_counts.py",
         "        *_series_losses(obs, previous, files),\n",
         "",
         _t(T_SNAPSHOT_LIMITS),
@@ -153,7 +153,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "shrink-per-year-slice",
-        "data/checks/counts.py",
+        "data/checks/_counts.py",
         "        *_slice_losses(obs, previous, files),\n",
         "",
         _t(T_SNAPSHOT_LIMITS),
@@ -191,10 +191,10 @@ MUTATIONS: tuple[Mutation, ...] = (
         _t(T_SNAPSHOT_LIMITS),
         "SIPRI figures that lost their estimate colour are committed",
     ),
-    # -- size caps before parsing (milex.data.bounds) ---------------------------------------------
+    # -- size caps before parsing (milex.data._bounds) ---------------------------------------------
     Mutation(
         "xlsx-member-cap-skipped",
-        "data/bounds.py",
+        "data/_bounds.py",
         "        if info.file_size > member_cap:\n",
         "        if False:\n",
         (f"{T_BOUNDS}::test_the_caps_come_from_the_environment_and_the_whole_workbook_is_capped",),
@@ -202,7 +202,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "xlsx-total-cap-skipped",
-        "data/bounds.py",
+        "data/_bounds.py",
         "    if total > total_cap:\n",
         "    if False:\n",
         (f"{T_BOUNDS}::test_the_caps_come_from_the_environment_and_the_whole_workbook_is_capped",),
@@ -210,7 +210,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "raw-file-cap-skipped",
-        "data/bounds.py",
+        "data/_bounds.py",
         "    if size > bound.bytes:\n",
         "    if False:\n",
         (f"{T_BOUNDS}::test_a_csv_over_the_cap_is_refused_before_pandas_reads_it",),
@@ -446,7 +446,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "rounded-figure-met",
         "analysis/commitments.py",
-        "    if rounded and at_rounded(value, rule.threshold):\n",
+        "    if rounded and at_rounded(value, threshold):\n",
         "    if False:\n",
         (
             "tests/test_tracker_partial_years.py::"
@@ -473,7 +473,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "load-duplicate-rows-unchecked",
-        "data/rowcheck.py",
+        "data/_rowcheck.py",
         "    if rows != distinct:\n",
         "    if False:\n",
         (
@@ -484,7 +484,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "load-row-count-unchecked",
-        "data/rowcheck.py",
+        "data/_rowcheck.py",
         "    if isinstance(recorded_rows, int) and recorded_rows != rows:\n",
         "    if False:\n",
         (
@@ -495,7 +495,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "load-content-checksum-unchecked",
-        "data/rowcheck.py",
+        "data/_rowcheck.py",
         "    if actual != expected:\n",
         "    if False:\n",
         (
@@ -545,6 +545,28 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    while time.monotonic()",
         T_PREDRAW,
         "pre-drawing keeps waiting after the server shut its drawer",
+    ),
+    Mutation(
+        "tracker-one-order",
+        "analysis/tracking.py",
+        "    rows.sort(key=row_order)\n",
+        "    pass\n",
+        (
+            "tests/test_results.py::"
+            "test_the_trackers_one_order_is_rank_then_name_then_totals",
+        ),
+        "the tracker's rows come in member order, and each view sorts them its own way",
+    ),
+    Mutation(
+        "band-ignores-rounding",
+        "present/charts/style.py",
+        "    if level(share, CORE_PCT, rounded=rounded) == MET:\n",
+        "    if share >= CORE_PCT:\n",
+        (
+            "tests/test_results.py::"
+            "test_one_level_rule_for_status_count_band_and_reach",
+        ),
+        "Denmark's rounded 2026 '3.5' takes the chart's 3.5% colour while counted apart",
     ),
 )
 

@@ -49,7 +49,7 @@ AGGREGATES = (("NATO_EU_CA", "NATO Europe and Canada"), ("NATO", "NATO Total"))
 #: and the yearly change of that share (percentage points), rounded from NATO's 2014-2024 tables
 #: (GDP: the 2015-price figure x 1.1; change: 2014 to 2024 over ten years). The synthetic figures
 #: thus sit where the real ones do: a build checks NATO's current US$ and shares of GDP against
-#: SIPRI's workbook (milex.data.checks.magnitudes.SIPRI_NATO), which the tests read from the raw files.
+#: SIPRI's workbook (milex.data.checks._magnitudes.SIPRI_NATO), which the tests read from the raw files.
 SIZES: dict[str, tuple[float, float, float]] = {
     "ALB": (12_300, 1.35, 0.07), "BEL": (498_000, 0.97, 0.03), "BGR": (54_000, 1.31, 0.12),
     "CAN": (1_700_000, 1.01, 0.04), "HRV": (54_100, 1.81, 0.0), "CZE": (196_000, 0.94, 0.12),

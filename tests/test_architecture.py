@@ -185,3 +185,39 @@ def test_the_size_check_sees_a_long_function(tmp_path):
     path = tmp_path / "m.py"
     path.write_text(f"def f():\n{body}\n")
     assert sizes(path) == (MAX_FUNCTION_LINES + 1, [("f", MAX_FUNCTION_LINES + 1)])
+
+
+#: The library's public modules below the presentation layer: what a user may import and rely on.
+#: Everything else there is internal and named ``_module``, so a reader sees the API at a glance;
+#: the applications (present, cli, web) are not imported by users and keep plain names.
+PUBLIC_LIBRARY = frozenset({
+    "milex", "milex.errors", "milex.version", "milex.chart_registry", "milex.result",
+    "milex.data", "milex.data.atomic", "milex.data.bundle", "milex.data.checks", "milex.data.diff",
+    "milex.data.overlay", "milex.data.plan_ledger", "milex.data.receipts", "milex.data.registry",
+    "milex.data.schema", "milex.data.snapshot", "milex.data.store", "milex.data.update",
+    "milex.data.sources", "milex.data.sources.geo", "milex.data.sources.imf",
+    "milex.data.sources.imf_sdmx", "milex.data.sources.kiel", "milex.data.sources.nato",
+    "milex.data.sources.nato.editions", "milex.data.sources.sipri", "milex.data.sources.weo",
+    "milex.data.sources.worldbank",
+    "milex.analysis", "milex.analysis.balance", "milex.analysis.bloc", "milex.analysis.burden",
+    "milex.analysis.commitments", "milex.analysis.coverage", "milex.analysis.hague",
+    "milex.analysis.overlay", "milex.analysis.plans", "milex.analysis.profile",
+    "milex.analysis.reconcile", "milex.analysis.review", "milex.analysis.tracking",
+    "milex.projection", "milex.projection.engine", "milex.projection.result",
+    "milex.projection.scenario",
+    "milex.industry", "milex.industry.capacity", "milex.industry.demand", "milex.industry.pooling",
+    "milex.finance", "milex.finance.fiscal", "milex.finance.sensitivity", "milex.finance.tables",
+})  # fmt: skip
+APPLICATIONS = ("milex.present", "milex.cli", "milex.web", "milex.__main__")
+
+
+def test_internal_library_modules_are_underscored():
+    library = {
+        n for n in MODULES
+        if not n.startswith(APPLICATIONS) and not any(p.startswith("_") for p in n.split("."))
+    }  # fmt: skip
+    assert sorted(library - PUBLIC_LIBRARY) == [], (
+        "a new public module: name it _module if it is internal, or add it to PUBLIC_LIBRARY "
+        "(and document it) if users may import it"
+    )
+    assert sorted(PUBLIC_LIBRARY - library) == []

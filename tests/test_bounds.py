@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from milex.data import bounds
+from milex.data import _bounds as bounds
 from milex.data.registry import MAX_NAMES, MAX_SUGGESTED
 from milex.data.sources._common import open_workbook, read_csv
-from milex.data.update import download
-from milex.data.update.download import Limits
+from milex.data.update import _download as download
+from milex.data.update._download import Limits
 from milex.errors import MilexError, QueryError, SourceError, UnknownCountryError
 
 from .test_sources_sipri import small_workbook
@@ -271,7 +271,7 @@ def slow_api_page(conn: socket.socket, port: int) -> None:
 def test_one_deadline_bounds_all_the_requests_of_an_update(raw_server, tmp_path, registry):
     """Five API pages of 0.4 s each, none near the 5 s read timeout: a run with 1 s is cut in
     the third page, naming its URL, the run's limit and the variable that raises it."""
-    from milex.data.update.publishers import Context, _worldbank_pages
+    from milex.data.update._publishers import Context, _worldbank_pages
 
     server = raw_server(slow_api_page)
     limits = Limits(read=5.0, deadline=1.0).started()
@@ -326,7 +326,7 @@ def test_an_endless_page_is_cut_at_the_page_cap(raw_server, monkeypatch):
 
 
 def test_world_bank_pages_together_are_capped(raw_server, tmp_path, monkeypatch, registry):
-    from milex.data.update.publishers import Context, _worldbank_pages
+    from milex.data.update._publishers import Context, _worldbank_pages
 
     def page(conn: socket.socket, port: int) -> None:
         records = [{"indicator": {"id": "X"}, "value": 1, "pad": "x" * 400}] * 1000

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from milex.data import snapshot
-from milex.data.checks import ChecksFailed, magnitudes, run_checks
+from milex.data.checks import ChecksFailed, run_checks
+from milex.data.checks import _magnitudes as magnitudes
 
 PACKAGE = Path(snapshot.package_dir())
 

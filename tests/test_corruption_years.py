@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from milex.cli import app
 from milex.data.sources import imf, sipri, worldbank
 from milex.data.sources._common import naming
-from milex.data.sources.years import bounds, check_axis, edition_year
+from milex.data.sources._years import bounds, check_axis, edition_year
 from milex.errors import SourceError
 
 SIPRI = sipri.RESOURCE.path

@@ -303,7 +303,7 @@ def test_a_clause_covers_only_a_rise_over_2021(dataset):
 def test_an_ally_without_a_weo_series_is_named_not_guessed():
     import numpy as np
 
-    from milex.finance import debt
+    from milex.finance import _debt as debt
     from milex.finance.fiscal import verdict_text
 
     text = verdict_text([], None, True, ("govt_debt_pct_gdp",), base_year=2026)

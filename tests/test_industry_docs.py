@@ -25,8 +25,8 @@ from milex.industry import (
     PoolingModel,
     run_capacity,
 )
+from milex.industry._models import Figure, Source
 from milex.industry.demand import SUMMARY
-from milex.industry.models import Figure, Source
 from milex.industry.pooling import BUYER_COLUMNS
 
 from .conftest import ROOT

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from milex.cli import app
 from milex.data.sources import kiel
-from milex.data.update.kiel import load_memo, update_kiel, workbook_url
+from milex.data.update._kiel import load_memo, update_kiel, workbook_url
 from milex.errors import MilexError, SourceError
 
 ROWS = [  # donor, military € bn, military % of 2021 GDP

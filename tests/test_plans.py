@@ -11,7 +11,7 @@ from milex.analysis import hague, review
 from milex.analysis.plans import load_plans, plan_share
 from milex.data.plan_ledger import COLUMNS, PLANS_FILE, PlanError
 from milex.projection import PathSpec, Scenario, ScenarioError, Target, project
-from milex.projection.paths import plan_share_path
+from milex.projection._paths import plan_share_path
 
 
 def _write(tmp_path, rows):

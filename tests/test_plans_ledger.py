@@ -23,7 +23,7 @@ from milex.analysis.plans import current, ledger, load_plans, plan_share
 from milex.cli import app, common
 from milex.data.plan_ledger import COLUMNS, PlanError
 from milex.projection import PathSpec, Target
-from milex.projection.paths import build_part
+from milex.projection._paths import build_part
 
 URL = "https://example.org/"
 

@@ -166,7 +166,7 @@ def test_milex_project_runs_in_a_process_where_numba_cannot_be_imported():
 @pytest.mark.parametrize("engine", ["numpy", "compiled"])
 def test_the_engine_option_runs_that_engine_and_the_notes_say_so(engine):
     if engine == "compiled":
-        from milex.projection import kernel
+        from milex.projection import _kernel as kernel
 
         if not kernel.available():
             pytest.skip("numba is not installed here")

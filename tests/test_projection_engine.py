@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milex.projection import kernel
+from milex.projection import _kernel as kernel
+from milex.projection._numpy_engine import NumpyEngine
+from milex.projection._quantiles import sorted_quantiles
 from milex.projection.engine import QUANTILES, EngineInputs, Shocks, simulate
-from milex.projection.numpy_engine import NumpyEngine
-from milex.projection.quantiles import sorted_quantiles
 
 MONEY = (
     "gdp",
@@ -362,7 +362,7 @@ def test_sobol_and_pcg64_give_the_same_quantiles_within_sampling_error():
 
 def test_sobol_points_are_stratified_in_every_dimension():
     """2^m scrambled Sobol' points put exactly one point in each of 2^m equal cells per axis."""
-    from milex.projection.draws import Sobol
+    from milex.projection._draws import Sobol
 
     sobol = Sobol(50, seed=3, block=4096)
     points = sobol.base() ^ sobol.shift[:, None]  # 32-bit integers: u = (x + 0.5) / 2^32
@@ -372,7 +372,7 @@ def test_sobol_points_are_stratified_in_every_dimension():
 
 
 def test_sobol_draws_do_not_depend_on_chunk_boundaries_and_differ_by_seed():
-    from milex.projection.draws import Sobol
+    from milex.projection._draws import Sobol
 
     small, large = Sobol(7, seed=5, block=256), Sobol(7, seed=5, block=1024)
     joined = np.concatenate([small.normals(s, 256) for s in range(0, 1024, 256)], axis=1)
@@ -381,7 +381,7 @@ def test_sobol_draws_do_not_depend_on_chunk_boundaries_and_differ_by_seed():
 
 
 def test_sobol_beyond_its_table_pads_with_pseudo_random_draws(monkeypatch):
-    from milex.projection import draws
+    from milex.projection import _draws as draws
 
     monkeypatch.setattr(draws, "MAX_SOBOL_DIMS", 4)
     sobol = draws.Sobol(10, seed=1, block=512, rank=np.arange(10)[::-1])
@@ -393,7 +393,7 @@ def test_sobol_beyond_its_table_pads_with_pseudo_random_draws(monkeypatch):
 def test_the_inverse_normal_table_is_within_3e_7_of_ndtri():
     from scipy.special import ndtri
 
-    from milex.projection.draws import to_normal
+    from milex.projection._draws import to_normal
 
     points = np.random.default_rng(0).integers(0, 2**32, 200_000, dtype=np.uint64)
     points = np.concatenate([points, [0, 2**32 - 1, 2**31]]).astype(np.uint32)
@@ -406,7 +406,7 @@ def test_sobol_direction_numbers_are_scipys(dims):
     """Read from SciPy's table without importing scipy.stats, computed to the same numbers."""
     from scipy.stats import qmc
 
-    from milex.projection.draws import _directions
+    from milex.projection._draws import _directions
 
     expected = qmc.Sobol(dims, scramble=False, bits=32)._sv.astype(np.uint64)
     np.testing.assert_array_equal(_directions(dims), expected)
@@ -415,7 +415,7 @@ def test_sobol_direction_numbers_are_scipys(dims):
 def test_the_vectorised_inverse_normal_matches_ndtri():
     from scipy.special import ndtri
 
-    from milex.projection.draws import inverse_normal
+    from milex.projection._draws import inverse_normal
 
     p = np.concatenate([np.random.default_rng(1).random(100_000), [1e-300, 1e-12, 0.5, 1 - 1e-12]])
     np.testing.assert_allclose(inverse_normal(p), ndtri(p), rtol=1e-14, atol=1e-15)
@@ -473,7 +473,7 @@ def test_kernel_selection_falls_back_to_a_sort_for_rows_with_nan_or_infinity(bad
 
 def test_sobol_scramble_is_the_gf2_product_of_a_unit_lower_triangular_matrix():
     """v' = L v over GF(2), checked bit by bit against the matrix the same draws make."""
-    from milex.projection.draws import BITS, _directions, _scramble
+    from milex.projection._draws import BITS, _directions, _scramble
 
     v = _directions(6)
     got = _scramble(v, np.random.Generator(np.random.PCG64(7)))
@@ -489,7 +489,7 @@ def test_sobol_scramble_is_the_gf2_product_of_a_unit_lower_triangular_matrix():
 
 
 def test_a_histogram_with_more_bins_than_the_kernel_can_number_is_refused():
-    from milex.projection.quantiles import HistogramSink
+    from milex.projection._quantiles import HistogramSink
 
     with pytest.raises(ValueError, match="bins must be 1 to 65534, not 70000"):
         HistogramSink(rows=3, paths=10, bins=70_000)
@@ -500,7 +500,7 @@ def test_a_histogram_with_more_bins_than_the_kernel_can_number_is_refused():
 def _tail_edges() -> np.ndarray:
     """Points at every boundary the tables have: 0 and 2^32 - 1, the tail edge on both sides,
     each octave of the tail table (2^k - 1, 2^k) and the middle."""
-    from milex.projection.draws import BITS, TABLE_BITS, TAIL_EDGE
+    from milex.projection._draws import BITS, TABLE_BITS, TAIL_EDGE
 
     edge = TAIL_EDGE << (BITS - TABLE_BITS)
     octaves = [2**k + o for k in range(BITS - 1) for o in (-1, 0)]
@@ -511,7 +511,7 @@ def _tail_edges() -> np.ndarray:
 def test_the_tail_table_is_within_1e_7_of_ndtri_at_every_octave_and_edge():
     from scipy.special import ndtri
 
-    from milex.projection.draws import TABLE_BITS, TAIL_EDGE, to_normal
+    from milex.projection._draws import TABLE_BITS, TAIL_EDGE, to_normal
 
     rng = np.random.default_rng(2)
     deep = (2.0 ** rng.uniform(0, 26, 100_000)).astype(np.uint64)  # log-uniform in the tail
@@ -529,7 +529,7 @@ def test_the_tail_table_is_within_1e_7_of_ndtri_at_every_octave_and_edge():
 @pytest.mark.parametrize("seed", [0, 1, 9])
 def test_compiled_sobol_normals_equal_numpys_bit_for_bit(seed):
     from milex.projection import _kernels
-    from milex.projection.draws import Sobol, to_normal
+    from milex.projection._draws import Sobol, to_normal
 
     rng = np.random.default_rng(seed)
     points = np.concatenate(
@@ -548,7 +548,7 @@ def test_compiled_sobol_normals_equal_numpys_bit_for_bit(seed):
 @pytest.mark.parametrize("dims", [1, 5, 64])
 def test_the_compiled_scramble_is_numpys_gf2_product(dims):
     from milex.projection import _kernels
-    from milex.projection.draws import _directions, scramble_product, scramble_rows
+    from milex.projection._draws import _directions, scramble_product, scramble_rows
 
     v = _directions(dims)
     rows = scramble_rows(dims, np.random.Generator(np.random.PCG64(dims)))
@@ -556,7 +556,7 @@ def test_the_compiled_scramble_is_numpys_gf2_product(dims):
 
 
 def test_a_layout_is_computed_once_per_inputs_object_and_afresh_for_new_ones():
-    from milex.projection.model import PerInputs
+    from milex.projection._model import PerInputs
 
     memo, calls = PerInputs(2), []
 

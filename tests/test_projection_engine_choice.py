@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import milex
-from milex.projection import Scenario, engine, kernel, project
+from milex.projection import Scenario, engine, project
+from milex.projection import _kernel as kernel
 from milex.projection.engine import simulate
 
 from .test_projection_engine import NO_NUMBA, make_inputs, shocks

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from milex.projection import PathSpec, Target
-from milex.projection.paths import build_part, real_spending_path, share_path
+from milex.projection._paths import build_part, real_spending_path, share_path
 
 YEARS = np.arange(2024, 2036)
 

@@ -191,8 +191,8 @@ def test_the_fan_chart_of_a_result(nato):
 
 def test_a_new_seed_reuses_the_data_read_and_gives_what_a_fresh_run_gives(dataset):
     """prepare() is memoised on everything but the Monte Carlo settings: same numbers, new notes."""
+    from milex.projection._inputs import prepare
     from milex.projection.engine import simulate
-    from milex.projection.inputs import prepare
 
     first = project(Scenario(countries=["DEU", "POL"], uncertainty={"paths": 300}), dataset)
     again = Scenario(countries=["DEU", "POL"], uncertainty={"paths": 500, "seed": 9})

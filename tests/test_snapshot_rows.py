@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 import milex
-from milex.data import rowcheck, snapshot
+from milex.data import _rowcheck as rowcheck
+from milex.data import snapshot
 from milex.data.sources._common import sha256_file
 from milex.errors import SnapshotError
 

@@ -23,7 +23,7 @@ SHEETS = {  # sheet name -> metadata columns before the years
 BLUE, RED = Font(color=Color(indexed=12)), Font(color=Color(indexed=10))
 #: A row's figures are shares of GDP as fractions (0.0415 = 4.15%); the US$ sheets hold them times
 #: about Poland's GDP in US$ m, so that Poland's figures sit where SIPRI's and NATO's real ones do (a
-#: build checks SIPRI's current US$ against NATO's, milex.data.checks.magnitudes.SIPRI_NATO).
+#: build checks SIPRI's current US$ against NATO's, milex.data.checks._magnitudes.SIPRI_NATO).
 USD_M_PER_SHARE = 850_000.0
 #: The real workbook's legend and key above each data sheet's header (its 2025 edition, A3:A4).
 LEGEND = "Figures in blue are SIPRI estimates. Figures in red indicate highly uncertain data."

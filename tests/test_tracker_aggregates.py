@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from milex.analysis.tracking import TrackerResult, tracker
-from milex.data import rowcheck
+from milex.data import _rowcheck as rowcheck
 from milex.data.store import Dataset
 
 TABLE = "2014-2024 (2024-06-17)"  # NATO's 2014-2024 tables, the bundled publisher file

@@ -19,7 +19,7 @@ import milex
 from milex.cli import app
 from milex.data import snapshot, update
 from milex.data.update import Limits
-from milex.data.update.locate import choose_snapshot
+from milex.data.update._locate import choose_snapshot
 from milex.errors import MilexError, SourceError
 
 from .test_sources_sipri import small_workbook

@@ -18,7 +18,7 @@ import milex
 from milex.cli import app
 from milex.data import update
 from milex.data.sources import imf, worldbank
-from milex.data.update import discovery
+from milex.data.update import _discovery as discovery
 from milex.errors import MilexError
 
 from .nato_layouts import build_workbook, expected_value

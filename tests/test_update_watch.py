@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import milex
 from milex.cli import app
 from milex.data import update
-from milex.data.update import watch
+from milex.data.update import _watch as watch
 
 from .test_update import server  # noqa: F401  (the local HTTP server fixture)
 from .test_update_imf_sdmx import SERVED, serve_weo

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from milex.analysis.arguments import (
+from milex.analysis._arguments import (
     check_choice,
     check_years,
     parse_list,

@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from milex.analysis.arguments import check_choice as _check_choice
-from milex.analysis.arguments import check_years, year_ranges
-from milex.analysis.panel import ALLIANCE, allies_only, by_year, collect, span_of
+from milex.analysis._arguments import check_choice as _check_choice
+from milex.analysis._arguments import check_years, year_ranges
+from milex.analysis._panel import ALLIANCE, allies_only, by_year, collect, span_of
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import MilexError
 from milex.result import Result

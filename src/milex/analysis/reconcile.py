@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from milex.analysis.arguments import check_years, parse_list, year_ranges
+from milex.analysis._arguments import check_years, parse_list, year_ranges
 from milex.data.registry import NO_ARMED_FORCES, no_forces_note
 from milex.data.schema import COLUMNS as SCHEMA_COLUMNS
 from milex.errors import MilexError

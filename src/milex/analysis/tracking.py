@@ -13,15 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from milex.analysis import hague
-from milex.analysis.commitments import GUIDELINES, spending_gap, status
-from milex.analysis.coverage import (
-    Coverage,
-    available_years,
-    coverage,
-    default_year,
-    partial_years,
-)
-from milex.analysis.tracker_cells import (
+from milex.analysis._tracker_cells import (
     CELL_MEASURES,
     Cell,
     Urls,
@@ -31,11 +23,19 @@ from milex.analysis.tracker_cells import (
     other_editions,
     year_data,
 )
-from milex.analysis.tracker_summary import (
+from milex.analysis._tracker_summary import (
     GAP_THRESHOLDS,
     STATUS_GUIDELINES,
     summary_line,
     year_summary,
+)
+from milex.analysis.commitments import GUIDELINES, spending_gap, status
+from milex.analysis.coverage import (
+    Coverage,
+    available_years,
+    coverage,
+    default_year,
+    partial_years,
 )
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError

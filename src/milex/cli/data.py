@@ -75,7 +75,7 @@ def editions_table(package: dict[str, Any]) -> Any:
     """The edition watch: per source, the edition in use, its date and age, and what is due."""
     import pandas as pd
 
-    from milex.data.update import watch
+    from milex.data.update import _watch as watch
 
     rows = [r.record() for r in watch.edition_status(package)]
     return rich_table(pd.DataFrame(rows), "Editions in use")
@@ -102,7 +102,7 @@ PAGE_HELP = "PUBLISHER=URL: another start page or API base (a mirror); repeatabl
 def _update_kiel(origin: str | None, page: list[str] | None, output: Path | None) -> None:
     """`data update --source kiel`: the memo table of military aid to Ukraine (Kiel)."""
     from milex.data.sources.kiel import CITATION
-    from milex.data.update.kiel import update_kiel
+    from milex.data.update._kiel import update_kiel
 
     start = None
     for value in page or []:
@@ -262,7 +262,7 @@ def data_update(
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
     from milex.data import update
-    from milex.data.update.download import Limits
+    from milex.data.update._download import Limits
 
     origin = from_ or url
     if url and source == "all":
@@ -314,7 +314,8 @@ def data_check(
 ) -> None:
     """Ask each publisher whether a newer edition is out (listings and HEAD only, no download)."""
     import milex
-    from milex.data.update import PUBLISHERS, watch
+    from milex.data.update import PUBLISHERS
+    from milex.data.update import _watch as watch
 
     names = list(PUBLISHERS) if source == "all" else [source]
     if any(n not in PUBLISHERS for n in names):

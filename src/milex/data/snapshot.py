@@ -59,8 +59,8 @@ def parse_all(
     import pandas as pd
 
     from milex.data.sources import imf, nato, sipri, worldbank
-    from milex.data.sources.nato.found import read_found, with_found
-    from milex.data.sources.years import check_observations
+    from milex.data.sources._years import check_observations
+    from milex.data.sources.nato._found import read_found, with_found
 
     with naming(raw_dir / "nato"):
         found = read_found(raw_dir, registry, progress, strict=strict)
@@ -262,7 +262,7 @@ def _commit(
     import pyarrow
 
     from milex.data import atomic, receipts
-    from milex.data.checks.base import ChecksFailed, files_by_edition
+    from milex.data.checks._base import ChecksFailed, files_by_edition
     from milex.data.registry import NO_ARMED_FORCES, Registry
     from milex.version import __version__
 
@@ -331,8 +331,8 @@ def datapackage(
     full_sipri: bool = False,
 ) -> dict[str, Any]:
     """The Frictionless Data Package descriptor: every raw input and every output, with sha256,
-    and the observations' content checksum (milex.data.rowcheck), which every load verifies."""
-    from milex.data import rowcheck
+    and the observations' content checksum (milex.data._rowcheck), which every load verifies."""
+    from milex.data import _rowcheck as rowcheck
 
     cut: dict[str, Any] = (
         {"countries": "all (full workbook: for local use only, not for redistribution)"}

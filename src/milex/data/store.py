@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milex.data import rowcheck
+from milex.data import _rowcheck as rowcheck
 from milex.data.bundle import resource_path
 from milex.data.registry import Registry, default_registry
 from milex.data.schema import COLUMNS, MEASURE_IDS, SOURCES
@@ -53,7 +53,7 @@ class Dataset:
 
         The user's is the one `milex data update` writes (`milex.data.update.user_snapshot_dir()`).
         """
-        from milex.data.update.locate import choose_snapshot
+        from milex.data.update._locate import choose_snapshot
 
         directory = choose_snapshot(directory)[0]
         path, package = read_package(Path(directory) if directory else None)

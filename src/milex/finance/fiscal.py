@@ -3,7 +3,7 @@ borrowed, on the IMF WEO baseline, against the EU's reference values, the nation
 and SAFE loans.
 
 The extra spending comes from :func:`milex.projection.project` (its central path and its fan); the
-arithmetic is :mod:`milex.finance.debt`. It is arithmetic on the IMF's baseline, not a forecast:
+arithmetic is :mod:`milex.finance._debt`. It is arithmetic on the IMF's baseline, not a forecast:
 no feedback from spending to growth, revenue or interest rates. The band (p5-p95) combines the
 path's p5 and p95 share of GDP with the same debt in money over the projection's p95 and p5 GDP
 (quantile paths taken together, not a joint quantile).
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from milex.errors import MilexError
-from milex.finance import debt as arithmetic
+from milex.finance import _debt as arithmetic
 from milex.finance.tables import FinanceTables, bundled_tables
 from milex.result import Result
 
@@ -277,7 +277,7 @@ def assess(
 
 def _memo() -> dict[str, str]:
     """Kiel's memo lines from the user's last `data update --source kiel` (none: empty)."""
-    from milex.data.update.kiel import load_memo
+    from milex.data.update._kiel import load_memo
 
     try:
         return load_memo()

@@ -2,7 +2,7 @@
 to a target and of the horizon-year debt ratio, over growth, inflation, interest and slippage.
 
 The model for one design point (one value of every factor) is the fiscal arithmetic of
-:mod:`milex.finance.debt` on the IMF WEO baseline, for the allies chosen:
+:mod:`milex.finance._debt` on the IMF WEO baseline, for the allies chosen:
 
 - nominal GDP grows at the WEO's rate (the long-run mean after it), shifted by ``growth`` and
   ``inflation`` (pp a year; ``*_late`` add a further shift from the year after the WEO's last),

@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+from milex.industry._capacity_flows import stock_flow
+from milex.industry._capacity_model import CapacityModel, load_capacity_model
+from milex.industry._models import ITEMS, IndustryError
+from milex.industry._pooling_model import PoolingModel, load_pooling_model
 from milex.industry.capacity import FRAME_COLUMNS as CAPACITY_COLUMNS
 from milex.industry.capacity import CapacityResult, run_capacity
-from milex.industry.capacity_flows import stock_flow
-from milex.industry.capacity_model import CapacityModel, load_capacity_model
 from milex.industry.demand import FRAME_COLUMNS as DEMAND_COLUMNS
 from milex.industry.demand import (
     MEASURES as DEMAND_MEASURES,
@@ -24,7 +26,6 @@ from milex.industry.demand import (
     equipment_demand,
     eur_per_usd,
 )
-from milex.industry.models import ITEMS, IndustryError
 from milex.industry.pooling import FRAME_COLUMNS as POOLING_COLUMNS
 from milex.industry.pooling import (
     Comparison,
@@ -37,7 +38,6 @@ from milex.industry.pooling import (
     total_cost,
     unit_cost,
 )
-from milex.industry.pooling_model import PoolingModel, load_pooling_model
 
 __all__ = [
     "CAPACITY_COLUMNS",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from milex.industry.capacity_flows import (
+from milex.industry._capacity_flows import (
     Flows,
     MonthlyGrid,
     capacity_by_month,
@@ -30,8 +30,8 @@ from milex.industry.capacity_flows import (
     monthly_grid,
     stock_flow,
 )
-from milex.industry.capacity_model import CapacityModel, load_capacity_model
-from milex.industry.models import (
+from milex.industry._capacity_model import CapacityModel, load_capacity_model
+from milex.industry._models import (
     ITEMS,
     MAX_CELLS,
     IndustryError,
@@ -41,7 +41,7 @@ from milex.industry.models import (
     month_label,
     parse_month,
 )
-from milex.industry.models import cited as cited_sources
+from milex.industry._models import cited as cited_sources
 from milex.result import Result
 
 if TYPE_CHECKING:

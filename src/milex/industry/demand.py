@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from milex.industry.demand_history import (
+from milex.industry._demand_history import (
     FRAME_COLUMNS,
     MEASURES,
     REFERENCE_YEAR,
@@ -28,8 +28,8 @@ from milex.industry.demand_history import (
     eur_per_usd,
     history_frame,
 )
-from milex.industry.demand_projection import EquipmentShare, Projected, projection_rows
-from milex.industry.models import IndustryError
+from milex.industry._demand_projection import EquipmentShare, Projected, projection_rows
+from milex.industry._models import IndustryError
 from milex.result import Result
 
 if TYPE_CHECKING:

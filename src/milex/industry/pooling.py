@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from milex.industry.models import (
+from milex.industry._models import (
     ITEMS,
     check_finite,
     cited,
     figure_rows,
     jsonable_record,
 )
-from milex.industry.pooling_model import (
+from milex.industry._pooling_model import (
     PoolingModel,
     load_pooling_model,
 )

@@ -78,7 +78,7 @@ def project(
     kept for exact quantiles up to ``memory_limit`` bytes, beyond which they are streamed into
     histograms; ``progress(done, total)`` reports paths done.
     """
-    from milex.projection.cache import default_dataset, prepare_cached
+    from milex.projection._cache import default_dataset, prepare_cached
 
     if scenario is None:
         scenario = Scenario()

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from milex.projection.program import ADD, INV, LIN, RATIO
+from milex.projection._program import ADD, INV, LIN, RATIO
 
 BLOCK = 32
 TABLE_BITS = 16

@@ -25,8 +25,8 @@ import os
 import warnings
 from collections.abc import Callable
 
-from milex.projection import kernel
-from milex.projection.model import (
+from milex.projection import _kernel as kernel
+from milex.projection._model import (
     ENGINES,
     MEASURES,
     MEMORY_LIMIT,
@@ -36,7 +36,7 @@ from milex.projection.model import (
     EngineOutput,
     Shocks,
 )
-from milex.projection.numpy_engine import NumpyEngine
+from milex.projection._numpy_engine import NumpyEngine
 
 __all__ = [
     "ENGINES",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from milex.projection.model import QUANTILES
+from milex.projection._model import QUANTILES
 from milex.projection.scenario import Scenario
 from milex.result import Result
 

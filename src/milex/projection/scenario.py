@@ -249,7 +249,7 @@ class Uncertainty(_Model):
     #: Pair every draw with its mirror image (halves the draws, symmetric shocks).
     antithetic: bool = True
     #: sobol: scrambled Sobol' points (randomized quasi-Monte Carlo, smaller error for the same
-    #: paths); pcg64: pseudo-random draws. See milex.projection.draws.
+    #: paths); pcg64: pseudo-random draws. See milex.projection._draws.
     generator: Literal["sobol", "pcg64"] = "sobol"
 
 

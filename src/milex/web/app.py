@@ -242,7 +242,7 @@ def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
 
         import anyio
 
-        from milex.projection import kernel
+        from milex.projection import _kernel as kernel
         from milex.web.api import warm
 
         await anyio.to_thread.run_sync(warm, app.state.cache)

@@ -157,7 +157,7 @@ def country_page(
 
 def _ukraine_memo(iso3: str) -> str | None:
     """Kiel's military aid to Ukraine, from the user's `data update --source kiel` (else None)."""
-    from milex.data.update.kiel import load_memo
+    from milex.data.update._kiel import load_memo
 
     try:
         return load_memo().get(iso3)
@@ -278,7 +278,7 @@ def docs_page(request: Request) -> HTMLResponse:
 def sources_page(request: Request) -> HTMLResponse:
     from milex.analysis.commitments import GUIDELINES
     from milex.data.schema import FLAGS, MEASURES
-    from milex.data.update.watch import edition_status
+    from milex.data.update._watch import edition_status
 
     ds = request.app.state.cache.dataset
     return render_page(

@@ -10,8 +10,8 @@ and ``run_checks`` raises one ``ChecksFailed`` listing them all. The checks:
   outliers keyed by (iso3, year, measure), each with its evidence;
 - non-finite values;
 - figure counts against the previous snapshot per source, edition, series and year, and SIPRI's
-  colour flags (milex.data.checks.counts): a shrink is an error unless ``--allow-shrink``;
-- magnitudes against neighbouring years and other publishers (milex.data.checks.magnitudes):
+  colour flags (milex.data.checks._counts): a shrink is an error unless ``--allow-shrink``;
+- magnitudes against neighbouring years and other publishers (milex.data.checks._magnitudes):
   IMF vs World Bank GDP and population, SIPRI vs NATO current US$ and share of GDP.
 """
 
@@ -22,10 +22,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from milex.data.checks.base import ChecksFailed, Violation, files_by_edition, where
-from milex.data.checks.counts import SHRINK_THRESHOLD as SHRINK_THRESHOLD
-from milex.data.checks.counts import count_violations, flag_violations
-from milex.data.checks.magnitudes import agreement_violations, jump_violations, positive_violations
+from milex.data.checks._base import ChecksFailed, Violation, files_by_edition, where
+from milex.data.checks._counts import SHRINK_THRESHOLD as SHRINK_THRESHOLD
+from milex.data.checks._counts import count_violations, flag_violations
+from milex.data.checks._magnitudes import agreement_violations, jump_violations, positive_violations
 from milex.data.schema import FLAGS, KEY, MEASURE_IDS
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milex.data.bounds import check_file, check_xlsx
+from milex.data._bounds import check_file, check_xlsx
 from milex.data.schema import COLUMNS, join_flags
 from milex.errors import MilexError, SourceError
 
@@ -51,7 +51,7 @@ def require_file(path: Path) -> Path:
         raise SourceError(path, None, "file not found")
     if path.stat().st_size == 0:
         raise SourceError(path, None, "file is empty")
-    check_file(path)  # a size cap before anything reads it (milex.data.bounds)
+    check_file(path)  # a size cap before anything reads it (milex.data._bounds)
     return path
 
 
@@ -74,7 +74,7 @@ def open_workbook(path: Path, *, styles: bool = True) -> Any:
     require_file(path)
     if not zipfile.is_zipfile(path):
         raise SourceError(path, None, "not a valid .xlsx file (truncated or wrong format)")
-    check_xlsx(path)  # a zip bomb is refused before openpyxl expands it (milex.data.bounds)
+    check_xlsx(path)  # a zip bomb is refused before openpyxl expands it (milex.data._bounds)
     try:
         workbook = openpyxl.load_workbook(path, read_only=not styles, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

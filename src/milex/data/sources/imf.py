@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from milex.data.registry import Registry
 from milex.data.schema import COLUMNS
 from milex.data.sources._common import Resource, frame, read_csv, require_columns, row
+from milex.data.sources._years import check_axis, check_observations, swapped_pairs
 from milex.data.sources.weo import (
     AGGREGATE,
     CONCEPTS,
@@ -20,7 +21,6 @@ from milex.data.sources.weo import (
     unit_of,
     weo_record,
 )
-from milex.data.sources.years import check_axis, check_observations, swapped_pairs
 from milex.errors import SourceError, UnknownCountryError
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def parse(path: Path, registry: Registry) -> pd.DataFrame:
 
 def _check_not_swapped(obs: pd.DataFrame, path: Path, columns: dict[int, int]) -> None:
     """Year columns swapped under a correct header, seen in population (smooth in every country:
-    the only WEO concept smooth enough to tell; see milex.data.sources.years.swapped_pairs)."""
+    the only WEO concept smooth enough to tell; see milex.data.sources._years.swapped_pairs)."""
     people = obs[obs["measure"] == "population"]
     if people.empty:
         return

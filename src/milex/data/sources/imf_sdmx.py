@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from milex.data.registry import Registry
 from milex.data.schema import COLUMNS as COLUMNS_OUT
 from milex.data.sources import weo
-from milex.data.sources.years import check_observations
+from milex.data.sources._years import check_observations
 from milex.errors import SourceError, UnknownCountryError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The Kiel Institute's Ukraine Support Tracker: military aid to Ukraine by donor, a memo line.
 
 The Tracker's workbook (``<uuid>-Ukraine_Support_Tracker_Release_<N>.xlsx``, found on its page by
-``milex.data.update.kiel``) has a sheet ``Country Summary (€)``: a header row holding ``Country``
+``milex.data.update._kiel``) has a sheet ``Country Summary (€)``: a header row holding ``Country``
 (column A, or B from release 28), below it a units row (``€ billion``, ``% 2021 GDP``; a label
 appears once per unit), then one row per donor down to ``Total``. Columns are matched on (label,
 unit). The reader takes ``Military allocations`` in both units; it refuses, naming sheet and

@@ -33,11 +33,11 @@ from milex.data.sources._common import (
     require_columns,
     row,
 )
-from milex.data.sources.sipri_corrections import (
+from milex.data.sources._sipri_corrections import (
     correct_belarus_share_of_gdp,
     drop_placeholder_zeros,
 )
-from milex.data.sources.years import check_axis, check_observations, edition_year, swapped_pairs
+from milex.data.sources._years import check_axis, check_observations, edition_year, swapped_pairs
 from milex.errors import SourceError
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def find_header(ws: Any, path: Path, edition: int | None = None) -> tuple[int, d
     """Row index (1-based) of the 'Country' header and its year columns (column -> year).
 
     Every number in the header is a year: together they must be a contiguous run of columns,
-    increasing by one, within SIPRI's span up to the edition's year (see milex.data.sources.years).
+    increasing by one, within SIPRI's span up to the edition's year (see milex.data.sources._years).
     """
     for r, values in enumerate(
         ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True), start=1

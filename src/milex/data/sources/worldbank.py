@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.data.registry import Registry
 from milex.data.sources._common import Resource, frame, read_csv, require_columns, row
-from milex.data.sources.years import check_observations
+from milex.data.sources._years import check_observations
 from milex.errors import SourceError, UnknownCountryError
 
 if TYPE_CHECKING:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from milex.data.update.download import Limits, Progress
-from milex.data.update.locate import ENV_DATA_DIR, ENV_USER_DIR, choose_snapshot, user_snapshot_dir
-from milex.data.update.publishers import PUBLISHERS
+from milex.data.update._download import Limits, Progress
+from milex.data.update._locate import ENV_DATA_DIR, ENV_USER_DIR, choose_snapshot, user_snapshot_dir
+from milex.data.update._publishers import PUBLISHERS
 from milex.errors import MilexError
 
 __all__ = [
@@ -91,7 +91,7 @@ def update(
 
 
 def _publishers(source: str | Iterable[str], origin: str | Path | None) -> list[str]:
-    from milex.data.update.publishers import publisher_of
+    from milex.data.update._publishers import publisher_of
 
     names = [source] if isinstance(source, str) else list(source)
     if names == ["all"]:
@@ -113,7 +113,8 @@ def _fetch_all(
     workdir: Path,
 ) -> list[Any]:
     from milex.data.registry import default_registry
-    from milex.data.update import download, publishers
+    from milex.data.update import _download as download
+    from milex.data.update import _publishers as publishers
 
     limits, progress, pages, today, edition = ctx_args
     with download.client(limits) as http:
@@ -132,7 +133,7 @@ def _commit(target: Path, fetched: list[Any], allow_shrink: bool) -> UpdateResul
     import pandas as pd
 
     from milex.data.snapshot import SIPRI_LIMIT, read_package
-    from milex.data.update import commit
+    from milex.data.update import _commit as commit
 
     base_dir = target if (target / "datapackage.json").is_file() else choose_snapshot()[0]
     base_path, base_package = read_package(base_dir)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError
-from milex.finance.debt import DEBT_REFERENCE, DEFICIT_REFERENCE
+from milex.finance._debt import DEBT_REFERENCE, DEFICIT_REFERENCE
 from milex.present.charts.style import altair_module, compose, halo_text
 
 if TYPE_CHECKING:

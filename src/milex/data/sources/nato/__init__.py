@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from milex.data.sources._common import Resource
-from milex.data.sources.nato.cells import NatoWarning
+from milex.data.sources.nato._cells import NatoWarning
+from milex.data.sources.nato._secondary import (
+    parse_editions,
+    parse_secondary,
+    press_without_repeats,
+)
+from milex.data.sources.nato._tables import TABLES
+from milex.data.sources.nato._workbook import parse_workbook
 from milex.data.sources.nato.editions import (
     CORE_DEFENCE,
     DEFENCE,
@@ -19,9 +26,6 @@ from milex.data.sources.nato.editions import (
     TOPIC_URL,
     Edition,
 )
-from milex.data.sources.nato.secondary import parse_editions, parse_secondary, press_without_repeats
-from milex.data.sources.nato.tables import TABLES
-from milex.data.sources.nato.workbook import parse_workbook
 
 if TYPE_CHECKING:
     from pathlib import Path

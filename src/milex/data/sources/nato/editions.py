@@ -158,7 +158,7 @@ def describe(
 
     ``star`` is what the edition's own notes say '*' marks ("" when no ally carries one).
     """
-    from milex.data.sources.nato.tables import PUBLICATION
+    from milex.data.sources.nato._tables import PUBLICATION
 
     core = "core defence" in titles.get("1", "").lower()
     named = next((m.group(1) for t in cover if (m := PUBLICATION.search(t))), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from milex.projection.model import Shocks
+from milex.projection._model import Shocks
 from milex.projection.scenario import Uncertainty
 
 SHOCKS_NOTE = "Shocks: "

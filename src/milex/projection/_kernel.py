@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from milex.projection.compiled_run import CompiledRun
-from milex.projection.layout import Setup
-from milex.projection.model import MEMORY_LIMIT, EngineInputs, EngineOutput, Shocks
+from milex.projection._compiled_run import CompiledRun
+from milex.projection._layout import Setup
+from milex.projection._model import MEMORY_LIMIT, EngineInputs, EngineOutput, Shocks
 
 Array = np.ndarray
 #: The kernels' entry points (the routines they call compile with them): ``load`` runs each;
@@ -171,7 +171,7 @@ def warm(dataset: Any = None) -> bool:
             warnings.warn(f"{exc}; projections use NumPy", stacklevel=2)
         return False
     if dataset is not None:
-        from milex.projection.cache import prepare_cached
+        from milex.projection._cache import prepare_cached
         from milex.projection.scenario import Scenario
 
         prepared = prepare_cached(Scenario(uncertainty={"paths": 256}), dataset)

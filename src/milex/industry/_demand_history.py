@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from milex.data.registry import NO_ARMED_FORCES
-from milex.industry.models import IndustryError
+from milex.industry._models import IndustryError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -21,7 +21,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 
-from milex.projection.quantiles import QUANTILES
+from milex.projection._quantiles import QUANTILES
 
 CHUNK_PATHS = 2048  # fixed: with the seed it fixes every draw
 FACTOR_FLOOR = 0.1  # a year's growth or price factor never falls below 0.1 (a 90% fall)

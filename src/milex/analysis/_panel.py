@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from milex.analysis.arguments import year_ranges
+from milex.analysis._arguments import year_ranges
 from milex.data.registry import NO_ARMED_FORCES, no_forces_note
 from milex.errors import MilexError
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from milex.analysis._tracker_cells import (
+    YearData,
+)
 from milex.analysis.commitments import AT_ROUNDED, MET, level
 from milex.analysis.coverage import (
     as_of,
     headline,
     missing_phrase,
     with_figures,
-)
-from milex.analysis.tracker_cells import (
-    YearData,
 )
 from milex.data.registry import NO_ARMED_FORCES
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from milex.industry.capacity_model import CapacityModel
-from milex.industry.models import (
+from milex.industry._capacity_model import CapacityModel
+from milex.industry._models import (
     parse_month,
 )
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.data.registry import NO_ARMED_FORCES
 from milex.data.sources._common import row
-from milex.data.sources.nato.cells import (
+from milex.data.sources.nato._cells import (
     check_range,
     is_missing,
     is_number,
@@ -26,8 +26,8 @@ from milex.errors import SourceError
 
 if TYPE_CHECKING:
     from milex.data.registry import Registry
-    from milex.data.sources.nato.cells import Sheet
-    from milex.data.sources.nato.scan import Entry, TableRead
+    from milex.data.sources.nato._cells import Sheet
+    from milex.data.sources.nato._scan import Entry, TableRead
 
 SOURCE = "nato"
 AGGREGATES = frozenset({"NATO", "NATO_EU_CA"})

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from milex.projection.layout import Series
-from milex.projection.model import PRIMS
+from milex.projection._layout import Series
+from milex.projection._model import PRIMS
 
 LIN, ADD, INV, RATIO = 0, 1, 2, 3
 Array = np.ndarray

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from milex.data.sources.nato.cells import Sheet, cell, is_missing, is_number, place_of, year_of
-from milex.data.sources.nato.tables import PRICES, Block, TableSpec
+from milex.data.sources.nato._cells import Sheet, cell, is_missing, is_number, place_of, year_of
+from milex.data.sources.nato._tables import PRICES, Block, TableSpec
 
 if TYPE_CHECKING:
     from milex.data.registry import Registry

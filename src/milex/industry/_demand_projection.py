@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from milex.industry.demand_history import MEASURES, REFERENCE_YEAR, VALUES
-from milex.industry.models import IndustryError
+from milex.industry._demand_history import MEASURES, REFERENCE_YEAR, VALUES
+from milex.industry._models import IndustryError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from milex.projection.draws import Sobol
-from milex.projection.model import (
+from milex.projection._draws import Sobol
+from milex.projection._model import (
     CHUNK_PATHS,
     PRIMS,
     QUANTILES,

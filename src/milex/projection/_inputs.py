@@ -19,8 +19,9 @@ from milex.analysis.commitments import BY_ID as GUIDELINES
 from milex.analysis.coverage import default_year
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError
-from milex.projection.model import EngineInputs, Shocks
-from milex.projection.paths import PartPaths, build_part
+from milex.projection._model import EngineInputs, Shocks
+from milex.projection._paths import PartPaths, build_part
+from milex.projection._shocks import shocks_note, shocks_of
 from milex.projection.scenario import (
     DATA_BASELINE_METRIC,
     Scenario,
@@ -28,7 +29,6 @@ from milex.projection.scenario import (
     Target,
     check_years,
 )
-from milex.projection.shocks import shocks_note, shocks_of
 
 if TYPE_CHECKING:
     from milex.data.store import Dataset

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from milex.data.sources import imf_sdmx, weo
-from milex.data.update.download import Limits, Progress
+from milex.data.update._download import Limits, Progress
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class Vintage:
 
 
 def _get(http: httpx.Client, url: str, accept: str, limits: Limits, cap: int) -> bytes:
-    from milex.data.update.download import fetch
+    from milex.data.update._download import fetch
 
     data = fetch(http, url, None, limits, cap=cap, headers={"Accept": accept})
     assert isinstance(data, bytes)

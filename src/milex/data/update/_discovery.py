@@ -3,7 +3,7 @@
 NATO lists its editions on a topic page ("archive of tables": one PDF per edition, the Excel tables
 beside it); SIPRI links its workbook from the database page. Each finder returns the newest
 edition's candidate file URLs, best first; a page without an edition link is an error naming the
-page. (The IMF publishes no bulk WEO file any more: `milex.data.update.imf_api` asks its SDMX API.)
+page. (The IMF publishes no bulk WEO file any more: `milex.data.update._imf_api` asks its SDMX API.)
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milex.projection.inputs import Prepared, prepare
+from milex.projection._inputs import Prepared, prepare
+from milex.projection._shocks import SHOCKS_NOTE, shocks_note, shocks_of
 from milex.projection.scenario import Scenario
-from milex.projection.shocks import SHOCKS_NOTE, shocks_note, shocks_of
 
 if TYPE_CHECKING:
     from milex.data.store import Dataset
@@ -31,7 +31,7 @@ def default_dataset() -> Dataset:
     """The dataset ``milex.load()`` opens, opened once while its descriptor is unchanged."""
     from milex.data.bundle import DATAPACKAGE, package_dir
     from milex.data.store import Dataset
-    from milex.data.update.locate import choose_snapshot
+    from milex.data.update._locate import choose_snapshot
 
     directory = choose_snapshot(None)[0]
     descriptor = Path(directory or package_dir()) / DATAPACKAGE

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from milex.data.registry import Registry
 from milex.data.sources._common import frame, open_workbook
-from milex.data.sources.nato import rows as rowlib
-from milex.data.sources.nato.cells import NatoWarning, Sheet, cell, split_label
-from milex.data.sources.nato.change import ChangeRead, Check, change_rows, scan_change_table
-from milex.data.sources.nato.scan import TableRead, scan_table, year_header
-from milex.data.sources.nato.tables import (
+from milex.data.sources.nato import _rows as rowlib
+from milex.data.sources.nato._cells import NatoWarning, Sheet, cell, split_label
+from milex.data.sources.nato._change import ChangeRead, Check, change_rows, scan_change_table
+from milex.data.sources.nato._scan import TableRead, scan_table, year_header
+from milex.data.sources.nato._tables import (
     RELATED,
     SPEC_BY_NUMBER,
     TABLES,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from milex.data.checks.base import Violation
+from milex.data.checks._base import Violation
 
 if TYPE_CHECKING:
     import pandas as pd

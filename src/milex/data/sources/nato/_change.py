@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from milex.data.sources._common import row
-from milex.data.sources.nato.cells import (
+from milex.data.sources.nato._cells import (
     Sheet,
     check_range,
     is_missing,
@@ -21,11 +21,11 @@ from milex.data.sources.nato.cells import (
     split_label,
     year_of,
 )
-from milex.data.sources.nato.scan import Entry, TableRead, is_note, is_notes
+from milex.data.sources.nato._scan import Entry, TableRead, is_note, is_notes
 
 if TYPE_CHECKING:
     from milex.data.registry import Registry
-    from milex.data.sources.nato.tables import TableSpec
+    from milex.data.sources.nato._tables import TableSpec
 
 SOURCE = "nato"
 CHANGE = re.compile(r"^real change (\d{4}) ?[-–] ?(\d{4}) ?(e)? ?\(%\)$", re.IGNORECASE)
@@ -73,7 +73,7 @@ def scan_change_table(
     sheet: Sheet, spec: TableSpec, title_row: int, registry: Registry
 ) -> ChangeRead:
     """Table 4's labelled rows and notes."""
-    from milex.data.sources.nato.tables import Block
+    from milex.data.sources.nato._tables import Block
 
     header, kinds = _header(sheet, title_row)
     block, first = Block("", CUMULATIVE, "percent"), min(kinds)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from milex.data.sources.nato.cells import NatoWarning
+from milex.data.sources.nato._cells import NatoWarning
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def read_found(
     """Every readable workbook of ``newer_workbooks``; the others skipped with a warning (or, with
     ``strict``, the first one's error raised)."""
     from milex.data.sources.nato import workbook_resource
-    from milex.data.sources.nato.workbook import parse_workbook
+    from milex.data.sources.nato._workbook import parse_workbook
 
     out: list[Found] = []
     for path in newer_workbooks(raw_dir):

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from milex.projection.layout import Setup
-from milex.projection.model import (
+from milex.projection._layout import Setup
+from milex.projection._model import (
     CHUNK_PATHS,
     FACTOR_FLOOR,
     PRIMS,
@@ -23,9 +23,9 @@ from milex.projection.model import (
     EngineOutput,
     PerInputs,
 )
-from milex.projection.program import Builder
-from milex.projection.quantiles import ExactSink, HistogramSink
-from milex.projection.threads import parallel_map, run_ordered
+from milex.projection._program import Builder
+from milex.projection._quantiles import ExactSink, HistogramSink
+from milex.projection._threads import parallel_map, run_ordered
 
 Array = np.ndarray
 _EMPTY_F = np.zeros(1)

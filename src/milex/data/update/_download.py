@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from milex.data import bounds
+from milex.data import _bounds as bounds
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def default_deadline() -> float:
 class Limits:
     """How long and how much a download may take: seconds and bytes (pages get a smaller cap).
 
-    The byte caps default to `milex.data.bounds` (MILEX_MAX_DOWNLOAD_MB, MILEX_MAX_PAGE_MB,
+    The byte caps default to `milex.data._bounds` (MILEX_MAX_DOWNLOAD_MB, MILEX_MAX_PAGE_MB,
     MILEX_MAX_API_PAGE_MB). ``connect`` and ``read`` bound each request; ``deadline``
     (MILEX_UPDATE_DEADLINE_S, default 900 s) bounds a whole run once `started` has fixed when it
     ends (``ends_at``, a `time.monotonic` time), else each request from connecting to its last byte.

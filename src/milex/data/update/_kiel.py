@@ -15,9 +15,9 @@ from datetime import date
 from pathlib import Path
 
 from milex.data.sources import kiel
-from milex.data.update import discovery
-from milex.data.update.download import Limits, client, fetch, fetch_text
-from milex.data.update.locate import user_snapshot_dir
+from milex.data.update import _discovery as discovery
+from milex.data.update._download import Limits, client, fetch, fetch_text
+from milex.data.update._locate import user_snapshot_dir
 from milex.errors import MilexError
 
 

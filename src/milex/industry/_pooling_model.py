@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from milex.industry.models import (
+from milex.industry._models import (
     Count,
     Figure,
     Money,

@@ -1,7 +1,7 @@
 """One fetcher per publisher: find (or take) its newest file, download it, parse it to observations.
 
 Each returns a `Fetched`: the observations, one datapackage.json entry per edition and the files
-downloaded (for ``--keep-raw``). Nothing here writes a snapshot; `milex.data.update.commit` does that
+downloaded (for ``--keep-raw``). Nothing here writes a snapshot; `milex.data.update._commit` does that
 once every requested publisher has been fetched and parsed.
 """
 
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from milex.data import bounds
+from milex.data import _bounds as bounds
 from milex.data.sources._common import Resource, sha256_file
-from milex.data.update import discovery
-from milex.data.update.download import (
+from milex.data.update import _discovery as discovery
+from milex.data.update._download import (
     Limits,
     NotFound,
     Progress,
@@ -213,7 +213,7 @@ def fetch_sipri(ctx: Context, origin: str | None) -> Fetched:
 def fetch_imf(ctx: Context, origin: str | None) -> Fetched:
     """The IMF's newest WEO (or the --edition asked for) from its SDMX 3.0 API, or a saved file."""
     from milex.data.sources import imf, weo
-    from milex.data.update import imf_api
+    from milex.data.update import _imf_api as imf_api
 
     if origin:
         path, url = ctx.local_or_get(origin, "imf")
@@ -291,7 +291,7 @@ def _worldbank_pages(ctx: Context, base: str, code: str) -> tuple[Path, str]:
     page, pages = 1, 1
     left = (
         ctx.limits.max_api_page_bytes
-    )  # all of one indicator's pages together (milex.data.bounds)
+    )  # all of one indicator's pages together (milex.data._bounds)
     while page <= pages:
         page_url = f"{url}&page={page}"
         data = fetch(ctx.http, page_url, None, ctx.limits, cap=left, cap_env=bounds.API_PAGE.env)

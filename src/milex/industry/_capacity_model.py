@@ -1,7 +1,7 @@
 """The capacity model's schema: capacity and its expansions, demand, stock, policy and uncertainty.
 
 A model file (TOML) validates into :class:`CapacityModel`; every figure is a sourced Figure from
-milex.industry.models, so the model carries its provenance into every result.
+milex.industry._models, so the model carries its provenance into every result.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from milex.industry.models import (
+from milex.industry._models import (
     ITEMS,
     Comparison,
     Count,

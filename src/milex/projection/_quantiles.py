@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from milex.projection.threads import parallel_map
+from milex.projection._threads import parallel_map
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 PILOT_PATHS = 8192

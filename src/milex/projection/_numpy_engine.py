@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from milex.projection.layout import Setup, cumulate
-from milex.projection.model import CHUNK_PATHS, FACTOR_FLOOR, PRIMS, EngineOutput
-from milex.projection.quantiles import ExactSink, HistogramSink, Rows, Sink
-from milex.projection.threads import run_ordered
+from milex.projection._layout import Setup, cumulate
+from milex.projection._model import CHUNK_PATHS, FACTOR_FLOOR, PRIMS, EngineOutput
+from milex.projection._quantiles import ExactSink, HistogramSink, Rows, Sink
+from milex.projection._threads import run_ordered
 
 Array = np.ndarray
 Alloc = Callable[[str, tuple[int, ...]], Array]

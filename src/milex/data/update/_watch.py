@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from milex.data.update import discovery
-from milex.data.update.download import Limits, NotFound, client, fetch, fetch_text, head
+from milex.data.update import _discovery as discovery
+from milex.data.update._download import Limits, NotFound, client, fetch, fetch_text, head
 from milex.errors import MilexError
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def check(
     today: dt.date | None = None,
 ) -> list[Check]:
     """Ask each publisher whether it serves a newer edition than the snapshot's (no data file)."""
-    from milex.data.update.publishers import PUBLISHERS
+    from milex.data.update._publishers import PUBLISHERS
 
     limits = limits or Limits(read=20.0, deadline=60.0)
     used = in_use(package)
@@ -281,7 +281,7 @@ def check_sipri(probe: Probe, entry: dict[str, Any]) -> Check:
 
 
 def check_imf(probe: Probe, entry: dict[str, Any]) -> Check:
-    from milex.data.update import imf_api
+    from milex.data.update import _imf_api as imf_api
 
     base = probe.pages.get("imf", imf_api.IMF_API)
     served = imf_api.vintages(probe.http, base, probe.limits)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from milex.data.bundle import package_dir
-from milex.data.checks.base import Violation, where
+from milex.data.checks._base import Violation, where
 
 if TYPE_CHECKING:
     import pandas as pd
