@@ -144,3 +144,32 @@ def test_one_level_rule_for_status_count_band_and_reach(dataset, year):
         assert bands[row["iso3"]] == style.BAND_TWO and row["hague_reach_year"] != year
     if year == 2026:
         assert [r["iso3"] for r in touching] == ["DNK"]
+
+
+def test_a_country_outside_nato_has_a_sipri_result_and_its_page_a_json_twin(dataset):
+    from fastapi.testclient import TestClient
+
+    from milex.analysis.profile import sipri_profile
+    from milex.web import create_app
+
+    russia = sipri_profile("Russia", dataset=dataset)
+    assert russia.iso3 == "RUS" and not russia.ally
+    frame = russia.frame()
+    assert set(frame["source"]) == {"sipri"} and {"milex_pct_gdp", "milex_usd"} <= set(
+        frame["measure"]
+    )
+    assert {(s["source"], s["edition"]) for s in russia.sources()} == set(
+        zip(frame["source"], frame["edition"], strict=True)
+    )
+    assert russia.chart().to_dict()["title"]
+    with TestClient(create_app(dataset), base_url="http://127.0.0.1") as client:
+        page = client.get("/country/RUS").text
+        assert 'href="/api/v1/countries/RUS"' in page
+        answer = client.get("/api/v1/countries/RUS").json()
+        assert answer["ally"] is False and answer["iso3"] == "RUS"
+        assert len(answer["data"]) == len(frame) and answer["sources"] == russia.sources()
+        share = frame[frame["measure"] == "milex_pct_gdp"].iloc[-1]
+        assert any(
+            r["year"] == share["year"] and r["value"] == share["value"] for r in answer["data"]
+        )
+        assert client.get("/api/v1/countries/POL").json()["joined_nato"] == 1999

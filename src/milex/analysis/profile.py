@@ -149,3 +149,48 @@ def definition_notes(definitions: dict[str, str], measures: pd.DataFrame) -> tup
         "Definition break in NATO's figures: " + "; ".join(spans) + ". NATO's 2026 edition "
         "restates spending as core defence expenditure; compare years across the break with care.",
     )
+
+
+#: SIPRI's measures on a page for any country, NATO ally or not (SIPRI covers every state).
+SIPRI_MEASURES = (
+    ("milex_pct_gdp", "% of GDP"),
+    ("milex_usd", "current US$ m"),
+    ("milex_usd_const", "constant US$ m"),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class SipriProfile(Result):
+    """One country's SIPRI series (any state, ally or not): share of GDP and spending in US$."""
+
+    iso3: str
+    name: str
+    ally: bool  # a NATO member (its NATO figures are in CountryProfile)
+    measures: pd.DataFrame  # tidy, as Dataset.series: iso3, year, measure, source, edition, ...
+    sources_used: tuple[dict[str, str], ...]
+    chart_kind: ClassVar[str] = "sipri-country"
+
+    def frame(self) -> pd.DataFrame:
+        return self.measures.copy()
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self.sources_used]
+
+    def share(self) -> pd.DataFrame:
+        """The share-of-GDP rows only (what the chart draws)."""
+        frame = self.measures
+        return frame[frame["measure"] == "milex_pct_gdp"].reset_index(drop=True)
+
+
+def sipri_profile(country: str, *, dataset: Dataset | None = None) -> SipriProfile:
+    """SIPRI's figures for any country, named by ISO3 or any publisher's spelling ("Russia")."""
+    import pandas as pd
+
+    from milex.data.store import Dataset
+
+    ds = dataset or Dataset.open()
+    iso3 = ds.registry.resolve(country)
+    frames = [ds.series(measure, iso3, "sipri") for measure, _ in SIPRI_MEASURES]
+    measures = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
+    ally = iso3 in ds.registry.ever_members("NATO")
+    return SipriProfile(iso3, ds.registry.name(iso3), ally, measures, tuple(ds.citations(measures)))

@@ -258,13 +258,10 @@ def _map(inputs: Inputs) -> Any:
 
 
 def _sipri_country(inputs: Inputs) -> Any:
-    from milex.present.charts.other import sipri_share
+    from milex.analysis.profile import sipri_profile
 
     assert inputs.country is not None
-    ds = inputs.dataset
-    code = ds.registry.resolve(inputs.country)
-    frame = ds.series("milex_pct_gdp", code, "sipri")
-    return sipri_share(frame, ds.registry.name(code), ds.citations(frame))
+    return sipri_profile(inputs.country, dataset=inputs.dataset).chart()
 
 
 def _threat(inputs: Inputs, basis: str) -> Any:

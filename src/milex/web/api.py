@@ -259,6 +259,9 @@ def get_country(
                 "data": rows(table),
             }  # fmt: skip
             return render(payload, table, format, f"milex-{bloc.code}")
+        code = c.dataset.registry.resolve(country)
+        if code not in c.dataset.registry.ever_members("NATO"):  # the twin of a non-ally's page
+            return _sipri_answer(c.dataset, code, format)
         profile = country_profile(country, year, dataset=c.dataset)
         payload = {
             "iso3": profile.iso3, "name": profile.name, "joined_nato": profile.joined_nato,
@@ -270,6 +273,20 @@ def get_country(
         return render(payload, profile.measures, format, f"milex-{profile.iso3}")
 
     return respond(c.get(("country", country.casefold(), year, format), build))
+
+
+def _sipri_answer(ds: Any, code: str, format: Format) -> Rendered:
+    """A country outside NATO: SIPRI's series, as its HTML page shows them."""
+    from milex.analysis.profile import sipri_profile
+
+    found = sipri_profile(code, dataset=ds)
+    table = found.frame()
+    payload = {
+        "iso3": found.iso3, "name": found.name, "ally": False, "sources": found.sources(),
+        "notes": ["Outside NATO: SIPRI's figures only (NATO publishes none for this country)."],
+        "data": rows(table),
+    }  # fmt: skip
+    return render(payload, table, format, f"milex-{found.iso3}")
 
 
 @router.get(

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from milex.data.schema import flag_marks, mark_legend
+
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 STATUS_CLASS = {
@@ -41,11 +43,6 @@ SCENARIO_PRESETS = (
         {"countries": "NATO", "path": "national_plans", **_HAGUE},
     ),
     ("Baseline: keep today's share", {"countries": "NATO", "path": "hold_share", **_HAGUE}),
-)
-SIPRI_MEASURES = (
-    ("milex_pct_gdp", "% of GDP"),
-    ("milex_usd", "current US$ m"),
-    ("milex_usd_const", "constant US$ m"),
 )
 
 
@@ -222,15 +219,23 @@ def _bloc(request: Request, code: str) -> HTMLResponse:
     )
 
 
+#: The flags a SIPRI table marks beside a figure (milex.data.schema.FLAG_MARKS).
+MARKED = ("estimate", "uncertain", "secondary")
+
+
 def _other_country(request: Request, code: str) -> HTMLResponse:
     """A country outside NATO: SIPRI's share of GDP and spending, as far as the snapshot has them."""
+    from milex.analysis.profile import SIPRI_MEASURES, sipri_profile
+
     ds = request.app.state.cache.dataset
+    found = sipri_profile(code, dataset=ds).frame()
     series = []
     years: set[int] = set()
     for measure, unit in SIPRI_MEASURES:
-        frame = ds.series(measure, code, "sipri")
+        frame = found[found["measure"] == measure]
         values = {int(y): float(v) for y, v in zip(frame["year"], frame["value"], strict=True)}
         flags = {int(y): str(f or "") for y, f in zip(frame["year"], frame["flags"], strict=True)}
+        marks = {y: flag_marks(f, MARKED) for y, f in flags.items()}
         editions = sorted(set(frame["edition"]))
         series.append(
             {
@@ -238,6 +243,7 @@ def _other_country(request: Request, code: str) -> HTMLResponse:
                 "unit": unit,
                 "values": values,
                 "flags": flags,
+                "marks": marks,
                 "editions": editions,
             }
         )
@@ -250,6 +256,7 @@ def _other_country(request: Request, code: str) -> HTMLResponse:
         series=series,
         years=sorted(years)[-15:],
         has_data=bool(years),
+        legend=mark_legend(MARKED),
         choices=ally_choices(request),
     )
 

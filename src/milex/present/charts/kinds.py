@@ -64,6 +64,12 @@ def _threat(balance: Any, basis: str = "mer_constant") -> Any:
     return threat_lines(balance, basis)
 
 
+def _sipri(profile: Any) -> Any:
+    from milex.present.charts.other import sipri_share
+
+    return sipri_share(profile.share(), profile.name, profile.sources())
+
+
 KINDS: dict[str, Callable[..., Any]] = {
     "tracker": _tracker,
     "projection-fan": _projection,
@@ -72,6 +78,7 @@ KINDS: dict[str, Callable[..., Any]] = {
     "sensitivity": _sensitivity,
     "industry-capacity": _capacity,
     "threat-balance": _threat,
+    "sipri-country": _sipri,
 }
 
 
