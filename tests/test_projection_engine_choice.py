@@ -214,3 +214,18 @@ def test_a_run_that_comes_while_the_engine_loads_from_the_cache_waits_for_it(
     out = simulate(make_inputs(), shocks(paths=500))
     warming.join(60)
     assert out.engine == "compiled"
+
+
+def test_one_shot_charts_and_reports_pick_the_engine_of_a_one_run_process(monkeypatch, tmp_path):
+    """`milex chart` and `milex report` run one projection and end, as `milex project` does:
+    the scenario's paths decide, never a background load."""
+    from milex.projection import engine as engines
+
+    seen = []
+    monkeypatch.setattr(engines, "fastest_for_one_run", lambda paths: seen.append(paths) or "numpy")
+    assert engines.one_run_engine(None) == "numpy"
+    assert engines.one_run_engine({"uncertainty": {"paths": 300}}) == "numpy"
+    toml = tmp_path / "s.toml"
+    toml.write_text("[uncertainty]\npaths = 1200\n")
+    assert engines.one_run_engine(toml) == "numpy"
+    assert seen == [Scenario().uncertainty.paths, 300, 1200]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from milex.cli.common import err_console, handle_errors
 from milex.errors import MilexError
+
+if TYPE_CHECKING:
+    from milex.projection.engine import EngineName
 
 #: ``milex.present.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
 CHART_NAMES = (
@@ -57,7 +60,11 @@ def chart_command(
     render.check_directory(output)
     with err_console.status(f"drawing {definition.name} chart..."):
         chart = figures.build(
-            definition.name, country=country, year=year, scenario=_scenario(scenario)
+            definition.name,
+            country=country,
+            year=year,
+            scenario=_scenario(scenario),
+            engine=_one_run(scenario) if definition.name.startswith("projection") else "auto",
         )
         written = render.save(chart, output, scale=scale)
     err_console.print(f"wrote the {definition.name} chart to {written}", highlight=False)
@@ -82,9 +89,17 @@ def report_command(
     render.check_directory(output)
     what = "country brief" if country else "alliance report"
     with err_console.status(f"building the {what}..."):
-        report = build_report(country, year, scenario=_scenario(scenario))
+        engine = _one_run(scenario)
+        report = build_report(country, year, scenario=_scenario(scenario), engine=engine)
         written = report.save(output)
     err_console.print(f"wrote the {what} to {written}", highlight=False)
+
+
+def _one_run(scenario: Path | None) -> EngineName:
+    """The faster engine for a process that makes one projection and ends."""
+    from milex.projection.engine import one_run_engine
+
+    return one_run_engine(_scenario(scenario))
 
 
 def _scenario(path: Path | None) -> Path | None:

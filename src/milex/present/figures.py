@@ -8,7 +8,7 @@ builders, so the builders never import an analysis and the layers read one way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
     from milex.projection import ProjectionResult
+    from milex.projection.engine import EngineName
 
 __all__ = ["CHARTS", "ChartDef", "Inputs", "build", "chart_def", "inputs", "spec", "totals_frame"]
 
@@ -42,6 +43,7 @@ class Inputs:
     country: str | None
     year: int | None
     scenario: Any
+    engine: EngineName = "auto"  # the Monte Carlo engine of a projection (milex.projection)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def _tracker(inputs: Inputs) -> TrackerResult:
 def _projection(inputs: Inputs) -> tuple[ProjectionResult, str]:
     from milex.projection import project
 
-    result = project(inputs.scenario, inputs.dataset)
+    result = project(inputs.scenario, inputs.dataset, engine=inputs.engine)
     return result, _entity(inputs, result)
 
 
@@ -325,6 +327,7 @@ def build(
     year: int | None = None,
     scenario: str | Path | Any = None,
     dataset: Dataset | None = None,
+    engine: EngineName = "auto",
 ) -> Any:
     """Fetch the library results figure ``name`` needs and build it (an Altair chart).
 
@@ -333,7 +336,7 @@ def build(
     file, mapping or ``Scenario`` (default: the Hague 3.5% core target for NATO by 2035).
     """
     definition, given = inputs(name, country=country, year=year, scenario=scenario, dataset=dataset)
-    return definition.make(given)
+    return definition.make(replace(given, engine=engine))
 
 
 def inputs(

@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from milex.projection import _kernel as kernel
 from milex.projection._model import (
@@ -122,6 +124,20 @@ def fastest_for_one_run(paths: int) -> EngineName:
     if not pays(paths):
         return "numpy"
     return _loaded_or_numpy()
+
+
+def one_run_engine(scenario: Any = None) -> EngineName:
+    """``fastest_for_one_run`` for a scenario as the CLI takes it (a TOML path, a mapping, a
+    ``Scenario``, or None for the default): what `milex chart` and `milex report` run."""
+    from milex.projection.scenario import Scenario
+
+    if scenario is None:
+        scenario = Scenario()
+    elif isinstance(scenario, dict):
+        scenario = Scenario.parse(scenario)
+    elif isinstance(scenario, str | Path):
+        scenario = Scenario.from_toml(Path(scenario))
+    return fastest_for_one_run(scenario.uncertainty.paths)
 
 
 def _loaded_or_numpy() -> EngineName:

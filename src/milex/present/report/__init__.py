@@ -20,6 +20,7 @@ from milex.errors import MilexError
 
 if TYPE_CHECKING:
     from milex.data.store import Dataset
+    from milex.projection.engine import EngineName
 
 __all__ = ["FORMATS", "Report", "alliance_report", "build_report", "country_brief"]
 
@@ -102,7 +103,11 @@ def _render(template: str, context: dict[str, Any]) -> str:
 
 
 def alliance_report(
-    year: int | None = None, *, scenario: Any = None, dataset: Dataset | None = None
+    year: int | None = None,
+    *,
+    scenario: Any = None,
+    dataset: Dataset | None = None,
+    engine: EngineName = "auto",
 ) -> Report:
     """Tracker table, key charts, projection summary, sources and editions, methods.
 
@@ -114,12 +119,17 @@ def alliance_report(
 
     _check_scenario(scenario)
     ds = dataset or Dataset.open()
-    context = alliance_context(ds, year, scenario)
+    context = alliance_context(ds, year, scenario, engine)
     return Report("alliance", context["title"], _render("alliance.html.j2", context))
 
 
 def country_brief(
-    country: str, year: int | None = None, *, scenario: Any = None, dataset: Dataset | None = None
+    country: str,
+    year: int | None = None,
+    *,
+    scenario: Any = None,
+    dataset: Dataset | None = None,
+    engine: EngineName = "auto",
 ) -> Report:
     """One ally: profile, status and gaps, charts, history, projection, sources and methods.
 
@@ -130,7 +140,7 @@ def country_brief(
 
     _check_scenario(scenario)
     ds = dataset or Dataset.open()
-    context = country_context(ds, country, year, scenario)
+    context = country_context(ds, country, year, scenario, engine)
     return Report("country", context["title"], _render("country.html.j2", context))
 
 
@@ -140,8 +150,10 @@ def build_report(
     *,
     scenario: Any = None,
     dataset: Dataset | None = None,
+    engine: EngineName = "auto",
 ) -> Report:
-    """The country brief for ``country``, else the alliance report."""
+    """The country brief for ``country``, else the alliance report (``engine``: the projection's
+    Monte Carlo engine, see milex.projection)."""
     if country is None:
-        return alliance_report(year, scenario=scenario, dataset=dataset)
-    return country_brief(country, year, scenario=scenario, dataset=dataset)
+        return alliance_report(year, scenario=scenario, dataset=dataset, engine=engine)
+    return country_brief(country, year, scenario=scenario, dataset=dataset, engine=engine)

@@ -21,6 +21,7 @@ from milex.present.report.context import (
 if TYPE_CHECKING:
     from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
+    from milex.projection.engine import EngineName
 
 SECTIONS = (
     ("summary", "Summary"),
@@ -32,7 +33,9 @@ SECTIONS = (
 )
 
 
-def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, Any]:
+def alliance_context(
+    ds: Dataset, year: int | None, scenario: Any, engine: EngineName = "auto"
+) -> dict[str, Any]:
     from milex.analysis.tracking import summary_line, tracker
     from milex.present import charts
     from milex.present import figures as named
@@ -40,7 +43,7 @@ def alliance_context(ds: Dataset, year: int | None, scenario: Any) -> dict[str, 
 
     found = tracker(year, dataset=ds)
     a = found.summary
-    result = projection_run(scenario, ds)
+    result = projection_run(scenario, ds, engine=engine)
     entity = default_entity(result)
     totals, totals_sources = named.totals_frame(ds)
     figures = [

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
     from milex.projection import ProjectionResult
+    from milex.projection.engine import EngineName
 
 STATUS_MARK = {
     "met": ("✓", "met"),
@@ -142,14 +143,18 @@ def stamp(ds: Dataset) -> dict[str, str]:
 
 
 def projection_run(
-    scenario: Any, ds: Dataset, default: dict[str, Any] | None = None
+    scenario: Any,
+    ds: Dataset,
+    default: dict[str, Any] | None = None,
+    *,
+    engine: EngineName = "auto",
 ) -> ProjectionResult:
     """Run the scenario (a file, mapping or Scenario; ``default`` when None) on the dataset."""
     from milex.projection import project
 
     if isinstance(scenario, str | Path) and not Path(scenario).is_file():
         raise MilexError(f"scenario file not found: {scenario}")
-    return project(scenario if scenario is not None else default, ds)
+    return project(scenario if scenario is not None else default, ds, engine=engine)
 
 
 def projection_rows(result: ProjectionResult, only: str | None = None) -> list[dict[str, str]]:

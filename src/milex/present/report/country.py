@@ -23,9 +23,12 @@ from milex.present.report.context import (
 if TYPE_CHECKING:
     from milex.analysis.profile import CountryProfile
     from milex.data.store import Dataset
+    from milex.projection.engine import EngineName
 
 
-def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) -> dict[str, Any]:
+def country_context(
+    ds: Dataset, country: str, year: int | None, scenario: Any, engine: EngineName = "auto"
+) -> dict[str, Any]:
     from milex.analysis.profile import country_profile
     from milex.analysis.tracking import tracker
     from milex.present import charts
@@ -38,7 +41,7 @@ def country_context(ds: Dataset, country: str, year: int | None, scenario: Any) 
         )
     found = tracker(profile.year, dataset=ds)
     default = {"countries": [profile.iso3], "currency": "national"}
-    result = projection_run(scenario, ds, default)
+    result = projection_run(scenario, ds, default, engine=engine)
     if profile.iso3 not in result.entities:
         raise MilexError(
             f"the scenario does not cover {profile.name} ({profile.iso3}); it covers "
