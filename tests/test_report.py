@@ -229,11 +229,12 @@ def test_save_rejects_other_extensions_and_leaves_nothing_on_failure(tmp_path, m
 def test_cli_report_passes_its_options_and_writes_atomically(tmp_path, monkeypatch):
     """The command's wiring; the reports themselves are built (at length) by the tests above."""
     import milex.present.report
+    from milex.projection.engine import one_run_engine
 
     calls = []
 
-    def fake(country, year, *, scenario):
-        calls.append((country, year, scenario))
+    def fake(country, year, *, scenario, engine):
+        calls.append((country, year, scenario, engine))
         return Report("country", "brief", "<html><body>Estonia brief</body></html>")
 
     monkeypatch.setattr(milex.present.report, "build_report", fake)
@@ -243,7 +244,8 @@ def test_cli_report_passes_its_options_and_writes_atomically(tmp_path, monkeypat
     args = ["report", "--country", "EST", "--year", "2023", "--output", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert calls == [("EST", 2023, None)] and "wrote the country brief" in result.output
+    assert calls == [("EST", 2023, None, one_run_engine(None))]
+    assert "wrote the country brief" in result.output
     assert out.read_text(encoding="utf-8") == "<html><body>Estonia brief</body></html>"
     assert [p.name for p in tmp_path.iterdir()] == ["brief.html"]
 
