@@ -258,4 +258,6 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
 
 def _whole(value: float) -> str:
     """Money in millions as whole numbers, which read better; missing as blank."""
-    return f"{value:,.0f}" if value == value else ""
+    from milex.present.numbers import figure
+
+    return figure(value) if value == value else ""
