@@ -243,7 +243,8 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
         ]  # fmt: skip
         title = (
             f"Extra spending {result.base_year + 1}-{result.horizon} over each ally's "
-            f"{result.base_year} share ({currency} m; constant prices of {result.base_year}), "
+            f"{result.base_year} share ({currency} m at current prices; the constant-price "
+            f"column at {result.base_year} prices and exchange rates), "
             f"{result.paths} paths"
         )
         console.print(records_table(shown, title))

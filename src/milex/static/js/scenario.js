@@ -116,7 +116,7 @@ window.milexScenario = ({ embed, number }) => {
   const SUMMARY_COLUMNS = [
     ["Country or bloc", (r) => r.name],
     ["Currency", (r) => r.currency],
-    ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2)} → ${number(r.horizon_share_pct, 2)}`],
+    ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2, true)} → ${number(r.horizon_share_pct, 2, true)}`],
     ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
     ["Extra spending to horizon (m, central path)", (r) => number(r.extra_to_horizon_m)],
     ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
