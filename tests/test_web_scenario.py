@@ -73,6 +73,7 @@ def cli_default_nato() -> dict[str, object]:
     return next(r for r in rows if r["iso3"] == "NATO")
 
 
+@pytest.mark.slow  # two 10,000-path NATO runs: the page's default and the command line's
 def test_the_builder_opens_on_the_cli_default_with_the_same_total_in_us_dollars(client):
     settings = form_defaults(client.get("/scenario").text)
     assert settings["currency"] == "USD" and settings["countries"] == "NATO"
