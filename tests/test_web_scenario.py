@@ -152,6 +152,16 @@ def test_no_minus_zero_in_the_cli_or_the_report_for_a_scenario_that_rounds_to_it
         assert not any(re.fullmatch(r"-0[.,0]*", str(v)) for v in row.values()), row
 
 
+def test_the_baseline_presets_fan_chart_is_not_minus_zero_above_the_baseline(client):
+    # holding the share, the median ends US$ 0.17 bn under the central baseline: "-0 bn" before
+    body = builder_body({"countries": "DEU", "currency": "USD", "target": "3.5",
+                         "deadline": "2035", "path": "hold_share", "growth_sd": "1.5",
+                         "inflation_sd": "1", "paths": "200", "seed": "1"})  # fmt: skip
+    chart = client.post("/api/v1/projections?chart=true", json=body).json()["chart"]
+    title = " ".join(chart["title"]["text"])
+    assert "0 bn above the baseline" in title and "-0" not in title, title
+
+
 def test_the_page_shows_no_minus_zero_for_numbers_that_round_to_it(browser, server):  # noqa: F811
     context, page = open_page(browser, server, PHONE)
     page.goto(server + "/scenario?countries=DEU&paths=300")
