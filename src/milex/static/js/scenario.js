@@ -113,14 +113,15 @@ window.milexScenario = ({ embed, number }) => {
     }
   }
 
+  // The figure the rows are ranked by comes first, so a phone shows it beside the name.
   const SUMMARY_COLUMNS = [
     ["Country or bloc", (r) => r.name],
-    ["Currency", (r) => r.currency],
+    ["Extra spending to horizon (m)", (r) => number(r.extra_to_horizon_m)],
+    ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
     ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2, true)} → ${number(r.horizon_share_pct, 2, true)}`],
     ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
-    ["Extra spending to horizon (m, central path)", (r) => number(r.extra_to_horizon_m)],
-    ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
     ["Peak annual rise (m)", (r) => `${number(r.peak_increase_m)} in ${r.peak_increase_year ?? ""}`],
+    ["Currency", (r) => r.currency],
   ];
 
   function table(id, titles, rows, numericFrom) {
@@ -138,7 +139,7 @@ window.milexScenario = ({ embed, number }) => {
 
   function renderSummary(rows, order) {
     document.getElementById("summary-order").textContent = rows.length ? `Order: ${order}` : "";
-    table("scenario-summary", SUMMARY_COLUMNS.map(([t]) => t), rows.map((r) => SUMMARY_COLUMNS.map(([, f]) => f(r))), 2);
+    table("scenario-summary", SUMMARY_COLUMNS.map(([t]) => t), rows.map((r) => SUMMARY_COLUMNS.map(([, f]) => f(r))), 1);
   }
 
   // Per year for the first country or bloc: the baseline (its base-year share kept), the target
