@@ -201,3 +201,34 @@ def test_at_390_px_invalid_input_dims_the_results_and_says_they_are_stale(browse
     assert not page.is_visible("#stale-note")
     assert page.errors == []
     context.close()
+
+
+HOLD_PROJECTIONS = """() => {
+  const real = window.fetch;
+  window.releaseProjections = null;
+  const held = new Promise((resolve) => { window.releaseProjections = resolve; });
+  window.fetch = async (url, options) => {
+    if (String(url).includes("/api/v1/projections")) await held;
+    return real(url, options);
+  };
+}"""
+
+
+def test_results_are_marked_stale_while_a_run_is_on_its_way(browser, server):  # noqa: F811
+    context, page = open_page(browser, server, PHONE)
+    page.goto(server + "/scenario?countries=DEU&paths=300")
+    page.wait_for_selector("#fan-chart[data-version='1'] canvas", timeout=DRAWN)
+    page.evaluate(HOLD_PROJECTIONS)  # the next run's answer waits until released
+    page.fill("#target", "3")
+    page.wait_for_function(
+        "() => document.getElementById('scenario-status').textContent === 'Computing…'"
+    )
+    assert page.get_attribute("#scenario-results", "aria-busy") == "true"
+    assert page.is_visible("#stale-note")
+    page.evaluate("() => window.releaseProjections()")
+    page.wait_for_selector("#fan-chart[data-version='2'] canvas", timeout=DRAWN)
+    page.wait_for_function("() => document.getElementById('scenario-results').ariaBusy === 'false'")
+    assert not page.is_visible("#stale-note")
+    assert "stale" not in page.get_attribute("#scenario-results", "class")
+    assert page.errors == []
+    context.close()
