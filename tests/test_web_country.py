@@ -13,6 +13,8 @@ from milex.data.schema import MEASURE_IDS, measure_label
 from milex.web import create_app
 from milex.web.pages import gap_amounts
 
+from .test_web_browser import DESKTOP, PHONE, browser, open_page, server  # noqa: F401
+
 
 @pytest.fixture(scope="module")
 def client(dataset):
@@ -74,3 +76,32 @@ def test_the_page_gives_each_gap_once_per_currency(dataset, monkeypatch):
     line = re.search(r'<dd id="gap-3_5pct">(.*?)</dd>', page)
     assert line is not None
     assert line.group(1) == "34,647 USD m · 32,129 EUR m"
+
+
+IN_VIEW = """year => {
+  const wrap = document.getElementById("history").getBoundingClientRect();
+  const cell = [...document.querySelectorAll("#history thead th")].find((th) => th.textContent === year);
+  const box = cell.getBoundingClientRect();
+  return box.left >= wrap.left && box.right <= wrap.right;
+}"""
+
+
+def test_at_1280_px_the_history_shows_2021_to_2026_without_scrolling(browser, server):  # noqa: F811
+    context, page = open_page(browser, server, DESKTOP)
+    page.goto(server + "/country/POL")
+    for year in ("2026", "2021"):
+        assert page.evaluate(IN_VIEW, year), year
+    context.close()
+
+
+def test_on_a_phone_the_history_keeps_its_measure_column_in_place(browser, server):  # noqa: F811
+    context, page = open_page(browser, server, PHONE)
+    page.goto(server + "/country/POL")
+    first = "#history tbody tr:first-child th"
+    assert page.eval_on_selector(first, "el => getComputedStyle(el).position") == "sticky"
+    page.eval_on_selector("#history", "el => { el.scrollLeft = 400; }")
+    left = page.eval_on_selector(first, "el => el.getBoundingClientRect().left")
+    wrap = page.eval_on_selector("#history", "el => el.getBoundingClientRect().left")
+    assert abs(left - wrap) < 2  # scrolled years slide under it; the name stays
+    assert page.errors == []
+    context.close()
