@@ -243,7 +243,8 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
         ]  # fmt: skip
         title = (
             f"Extra spending {result.base_year + 1}-{result.horizon} over each ally's "
-            f"{result.base_year} share ({currency} m; constant prices of {result.base_year}), "
+            f"{result.base_year} share ({currency} m at current prices; the constant-price "
+            f"column at {result.base_year} prices and exchange rates), "
             f"{result.paths} paths"
         )
         console.print(records_table(shown, title))
@@ -258,4 +259,6 @@ def _print_table(result: ProjectionResult, detail: bool) -> None:
 
 def _whole(value: float) -> str:
     """Money in millions as whole numbers, which read better; missing as blank."""
-    return f"{value:,.0f}" if value == value else ""
+    from milex.present.numbers import figure
+
+    return figure(value) if value == value else ""

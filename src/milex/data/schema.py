@@ -91,6 +91,8 @@ class Measure:
     """One measure id: what it means and in which unit family publishers give it."""
 
     id: str
+    #: What a reader sees instead of the id (tables, pages): the unit goes beside it.
+    label: str
     unit: str
     definition: str
     publishers: str
@@ -99,68 +101,92 @@ class Measure:
 MEASURES: tuple[Measure, ...] = (
     Measure(
         "milex_pct_gdp",
+        "Defence expenditure, share of GDP",
         "percent",
         "Military (defence) expenditure as a share of GDP. NATO: share of real GDP at constant "
         "prices; SIPRI: share of current-price GDP.",
         "nato, sipri",
     ),
     Measure(
-        "milex_lcu", "national currency m", "Defence expenditure at current prices.", "nato, sipri"
+        "milex_lcu",
+        "Defence expenditure, national currency",
+        "national currency m",
+        "Defence expenditure at current prices.",
+        "nato, sipri",
     ),
     Measure(
         "milex_lcu_const",
+        "Defence expenditure, national currency, constant prices",
         "national currency m constant <base>",
         "Defence expenditure at constant prices of the base year on the unit.",
         "nato",
     ),
     Measure(
         "milex_usd",
+        "Defence expenditure, US dollars",
         "USD m",
         "Defence expenditure, current prices and exchange rates.",
         "nato, sipri",
     ),
     Measure(
         "milex_usd_const",
+        "Defence expenditure, US dollars, constant prices",
         "USD m constant <base>",
         "Defence expenditure at constant prices and exchange rates of the base year.",
         "nato, sipri",
     ),
     Measure(
-        "milex_real_change_pct", "percent", "Annual real change in defence expenditure.", "nato"
+        "milex_real_change_pct",
+        "Real change in defence expenditure on the year before",
+        "percent",
+        "Annual real change in defence expenditure.",
+        "nato",
     ),
     Measure(
         "milex_real_change_since_2014_pct",
+        "Real change in defence expenditure since 2014",
         "percent",
         "Real change in defence expenditure from 2014 to the year (NATO Table 4).",
         "nato",
     ),
-    Measure("milex_per_capita_usd", "USD", "Defence expenditure per capita, current US$.", "sipri"),
+    Measure(
+        "milex_per_capita_usd",
+        "Defence expenditure per head, US dollars",
+        "USD",
+        "Defence expenditure per capita, current US$.",
+        "sipri",
+    ),
     Measure(
         "milex_per_capita_usd_const",
+        "Defence expenditure per head, US dollars, constant prices",
         "USD constant <base>",
         "Defence expenditure per capita at constant prices and exchange rates.",
         "nato",
     ),
     Measure(
         "milex_pct_govt",
+        "Military expenditure, share of government spending",
         "percent",
         "Military expenditure as a share of general government expenditure.",
         "sipri",
     ),
     Measure(
         "equipment_pct",
+        "Equipment, share of defence expenditure",
         "percent",
         "Major equipment and related R&D as a share of defence expenditure (Wales 20% guideline).",
         "nato",
     ),
     Measure(
         "personnel_pct",
+        "Personnel, share of defence expenditure",
         "percent",
         "Personnel (military, civilian, pensions) as a share of defence expenditure.",
         "nato",
     ),
     Measure(
         "infrastructure_pct",
+        "Infrastructure, share of defence expenditure",
         "percent",
         "Infrastructure (NATO common and national military construction) share of defence "
         "expenditure.",
@@ -168,51 +194,80 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "other_pct",
+        "Operations, maintenance and other, share of defence expenditure",
         "percent",
         "Operations, maintenance, other R&D and unallocated share of defence expenditure.",
         "nato",
     ),
-    Measure("mil_personnel", "thousand persons", "Military personnel.", "nato"),
-    Measure("gdp_lcu", "national currency m", "GDP at current prices.", "imf_weo"),
     Measure(
-        "gdp_lcu_const", "national currency m constant <base>", "GDP at constant prices.", "imf_weo"
+        "mil_personnel", "Military personnel", "thousand persons", "Military personnel.", "nato"
     ),
     Measure(
-        "gdp_usd", "USD m", "GDP at current prices and exchange rates.", "nato, imf_weo, worldbank"
+        "gdp_lcu",
+        "GDP, national currency",
+        "national currency m",
+        "GDP at current prices.",
+        "imf_weo",
+    ),
+    Measure(
+        "gdp_lcu_const",
+        "GDP, national currency, constant prices",
+        "national currency m constant <base>",
+        "GDP at constant prices.",
+        "imf_weo",
+    ),
+    Measure(
+        "gdp_usd",
+        "GDP, US dollars",
+        "USD m",
+        "GDP at current prices and exchange rates.",
+        "nato, imf_weo, worldbank",
     ),
     Measure(
         "gdp_usd_const",
+        "GDP, US dollars, constant prices",
         "USD m constant <base>",
         "GDP at constant prices and exchange rates.",
         "nato",
     ),
-    Measure("gdp_per_capita_usd", "USD", "GDP per capita, current US$.", "imf_weo"),
+    Measure(
+        "gdp_per_capita_usd",
+        "GDP per head, US dollars",
+        "USD",
+        "GDP per capita, current US$.",
+        "imf_weo",
+    ),
     Measure(
         "gdp_per_capita_usd_const",
+        "GDP per head, US dollars, constant prices",
         "USD thousand constant <base>",
         "GDP per capita at constant prices and exchange rates.",
         "nato",
     ),
     Measure(
         "gdp_ppp",
+        "GDP at purchasing-power parity",
         "international USD m",
         "GDP at purchasing-power parity, current prices.",
         "imf_weo",
     ),
     Measure(
         "gdp_ppp_per_capita",
+        "GDP per head at purchasing-power parity",
         "international USD",
         "GDP per capita at purchasing-power parity.",
         "imf_weo",
     ),
     Measure(
         "ppp_factor",
+        "PPP conversion factor",
         "national currency per international USD",
         "PPP conversion factor for GDP.",
         "imf_weo, worldbank",
     ),
     Measure(
         "related_pct_gdp",
+        "Defence- and security-related expenditure, share of GDP",
         "percent",
         "Defence- and security-related expenditure (the Hague 1.5% leg), share of GDP, where NATO "
         "publishes it.",
@@ -220,43 +275,86 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "related_usd",
+        "Defence- and security-related expenditure, US dollars",
         "USD m",
         "Defence- and security-related expenditure (the Hague 1.5% leg), current US$.",
         "nato",
     ),
-    Measure("gdp_real_growth_pct", "percent", "Real GDP growth on the previous year.", "imf_weo"),
-    Measure("gdp_deflator", "index <base>=100", "GDP deflator (index level).", "imf_weo"),
+    Measure(
+        "gdp_real_growth_pct",
+        "Real GDP growth",
+        "percent",
+        "Real GDP growth on the previous year.",
+        "imf_weo",
+    ),
+    Measure(
+        "gdp_deflator", "GDP deflator", "index <base>=100", "GDP deflator (index level).", "imf_weo"
+    ),
     Measure(
         "inflation_gdp_deflator_pct",
+        "Inflation (GDP deflator)",
         "percent",
         "Inflation measured by the GDP deflator.",
         "worldbank",
     ),
-    Measure("inflation_cpi_pct", "percent", "Consumer-price inflation, annual average.", "imf_weo"),
-    Measure("population", "persons", "Total population.", "imf_weo, worldbank"),
+    Measure(
+        "inflation_cpi_pct",
+        "Consumer-price inflation",
+        "percent",
+        "Consumer-price inflation, annual average.",
+        "imf_weo",
+    ),
+    Measure("population", "Population", "persons", "Total population.", "imf_weo, worldbank"),
     Measure(
         "govt_expenditure_lcu",
+        "Government expenditure, national currency",
         "national currency m",
         "General government total expenditure.",
         "imf_weo",
     ),
     Measure(
         "govt_expenditure_pct_gdp",
+        "Government expenditure, share of GDP",
         "percent",
         "General government total expenditure, % of GDP.",
         "imf_weo",
     ),
-    Measure("govt_revenue_pct_gdp", "percent", "General government revenue, % of GDP.", "imf_weo"),
+    Measure(
+        "govt_revenue_pct_gdp",
+        "Government revenue, share of GDP",
+        "percent",
+        "General government revenue, % of GDP.",
+        "imf_weo",
+    ),
     Measure(
         "govt_net_lending_pct_gdp",
+        "Government net lending, share of GDP",
         "percent",
         "General government net lending (+) / borrowing (-), % of GDP.",
         "imf_weo",
     ),
-    Measure("govt_debt_pct_gdp", "percent", "General government gross debt, % of GDP.", "imf_weo"),
+    Measure(
+        "govt_debt_pct_gdp",
+        "Government gross debt, share of GDP",
+        "percent",
+        "General government gross debt, % of GDP.",
+        "imf_weo",
+    ),
 )
 
 MEASURE_IDS: frozenset[str] = frozenset(m.id for m in MEASURES)
+_BY_ID: dict[str, Measure] = {m.id: m for m in MEASURES}
+
+
+def measure_label(measure: str, unit: str | None = None) -> str:
+    """A measure's human name with its unit ("Defence expenditure, share of GDP (%)"), for tables
+    a reader sees; the unit given (a row's own, e.g. "USD m constant 2021") wins over the
+    registry's family. An id the registry does not know is shown as it is."""
+    found = _BY_ID.get(measure)
+    name = found.label if found else measure
+    shown = unit if unit is not None else (found.unit if found else "")
+    shown = "%" if shown == "percent" else shown
+    return f"{name} ({shown})" if shown else name
 
 
 def join_flags(flags: set[str] | list[str] | tuple[str, ...]) -> str:

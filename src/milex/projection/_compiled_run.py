@@ -237,7 +237,7 @@ def _make_plan(run: CompiledRun) -> _Plan:
     of the cells that are sorted, in the NumPy path's row order."""
     setup = run.setup
     T1, C, G, S = setup.T1, setup.C, setup.G, len(setup.series)
-    full = Builder(setup.series, T1, C, setup.inp.groups)
+    full = Builder(setup.series, T1, C, setup.inp.groups, setup.bloc_scales)
     cells = [full.country(s, t, c) for s in range(S) for c in range(C) for t in range(T1)]
     cells += [full.aggregate(s, g, t) for s in range(S) for g in range(G) for t in range(T1)]
     every = np.array(cells + list(range(3 * T1 * C)), np.int64)
@@ -251,7 +251,7 @@ def _make_plan(run: CompiledRun) -> _Plan:
     central[:, C:] = v0[at : at + S * G * T1].reshape(S, G, T1)
     prim0 = v0[at + S * G * T1 :].reshape(3, T1, C)
 
-    mc = Builder(setup.series, T1, C, setup.inp.groups)
+    mc = Builder(setup.series, T1, C, setup.inp.groups, setup.bloc_scales)
     out_slot: list[int] = []
     centers: list[float] = []
     for kind, key, idx in setup.rows:

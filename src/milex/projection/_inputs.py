@@ -19,6 +19,7 @@ from milex.analysis.commitments import BY_ID as GUIDELINES
 from milex.analysis.coverage import default_year
 from milex.data.registry import NO_ARMED_FORCES
 from milex.errors import QueryError
+from milex.projection._bloc_weights import bloc_weights
 from milex.projection._model import EngineInputs, Shocks
 from milex.projection._paths import PartPaths, build_part
 from milex.projection._shocks import shocks_note, shocks_of
@@ -119,6 +120,7 @@ class _Builder:
             for t, b in zip(sc.targets, shares, strict=True)
         ]
         aggregates, agg_notes = self._aggregates(units)
+        weights = bloc_weights(self.ds, countries, aggregates, self.base, gdp0 * fx[0])
         inputs = EngineInputs(
             years=self.years,
             gdp0=gdp0,
@@ -128,6 +130,8 @@ class _Builder:
             fx_const=fx[0].copy(),
             parts=tuple(parts),
             groups=tuple((a, np.array([countries.index(m) for m in ms])) for a, ms in aggregates),
+            bloc_weights=weights.per_country,
+            bloc_scale=weights.scale,
         )
         shocks = shocks_of(sc.uncertainty)
         resolved = sc.with_changes(base_year=self.base, bloc=self.bloc)
@@ -140,7 +144,10 @@ class _Builder:
             units=units + [units[countries.index(ms[0])] for _, ms in aggregates],
             assumptions=self._assumptions(parts, gdp0, fx[0], units),
             sources=sorted(self.editions),
-            notes=self._notes(parts) + fx_notes + agg_notes,
+            notes=self._notes(parts)
+            + fx_notes
+            + agg_notes
+            + ([weights.note] if weights.note else []),
             excluded=self.excluded,
         )
 

@@ -41,6 +41,10 @@ class Series:
     inv: Array | None = None  # share only: share = const + inv / R
     source: int = -1  # cum only: the series cumulated
     spending: int = -1  # share only: the spending series (for aggregates)
+    #: share only: a bloc's share is 100 x the sum of ``bloc_num`` over the sum of ``bloc_den``
+    #: (coefficients on the simulated quantities, constant term): NATO's rule, see ``bloc_terms``
+    bloc_num: tuple[dict[str, Array], Array] | None = None
+    bloc_den: tuple[dict[str, Array], Array] | None = None
 
 
 class Layout(NamedTuple):
@@ -83,6 +87,11 @@ class Setup:
         layout = _LAYOUTS.get(inputs, lambda: make_layout(inputs))
         self.series, self.fixed, self.mapped, self.rows, self.agg_fixed = layout[:5]
         self.n_rows, self.need_series = layout.n_rows, layout.need_series
+        self.bloc_scales = inputs.bloc_scale or (1.0,) * self.G
+
+    def bloc_scale(self, g: int) -> float:
+        """Group ``g``'s GDP scale for members not projected (see EngineInputs.bloc_scale)."""
+        return self.bloc_scales[g]
 
     def quantiles(self, central: Array, prim0: dict[str, Array], rows: Array) -> Array:
         """Quantiles (Q, S, E, T1): fixed cells from the central path, the rest mapped or sorted.
@@ -212,8 +221,11 @@ def build_series(inp: EngineInputs) -> list[Series]:
         parts.append(("total", share, real, np.sum([p[3] for p in parts], axis=0)))
     for name, share, real, extra in parts:
         first = len(series)
+        num, den = bloc_terms(inp, share, real)
+        own = Series(name, "share_pct", {}, share.copy(), inv=100.0 * real, spending=first + 1)
+        own.bloc_num, own.bloc_den = num, den
         series += [
-            Series(name, "share_pct", {}, share.copy(), inv=100.0 * real, spending=first + 1),
+            own,
             Series(name, "spending", {"Y": share / 100.0 * fx, "P": real * fx}, zeros),
             Series(name, "spending_const", {"R": share / 100.0 * fx0}, real * fx0),
             Series(name, "extra", {"Y": extra * fx, "P": real * fx}, zeros),
@@ -226,3 +238,20 @@ def build_series(inp: EngineInputs) -> list[Series]:
         if ser.inv is not None and not np.any(ser.inv != 0):
             ser.inv = None if ser.measure != "share_pct" else np.zeros((T1, C))
     return series
+
+
+def bloc_terms(
+    inp: EngineInputs, share: Array, real: Array
+) -> tuple[tuple[dict[str, Array], Array], tuple[dict[str, Array], Array]]:
+    """A bloc's share of GDP by NATO's rule, as sums over members: constant-price spending over
+    constant-price GDP, each member weighed by its GDP at NATO's constant prices (``bloc_weights``,
+    grown with the member's simulated real GDP R), not by its GDP in current dollars.
+
+    The same rule as the tracker's aggregate (``milex.analysis.tracking``), so the projection's
+    NATO share in the base year is the tracker's figure for that year and definition."""
+    T1, C = share.shape
+    k = np.ones(C) if inp.bloc_weights is None else np.asarray(inp.bloc_weights, float)
+    fx0k = np.broadcast_to(inp.fx_const * k, (T1, C))
+    num = ({"R": share / 100.0 * fx0k}, real * fx0k)
+    den = ({"R": fx0k.copy()}, np.zeros((T1, C)))
+    return num, den

@@ -112,6 +112,13 @@ class EngineInputs:
     fx_const: Array  # (C,) base-year rate, for constant prices
     parts: tuple[Part, ...]
     groups: tuple[tuple[str, Array], ...] = ()  # aggregate code, country indices
+    #: A bloc's share of GDP follows NATO's rule (``bloc_weights``): its members' spending over
+    #: their GDP, both at constant prices, each member's GDP weighed as NATO weighs it. (C,):
+    #: NATO's constant-price GDP per unit of the model's base-year GDP; None: 1 (base-year prices).
+    bloc_weights: Array | None = None
+    #: Per group: its members' GDP scaled up for members not projected (Iceland's, as NATO counts
+    #: it in the denominator); empty: 1 for every group.
+    bloc_scale: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

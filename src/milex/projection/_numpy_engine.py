@@ -160,20 +160,28 @@ class NumpyEngine(Setup):
         ser = self.series[s]
         if ser.source >= 0:
             return cumulate(agg(ser.source, g).copy())
-        if ser.inv is not None:
-            gdp = agg(0, g)
+        if ser.inv is not None and ser.bloc_num is not None and ser.bloc_den is not None:
+            num = self._summed(*ser.bloc_num, g, prim)
+            den = self._summed(ser.bloc_den[0]["R"] * self.bloc_scale(g), ser.bloc_den[1], g, prim)
             with np.errstate(divide="ignore", invalid="ignore"):
-                share: Array = 100.0 * agg(ser.spending, g) / gdp
+                share: Array = 100.0 * num / den
             return share
+        return self._summed(ser.coef, ser.const, g, prim)
+
+    def _summed(self, coef: Any, const: Array, g: int, prim: dict[str, Array]) -> Array:
+        """Sum over group ``g``'s members of coef x the simulated quantity, plus the constants
+        (``coef`` a table per quantity, or one table on R)."""
+        if not isinstance(coef, dict):
+            coef = {"R": coef}
         mask = np.zeros(self.C)
         mask[self.inp.groups[g][1]] = 1.0
         total = None
-        for name, c in ser.coef.items():
+        for name, c in coef.items():
             # countries are added in order for every path, whatever the number of paths (a
             # non-member adds an exact 0): the central path and no-shock paths agree to the bit
             term = np.einsum("tc,tcn->tn", c * mask, prim[name])
             total = term if total is None else np.add(total, term, out=total)
-        const = (ser.const * mask).sum(axis=1)[:, None]
+        const = (const * mask).sum(axis=1)[:, None]
         if total is None:
             return np.repeat(const, prim["Y"].shape[2], axis=1)
         summed: Array = total + const if const.any() else total

@@ -45,9 +45,15 @@ class Builder:
     """Emits the operations for the cells asked for, each once (memoised by cell)."""
 
     def __init__(
-        self, series: list[Series], T1: int, C: int, groups: tuple[tuple[str, Array], ...]
+        self,
+        series: list[Series],
+        T1: int,
+        C: int,
+        groups: tuple[tuple[str, Array], ...],
+        scale: tuple[float, ...] = (),
     ) -> None:
         self.series, self.T1, self.C, self.groups = series, T1, C, groups
+        self.scale = scale or (1.0,) * len(groups)  # per group: see EngineInputs.bloc_scale
         self.next = 3 * T1 * C
         self.memo: dict[tuple[str, int, int, int], int] = {}
         self.ops: list[tuple[int, int, int, int, float, float, bool]] = []
@@ -126,21 +132,29 @@ class Builder:
                 slot = self._emit(
                     ADD, a=self.aggregate(s, g, t - 1), b=self.aggregate(ser.source, g, t)
                 )
-        elif ser.inv is not None:  # a bloc's share: its spending over its GDP
+        elif ser.inv is not None and ser.bloc_num is not None and ser.bloc_den is not None:
+            # a bloc's share by NATO's rule: constant-price spending over constant-price GDP
+            den = {"R": ser.bloc_den[0]["R"] * self.scale[g]}
             slot = self._emit(
-                RATIO, a=self.aggregate(ser.spending, g, t), b=self.aggregate(0, g, t)
+                RATIO,
+                a=self._summed(*ser.bloc_num, members, t),
+                b=self._summed(den, ser.bloc_den[1], members, t),
             )
         else:
-            const = float(ser.const[t, members].sum())
-            terms = [
-                (self.prim(PRIMS.index(name), t, int(c)), float(coef[t, c]))
-                for name, coef in ser.coef.items()
-                for c in sorted(members)
-                if coef[t, c] != 0
-            ]
-            slot = self._emit(LIN, terms=terms, const=const, has_const=const != 0 or not terms)
+            slot = self._summed(ser.coef, ser.const, members, t)
         self.memo[key] = slot
         return slot
+
+    def _summed(self, coef: dict[str, Array], const: Array, members: Array, t: int) -> int:
+        """A LIN slot: the members' coef x simulated quantity in country order, then constants."""
+        total = float(const[t, members].sum())
+        terms = [
+            (self.prim(PRIMS.index(name), t, int(c)), float(table[t, c]))
+            for name, table in coef.items()
+            for c in sorted(members)
+            if table[t, c] != 0
+        ]
+        return self._emit(LIN, terms=terms, const=total, has_const=total != 0 or not terms)
 
     def program(self) -> Program:
         ops = self.ops

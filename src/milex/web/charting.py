@@ -35,11 +35,16 @@ def projection_payload(
             f"uncertainty.paths = {parsed.uncertainty.paths}: this server runs at most "
             f"{max_paths:,} paths (use the Python API or the CLI for more)"
         )
+    import pandas as pd
+
+    from milex.present.projection_summary import SUMMARY_ORDER, ranked_summary
+
     result = project(parsed, ds)
     frame = result.frame()
     payload: dict[str, Any] = {
         **result.meta(),
-        "summary": rows(result.summary()),
+        "summary": rows(pd.DataFrame(ranked_summary(result))),
+        "summary_order": SUMMARY_ORDER,
         "assumptions": rows(result.assumptions()),
         "data": records_json(frame),
     }

@@ -31,19 +31,43 @@ STATUS_MARK = {
 }
 TABS = ("chart", "map", "table")
 BLOCS = ("NATO", "NATO_EU_CA")
-#: SIPRI's series shown for a country that is not a NATO ally (no NATO figures exist for it).
-#: The shipped scenarios (examples/*.toml) as the builder's settings, plus the baseline.
-_HAGUE = {"target": 3.5, "deadline": 2035, "currency": "EUR", "growth_sd": 1.5, "inflation_sd": 1.0}
-SCENARIO_PRESETS = (
-    ("The Hague: NATO 3.5% by 2035", {"countries": "NATO", "path": "linear", **_HAGUE}),
-    ("Europe and Canada 3.5% by 2035", {"countries": "NATO_EU_CA", "path": "linear", **_HAGUE}),
-    ("The Hague, back-loaded", {"countries": "NATO", "path": "back_loaded", **_HAGUE}),
-    (
-        "National plans: each ally on its own",
-        {"countries": "NATO", "path": "national_plans", **_HAGUE},
-    ),
-    ("Baseline: keep today's share", {"countries": "NATO", "path": "hold_share", **_HAGUE}),
-)
+
+
+def scenario_defaults() -> dict[str, Any]:
+    """The builder's opening settings: the projection's own defaults, those ``milex project``
+    runs with (NATO, 3.5% by 2035, linear, US$, 1.5/1.0 pp shocks, 10,000 paths, seed 1), so the
+    page opens on the figures the command line and the PDF print for the same scenario."""
+    from milex.projection import Scenario
+
+    default = Scenario()
+    target = default.targets[0]
+    shocks = default.uncertainty
+    return {
+        "countries": default.bloc or "NATO",
+        "target": target.level,
+        "deadline": target.deadline_for(default.horizon),
+        "path": target.path.shape,
+        "currency": default.currency,
+        "growth_sd": shocks.growth_sd_pct,
+        "inflation_sd": shocks.inflation_sd_pct,
+        "paths": shocks.paths,
+        "seed": shocks.seed,
+    }
+
+
+def scenario_presets() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The shipped scenarios (examples/*.toml) as the builder's settings, plus the baseline."""
+    hague = {k: v for k, v in scenario_defaults().items() if k not in ("countries", "path")}
+    return (
+        ("The Hague: NATO 3.5% by 2035", {"countries": "NATO", "path": "linear", **hague}),
+        ("Europe and Canada 3.5% by 2035", {"countries": "NATO_EU_CA", "path": "linear", **hague}),
+        ("The Hague, back-loaded", {"countries": "NATO", "path": "back_loaded", **hague}),
+        (
+            "National plans: each ally on its own",
+            {"countries": "NATO", "path": "national_plans", **hague},
+        ),
+        ("Baseline: keep today's share", {"countries": "NATO", "path": "hold_share", **hague}),
+    )
 
 
 def render_page(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -66,10 +90,12 @@ _render = render_page
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
-    """A number with thousands separators; missing (None, NaN, undefined) is empty."""
+    """A number with thousands separators, never "-0"; missing (None, NaN, undefined) is empty."""
+    from milex.present.numbers import figure
+
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         return ""
-    return f"{value:,.{digits}f}"
+    return figure(value, digits)
 
 
 templates.env.filters["fmt"] = _fmt
@@ -140,7 +166,8 @@ def country_page(
         p=profile,
         s=profile.status,
         years=[c for c in history.columns if isinstance(c, int)],
-        history=history.to_dict("records"),
+        history=_labelled(history.to_dict("records"), str(profile.status.get("currency") or "")),
+        gaps={label: gap_amounts(profile.status, label) for label in ("2pct", "3_5pct")},
         no_forces=NO_ARMED_FORCES.get(code),
         plan=_plan(code, profile.year),
         ledger=_ledger(code, ds),
@@ -150,6 +177,30 @@ def country_page(
         fiscal=_fiscal(request, code),
         ukraine_memo=_ukraine_memo(code),
     )
+
+
+def _labelled(rows: list[dict[Any, Any]], currency: str) -> list[dict[Any, Any]]:
+    """History rows with the registry's human name and unit for each measure id; "national
+    currency" in a unit names the ally's currency ("PLN m")."""
+    from milex.data.schema import measure_label
+
+    def unit(row: dict[Any, Any]) -> str:
+        text = str(row["unit"])
+        return text.replace("national currency", currency) if currency else text
+
+    return [{**r, "label": measure_label(str(r["measure"]), unit(r))} for r in rows]
+
+
+def gap_amounts(status: dict[str, Any], label: str) -> list[str]:
+    """The gap to a threshold once per currency: national, then USD, then EUR ("59,038 EUR m");
+    a euro ally's national amount is its EUR amount, so it is not repeated; missing is left out."""
+    shown: dict[str, str] = {}
+    national = str(status.get("currency") or "")
+    for key, currency in (("lcu", national), ("usd", "USD"), ("eur", "EUR")):
+        amount = _fmt(status.get(f"gap_{label}_{key}_m"), 0)
+        if currency and amount and currency not in shown:
+            shown[currency] = f"{amount} {currency} m"
+    return list(shown.values())
 
 
 def _ukraine_memo(iso3: str) -> str | None:
@@ -271,7 +322,8 @@ def scenario_page(request: Request) -> HTMLResponse:
         request,
         "scenario.html",
         allies=[(c, ds.registry.name(c)) for c in allies],
-        presets=SCENARIO_PRESETS,
+        presets=scenario_presets(),
+        default=scenario_defaults(),
     )
 
 

@@ -15,6 +15,7 @@ from milex.present.charts.style import (
     money_title,
     reference_rules,
 )
+from milex.present.numbers import figure
 
 if TYPE_CHECKING:
     import altair as alt
@@ -188,7 +189,7 @@ def fan_message(
     else:
         currency, _, prices = axis_unit.partition(" bn")
         basis = f"median, {prices.lstrip(', ')}"
-        amount = f"{currency} {end:,.0f} bn"
+        amount = f"{currency} {figure(end)} bn"
         if measure == "extra":
             return f"{who}: {amount} more in {last} than if allies kept their share ({basis})"
         if measure == "cum_extra":
@@ -199,7 +200,7 @@ def fan_message(
     if baseline is None:
         return head
     gap = end - float(baseline["baseline"].iloc[-1])
-    return f"{head}, {gap:,.{2 if unit == 'points' else 0}f} {unit} above the baseline"
+    return f"{head}, {figure(gap, 2 if unit == 'points' else 0)} {unit} above the baseline"
 
 
 def _baseline(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from milex.data.schema import NATIONAL_LAW_MARK, flag_marks, is_missing
 from milex.errors import MilexError
+from milex.present.numbers import figure
 
 if TYPE_CHECKING:
     from milex.analysis.profile import CountryProfile
@@ -51,12 +52,12 @@ def number(value: Any, digits: int = 2) -> str:
     """A figure with thousands separators and ``digits`` decimals; '–' when missing."""
     if is_missing(value):
         return "–"
-    return f"{float(value):,.{digits}f}"
+    return figure(float(value), digits)
 
 
 def billions(value: Any, digits: int = 1) -> str:
     """Millions shown in billions (the unit is on the column header)."""
-    return "–" if is_missing(value) else f"{float(value) / 1000:,.{digits}f}"
+    return "–" if is_missing(value) else figure(float(value) / 1000, digits)
 
 
 def mark(status: Any) -> str:

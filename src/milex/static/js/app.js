@@ -437,8 +437,13 @@ function initAutosubmit() {
   });
 }
 
-const number = (v, digits = 0) =>
-  typeof v === "number" ? v.toLocaleString("en-GB", { maximumFractionDigits: digits }) : "";
+// A figure as text, never "-0": a small negative that rounds to zero shows as 0 (as
+// milex.present.numbers.figure does for the CLI and the PDF).
+const number = (v, digits = 0, fixed = false) => {
+  if (typeof v !== "number" || !Number.isFinite(v)) return "";
+  const text = v.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: fixed ? digits : 0 });
+  return /^-[0.,]*$/.test(text) ? text.slice(1) : text;
+};
 
 document.addEventListener("DOMContentLoaded", () => {
   initSortable();

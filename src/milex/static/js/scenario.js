@@ -7,8 +7,19 @@ window.milexScenario = ({ embed, number }) => {
   if (!form) return;
   const FIELDS = ["countries", "target", "deadline", "path", "currency", "growth_sd", "inflation_sd", "paths", "seed"];
   const status = document.getElementById("scenario-status");
+  const results = document.getElementById("scenario-results");
+  const staleNote = document.getElementById("stale-note");
   let pending = null;
   let csvUrl = null;
+  let shown = false;  // results of an earlier input are on the page
+
+  // While the input is invalid or a request is in flight, the figures on the page belong to the
+  // previous input: dimmed, marked busy for screen readers, and said so in words.
+  function setStale(stale) {
+    results.classList.toggle("stale", stale);
+    results.setAttribute("aria-busy", String(stale));
+    staleNote.hidden = !(stale && shown);
+  }
 
   const readForm = () => Object.fromEntries(FIELDS.map((n) => [n, form.elements[n].value.trim()]));
 
@@ -59,6 +70,8 @@ window.milexScenario = ({ embed, number }) => {
     const settings = readForm();
     history.replaceState(null, "", `${location.pathname}?${new URLSearchParams(settings)}`);
     if (!validate()) {
+      pending = null;  // an answer still on its way is for an input that is no longer there
+      setStale(true);
       status.className = "status-line error";
       status.textContent = "Fix the fields marked above to run the scenario.";
       return;
@@ -68,6 +81,7 @@ window.milexScenario = ({ embed, number }) => {
     pending = ticket;
     status.className = "status-line";
     status.textContent = "Computing…";
+    setStale(true);
     try {
       const response = await fetch("/api/v1/projections?chart=true", {
         method: "POST", headers: { "content-type": "application/json" }, body,
@@ -76,8 +90,10 @@ window.milexScenario = ({ embed, number }) => {
       if (pending !== ticket) return;
       if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
       await embed(document.getElementById("fan-chart"), payload.chart);
-      renderSummary(payload.summary || []);
+      renderSummary(payload.summary || [], payload.summary_order || "");
       renderBaseline(payload.data || [], settings.currency, settings.countries);
+      shown = true;
+      setStale(false);
       status.textContent = `${settings.paths} paths, seed ${settings.seed}.`;
       document.getElementById("scenario-notes").replaceChildren(...(payload.notes || []).map((n) => {
         const li = document.createElement("li");
@@ -97,14 +113,15 @@ window.milexScenario = ({ embed, number }) => {
     }
   }
 
+  // The figure the rows are ranked by comes first, so a phone shows it beside the name.
   const SUMMARY_COLUMNS = [
     ["Country or bloc", (r) => r.name],
-    ["Currency", (r) => r.currency],
-    ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2)} → ${number(r.horizon_share_pct, 2)}`],
-    ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
-    ["Extra spending to horizon (m, median)", (r) => number(r.extra_to_horizon_p50_m)],
+    ["Extra spending to horizon (m)", (r) => number(r.extra_to_horizon_m)],
     ["90% range (m)", (r) => `${number(r.extra_to_horizon_p5_m)} – ${number(r.extra_to_horizon_p95_m)}`],
+    ["% of GDP: base → horizon", (r) => `${number(r.base_share_pct, 2, true)} → ${number(r.horizon_share_pct, 2, true)}`],
+    ["Spending at horizon (m)", (r) => number(r.horizon_spending_m)],
     ["Peak annual rise (m)", (r) => `${number(r.peak_increase_m)} in ${r.peak_increase_year ?? ""}`],
+    ["Currency", (r) => r.currency],
   ];
 
   function table(id, titles, rows, numericFrom) {
@@ -120,12 +137,14 @@ window.milexScenario = ({ embed, number }) => {
     });
   }
 
-  function renderSummary(rows) {
-    table("scenario-summary", SUMMARY_COLUMNS.map(([t]) => t), rows.map((r) => SUMMARY_COLUMNS.map(([, f]) => f(r))), 2);
+  function renderSummary(rows, order) {
+    document.getElementById("summary-order").textContent = rows.length ? `Order: ${order}` : "";
+    table("scenario-summary", SUMMARY_COLUMNS.map(([t]) => t), rows.map((r) => SUMMARY_COLUMNS.map(([, f]) => f(r))), 1);
   }
 
   // Per year for the first country or bloc: the baseline (its base-year share kept), the target
-  // path and the extra spending between them (medians), with the running total.
+  // path and the extra spending between them, with the running total: the central path (no
+  // shocks), the figures `milex project` and the PDF report print for the same scenario.
   function renderBaseline(data, currency, chosen) {
     const first = data.some((r) => r.iso3 === chosen) ? chosen : data.length ? data[0].iso3 : null;
     const pick = (measure) => new Map(data.filter((r) => r.iso3 === first && r.measure === measure).map((r) => [r.year, r]));
@@ -134,18 +153,19 @@ window.milexScenario = ({ embed, number }) => {
     for (const [year, s] of spending) {
       const e = extra.get(year);
       const c = cum.get(year);
-      const add = e ? e.p50 : 0;
-      rows.push([String(year), number(s.p50 - add), number(s.p50), number(add), c ? number(c.p50) : ""]);
-      raw.push({ year, extra: add, total: c ? c.p50 : 0 });
+      const add = e ? e.central : 0;
+      rows.push([String(year), number(s.central - add), number(s.central), number(add), c ? number(c.central) : ""]);
+      raw.push({ year, extra: add, total: c ? c.central : 0 });
     }
     const unit = `${currency} m`;
     table("scenario-baseline", ["Year", `Baseline: share kept (${unit})`, `Target path (${unit})`, `Extra spending (${unit})`, `Extra, running total (${unit})`], rows, 1);
     const name = (data.find((r) => r.iso3 === first) || {}).name;
-    const bn = (v) => `${currency} ${(v / 1000).toLocaleString("en-GB", { maximumFractionDigits: v < 10000 ? 1 : 0 })} bn`;
+    const symbol = currency === "USD" ? "US$" : currency;
+    const bn = (v) => `${symbol} ${number(v / 1000, Math.abs(v) < 10000 ? 1 : 0)} bn`;
     const end = raw.length ? raw[raw.length - 1] : null;
     document.getElementById("baseline-total").textContent = end
       ? `${name}: ${bn(end.total)} more than the baseline by ${end.year}, in total over ${raw[0].year + 1}-${end.year}; ` +
-        `${bn(end.extra)} more in ${end.year} alone. The baseline keeps each ally's ${raw[0].year} share of GDP (medians, current prices).`
+        `${bn(end.extra)} more in ${end.year} alone. The baseline keeps each ally's ${raw[0].year} share of GDP (central path, current prices).`
       : "";
   }
 
