@@ -93,7 +93,7 @@ def test_a_blocs_share_in_the_projection_is_the_trackers_for_the_same_year(datas
 
     result = project(Scenario(base_year=2024, uncertainty={"paths": 50}), dataset)
     shares = {r["iso3"]: r["base_share_pct"] for r in result.summary_rows()}
-    table = tracker(2024, dataset=dataset)
+    table = tracker(2024, dataset=dataset).frame()
     tracked = dict(zip(table["iso3"], table["milex_pct_gdp"], strict=True))
     # NATO's rule in both (constant-price spending over constant-price GDP, Iceland's GDP in);
     # weighing members by GDP in current dollars gave 2.74% against the tracker's 2.71%
