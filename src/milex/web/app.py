@@ -236,18 +236,20 @@ def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Warm the cache with the default tracker so a new worker answers its first request fast,
-        and load the compiled engine beside it (projections use NumPy until it is loaded)."""
+        """Warm the cache with the default tracker so a new worker answers its first request fast;
+        then, beside the requests, build the home page's charts and load the compiled engine
+        (projections use NumPy until it is loaded), see ``warmup``."""
         import threading
 
         import anyio
 
-        from milex.projection import kernel
         from milex.web.api import warm
+        from milex.web.warmup import warm_server
 
         await anyio.to_thread.run_sync(warm, app.state.cache)
+        # after listening: the home page's chart specs and tables, then the projection engine
         engine = threading.Thread(
-            target=kernel.warm, args=(app.state.cache.dataset,), name="milex-engine", daemon=True
+            target=warm_server, args=(app.state.cache,), name="milex-engine", daemon=True
         )
         engine.start()
         background = [engine]
