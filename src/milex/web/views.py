@@ -49,13 +49,14 @@ def chart_view(
     name: Annotated[str, Path(pattern="^[a-z-]{2,40}$")],
     country: Annotated[str | None, Query(max_length=60)] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
-    tab: Annotated[str, Query(pattern="^(chart|map|table)$")] = "chart",
+    tab: Annotated[str, Query(pattern="^(chart|map|table|sources)$")] = "chart",
 ) -> HTMLResponse:
-    """One chart as an indicator view: Chart / Map / Table tabs, a year slider and a country
+    """One chart as an indicator view: Chart / Map / Table / Sources tabs, a year slider and a country
     picker where the chart takes them, downloads and its embed code; settings in the URL."""
     from milex.analysis.tracking import available_years
     from milex.present.charts.style import title_text
     from milex.present.figures import CHARTS
+    from milex.present.provenance import provenance
     from milex.web.downloads import _check_name, cached_table, chart_spec, query
 
     _check_name(name)
@@ -75,7 +76,7 @@ def chart_view(
     years = available_years(cache.dataset)
     if name == "burden":  # it needs every ally's spending from NATO's own file (see burden_page)
         years = [y for y in years if y <= cache.dataset.latest_year("milex_usd", "nato")]
-    tabs = TABS if name in INDICATOR_VIEWS else ("chart", "table")
+    tabs = (*(TABS if name in INDICATOR_VIEWS else ("chart", "table")), "sources")
     return render_page(
         request,
         "chart_view.html",
@@ -93,6 +94,7 @@ def chart_view(
         tab=tab if tab in tabs else "chart",
         tabs=tabs,
         table=table,
+        provenance=provenance(table, cache.dataset.package),
         og_title=title_text(spec),
         meta_description=f"{table.title}: {definition.description}. Sources and editions named.",
         og_image=_absolute(request, f"/chart/{name}.png", query(country=country, year=year)),
