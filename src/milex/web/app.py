@@ -202,7 +202,7 @@ def create_app(
     tracker's image for every year after start-up (``drawing``); otherwise they draw in-process.
     """
     from milex import load
-    from milex.web import api, downloads, errors, fiscal_page, pages, views
+    from milex.web import api, downloads, errors, fiscal_page, gallery, pages, views
     from milex.web.cache import Cache
     from milex.web.limits import Limiter
 
@@ -221,6 +221,7 @@ def create_app(
     app.add_middleware(Guard, hosts=allowed_hosts(hosts))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(gallery.router)  # /charts before views' /charts/{name}
     app.include_router(views.router)
     app.include_router(fiscal_page.router)
     app.include_router(downloads.router)
@@ -256,12 +257,11 @@ def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
         cache = app.state.cache
         if served:
             from milex.web.downloads import file_bytes
-            from milex.web.drawing import predraw
 
             cache.drawer.start()
             if os.environ.get("MILEX_PREDRAW", "1") != "0":
                 drawing = threading.Thread(
-                    target=predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
+                    target=_predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
                 )
                 drawing.start()
                 background.append(drawing)
@@ -275,6 +275,16 @@ def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
                 await anyio.to_thread.run_sync(thread.join)
 
     return lifespan
+
+
+def _predraw(cache: Any, file_bytes: Any) -> None:
+    """The images a served app draws in quiet moments: the gallery's thumbnails (one per chart),
+    then the tracker's image for every year (``drawing.predraw``)."""
+    from milex.web.drawing import predraw
+    from milex.web.gallery import predraw_thumbnails
+
+    predraw_thumbnails(cache)
+    predraw(cache, file_bytes)
 
 
 def _json_errors(app: FastAPI) -> None:

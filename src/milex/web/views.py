@@ -30,19 +30,6 @@ def country_jump(
     return RedirectResponse(f"/country/{code}", status_code=303)
 
 
-@router.get("/charts", response_class=HTMLResponse)
-def charts_index(request: Request) -> HTMLResponse:
-    """Every chart the dashboard draws, each linked to its own page."""
-    from milex.web.downloads import chart_names
-
-    items = [(n, d, _defaults(n)) for n, d in chart_names().items()]
-    return render_page(request, "charts.html", items=items)
-
-
-def _defaults(name: str) -> str:
-    return f"country={DEFAULT_COUNTRY[name]}" if name in DEFAULT_COUNTRY else ""
-
-
 @router.get("/charts/{name}", response_class=HTMLResponse)
 def chart_view(
     request: Request,
