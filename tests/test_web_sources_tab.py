@@ -14,6 +14,9 @@ from milex.present.figure_tables import table
 from milex.present.figures import CHARTS
 from milex.web.views import DEFAULT_COUNTRY
 
+from .test_web_browser import browser, open_page, server, shot  # noqa: F401
+from .test_web_gallery import every_axe_violation
+
 PANEL = re.compile(r'<section class="panel sources-panel"[^>]*>(.*?)</section>', re.S)
 
 
@@ -94,3 +97,49 @@ def test_a_sipri_view_names_sipri_its_licence_and_what_was_taken_as_published(cl
 def test_an_unknown_tab_is_refused_with_the_tabs_named(client):
     response = client.get("/charts/tracker?tab=source")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_sources_tab_opens_by_click_and_by_keyboard_and_passes_axe(
+    browser,  # noqa: F811
+    server,  # noqa: F811
+    width,
+):
+    context, page = open_page(browser, server, {"width": width, "height": 800})
+    try:
+        page.goto(f"{server}/charts/sipri-country?country=UKR")
+        assert page.is_visible("#panel-chart") and not page.is_visible("#panel-sources")
+        page.click("#tab-sources")
+        assert page.is_visible("#panel-sources") and not page.is_visible("#panel-chart")
+        assert page.get_attribute("#tab-sources", "aria-selected") == "true"
+        assert "tab=sources" in page.url
+        assert "Stockholm International Peace Research Institute" in page.inner_text(
+            "#panel-sources"
+        )
+        page.click("#tab-chart")
+        page.focus("#tab-chart")
+        page.keyboard.press("End")  # the last tab, by keyboard
+        assert page.is_visible("#panel-sources")
+        assert page.evaluate("document.activeElement.id") == "tab-sources"
+        page.keyboard.press("ArrowRight")  # wraps round to the first
+        assert page.is_visible("#panel-chart") and not page.is_visible("#panel-sources")
+        page.keyboard.press("ArrowLeft")
+        assert page.is_visible("#panel-sources")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        shot(page, f"sources-tab-{width}")
+        assert every_axe_violation(page) == []
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_the_tracker_views_sources_tab_fits_a_phone_and_passes_axe(browser, server):  # noqa: F811
+    context, page = open_page(browser, server, {"width": 360, "height": 800})
+    try:
+        page.goto(f"{server}/charts/tracker?tab=sources&year=2024")
+        assert page.is_visible("#panel-sources")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        shot(page, "sources-tab-tracker-360")
+        assert every_axe_violation(page) == []
+    finally:
+        context.close()
