@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from milex.present.tables import Table
 
-__all__ = ["MILEX_TITLE", "Provenance", "SourceEntry", "milex_citation", "provenance"]
+__all__ = [
+    "MILEX_AUTHORS",
+    "MILEX_LICENCE",
+    "MILEX_TITLE",
+    "Provenance",
+    "SourceEntry",
+    "milex_citation",
+    "provenance",
+]
 
 MILEX_TITLE = "milex: an open workbench for NATO defence-spending data, commitments and projections"
 MILEX_AUTHORS = "the milex developers"
