@@ -41,6 +41,7 @@ def package_entry(dataset, source: str, edition: str) -> dict[str, Any]:
     )
 
 
+@pytest.mark.slow  # builds every chart's view, projections included (1-6 s each)
 @pytest.mark.parametrize("name", sorted(CHARTS))
 def test_every_chart_view_has_a_sources_tab_naming_its_own_publishers_editions_and_links(
     client, dataset, name
