@@ -16,32 +16,16 @@ import typer
 
 from milex.cli.common import console, handle_errors
 from milex.errors import MilexError
+from milex.present.provenance import milex_citation
 
 if TYPE_CHECKING:
     from milex.data.store import Dataset
 
-TITLE = "milex: an open workbench for NATO defence-spending data, commitments and projections"
-AUTHORS = "the milex developers"
-LICENCE = "MIT"
 RESULTS = ("tracker", "burden", "reconcile", "compare")
 
 
 def register(app: typer.Typer) -> None:
     app.command("cite")(cite_command)
-
-
-def milex_citation() -> dict[str, str]:
-    """The software citation: authors, title, version, licence (as in CITATION.cff)."""
-    from milex import __version__
-
-    return {
-        "authors": AUTHORS,
-        "title": TITLE,
-        "version": __version__,
-        "licence": LICENCE,
-        "citation": f"{AUTHORS[0].upper()}{AUTHORS[1:]}, {TITLE}, version {__version__} "
-        f"({LICENCE} licence)",
-    }
 
 
 def editions_for(ds: Dataset, result: str | None, year: int | None) -> list[dict[str, str]]:

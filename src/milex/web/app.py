@@ -202,7 +202,7 @@ def create_app(
     tracker's image for every year after start-up (``drawing``); otherwise they draw in-process.
     """
     from milex import load
-    from milex.web import api, downloads, errors, fiscal_page, pages, views
+    from milex.web import api, downloads, errors, fiscal_page, gallery, pages, views
     from milex.web.cache import Cache
     from milex.web.limits import Limiter
 
@@ -221,6 +221,7 @@ def create_app(
     app.add_middleware(Guard, hosts=allowed_hosts(hosts))
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(gallery.router)  # /charts before views' /charts/{name}
     app.include_router(views.router)
     app.include_router(fiscal_page.router)
     app.include_router(downloads.router)
@@ -236,30 +237,31 @@ def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Warm the cache with the default tracker so a new worker answers its first request fast,
-        and load the compiled engine beside it (projections use NumPy until it is loaded)."""
+        """Warm the cache with the default tracker so a new worker answers its first request fast;
+        then, beside the requests, build the home page's charts and load the compiled engine
+        (projections use NumPy until it is loaded), see ``warmup``."""
         import threading
 
         import anyio
 
-        from milex.projection import _kernel as kernel
         from milex.web.api import warm
+        from milex.web.warmup import warm_server
 
         await anyio.to_thread.run_sync(warm, app.state.cache)
+        # after listening: the home page's chart specs and tables, then the projection engine
         engine = threading.Thread(
-            target=kernel.warm, args=(app.state.cache.dataset,), name="milex-engine", daemon=True
+            target=warm_server, args=(app.state.cache,), name="milex-engine", daemon=True
         )
         engine.start()
         background = [engine]
         cache = app.state.cache
         if served:
             from milex.web.downloads import file_bytes
-            from milex.web.drawing import predraw
 
             cache.drawer.start()
             if os.environ.get("MILEX_PREDRAW", "1") != "0":
                 drawing = threading.Thread(
-                    target=predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
+                    target=_predraw, args=(cache, file_bytes), name="milex-predraw", daemon=True
                 )
                 drawing.start()
                 background.append(drawing)
@@ -273,6 +275,16 @@ def _lifespan(served: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[N
                 await anyio.to_thread.run_sync(thread.join)
 
     return lifespan
+
+
+def _predraw(cache: Any, file_bytes: Any) -> None:
+    """The images a served app draws in quiet moments: the gallery's thumbnails (one per chart),
+    then the tracker's image for every year (``drawing.predraw``)."""
+    from milex.web.drawing import predraw
+    from milex.web.gallery import predraw_thumbnails
+
+    predraw_thumbnails(cache)
+    predraw(cache, file_bytes)
 
 
 def _json_errors(app: FastAPI) -> None:

@@ -30,20 +30,43 @@ def touch() -> None:
     _last_request[0] = time.monotonic()
 
 
-def _wait_for_quiet(drawer: Drawer) -> bool:
+def wait_for_quiet(drawer: Drawer) -> bool:
     """Sleep until no request came for ``QUIET`` seconds; False once the drawer is closed."""
     while not drawer.closed and time.monotonic() - _last_request[0] < QUIET:
         time.sleep(0.25)
     return not drawer.closed
 
 
+#: A gallery thumbnail's size in pixels: every chart fits this box, so a card never jumps.
+THUMB = (480, 300)
+
+
 def draw(spec: dict[str, Any], fmt: str) -> bytes:
-    """The spec as PNG (2x) or SVG bytes (in whichever process calls it)."""
+    """The spec as PNG (2x), SVG, or a ``THUMB``-sized PNG thumbnail ("thumb") (in whichever
+    process calls it)."""
     from milex.present import render
 
     if fmt == "png":
         return render.to_png(spec)
+    if fmt == "thumb":
+        return thumbnail(render.to_png(spec, scale=1.0))
     return render.to_svg(spec).encode()
+
+
+def thumbnail(png: bytes, size: tuple[int, int] = THUMB) -> bytes:
+    """``png`` shrunk to fit ``size`` on a white box of exactly that size (aspect kept)."""
+    import io
+
+    from PIL import Image  # weasyprint's dependency, so installed wherever milex is
+
+    with Image.open(io.BytesIO(png)) as image:
+        picture = image.convert("RGB")
+    picture.thumbnail(size, Image.Resampling.LANCZOS)
+    box = Image.new("RGB", size, "white")
+    box.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    out = io.BytesIO()
+    box.save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def _worker_setup(parent: int) -> None:
@@ -125,7 +148,7 @@ def predraw(cache: Any, file_bytes: Any) -> None:
 
     try:
         for year in [None, *sorted(available_years(cache.dataset), reverse=True)]:
-            if not _wait_for_quiet(cache.drawer):
+            if not wait_for_quiet(cache.drawer):
                 return
             file_bytes(cache, "tracker", "png", None, year)
     except Exception as exc:  # a drawing that fails here fails again, with its error, on request

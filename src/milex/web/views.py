@@ -30,32 +30,20 @@ def country_jump(
     return RedirectResponse(f"/country/{code}", status_code=303)
 
 
-@router.get("/charts", response_class=HTMLResponse)
-def charts_index(request: Request) -> HTMLResponse:
-    """Every chart the dashboard draws, each linked to its own page."""
-    from milex.web.downloads import chart_names
-
-    items = [(n, d, _defaults(n)) for n, d in chart_names().items()]
-    return render_page(request, "charts.html", items=items)
-
-
-def _defaults(name: str) -> str:
-    return f"country={DEFAULT_COUNTRY[name]}" if name in DEFAULT_COUNTRY else ""
-
-
 @router.get("/charts/{name}", response_class=HTMLResponse)
 def chart_view(
     request: Request,
     name: Annotated[str, Path(pattern="^[a-z-]{2,40}$")],
     country: Annotated[str | None, Query(max_length=60)] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
-    tab: Annotated[str, Query(pattern="^(chart|map|table)$")] = "chart",
+    tab: Annotated[str, Query(pattern="^(chart|map|table|sources)$")] = "chart",
 ) -> HTMLResponse:
-    """One chart as an indicator view: Chart / Map / Table tabs, a year slider and a country
+    """One chart as an indicator view: Chart / Map / Table / Sources tabs, a year slider and a country
     picker where the chart takes them, downloads and its embed code; settings in the URL."""
     from milex.analysis.tracking import available_years
     from milex.present.charts.style import title_text
     from milex.present.figures import CHARTS
+    from milex.present.provenance import provenance
     from milex.web.downloads import _check_name, cached_table, chart_spec, query
 
     _check_name(name)
@@ -75,7 +63,7 @@ def chart_view(
     years = available_years(cache.dataset)
     if name == "burden":  # it needs every ally's spending from NATO's own file (see burden_page)
         years = [y for y in years if y <= cache.dataset.latest_year("milex_usd", "nato")]
-    tabs = TABS if name in INDICATOR_VIEWS else ("chart", "table")
+    tabs = (*(TABS if name in INDICATOR_VIEWS else ("chart", "table")), "sources")
     return render_page(
         request,
         "chart_view.html",
@@ -93,6 +81,7 @@ def chart_view(
         tab=tab if tab in tabs else "chart",
         tabs=tabs,
         table=table,
+        provenance=provenance(table, cache.dataset.package),
         og_title=title_text(spec),
         meta_description=f"{table.title}: {definition.description}. Sources and editions named.",
         og_image=_absolute(request, f"/chart/{name}.png", query(country=country, year=year)),
