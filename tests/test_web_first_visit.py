@@ -20,7 +20,7 @@ def test_warming_the_home_builds_the_tracker_and_map_specs_and_tables_for_the_de
     dataset,
 ):
     cache = Cache(dataset)
-    year = int(cache.tracker(None).attrs["year"])
+    year = cache.tracker(None).year
     assert warmup.home_charts(cache) == [("tracker", year), ("map", year)]
     warmup.warm_home(cache)
     for name in ("tracker", "map"):
@@ -34,7 +34,7 @@ def test_the_page_asks_for_the_very_spec_the_warm_up_built(dataset):
     client = TestClient(create_app(dataset), base_url="http://127.0.0.1")
     cache = client.app.state.cache
     warmup.warm_home(cache)
-    year = int(cache.tracker(None).attrs["year"])
+    year = cache.tracker(None).year
     page = client.get("/").text
     assert f'data-chart="tracker" data-params="year={year}"' in page
     built = cache.peek(spec_key("tracker", year))
@@ -49,7 +49,7 @@ def test_a_started_app_warms_the_home_before_it_loads_the_engine(dataset, monkey
     loaded = threading.Event()
 
     def engine(ds: object = None) -> bool:
-        year = int(app.state.cache.tracker(None).attrs["year"])
+        year = int(app.state.cache.tracker(None).year)
         seen.append(app.state.cache.peek(spec_key("tracker", year)) is not None)
         loaded.set()
         return True

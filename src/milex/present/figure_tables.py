@@ -61,6 +61,7 @@ def _tracker_table(inputs: Inputs, name: str, by: str, columns: tuple[Column, ..
         tuple(str(n) for n in allies["note"].dropna().unique() if n),
         frame,
         {"year": year, "country": inputs.country},
+        found.summary,
     )
 
 

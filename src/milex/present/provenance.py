@@ -184,7 +184,7 @@ def _steps(
                 + (", restated by a secondary source" if s.secondary else "")
                 + "."
             )
-    attrs = table.full.attrs if table.full is not None else {}
+    attrs = table.summary
     for note in [*attrs.get("notes", []), *table.notes]:
         text = str(note).strip()
         if text and text not in steps:

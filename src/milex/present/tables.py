@@ -92,6 +92,8 @@ class Table:
     notes: tuple[str, ...] = ()
     full: pd.DataFrame | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: what the analysis adds up to, where it says (the tracker's notes and aggregate checks)
+    summary: dict[str, Any] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:

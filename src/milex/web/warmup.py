@@ -19,7 +19,7 @@ LOG = logging.getLogger("milex.web")
 def home_charts(cache: Any) -> list[tuple[str, int]]:
     """The charts and year the home page shows by default: the tracker first (its visible tab),
     then the map (its hidden tab)."""
-    year = int(cache.tracker(None).attrs["year"])
+    year = cache.tracker(None).year
     return [("tracker", year), ("map", year)]
 
 
