@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError
+from milex.present.charts.clearance import TIER, bar_label_x, text_width
 from milex.present.charts.labels import anchor_columns, label_layers
+from milex.present.charts.reference import aggregate_rule, reference_rules, top_labels
 from milex.present.charts.style import (
     BAND_NO_FORCES,
     CORE_PCT,
@@ -16,7 +18,6 @@ from milex.present.charts.style import (
     NATO_PCT_TITLE,
     REFERENCE_NOTE,
     TWO_PCT,
-    aggregate_rule,
     aggregate_value,
     ally_rows,
     altair_module,
@@ -32,7 +33,6 @@ from milex.present.charts.style import (
     marks,
     missing_note,
     outline,
-    reference_rules,
     steps,
 )
 
@@ -55,6 +55,7 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     notes, mixed = flag_notes(plotted, year)
     for r in plotted:
         r["label"] = f"{r['share']:.2f}" + marks(r["flags"], mixed)
+        r["label_w"] = text_width(r["label"], 11)
     data = pd.DataFrame(plotted)
     names = [r["country"] for r in plotted]
     top = max(r["share"] for r in plotted)
@@ -77,7 +78,13 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     bars = base.mark_bar(size=15).encode(
         y=y,
         x=x,
-        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        # the legend stands a tier higher: room for the line labels' second tier (clearance)
+        color=alt.Color(
+            "band:N",
+            scale=band_scale(data["band"]),
+            title="Share of GDP",
+            legend=alt.Legend(offset=24 + TIER),
+        ),
         **outline(f"datum.country === {js(hl)}", 2),
         tooltip=[
             alt.Tooltip("country:N", title="Ally"),
@@ -86,12 +93,15 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
             alt.Tooltip("flags:N", title="Flags"),
         ],
     )
-    labels = halo_text(base, {"align": "left", "dx": 4}, y=y, x=x, text="label:N")
-    layers = [bars, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
     total = aggregate_value(frame, "NATO")
-    if total is not None:
-        layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
-    layers += labels  # last: a value label's halo breaks any line that passes under it
+    aggregate = [] if total is None else [(total, f"NATO total {total:.2f}%")]
+    lines = [TWO_PCT, CORE_PCT]
+    above = [(v, text_width(t, 11)) for v, t in aggregate]
+    layers = [bars, *reference_rules("x", lines, x, also=above)]
+    for value, text in aggregate:
+        layers += aggregate_rule(value, text, x, also=top_labels(lines))
+    # last: a value label's halo breaks any line that passes under it
+    layers += value_labels(base, y, x, [*lines, *(v for v, _ in aggregate)], x_max)
     whole = f"; NATO as a whole: {total:.2f}%" if total is not None else ""
     partial = coverage_notes(frame)
     notes = [
@@ -108,8 +118,18 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         sources=frame.attrs["sources"],
         ids=["nato"],
         # a partial year's footer lists the missing allies: room for it, not taken from the bars
-        height=21 * len(plotted) + 190 + 14 * len(footer_text(missing_note(rows))),
+        height=21 * len(plotted) + 190 + int(TIER) + 14 * len(footer_text(missing_note(rows))),
     )
+
+
+def value_labels(base: Any, y: Any, x: Any, lines: list[float], x_max: float) -> list[Any]:
+    """The bars' value labels (the ``label`` column), each placed where no reference line at
+    ``lines`` strikes it: past the bar's end, inside it, or past the line
+    (``clearance.bar_label_x``), for the width the chart is drawn at."""
+    alt = altair_module()
+    placed = base.transform_calculate(label_x=bar_label_x("share", "label_w", lines, x_max))
+    at = alt.X("label_x:Q", title=x["title"], scale=x["scale"], axis=x["axis"])
+    return halo_text(placed, {"align": "left"}, y=y, x=at, text="label:N")
 
 
 # -- (c) equipment share against share of GDP ------------------------------------------------------
