@@ -31,6 +31,9 @@ AVERAGE = {False: (0.563, 0.672), True: (0.636, 0.755)}  # (lower case, upper ca
 #: Pixels between a bar's end and its label, and the room a line keeps from any label's box.
 GAP = 4.0
 CLEAR = 2.0
+#: Plot widths (px) below which a reference line's label above the plot keeps only its figure
+#: ("2%", not "2% guideline"): the dashboard's phone and small-tablet widths.
+SHORT_BELOW = 450
 #: A text line's height for the labels beside a plot and the step between tiers above it.
 LINE = 13.0
 TIER = 15.0
@@ -83,16 +86,16 @@ def bar_label_x(field: str, width_field: str, rules: Sequence[float], x_max: flo
     return expr
 
 
-def tier_offsets(labels: Sequence[tuple[float, float]], *, base: float = -4.0) -> list[str]:
+def tier_offsets(labels: Sequence[tuple[float, float | str]], *, base: float = -4.0) -> list[str]:
     """Vega expressions for the ``dy`` of labels above a plot, each centred on its x value
-    (``labels``: value, width in px; the answer in the same order). In the order given (the
-    first keep the lowest tier), each takes the lowest tier free of every earlier label it
-    would print over (6 px apart), one TIER higher each."""
+    (``labels``: value, and width in px or a Vega expression of it; the answer in the same
+    order). In the order given (the first keep the lowest tier), each takes the lowest tier free
+    of every earlier label it would print over (6 px apart), one TIER higher each."""
     px = [f"scale('x', {_num(v)})" for v, _ in labels]
     tiers: list[str] = []
     for i, (_, w) in enumerate(labels):
         close = [
-            (j, f"(abs({px[i]} - {px[j]}) < {(w + wj) / 2 + 6:g})")
+            (j, f"(abs({px[i]} - {px[j]}) < (({w}) + ({wj})) / 2 + 6)")
             for j, (_, wj) in enumerate(labels[:i])
         ]
         # 0 unless a close label sits on 0; then 1 unless a close one sits on 1; else 2

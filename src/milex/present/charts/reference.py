@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from milex.present.charts.clearance import by_value, side_dy, text_width, tier_offsets
+from milex.present.charts.clearance import (
+    SHORT_BELOW,
+    by_value,
+    side_dy,
+    text_width,
+    tier_offsets,
+)
 from milex.present.charts.style import REFERENCE_LABELS, altair_module
 
 #: The reference lines' labels: bold 11 px, in the lines' colour.
@@ -15,7 +21,11 @@ AGGREGATE_STYLE = {"fontSize": 11, "color": "#555555", "fontStyle": "italic"}
 
 
 def reference_rules(
-    axis: str, values: Sequence[float], channel: Any, *, also: Sequence[tuple[float, float]] = ()
+    axis: str,
+    values: Sequence[float],
+    channel: Any,
+    *,
+    also: Sequence[tuple[float, float | str]] = (),
 ) -> list[Any]:
     """Dashed reference lines, labelled just above the plot (x rules) or beside it (y rules).
 
@@ -36,15 +46,18 @@ def reference_rules(
         .encode(**{axis: channel})
     )
     if axis == "x":
-        widths = [text_width(REFERENCE_LABELS[v], 11, bold=True) for v in values]
-        dy = tier_offsets([*zip(values, widths, strict=True), *also])[: len(values)]
-        text = alt.Chart(data).mark_text(
-            align="center",
-            baseline="bottom",
-            dy=alt.ExprRef(expr=by_value(field, values, dy)),
-            **REFERENCE_STYLE,
+        dy = tier_offsets([*top_labels(values), *also])[: len(values)]
+        text = (
+            alt.Chart(data.assign(short=[f"{v:g}%" for v in values]))
+            .transform_calculate(shown=f"width < {SHORT_BELOW} ? datum.short : datum.label")
+            .mark_text(
+                align="center",
+                baseline="bottom",
+                dy=alt.ExprRef(expr=by_value(field, values, dy)),
+                **REFERENCE_STYLE,
+            )
         )
-        text = text.encode(x=channel, y=alt.value(0), text="label:N")
+        text = text.encode(x=channel, y=alt.value(0), text="shown:N")
     else:
         labels = pd.DataFrame({field: list(values), "label": [f"{v:g}%" for v in values]})
         text = alt.Chart(labels).mark_text(
@@ -58,13 +71,21 @@ def reference_rules(
     return [rule, text]
 
 
-def top_labels(values: Sequence[float]) -> list[tuple[float, float]]:
-    """The reference labels above a plot for x rules at ``values``, as (value, width in px)."""
-    return [(v, text_width(REFERENCE_LABELS[v], 11, bold=True)) for v in values]
+def top_labels(values: Sequence[float]) -> list[tuple[float, str]]:
+    """The labels above a plot of x rules at ``values``: (value, a Vega expression of the
+    label's width in px, the figure alone on a plot under SHORT_BELOW px)."""
+    widths = [
+        (text_width(f"{v:g}%", 11, bold=True), text_width(REFERENCE_LABELS[v], 11, bold=True))
+        for v in values
+    ]
+    return [
+        (v, f"(width < {SHORT_BELOW} ? {short:.1f} : {full:.1f})")
+        for v, (short, full) in zip(values, widths, strict=True)
+    ]
 
 
 def aggregate_rule(
-    value: float, label: str, x: Any, *, also: Sequence[tuple[float, float]] = ()
+    value: float, label: str, x: Any, *, also: Sequence[tuple[float, float | str]] = ()
 ) -> list[Any]:
     """A dotted line at an aggregate's value (the NATO total), labelled above the plot with the
     reference lines' labels (``also``, see ``top_labels``), on a tier of its own where it would

@@ -96,7 +96,7 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
     total = aggregate_value(frame, "NATO")
     aggregate = [] if total is None else [(total, f"NATO total {total:.2f}%")]
     lines = [TWO_PCT, CORE_PCT]
-    above = [(v, text_width(t, 11)) for v, t in aggregate]
+    above: list[tuple[float, float | str]] = [(v, text_width(t, 11)) for v, t in aggregate]
     layers = [bars, *reference_rules("x", lines, x, also=above)]
     for value, text in aggregate:
         layers += aggregate_rule(value, text, x, also=top_labels(lines))
