@@ -33,6 +33,7 @@ from milex.present.charts.style import (
     marks,
     missing_note,
     outline,
+    source_lines,
     steps,
 )
 
@@ -111,14 +112,16 @@ def tracker_bars(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         *notes,
         *missing_note(rows),
     ]
+    footer = [*notes[1:], *source_lines(frame.attrs["sources"], ["nato"])]
     return compose(
         layers,
         title=headline(frame),
         notes=notes,
         sources=frame.attrs["sources"],
         ids=["nato"],
-        # a partial year's footer lists the missing allies: room for it, not taken from the bars
-        height=21 * len(plotted) + 190 + int(TIER) + 14 * len(footer_text(missing_note(rows))),
+        # room for every line of the footer (a partial year's lists the missing allies), so
+        # the bars keep their 21 px whatever the notes say
+        height=21 * len(plotted) + 150 + int(TIER) + 14 * len(footer_text(footer)),
     )
 
 
@@ -160,7 +163,7 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
     )  # fmt: skip
     y = alt.Y(
         "equipment:Q",
-        title="Major equipment incl. R&D, % of defence expenditure",
+        title=["Major equipment incl. R&D,", "% of defence expenditure"],  # fits a short plot
         scale=alt.Scale(domain=y_dom, nice=False),
     )
     base = alt.Chart(data)
