@@ -23,6 +23,7 @@ from PIL import ImageFont
 import milex
 from milex.present import figures, render
 from milex.present.charts import clearance
+from milex.present.printing import print_spec
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 #: A line must pass this far (px) from a label's box: the label's white halo is 1.5 px.
@@ -240,3 +241,20 @@ def test_the_placement_code_measures_text_as_the_font_does():
     for text, bold in (("NATO total 2.71%", False), ("3.5% Hague target", True)):
         real = font(bold, False).getlength(text) * 11 / 100
         assert real - 0.5 < clearance.text_width(text, 11, bold=bold) < real * 1.1
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("tracker", {"year": 2024}),
+        ("tracker", {"year": 2025}),
+        ("tracker", {"year": 2026}),
+        ("sipri-country", {"country": "UKR"}),
+        ("country", {"country": "TUR"}),
+    ],
+)
+def test_charts_as_the_pdf_prints_them_keep_their_labels_clear(specs, name, options):
+    """The PDF lays charts out PRINT_WIDTH px wide (milex.present.printing): the placement
+    follows that width too."""
+    labels, lines = scene(print_spec(specs(name, **options)))
+    assert lines and collisions(labels, lines) == []

@@ -3,9 +3,9 @@
 The charts are laid out 800 px wide. The report's A4 text column is 180 mm (510 pt): an 800 px
 chart scaled into it prints 1 px as 0.64 pt, so the footer's 10.5 px would be 6.7 pt and the
 labels' 11 px 7 pt (and a tall chart shrunk to half a page about 4 pt). Printed instead at
-PRINT_WIDTH px across the column, 1 px is 0.80 pt: 10.5 px prints at 8.4 pt. The title, the
-subtitle and the footer rewrap to the narrower width and keep their room; the plot's height
-shrinks in proportion to its width, so it keeps its shape. Labels placed by
+PRINT_WIDTH px across the column, 1 px is 0.77 pt: 10.5 px prints at 8.1 pt. The title, the
+subtitle and the footer rewrap to the narrower width, and the chart grows by the lines they
+gain, so the plot keeps its height. Labels placed by
 ``charts.clearance`` and ``charts.labels`` follow the drawn width.
 """
 
@@ -18,12 +18,10 @@ from typing import Any
 from milex.present.charts.style import FOOTER, TITLE_WIDTH, WIDTH
 
 #: The chart's width in px for print, and the printed text column it fills (A4 less 15 mm a side).
-PRINT_WIDTH = 640
+PRINT_WIDTH = 660
 COLUMN_MM = 180.0
 #: The smallest text the report prints, in pt.
 MIN_PT = 8.0
-#: The shortest plot (px) print shortens a chart's plot to.
-MIN_PLOT = 300
 #: Characters a subtitle line (12 px) holds at 800 px.
 SUBTITLE_CHARS = 125
 
@@ -51,10 +49,9 @@ def print_spec(spec: dict[str, Any], width: int = PRINT_WIDTH) -> dict[str, Any]
             layer["mark"]["text"] = _rewrap(layer["mark"]["text"], int((width - 130) / 6.1))
     out["width"] = width
     if isinstance(out.get("height"), int | float):
-        # the text keeps its size; the plot narrows, and shortens in proportion down to
-        # MIN_PLOT px (an axis title as long as the equipment chart's needs that)
-        plot = max(out["height"] - before, 0)
-        out["height"] = round(_text_height(out) + max(plot * ratio, min(plot, MIN_PLOT)))
+        # the text keeps its size and the plot its height: a chart printed this large has
+        # most of a page to itself, and the tracker's rows keep their 21 px
+        out["height"] = round(out["height"] + max(_text_height(out) - before, 0))
     return out
 
 
