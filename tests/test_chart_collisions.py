@@ -71,35 +71,45 @@ def text_box(item: dict, ox: float, oy: float) -> Box:
     return (left, y - round(0.8 * size), left + width, y - round(0.8 * size) + size)
 
 
-def scene(spec: dict, width: int | None = None) -> tuple[list[Label], list[Line]]:
-    """The labels and reference lines of a chart as Vega lays it out (``width``: the chart's
-    total width, as the dashboard sets it; default the publication's 800 px)."""
+def layout(spec: dict, width: int | None = None) -> list[tuple[dict, dict, float, float]]:
+    """Every drawn item of a chart as Vega lays it out, with its mark and the offset of the
+    groups it sits in (``width``: the chart's total width, as the dashboard sets it; default
+    the publication's 800 px)."""
     spec = copy.deepcopy(spec)
     if width is not None:
         spec["width"] = width
     if width is not None and width < 600:
         narrow(spec, width)
     graph = vlc.vegalite_to_scenegraph(spec, allowed_base_urls=[])
-    labels: list[Label] = []
-    lines: list[Line] = []
+    out: list[tuple[dict, dict, float, float]] = []
 
     def walk(mark: dict, ox: float, oy: float) -> None:
-        kind, role, name = mark.get("marktype"), mark.get("role"), mark.get("name") or ""
         for item in mark.get("items", []):
-            if kind == "group":
+            if mark.get("marktype") == "group":
                 for child in item.get("items", []):
                     walk(child, ox + item.get("x", 0), oy + item.get("y", 0))
-            elif kind == "text" and isinstance(item.get("text"), str) and item["text"]:
-                plotted = role == "mark" and name != "footer_marks"
-                if plotted or role in ("legend-label", "legend-title"):
-                    labels.append(Label(item["text"], text_box(item, ox, oy), role))
-            elif kind == "rule" and role == "mark":
-                x, y = ox + item.get("x", 0), oy + item.get("y", 0)
-                x2 = ox + item["x2"] if "x2" in item else x
-                y2 = oy + item["y2"] if "y2" in item else y
-                lines.append(Line(x, y, x2, y2))
+            else:
+                out.append((mark, item, ox, oy))
 
     walk(graph["scenegraph"], 0, 0)
+    return out
+
+
+def scene(spec: dict, width: int | None = None) -> tuple[list[Label], list[Line]]:
+    """The labels and reference lines of a chart as Vega lays it out at ``width``."""
+    labels: list[Label] = []
+    lines: list[Line] = []
+    for mark, item, ox, oy in layout(spec, width):
+        kind, role, name = mark.get("marktype"), mark.get("role"), mark.get("name") or ""
+        if kind == "text" and isinstance(item.get("text"), str) and item["text"]:
+            plotted = role == "mark" and name != "footer_marks"
+            if plotted or role in ("legend-label", "legend-title"):
+                labels.append(Label(item["text"], text_box(item, ox, oy), role))
+        elif kind == "rule" and role == "mark":
+            x, y = ox + item.get("x", 0), oy + item.get("y", 0)
+            x2 = ox + item["x2"] if "x2" in item else x
+            y2 = oy + item["y2"] if "y2" in item else y
+            lines.append(Line(x, y, x2, y2))
     unique = {(lab.text, lab.box): lab for lab in labels}  # a halo and its text: one label
     return list(unique.values()), lines
 
@@ -258,3 +268,28 @@ def test_charts_as_the_pdf_prints_them_keep_their_labels_clear(specs, name, opti
     follows that width too."""
     labels, lines = scene(print_spec(specs(name, **options)))
     assert lines and collisions(labels, lines) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("year", [2024, 2026])
+def test_every_tiles_text_stays_inside_its_tile(specs, year, width):
+    """The tile grid's codes and figures ("3.50%≈") fit their tiles at every width: on a
+    phone the figure drops its "%" and shrinks rather than print over the next tile."""
+    drawn = layout(specs("tiles", year=year), width)
+    tiles = [
+        (ox + i["x"], oy + i["y"], ox + i["x"] + i["width"], oy + i["y"] + i["height"])
+        for m, i, ox, oy in drawn
+        if m.get("marktype") == "rect" and m.get("role") == "mark"
+    ]
+    texts = [
+        Label(str(i["text"]), text_box(i, ox, oy), "mark")
+        for m, i, ox, oy in drawn
+        if m.get("marktype") == "text" and m.get("role") == "mark" and i.get("text")
+        and m.get("name") != "footer_marks"
+    ]  # fmt: skip
+    assert len(tiles) == 32 and len(texts) >= 31
+    for label in texts:
+        home = [t for t in tiles if overlap(t, label.box)]
+        assert len(home) == 1, f"{label.text!r} at {width} px touches {len(home)} tiles"
+        t, b = home[0], label.box
+        assert t[0] <= b[0] and b[2] <= t[2], f"{label.text!r} runs out of its tile at {width} px"

@@ -264,6 +264,11 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         if r["band"] == BAND_NO_FORCES:
             r["value"] = "no forces"
         r["dark"] = r["band"] in DARK_BANDS
+        # a narrow tile's figure drops its "%" (the legend says what the figures are)
+        r["short"] = "" if r["band"] == BAND_NO_FORCES else r["value"].replace("%", "")
+        r["em"] = text_width(r["value"], 1)
+        r["em_short"] = text_width(r["short"], 1)
+        r["em_code"] = text_width(r["iso3"], 1, bold=True)
     data = pd.DataFrame(rows)
     hl = highlight_name(rows, highlight)
     grid = {"paddingInner": 0.08}
@@ -282,10 +287,18 @@ def status_tiles(frame: pd.DataFrame, *, highlight: str | None = None) -> alt.La
         ],
     )
     ink = alt.condition("datum.dark", alt.value("white"), alt.value("#111111"))
-    codes = base.mark_text(fontSize=15, fontWeight="bold", dy=-9).encode(
+    # a tile's figure fits its tile (4 px spare) at 12 px; on a phone's narrow tiles it is
+    # printed short ("3.50≈") and, where still too wide, smaller, never over its neighbours
+    room = "(bandwidth('x') - 4)"
+    narrow = f"{room} < datum.em * 12"
+    fitted = alt.ExprRef(expr=f"min(12, {room} / max({narrow} ? datum.em_short : datum.em, 1))")
+    code_size = alt.ExprRef(expr=f"min(15, {room} / datum.em_code)")
+    codes = base.mark_text(fontSize=code_size, fontWeight="bold", dy=-9).encode(
         x=x, y=y, text="iso3:N", color=ink
     )
-    values = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="value:N", color=ink)
+    values = base.mark_text(
+        dy=10, text=alt.ExprRef(expr=f"{narrow} ? datum.short : datum.value"), fontSize=fitted
+    ).encode(x=x, y=y, color=ink)
     a = frame.attrs
     notes = [
         *coverage_notes(frame),
