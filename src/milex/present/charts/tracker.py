@@ -163,7 +163,7 @@ def equipment_scatter(frame: pd.DataFrame, *, highlight: str | None = None) -> a
     )  # fmt: skip
     y = alt.Y(
         "equipment:Q",
-        title=["Major equipment incl. R&D,", "% of defence expenditure"],  # fits a short plot
+        title="Major equipment incl. R&D, % of defence expenditure",
         scale=alt.Scale(domain=y_dom, nice=False),
     )
     base = alt.Chart(data)
