@@ -30,7 +30,7 @@ ADVANCE = {
 AVERAGE = {False: (0.563, 0.672), True: (0.636, 0.755)}  # (lower case, upper case) by boldness
 #: Pixels between a bar's end and its label, and the room a line keeps from any label's box.
 GAP = 4.0
-CLEAR = 2.0
+CLEAR = 3.0
 #: Plot widths (px) below which a reference line's label above the plot keeps only its figure
 #: ("2%", not "2% guideline"): the dashboard's phone and small-tablet widths.
 SHORT_BELOW = 450
