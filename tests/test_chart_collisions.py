@@ -105,7 +105,7 @@ def scene(spec: dict, width: int | None = None) -> tuple[list[Label], list[Line]
             plotted = role == "mark" and name != "footer_marks"
             if plotted or role in ("legend-label", "legend-title"):
                 labels.append(Label(item["text"], text_box(item, ox, oy), role))
-        elif kind == "rule" and role == "mark":
+        elif kind == "rule" and role == "mark" and item.get("strokeDash"):  # not a leader
             x, y = ox + item.get("x", 0), oy + item.get("y", 0)
             x2 = ox + item["x2"] if "x2" in item else x
             y2 = oy + item["y2"] if "y2" in item else y
@@ -293,3 +293,14 @@ def test_every_tiles_text_stays_inside_its_tile(specs, year, width):
         assert len(home) == 1, f"{label.text!r} at {width} px touches {len(home)} tiles"
         t, b = home[0], label.box
         assert t[0] <= b[0] and b[2] <= t[2], f"{label.text!r} runs out of its tile at {width} px"
+
+
+@pytest.mark.parametrize("width", [*WIDTHS, "print"])
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_equipment_scatter_labels_keep_off_the_2_and_20_percent_lines(specs, year, width):
+    """The scatter's ISO3 labels are placed clear of its reference lines too (2024: Albania,
+    Sweden and Bulgaria sit on the 2% line)."""
+    spec = specs("equipment", year=year)
+    labels, lines = scene(print_spec(spec)) if width == "print" else scene(spec, width)
+    assert len(lines) == 2
+    assert [c for c in collisions(labels, lines) if "struck" in c] == []

@@ -225,8 +225,9 @@ def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[fl
     """Add ``labels.anchor_columns`` to each row, placed in SCATTER_PLOT's pixels."""
     xw, yh = x_dom[1] - x_dom[0], y_dom[1] - y_dom[0]
     points = [((r["share"] - x_dom[0]) / xw, (y_dom[1] - r["equipment"]) / yh) for r in rows]
+    lines = [("x", (TWO_PCT - x_dom[0]) / xw), ("y", (y_dom[1] - EQUIPMENT_PCT) / yh)]
     columns = anchor_columns(
-        points, *SCATTER_PLOT, lambda fx, fy: (x_dom[0] + fx * xw, y_dom[1] - fy * yh)
+        points, *SCATTER_PLOT, lambda fx, fy: (x_dom[0] + fx * xw, y_dom[1] - fy * yh), lines
     )
     for i, r in enumerate(rows):
         r.update({k: v[i] for k, v in columns.items()})
