@@ -13,6 +13,8 @@ import pytest
 from milex.present.printing import MIN_PT, points_per_px
 from milex.present.report import alliance_report, country_brief
 
+pytestmark = pytest.mark.slow  # two reports laid out by WeasyPrint: about a minute
+
 SMALL = {"bloc": "NATO", "uncertainty": {"paths": 1000, "seed": 2}}
 PT_PER_CSS_PX = 0.75
 COLUMN_CSS_PX = 180 / 25.4 * 96  # the A4 text column, 15 mm margins a side
