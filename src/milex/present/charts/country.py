@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError
+from milex.present.charts.reference import reference_rules
 from milex.present.charts.style import (
     CORE_PCT,
     OKABE_ITO,
@@ -14,7 +15,6 @@ from milex.present.charts.style import (
     altair_module,
     compose,
     hollow_when_provisional,
-    reference_rules,
 )
 
 if TYPE_CHECKING:

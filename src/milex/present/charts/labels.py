@@ -22,6 +22,8 @@ DIRECTIONS = ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 
 #: drawn plot width below which the labels placed for it are used.
 NARROW_PLOT = 270.0
 NARROW_BELOW = 450
+#: How far (px) a scatter's label keeps from a reference line, at the width it is placed for.
+LINE_ROOM = 4.0
 
 
 @dataclass(frozen=True)
@@ -36,17 +38,24 @@ class Placement:
 
 
 def place_labels(
-    points: Sequence[tuple[float, float]], width: float, height: float
+    points: Sequence[tuple[float, float]],
+    width: float,
+    height: float,
+    lines: Sequence[tuple[str, float]] = (),
 ) -> list[Placement]:
     """A placement for each point's label (points in px from the plot's top left).
 
     Greedy, most crowded points first: try eight directions at growing distances and take the
     first spot that overlaps nothing and lies nearer its own point than any other (so no label
     reads as a neighbour's); further off, a label gets a leader line. Where nothing is free the
-    label goes just right of its point, overlapping if it must.
+    label goes just right of its point, overlapping if it must. ``lines`` are reference lines
+    across the plot, ("x", px) or ("y", px): no label is placed across one (LINE_ROOM px clear).
     """
     w, h = LABEL_SIZE
     taken = [(px - 6, py - 6, px + 6, py + 6) for px, py in points]
+    r = LINE_ROOM
+    taken += [(at - r, 0.0, at + r, height) if axis == "x" else (0.0, at - r, width, at + r)
+              for axis, at in lines]  # fmt: skip
     crowd = [sum(math.dist(p, q) < 40 for q in points) for p in points]
     out: list[Placement | None] = [None] * len(points)
     for i in sorted(range(len(points)), key=lambda i: (-crowd[i], points[i][0])):
@@ -107,14 +116,17 @@ def anchor_columns(
     width: float,
     height: float,
     to_data: Callable[[float, float], tuple[float, float]],
+    lines: Sequence[tuple[str, float]] = (),
 ) -> dict[str, list[Any]]:
     """Label columns for a scatter's rows: ``points`` are fractions of the plot (0-1 from its left
     and top), placed at ``width`` x ``height`` px and at NARROW_PLOT x ``height``; ``to_data`` maps
     a fraction back to data units. ``lx``, ``ly``, ``align``, ``leader`` are the wide set; the
-    ``_n`` columns the narrow one, with ``shown_n`` False for a label that found no free spot."""
+    ``_n`` columns the narrow one, with ``shown_n`` False for a label that found no free spot.
+    ``lines``: reference lines as ("x" or "y", fraction of the plot), which labels keep off."""
     out: dict[str, list[Any]] = {}
     for suffix, w in (("", width), ("_n", NARROW_PLOT)):
-        placed = place_labels([(fx * w, fy * height) for fx, fy in points], w, height)
+        at = [(axis, f * (w if axis == "x" else height)) for axis, f in lines]
+        placed = place_labels([(fx * w, fy * height) for fx, fy in points], w, height, at)
         anchors = [to_data(p.x / w, p.y / height) for p in placed]
         out["lx" + suffix] = [a[0] for a in anchors]
         out["ly" + suffix] = [a[1] for a in anchors]

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError
+from milex.present.charts.reference import reference_rules
 from milex.present.charts.style import (
     CORE_PCT,
     OKABE_ITO,
     TWO_PCT,
     altair_module,
     compose,
-    reference_rules,
 )
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError
+from milex.present.charts.reference import reference_rules
 from milex.present.charts.style import (
     CORE_PCT,
     TWO_PCT,
@@ -13,7 +14,6 @@ from milex.present.charts.style import (
     compose,
     halo_text,
     money_title,
-    reference_rules,
 )
 from milex.present.numbers import figure
 

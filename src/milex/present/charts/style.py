@@ -389,47 +389,6 @@ def highlight_name(rows: Sequence[dict[str, Any]], iso3: str | None) -> str | No
     raise MilexError(f"{iso3} is not among the allies in this chart; cannot highlight it")
 
 
-def reference_rules(axis: str, values: Sequence[float], channel: Any) -> list[Any]:
-    """Dashed reference lines, labelled just above the plot (x rules) or beside it (y rules).
-
-    ``channel`` is the main layer's position channel: the rules reuse its scale and axis, so the
-    layers share one axis.
-    """
-    import pandas as pd
-
-    alt = altair_module()
-    field = channel.to_dict()["field"]
-    data = pd.DataFrame({field: list(values), "label": [REFERENCE_LABELS[v] for v in values]})
-    rule = (
-        alt.Chart(data)
-        .mark_rule(strokeDash=[6, 4], color="#333333", strokeWidth=1.2)
-        .encode(**{axis: channel})
-    )
-    style = {"fontSize": 11, "color": "#333333", "fontWeight": "bold"}
-    if axis == "x":
-        text = alt.Chart(data).mark_text(align="center", baseline="bottom", dy=-4, **style)
-        text = text.encode(x=channel, y=alt.value(0), text="label:N")
-    else:
-        labels = pd.DataFrame({field: list(values), "label": [f"{v:g}%" for v in values]})
-        text = alt.Chart(labels).mark_text(align="left", baseline="middle", dx=5, **style)
-        text = text.encode(y=channel, x=alt.value(alt.ExprRef(expr="width")), text="label:N")
-    return [rule, text]
-
-
-def aggregate_rule(value: float, label: str, x: Any) -> list[Any]:
-    import pandas as pd
-
-    alt = altair_module()
-    data = pd.DataFrame({x.to_dict()["field"]: [value], "label": [label]})
-    rule = alt.Chart(data).mark_rule(strokeDash=[2, 2], color="#666666").encode(x=x)
-    text = (
-        alt.Chart(data)
-        .mark_text(align="left", dx=4, fontSize=11, color="#555555", fontStyle="italic")
-        .encode(x=x, y=alt.value(alt.ExprRef(expr="height * 0.62")), text="label:N")
-    )
-    return [rule, text]
-
-
 def hollow_when_provisional(field: str, colours: dict[str, str]) -> Any:
     """Fill a marker with its series colour, or white when the figure is an estimate."""
     alt = altair_module()

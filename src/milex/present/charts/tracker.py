@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from milex.errors import MilexError
+from milex.present.charts.clearance import TIER, bar_label_x, text_width
 from milex.present.charts.labels import anchor_columns, label_layers
+from milex.present.charts.reference import aggregate_rule, reference_rules, top_labels
 from milex.present.charts.style import (
     BAND_NO_FORCES,
     CORE_PCT,
@@ -16,7 +18,6 @@ from milex.present.charts.style import (
     NATO_PCT_TITLE,
     REFERENCE_NOTE,
     TWO_PCT,
-    aggregate_rule,
     aggregate_value,
     ally_rows,
     altair_module,
@@ -32,7 +33,7 @@ from milex.present.charts.style import (
     marks,
     missing_note,
     outline,
-    reference_rules,
+    source_lines,
     steps,
 )
 
@@ -56,6 +57,7 @@ def tracker_bars(result: TrackerResult, *, highlight: str | None = None) -> alt.
     notes, mixed = flag_notes(plotted, year)
     for r in plotted:
         r["label"] = f"{r['share']:.2f}" + marks(r["flags"], mixed)
+        r["label_w"] = text_width(r["label"], 11)
     data = pd.DataFrame(plotted)
     names = [r["country"] for r in plotted]
     top = max(r["share"] for r in plotted)
@@ -78,7 +80,13 @@ def tracker_bars(result: TrackerResult, *, highlight: str | None = None) -> alt.
     bars = base.mark_bar(size=15).encode(
         y=y,
         x=x,
-        color=alt.Color("band:N", scale=band_scale(data["band"]), title="Share of GDP"),
+        # the legend stands a tier higher: room for the line labels' second tier (clearance)
+        color=alt.Color(
+            "band:N",
+            scale=band_scale(data["band"]),
+            title="Share of GDP",
+            legend=alt.Legend(offset=24 + TIER),
+        ),
         **outline(f"datum.country === {js(hl)}", 2),
         tooltip=[
             alt.Tooltip("country:N", title="Ally"),
@@ -87,12 +95,15 @@ def tracker_bars(result: TrackerResult, *, highlight: str | None = None) -> alt.
             alt.Tooltip("flags:N", title="Flags"),
         ],
     )
-    labels = halo_text(base, {"align": "left", "dx": 4}, y=y, x=x, text="label:N")
-    layers = [bars, *reference_rules("x", [TWO_PCT, CORE_PCT], x)]
     total = aggregate_value(result, "NATO")
-    if total is not None:
-        layers += aggregate_rule(total, f"NATO total {total:.2f}%", x)
-    layers += labels  # last: a value label's halo breaks any line that passes under it
+    aggregate = [] if total is None else [(total, f"NATO total {total:.2f}%")]
+    lines = [TWO_PCT, CORE_PCT]
+    above: list[tuple[float, float | str]] = [(v, text_width(t, 11)) for v, t in aggregate]
+    layers = [bars, *reference_rules("x", lines, x, also=above)]
+    for value, text in aggregate:
+        layers += aggregate_rule(value, text, x, also=top_labels(lines))
+    # last: a value label's halo breaks any line that passes under it
+    layers += value_labels(base, y, x, [*lines, *(v for v, _ in aggregate)], x_max)
     whole = f"; NATO as a whole: {total:.2f}%" if total is not None else ""
     partial = coverage_notes(result)
     notes = [
@@ -102,15 +113,27 @@ def tracker_bars(result: TrackerResult, *, highlight: str | None = None) -> alt.
         *notes,
         *missing_note(rows),
     ]
+    footer = [*notes[1:], *source_lines(result.summary["sources"], ["nato"])]
     return compose(
         layers,
         title=headline(result),
         notes=notes,
         sources=result.summary["sources"],
         ids=["nato"],
-        # a partial year's footer lists the missing allies: room for it, not taken from the bars
-        height=21 * len(plotted) + 190 + 14 * len(footer_text(missing_note(rows))),
+        # room for every line of the footer (a partial year's lists the missing allies), so
+        # the bars keep their 21 px whatever the notes say
+        height=21 * len(plotted) + 150 + int(TIER) + 14 * len(footer_text(footer)),
     )
+
+
+def value_labels(base: Any, y: Any, x: Any, lines: list[float], x_max: float) -> list[Any]:
+    """The bars' value labels (the ``label`` column), each placed where no reference line at
+    ``lines`` strikes it: past the bar's end, inside it, or past the line
+    (``clearance.bar_label_x``), for the width the chart is drawn at."""
+    alt = altair_module()
+    placed = base.transform_calculate(label_x=bar_label_x("share", "label_w", lines, x_max))
+    at = alt.X("label_x:Q", title=x["title"], scale=x["scale"], axis=x["axis"])
+    return halo_text(placed, {"align": "left"}, y=y, x=at, text="label:N")
 
 
 # -- (c) equipment share against share of GDP ------------------------------------------------------
@@ -203,8 +226,9 @@ def _place_labels(rows: list[dict[str, Any]], x_dom: list[float], y_dom: list[fl
     """Add ``labels.anchor_columns`` to each row, placed in SCATTER_PLOT's pixels."""
     xw, yh = x_dom[1] - x_dom[0], y_dom[1] - y_dom[0]
     points = [((r["share"] - x_dom[0]) / xw, (y_dom[1] - r["equipment"]) / yh) for r in rows]
+    lines = [("x", (TWO_PCT - x_dom[0]) / xw), ("y", (y_dom[1] - EQUIPMENT_PCT) / yh)]
     columns = anchor_columns(
-        points, *SCATTER_PLOT, lambda fx, fy: (x_dom[0] + fx * xw, y_dom[1] - fy * yh)
+        points, *SCATTER_PLOT, lambda fx, fy: (x_dom[0] + fx * xw, y_dom[1] - fy * yh), lines
     )
     for i, r in enumerate(rows):
         r.update({k: v[i] for k, v in columns.items()})
@@ -242,6 +266,11 @@ def status_tiles(result: TrackerResult, *, highlight: str | None = None) -> alt.
         if r["band"] == BAND_NO_FORCES:
             r["value"] = "no forces"
         r["dark"] = r["band"] in DARK_BANDS
+        # a narrow tile's figure drops its "%" (the legend says what the figures are)
+        r["short"] = "" if r["band"] == BAND_NO_FORCES else r["value"].replace("%", "")
+        r["em"] = text_width(r["value"], 1)
+        r["em_short"] = text_width(r["short"], 1)
+        r["em_code"] = text_width(r["iso3"], 1, bold=True)
     data = pd.DataFrame(rows)
     hl = highlight_name(rows, highlight)
     grid = {"paddingInner": 0.08}
@@ -260,10 +289,18 @@ def status_tiles(result: TrackerResult, *, highlight: str | None = None) -> alt.
         ],
     )
     ink = alt.condition("datum.dark", alt.value("white"), alt.value("#111111"))
-    codes = base.mark_text(fontSize=15, fontWeight="bold", dy=-9).encode(
+    # a tile's figure fits its tile (4 px spare) at 12 px; on a phone's narrow tiles it is
+    # printed short ("3.50≈") and, where still too wide, smaller, never over its neighbours
+    room = "(bandwidth('x') - 4)"
+    narrow = f"{room} < datum.em * 12"
+    fitted = alt.ExprRef(expr=f"min(12, {room} / max({narrow} ? datum.em_short : datum.em, 1))")
+    code_size = alt.ExprRef(expr=f"min(15, {room} / datum.em_code)")
+    codes = base.mark_text(fontSize=code_size, fontWeight="bold", dy=-9).encode(
         x=x, y=y, text="iso3:N", color=ink
     )
-    values = base.mark_text(fontSize=12, dy=10).encode(x=x, y=y, text="value:N", color=ink)
+    values = base.mark_text(
+        dy=10, text=alt.ExprRef(expr=f"{narrow} ? datum.short : datum.value"), fontSize=fitted
+    ).encode(x=x, y=y, color=ink)
     a = result.summary
     notes = [
         *coverage_notes(result),

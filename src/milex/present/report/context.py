@@ -86,10 +86,12 @@ FILTERS = {
 
 # -- charts ----------------------------------------------------------------------------------------
 def svg_figure(chart: Any, key: str) -> str:
-    """Render a chart to SVG for inlining: scalable to the page width, ids made unique."""
-    from milex.present.render import to_svg
+    """Render a chart to SVG for inlining: laid out for print (``printing``: its text at least
+    8 pt once it fills the page's width), scalable to that width, ids made unique."""
+    from milex.present.printing import print_spec
+    from milex.present.render import spec, to_svg
 
-    svg = to_svg(chart)
+    svg = to_svg(print_spec(spec(chart)))
     svg = re.sub(r'(<svg[^>]*?) width="[\d.]+" height="[\d.]+"', r'\1 width="100%"', svg, count=1)
     ids = set(re.findall(r'\bid="([^"]+)"', svg))
     for ident in ids:
