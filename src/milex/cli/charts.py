@@ -13,7 +13,7 @@ from milex.errors import MilexError
 #: ``milex.present.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
 CHART_NAMES = (
     "tracker, country, equipment, projection-share, projection-money, totals, tiles, map, "
-    "sipri-country, threat-mer, threat-ppp, burden, industry, fiscal-debt, fiscal-deficit"
+    "map-equipment, map-burden, map-sipri, sipri-country, threat-mer, threat-ppp, burden, industry, fiscal-debt, fiscal-deficit"
 )
 
 OutputFile = Annotated[
@@ -43,6 +43,9 @@ def chart_command(
     country: CountryOption = None,
     year: YearOption = None,
     scenario: ScenarioOption = None,
+    extent: Annotated[
+        str | None, typer.Option(help="A map's frame: europe (default) or world.")
+    ] = None,
     scale: Annotated[
         float, typer.Option(help="PNG pixels per chart pixel (2: 1600 px wide).")
     ] = 2.0,
@@ -57,7 +60,7 @@ def chart_command(
     render.check_directory(output)
     with err_console.status(f"drawing {definition.name} chart..."):
         chart = figures.build(
-            definition.name, country=country, year=year, scenario=_scenario(scenario)
+            definition.name, country=country, year=year, scenario=_scenario(scenario), extent=extent
         )
         written = render.save(chart, output, scale=scale)
     err_console.print(f"wrote the {definition.name} chart to {written}", highlight=False)

@@ -12,10 +12,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from milex.data.bundle import examples_dir
+from milex.present.map_views import MAP_OF_VIEW, MAPS
 from milex.web.downloads import query
 from milex.web.pages import TABS, ally_choices, render_page
 
 router = APIRouter(include_in_schema=False)
+#: The indicator views: their pages add a Map tab mapping the view's own indicator (map_views).
+INDICATOR_VIEWS = frozenset(v for v in MAP_OF_VIEW if v not in MAPS)
 #: The country a chart that needs one opens with (the gallery links to it with this one).
 DEFAULT_COUNTRY = {"country": "POL", "sipri-country": "RUS"}
 
@@ -57,7 +60,6 @@ def chart_view(
     from milex.analysis.tracking import available_years
     from milex.present.charts.style import title_text
     from milex.present.figures import CHARTS
-    from milex.present.map_views import MAP_OF_VIEW, MAPS
     from milex.web.downloads import _check_name, cached_table, chart_spec
 
     _check_name(name)
