@@ -13,7 +13,8 @@ from milex.errors import MilexError
 #: ``milex.present.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
 CHART_NAMES = (
     "tracker, country, equipment, projection-share, projection-money, totals, tiles, map, "
-    "map-equipment, map-burden, map-sipri, sipri-country, threat-mer, threat-ppp, burden, industry, fiscal-debt, fiscal-deficit"
+    "map-equipment, map-burden, map-sipri, sipri-country, threat-mer, threat-ppp, burden, "
+    "industry, fiscal-debt, fiscal-deficit"
 )
 
 OutputFile = Annotated[
