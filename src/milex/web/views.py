@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from milex.data.bundle import examples_dir
 from milex.present.map_views import MAP_OF_VIEW, MAPS
 from milex.web.downloads import query
-from milex.web.pages import TABS, ally_choices, render_page
+from milex.web.pages import TABS, ally_choices, frame_links, render_page
 
 router = APIRouter(include_in_schema=False)
 #: The indicator views: their pages add a Map tab mapping the view's own indicator (map_views).
@@ -96,7 +96,7 @@ def chart_view(
         map_caption=_map_caption(map_name or name, shown_year if "year" in options else None),
         is_map=is_map,
         extent=extent or "europe",
-        frame_links=_frame_links(request, "chart" if is_map else "map"),
+        frame_links=frame_links(request, "chart" if is_map else "map"),
         options=options,
         country_required="country" in definition.required,
         year=shown_year,
@@ -125,16 +125,6 @@ def _map_caption(map_name: str, year: int | None) -> str:
         return "Map."
     when = f", {year}" if year else ", the newest year"
     return f"Map: {i.name}, {i.unit} ({i.source}{when}), each country coloured by its class."
-
-
-def _frame_links(request: Request, tab: str) -> dict[str, str]:
-    """The page's address framed on Europe and on the world, opening on the tab showing the
-    map: plain links, so the toggle works without JavaScript."""
-    out = {}
-    for frame in ("europe", "world"):
-        params = {**dict(request.query_params), "extent": frame, "tab": tab}
-        out[frame] = f"{request.url.path}?{query(**params)}"
-    return out
 
 
 def _absolute(request: Request, path: str, params: str) -> str:
