@@ -154,10 +154,8 @@ def in_frame(name: str, extent: str) -> bool:
 @lru_cache(maxsize=2)
 def outlines(extent: str) -> dict[str, Any]:
     """The TopoJSON a frame draws: every shape's arcs, only the shapes reaching into the frame
-    (built once per process and shared by every spec; never modify it)."""
+    (Antarctica in neither), built once per process and shared by every spec; never modify it."""
     world = topology()
-    if extent == "world":
-        return world
     countries = world["objects"]["countries"]
     kept = [g for g in countries["geometries"] if in_frame(g["properties"]["name"], extent)]
     return {**world, "objects": {"countries": {**countries, "geometries": kept}}}
