@@ -167,7 +167,7 @@ def test_sipri_map_colours_russia_and_says_who_sipri_leaves_out(dataset):
     rows = {r["shape"]: r for r in shape_rows(spec)}
     assert rows["Russia"]["class"] == "5% or more" and rows["Russia"]["highlight"] is True
     assert rows["Russia"]["figure"].endswith("% of GDP, 2024 (SIPRI)")
-    assert rows["Switzerland"]["class"] == "not in milex's SIPRI extract"
+    assert rows["Switzerland"]["class"] == "not in the SIPRI extract"
 
 
 def test_a_frame_other_than_europe_or_world_is_an_error_naming_the_parameter(dataset):

@@ -127,7 +127,8 @@ def map_table(name: str) -> Callable[[Inputs], Table]:
         kind = "ratio" if i.suffix == "" else "pct"
         rows = sorted(({**r, "class": i.label(r["value"])} for r in fig.rows),
                       key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["country"]))  # fmt: skip
-        columns = (Column("country", "Country"),
+        who = "Ally" if i.source == "NATO" else "Country"
+        columns = (Column("country", who),
                    Column("value", f"{i.name}, {i.unit} ({i.source})", kind, i.unit),
                    Column("class", "Map class"), Column("flags", "Flags"))  # fmt: skip
         sources = _package(inputs.dataset, [(s["source"], s["edition"]) for s in fig.sources])

@@ -275,7 +275,8 @@ def choropleth(
         notes.append(NORTH_AMERICA_NOTE)
     greys = [f"{label} ({shade})" for label, shade in ((i.no_figure, "dark grey"),
              (i.outside, "light grey")) if label in shown]  # fmt: skip
-    notes.append(f"{'; '.join(greys).capitalize()}. Shapes: Natural Earth 1:110m via world-atlas.")
+    grey = "; ".join(greys)
+    notes.append(f"{grey[:1].upper()}{grey[1:]}. Shapes: Natural Earth 1:110m via world-atlas.")
     chart = compose([layer], title=figure.title, notes=notes, sources=figure.sources,
                     height=round(770 * ASPECT[frame]) + 90, footer_gap=12)  # fmt: skip
     meta = chart.usermeta or {}

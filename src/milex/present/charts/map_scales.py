@@ -106,7 +106,7 @@ INDICATORS = {
         ),
         MapIndicator(
             "sipri_share_gdp", "Military expenditure as a share of GDP", "% of GDP", "%",
-            (1.0, 1.5, 2.0, 2.5, 3.5, 5.0), 2, "SIPRI", "not in milex's SIPRI extract",
+            (1.0, 1.5, 2.0, 2.5, 3.5, 5.0), 2, "SIPRI", "not in the SIPRI extract",
         ),
     )
 }  # fmt: skip
