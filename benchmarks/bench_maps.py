@@ -2,7 +2,9 @@
 of that year, the chart, its spec, the PNG at 2x), with the shapes named in the spec and filled
 in after (``charts.map.with_outlines``, today) against the shapes embedded in the Altair chart
 (as before: Altair deep-copies the TopoJSON for every chart). Runs alternate between the two,
-each on a fresh year, so a busy machine slows both alike; prints medians, the ratio and the load.
+each on a fresh year, so a busy machine slows both alike; prints medians of wall time and of CPU
+time (this process's, all threads: the renderer's too), which a busy machine inflates far less, the
+ratio and the load.
 
 Run: python benchmarks/bench_maps.py [rounds]
 """
@@ -43,10 +45,11 @@ def main() -> None:
     render.to_png(render.spec(tracker_map(tracker(years[-1], dataset=ds))))  # warm the engine
     fresh = iter(years * 4)
     times: dict[str, list[float]] = {"named (now)": [], "embedded (before)": []}
+    cpu: dict[str, list[float]] = {label: [] for label in times}
     parts: dict[str, list[float]] = {"tracker": [], "chart + spec": [], "png": []}
     for _ in range(rounds):
         for label in times:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             frame = tracker(next(fresh), dataset=ds)
             built = time.perf_counter()
             chart = tracker_map(frame)
@@ -55,14 +58,15 @@ def main() -> None:
             render.to_png(spec)
             done = time.perf_counter()
             times[label].append(done - start)
+            cpu[label].append(time.process_time() - start_cpu)
             if label == "named (now)":
                 parts["tracker"].append(built - start)
                 parts["chart + spec"].append(specced - built)
                 parts["png"].append(done - specced)
     now, before = (statistics.median(v) for v in times.values())
     for label, values in times.items():
-        print(f"map PNG, never-drawn year, {label:<18} {statistics.median(values):6.3f} s "
-              f"(median of {len(values)})")  # fmt: skip
+        print(f"map PNG, never-drawn year, {label:<18} {statistics.median(values):6.3f} s wall, "
+              f"{statistics.median(cpu[label]):6.3f} s CPU (median of {len(values)})")  # fmt: skip
     print(
         "  of which (now): "
         + ", ".join(f"{k} {statistics.median(v):.3f} s" for k, v in parts.items())

@@ -155,11 +155,12 @@ def test_every_country_in_the_frame_is_drawn_none_left_as_a_hole(dataset, extent
         assert cmap.NORTH_AMERICA_NOTE in " ".join(cmap_footer(spec))
 
 
-def test_the_rendered_map_draws_each_neighbour_of_the_allies(dataset):
-    """In the drawn SVG, not just the spec: each shape's description names its country."""
-    svg = render.to_svg(figures.spec("map", year=2024, dataset=dataset))
-    for country in ("Switzerland", "Austria", "Serbia", "Russia", "Poland", "Türkiye", "Iceland"):
-        assert f"Country: {country};" in svg, country
+def test_the_rendered_map_draws_each_shape_of_the_frame(dataset):
+    """In the drawn SVG, not just the spec: one path per shape in the frame, none dropped."""
+    spec = figures.spec("map", year=2024, dataset=dataset)
+    svg = render.to_svg(spec)
+    shapes = svg.split('class="mark-shape', 1)[1].split("</g>", 1)[0]
+    assert shapes.count("<path") == len(shape_rows(spec)) >= 60
 
 
 def test_sipri_map_colours_russia_and_says_who_sipri_leaves_out(dataset):

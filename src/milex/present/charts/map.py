@@ -225,6 +225,8 @@ def shape_table(
             "country": row["country"] if row else name,
             "class": figure.indicator.label(value) if row else figure.indicator.outside,
             "figure": figure.tip(row),
+            "label": f"{row['country'] if row else name}: {figure.tip(row)}"
+            + (f" ({flags})" if flags else ""),
             "flags": flags or "none",
             "highlight": bool(code) and code == highlight,
             "drawn": in_frame(name, extent),
@@ -246,8 +248,8 @@ def choropleth(
     shapes = alt.NamedData(
         name=OUTLINES[frame], format=alt.DataFormat(type="topojson", feature="countries")
     )
-    lookup = alt.LookupData(alt.InlineData(values=table), key="shape",
-                            fields=["iso3", "country", "class", "figure", "flags", "highlight"])  # fmt: skip
+    fields = ["iso3", "country", "class", "figure", "flags", "highlight", "label"]
+    lookup = alt.LookupData(alt.InlineData(values=table), key="shape", fields=fields)
     legend_title = f"{i.unit[:1].upper()}{i.unit[1:]}, {figure.year} ({i.source})"
     base = alt.Chart(shapes).mark_geoshape(strokeJoin="round")
     layer = (
@@ -262,6 +264,8 @@ def choropleth(
             ),
             stroke=alt.condition("datum.highlight", alt.value("black"), alt.value(OUTLINE)),
             strokeWidth=alt.condition("datum.highlight", alt.value(2.2), alt.value(0.45)),
+            # each shape's accessible name, one field (cheaper than one built from the tooltip)
+            description=alt.Description("label:N"),
             tooltip=[
                 alt.Tooltip("country:N", title="Country"),
                 alt.Tooltip("figure:N", title=legend_title.split(",")[0]),
@@ -321,7 +325,8 @@ def tracker_figure(frame: pd.DataFrame, indicator: str = "share_gdp") -> MapFigu
     missing = [r["country"] for r in rows if r["value"] is None]
     if missing:
         notes.append(f"No NATO figure for {year}: {', '.join(missing)}.")
-    return MapFigure(i, year, rows, title, [*coverage_notes(frame), lead, *notes], a["sources"])
+    nato = [src for src in a["sources"] if src["source"] == "nato"]  # SIPRI's column is not mapped
+    return MapFigure(i, year, rows, title, [*coverage_notes(frame), lead, *notes], nato)
 
 
 def tracker_map(

@@ -172,7 +172,7 @@ function mapReadout(figure, view) {
   walk(view.scenegraph().root);
   const svg = box.querySelector("svg");
   if (!svg) return;
-  const paths = Array.from(svg.querySelectorAll("path[aria-roledescription=geoshape]"));
+  const paths = Array.from(svg.querySelectorAll(".mark-shape path"));
   paths.forEach((path, i) => {
     const d = items[i] && items[i].datum;
     if (!d || !d.iso3 || !d.figure || /^not /.test(d.class || "")) return;
