@@ -131,12 +131,13 @@ function fitSpec(spec, width) {
         const colour = l.encoding && l.encoding.color;
         if (!colour || !colour.legend) return l;
         legend = Math.ceil(((colour.scale && colour.scale.domain) || []).length / columns) * 20 + 24;
-        const small = width < 600 ? { labelFontSize: 11, labelLimit: Math.floor((width - 60) / 2) - 24 } : {};
+        const small = width < 600 ? { labelFontSize: 11, labelLimit: Math.floor((width - 60) / 2) - 24, titleLimit: width - 50 } : {};
         return { ...l, encoding: { ...l.encoding, color: { ...colour, legend: { ...colour.legend, columns, ...small } } } };
       });
     }
     const aspect = map ? map.aspect : 0.5;
-    fitted.height = Math.round(lines * 16 + footer * 14 + legend + (width < 600 ? 110 : 70) + (width - 40) * aspect);
+    const slack = map ? 40 : (width < 600 ? 110 : 70);  // a map counts its legend above
+    fitted.height = Math.round(lines * 16 + footer * 14 + legend + slack + (width - 40) * aspect);
   }
   if (width < 600) {
     fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: width < 480 ? 1 : 2, labelFontSize: 11, labelLimit: width - 60 } };
