@@ -182,3 +182,18 @@ def test_the_world_toggle_shows_north_america_and_the_legend_names_the_views_ind
         assert page.errors == []
     finally:
         context.close()
+
+
+def test_hovering_a_country_shows_the_tooltip_with_its_figure_and_flags(browser, server):  # noqa: F811
+    context, page = open_touch(browser, server, DESKTOP)
+    try:
+        page.goto(server + "/charts/tracker?year=2024&tab=map")
+        map_drawn(page)
+        shape = page.locator('#view-map svg path[aria-label^="Poland:"]')
+        shape.scroll_into_view_if_needed()
+        shape.hover()
+        page.wait_for_selector("#vg-tooltip-element.visible", timeout=5000)
+        tip = page.inner_text("#vg-tooltip-element")
+        assert "Poland" in tip and "% of GDP, 2024 (NATO)" in tip and "estimate" in tip
+    finally:
+        context.close()
