@@ -128,8 +128,10 @@ def map_table(name: str) -> Callable[[Inputs], Table]:
         rows = sorted(({**r, "class": i.label(r["value"])} for r in fig.rows),
                       key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["country"]))  # fmt: skip
         who = "Ally" if i.source == "NATO" else "Country"
+        header = (f"{i.name}, {i.unit} ({i.source})" if i.unit.startswith("%")
+                  else f"{i.name} ({i.source}: % of spending over % of GDP)")  # fmt: skip
         columns = (Column("country", who),
-                   Column("value", f"{i.name}, {i.unit} ({i.source})", kind, i.unit),
+                   Column("value", header, kind, i.unit),
                    Column("class", "Map class"), Column("flags", "Flags"))  # fmt: skip
         sources = _package(inputs.dataset, [(s["source"], s["edition"]) for s in fig.sources])
         return Table(name, f"{i.name}, {fig.year} ({i.source})", columns, rows, sources,
