@@ -36,7 +36,8 @@ def projection(dataset):
     return project(SMALL, dataset)
 
 
-WEB_ONLY = (("map", None), ("sipri-country", "RUS"), ("threat-mer", None),
+WEB_ONLY = (("map", None), ("map-equipment", None), ("map-burden", None), ("map-sipri", "RUS"),
+            ("sipri-country", "RUS"), ("threat-mer", None),
             ("threat-ppp", None), ("burden", None), ("industry", None), ("fiscal-debt", "DEU"),
             ("fiscal-deficit", "ESP"))  # fmt: skip
 
@@ -109,7 +110,10 @@ EXPECTED = {
         "of what the United States did in 2024",
     ),
     "tiles": ({"rect", "text"}, {"col", "row", "band", "iso3"}, None, "Where the NATO allies"),
-    "map": ({"geoshape"}, {"band"}, None, "2026, 10 of 31 allies with figures: 10 are estimated"),
+    "map": ({"geoshape"}, {"class"}, None, "2026, 10 of 31 allies with figures: 10 are estimated"),
+    "map-equipment": ({"geoshape"}, {"class"}, None, "put 20% or more into equipment"),
+    "map-burden": ({"geoshape"}, {"class"}, None, "carry a larger share of the spending"),
+    "map-sipri": ({"geoshape"}, {"class"}, None, "Military expenditure as a share of GDP, 2024"),
     "sipri-country": (
         {"line", "point", "rule"}, {"year", "value"}, "% of GDP (SIPRI)", "Russia"
     ),
@@ -521,7 +525,7 @@ def test_band_coloured_shapes_carry_an_outline_that_passes_wcag_non_text_contras
     banded = [
         layer
         for layer in spec["layer"]
-        if layer.get("encoding", {}).get("color", {}).get("field") == "band"
+        if layer.get("encoding", {}).get("color", {}).get("field") in ("band", "class")
     ]
     assert banded
     for layer in banded:

@@ -163,20 +163,21 @@ def test_tabs_switch_panels_by_click_and_keyboard_and_keep_the_tab_in_the_url(pa
     assert page.errors == []
 
 
-def test_the_map_has_a_shape_per_ally_coloured_by_its_band(page, server):
-    from milex.present.charts.style import BAND_COLOURS, status_band
+def test_the_map_has_a_shape_per_ally_coloured_by_its_class(page, server):
+    """Every country is drawn (see test_web_maps); each ally's shape, focusable, takes the
+    colour of its share-of-GDP class."""
+    from milex.present.charts.map_scales import INDICATORS
 
-    page.goto(server + "/?tab=map&year=2024")
-    drawn(page, "#tracker-map")
+    page.goto(server + "/?tab=map&year=2024&extent=world")
+    page.wait_for_selector("#tracker-map .mark-shape path[tabindex]", timeout=DRAWN)
     fills = page.eval_on_selector_all(
-        "#tracker-map .mark-shape path", "paths => paths.map(p => p.getAttribute('fill'))"
+        "#tracker-map .mark-shape path[tabindex]", "paths => paths.map(p => p.getAttribute('fill'))"
     )
     rows = page.request.get(f"{server}/api/v1/tracker?year=2024").json()["data"]
     allies = [r for r in rows if r["row_type"] == "ally"]
     assert len(fills) == len(allies) == 32
-    want = sorted(
-        BAND_COLOURS[status_band(r["iso3"], r["milex_pct_gdp"], r["note"] or "")] for r in allies
-    )
+    share = INDICATORS["share_gdp"]
+    want = sorted(share.colours()[share.label(r["milex_pct_gdp"])] for r in allies)
     assert sorted(f.upper() for f in fills) == sorted(w.upper() for w in want)
     shot(page, "tracker-map-1280")
     assert page.errors == []

@@ -104,7 +104,7 @@ def test_a_chart_pages_settings_live_in_its_url(client, dataset):
     page = client.get("/charts/equipment?year=2019&country=DEU&tab=table")
     assert 'value="2019"' in page.text and 'value="Germany"' in page.text
     assert 'id="tab-table" aria-controls="panel-table" aria-selected="true"' in page.text
-    assert 'data-chart="map" data-params="country=DEU&amp;year=2019"' in page.text
+    assert 'data-chart="map-equipment" data-params="country=DEU&amp;year=2019"' in page.text
     germany = dataset.series("milex_pct_gdp", "DEU", "nato", 2019, include_secondary=False)
     assert f"{germany['value'].iloc[0]:,.2f}" in page.text.split('id="view-table"', 1)[1]
     assert client.get("/charts/equipment?year=1900").status_code == 422

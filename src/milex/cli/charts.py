@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 #: ``milex.present.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
 CHART_NAMES = (
     "tracker, country, equipment, projection-share, projection-money, totals, tiles, map, "
-    "sipri-country, threat-mer, threat-ppp, burden, industry, fiscal-debt, fiscal-deficit"
+    "map-equipment, map-burden, map-sipri, sipri-country, threat-mer, threat-ppp, burden, "
+    "industry, fiscal-debt, fiscal-deficit"
 )
 
 OutputFile = Annotated[
@@ -46,6 +47,9 @@ def chart_command(
     country: CountryOption = None,
     year: YearOption = None,
     scenario: ScenarioOption = None,
+    extent: Annotated[
+        str | None, typer.Option(help="A map's frame: europe (default) or world.")
+    ] = None,
     scale: Annotated[
         float, typer.Option(help="PNG pixels per chart pixel (2: 1600 px wide).")
     ] = 2.0,
@@ -65,6 +69,7 @@ def chart_command(
             year=year,
             scenario=_scenario(scenario),
             engine=_one_run(scenario) if definition.name.startswith("projection") else "auto",
+            extent=extent,
         )
         written = render.save(chart, output, scale=scale)
     err_console.print(f"wrote the {definition.name} chart to {written}", highlight=False)

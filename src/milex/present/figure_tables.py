@@ -102,6 +102,33 @@ def band_table(name: str) -> Callable[[Inputs], Table]:
     return make
 
 
+def map_table(name: str) -> Callable[[Inputs], Table]:
+    """A map's countries by its figure, with the class each is coloured by (the drawn ones)."""
+
+    def make(inputs: Inputs) -> Table:
+        import pandas as pd
+
+        from milex.present.map_views import map_figure
+
+        fig = map_figure(name, inputs.dataset, inputs.year)
+        i = fig.indicator
+        kind = "ratio" if i.suffix == "" else "pct"
+        rows = sorted(({**r, "class": i.label(r["value"])} for r in fig.rows),
+                      key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["country"]))  # fmt: skip
+        who = "Ally" if i.source == "NATO" else "Country"
+        header = (f"{i.name}, {i.unit} ({i.source})" if i.unit.startswith("%")
+                  else f"{i.name} ({i.source}: % of spending over % of GDP)")  # fmt: skip
+        columns = (Column("country", who),
+                   Column("value", header, kind, i.unit),
+                   Column("class", "Map class"), Column("flags", "Flags"))  # fmt: skip
+        sources = _package(inputs.dataset, [(s["source"], s["edition"]) for s in fig.sources])
+        return Table(name, f"{i.name}, {fig.year} ({i.source})", columns, rows, sources,
+                     tuple(fig.notes), pd.DataFrame(rows),
+                     {"year": fig.year, "country": inputs.country})  # fmt: skip
+
+    return make
+
+
 def _wide(frame: pd.DataFrame, column: str, label: dict[Any, str], unit: str, kind: str = "pct",
           scale: float = 1.0) -> tuple[tuple[Column, ...], list[dict[str, Any]]]:  # fmt: skip
     """Years as rows and ``column``'s values (``label``: value -> header) as columns."""
@@ -323,7 +350,7 @@ TABLES: dict[str, Callable[[Inputs], Table]] = {
     "projection-money": projection_table("spending"),
     "totals": totals_table,
     "tiles": band_table("tiles"),
-    "map": band_table("map"),
+    **{name: map_table(name) for name in ("map", "map-equipment", "map-burden", "map-sipri")},
     "sipri-country": sipri_table,
     "threat-mer": threat_table("mer_constant"),
     "threat-ppp": threat_table("ppp"),

@@ -44,6 +44,7 @@ class Inputs:
     year: int | None
     scenario: Any
     engine: EngineName = "auto"  # the Monte Carlo engine of a projection (milex.projection)
+    extent: str | None = None  #: a map's frame: europe (default) or world
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,11 @@ def totals_frame(dataset: Dataset) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     return frame, sources
 
 
-YEAR, COUNTRY, SCENARIO = "year", "country", "scenario"
+YEAR, COUNTRY, SCENARIO, EXTENT = "year", "country", "scenario", "extent"
 
 
 def _chart_defs() -> dict[str, ChartDef]:
-    return {d.name: d for d in (*_alliance_charts(), *_comparison_charts())}
+    return {d.name: d for d in (*_alliance_charts(), *_map_charts(), *_comparison_charts())}
 
 
 def _alliance_charts() -> list[ChartDef]:
@@ -193,11 +194,17 @@ def _alliance_charts() -> list[ChartDef]:
             frozenset({year, country}), frozenset(),
             lambda i: status_tiles(_tracker(i), highlight=_highlight(i)),
         ),
-        ChartDef(
-            "map", "g", "every ally on a map, coloured by its share-of-GDP band",
-            frozenset({year, country}), frozenset(),
-            _map,
-        ),
+    ]  # fmt: skip
+
+
+def _map_charts() -> list[ChartDef]:
+    """(g) The map of each indicator view (``map_views``), framed on Europe or the world."""
+    from milex.present.map_views import MAPS
+
+    return [
+        ChartDef(name, "g", description, frozenset({YEAR, COUNTRY, EXTENT}), frozenset(),
+                 _map(name))
+        for name, description in MAPS.items()
     ]  # fmt: skip
 
 
@@ -253,10 +260,13 @@ def _profile(inputs: Inputs) -> Any:
     return country_profile(inputs.country, dataset=inputs.dataset)
 
 
-def _map(inputs: Inputs) -> Any:
-    from milex.present.charts.map import tracker_map
+def _map(name: str) -> Callable[[Inputs], Any]:
+    def make(inputs: Inputs) -> Any:
+        from milex.present.map_views import draw
 
-    return tracker_map(_tracker(inputs), highlight=_highlight(inputs))
+        return draw(name)(inputs.dataset, inputs.country, inputs.year, inputs.extent)
+
+    return make
 
 
 def _sipri_country(inputs: Inputs) -> Any:
@@ -328,14 +338,18 @@ def build(
     scenario: str | Path | Any = None,
     dataset: Dataset | None = None,
     engine: EngineName = "auto",
+    extent: str | None = None,
 ) -> Any:
     """Fetch the library results figure ``name`` needs and build it (an Altair chart).
 
     ``country`` highlights an ally (tracker, equipment, tiles), names the ally (country) or the
     country or bloc of a projection; ``year`` picks the tracker year; ``scenario`` is a scenario
-    file, mapping or ``Scenario`` (default: the Hague 3.5% core target for NATO by 2035).
+    file, mapping or ``Scenario`` (default: the Hague 3.5% core target for NATO by 2035);
+    ``extent`` frames a map on ``europe`` (default) or the ``world``.
     """
-    definition, given = inputs(name, country=country, year=year, scenario=scenario, dataset=dataset)
+    definition, given = inputs(
+        name, country=country, year=year, scenario=scenario, dataset=dataset, extent=extent
+    )
     return definition.make(replace(given, engine=engine))
 
 
@@ -346,13 +360,19 @@ def inputs(
     year: int | None = None,
     scenario: str | Path | Any = None,
     dataset: Dataset | None = None,
+    extent: str | None = None,
 ) -> tuple[ChartDef, Inputs]:
     """Figure ``name`` and what its builders take, the options checked against the figure's
     (its chart and its table, ``figure_tables``, are built from the same inputs)."""
     definition = chart_def(name)
     given = {
         k
-        for k, v in {"country": country, "year": year, "scenario": scenario}.items()
+        for k, v in {
+            "country": country,
+            "year": year,
+            "scenario": scenario,
+            "extent": extent,
+        }.items()
         if v is not None
     }
     extra = given - definition.options
@@ -371,7 +391,11 @@ def inputs(
         raise MilexError(f"scenario file not found: {scenario}")
     from milex.data.store import Dataset
 
-    return definition, Inputs(dataset or Dataset.open(), country, year, scenario)
+    if extent is not None:
+        from milex.present.charts.map import check_extent
+
+        extent = check_extent(extent)
+    return definition, Inputs(dataset or Dataset.open(), country, year, scenario, extent=extent)
 
 
 def spec(
@@ -381,9 +405,12 @@ def spec(
     year: int | None = None,
     scenario: str | Path | Any = None,
     dataset: Dataset | None = None,
+    extent: str | None = None,
 ) -> dict[str, Any]:
     """The Vega-Lite spec (a dict) of figure ``name``, data inline and sources in ``usermeta``."""
     from milex.present.render import spec as to_spec
 
-    chart = build(name, country=country, year=year, scenario=scenario, dataset=dataset)
+    chart = build(
+        name, country=country, year=year, scenario=scenario, dataset=dataset, extent=extent
+    )
     return to_spec(chart)

@@ -35,7 +35,9 @@ def spec(chart: Any) -> dict[str, Any]:
     # The schema check costs ~0.1 s a chart; the tests run it on every chart, and vl-convert
     # rejects an invalid spec anyway.
     out: dict[str, Any] = chart.to_dict(validate=False)
-    return out
+    from milex.present.charts.map import with_outlines
+
+    return with_outlines(out)  # a map names its shapes; the spec carries them
 
 
 def to_png(chart: Any, *, scale: float = DEFAULT_SCALE) -> bytes:

@@ -33,6 +33,9 @@ FORMATS = {
 NAME = Annotated[str, Path(pattern="^[a-z-]{2,40}$", description="e.g. tracker, map, country")]
 COUNTRY = Annotated[str | None, Query(max_length=60)]
 YEAR = Annotated[int | None, Query(ge=1949, le=2100)]
+EXTENT = Annotated[
+    str | None, Query(pattern="^(europe|world)$", description="a map's frame (maps only)")
+]
 
 
 def chart_names() -> dict[str, str]:
@@ -42,34 +45,47 @@ def chart_names() -> dict[str, str]:
     return {n: d.description for n, d in CHARTS.items()}
 
 
-def build_chart(ds: Any, name: str, *, country: str | None, year: int | None) -> Any:
+def build_chart(
+    ds: Any, name: str, *, country: str | None, year: int | None, extent: str | None = None
+) -> Any:
     """The Altair chart ``name`` with the page's parameters (the one spec pages and files share)."""
     from milex.present import figures
 
-    return figures.build(name, country=country, year=year, dataset=ds)
+    return figures.build(name, country=country, year=year, dataset=ds, extent=extent)
 
 
-def chart_spec(request: Request, name: str, country: str | None, year: int | None) -> Any:
+def chart_spec(
+    request: Request, name: str, country: str | None, year: int | None, extent: str | None = None
+) -> Any:
     """The chart's Vega-Lite spec (memoised); sources stay in ``usermeta``."""
-    return cached_spec(request.app.state.cache, name, country, year)
+    return cached_spec(request.app.state.cache, name, country, year, extent)
 
 
-def cached_spec(cache: Any, name: str, country: str | None, year: int | None) -> Any:
+def cached_spec(
+    cache: Any, name: str, country: str | None, year: int | None, extent: str | None = None
+) -> Any:
     """``chart_spec`` for a cache rather than a request (the pre-drawing thread has none)."""
     from milex.present.render import spec
 
-    key = ("web-spec", name, (country or "").casefold(), year)
+    key = ("web-spec", name, (country or "").casefold(), year) + ((extent,) if extent else ())
     return cache.get(key, lambda: spec(build_chart(cache.dataset, name, country=country,
-                                                   year=year)))  # fmt: skip
+                                                   year=year, extent=extent)))  # fmt: skip
 
 
-def file_bytes(cache: Any, name: str, fmt: str, country: str | None, year: int | None) -> bytes:
+def file_bytes(
+    cache: Any,
+    name: str,
+    fmt: str,
+    country: str | None,
+    year: int | None,
+    extent: str | None = None,
+) -> bytes:
     """One chart as a file's bytes, memoised per chart, format and parameters; PNG and SVG go
     through the cache's drawer (a worker process in a served app, see ``drawing``)."""
 
     def make() -> bytes:
         if fmt in ("png", "svg"):
-            spec = cached_spec(cache, name, country, year)
+            spec = cached_spec(cache, name, country, year, extent)
             return cache.drawer.draw(spec, fmt)  # type: ignore[no-any-return]
         if fmt == "csv":
             return cached_table(cache, name, country, year).to_csv().encode()
@@ -77,9 +93,11 @@ def file_bytes(cache: Any, name: str, fmt: str, country: str | None, year: int |
             from milex.present.tables import to_zip
 
             return to_zip(cached_table(cache, name, country, year))
-        return json.dumps(cached_spec(cache, name, country, year), ensure_ascii=False).encode()
+        spec = cached_spec(cache, name, country, year, extent)
+        return json.dumps(spec, ensure_ascii=False).encode()
 
-    return cache.get(("web-file", name, fmt, (country or "").casefold(), year), make)  # type: ignore[no-any-return]
+    key = ("web-file", name, fmt, (country or "").casefold(), year) + ((extent,) if extent else ())
+    return cache.get(key, make)  # type: ignore[no-any-return]
 
 
 def cached_table(cache: Any, name: str, country: str | None, year: int | None) -> Table:
@@ -131,12 +149,13 @@ def chart_file(
     fmt: Annotated[str, Path(pattern="^(png|svg|csv|json|zip)$")],
     country: COUNTRY = None,
     year: YEAR = None,
+    extent: EXTENT = None,
 ) -> Response:
     """One chart as a file: PNG (2x), SVG, its table as CSV, a zip of the table, the full data
-    and their metadata, or its Vega-Lite JSON."""
+    and their metadata, or its Vega-Lite JSON (``extent``: a map's frame, europe or world)."""
     _check_name(name)
-    body = file_bytes(request.app.state.cache, name, fmt, country, year)
-    stem = "-".join(str(p).strip() for p in ("milex", name, country, year) if p)
+    body = file_bytes(request.app.state.cache, name, fmt, country, year, extent)
+    stem = "-".join(str(p).strip() for p in ("milex", name, country, year, extent) if p)
     kind = "attachment" if fmt == "zip" else "inline"
     headers = {"content-disposition": content_disposition(kind, stem, fmt)}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
@@ -155,15 +174,15 @@ def chart_table(
 
 @router.get("/embed/{name}", response_class=HTMLResponse)
 def embed_page(
-    request: Request, name: NAME, country: COUNTRY = None, year: YEAR = None
+    request: Request, name: NAME, country: COUNTRY = None, year: YEAR = None, extent: EXTENT = None
 ) -> HTMLResponse:
     """A chart alone on a page, with its source and a link back: the page others may frame."""
     from milex.present.charts.style import footer_lines, title_text
     from milex.web.pages import render_page
 
     _check_name(name)
-    spec = chart_spec(request, name, country, year)  # a bad parameter fails here, as a page
-    params = query(country=country, year=year)
+    spec = chart_spec(request, name, country, year, extent)  # a bad parameter fails here, as a page
+    params = query(country=country, year=year, extent=extent)
     return render_page(
         request,
         "embed.html",

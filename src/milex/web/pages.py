@@ -108,14 +108,28 @@ def ally_choices(request: Request) -> list[tuple[str, str]]:
     return [(c, ds.registry.name(c)) for c in allies]
 
 
+def frame_links(request: Request, tab: str) -> dict[str, str]:
+    """The page's address with its map framed on Europe and on the world, opening on ``tab``
+    (the one showing the map): plain links, so the toggle works without JavaScript."""
+    from urllib.parse import urlencode
+
+    out = {}
+    for frame in ("europe", "world"):
+        params = {**dict(request.query_params), "extent": frame, "tab": tab}
+        out[frame] = f"{request.url.path}?{urlencode(params)}"
+    return out
+
+
 @router.get("/", response_class=HTMLResponse)
 def tracker_page(
     request: Request,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     tab: Annotated[str, Query(pattern="^(chart|map|table)$")] = "chart",
     country: Annotated[str | None, Query(max_length=60)] = None,
+    extent: Annotated[str | None, Query(pattern="^(europe|world)$")] = None,
 ) -> HTMLResponse:
-    """The tracker with Chart / Map / Table tabs, a year slider and a country picker."""
+    """The tracker with Chart / Map / Table tabs (the map framed on Europe or the world), a year
+    slider and a country picker."""
     from milex.analysis.coverage import headline
     from milex.analysis.tracking import available_years
 
@@ -139,6 +153,9 @@ def tracker_page(
         country=highlight,
         choices=ally_choices(request),
         definitions=breaks,
+        extent=extent or "europe",
+        map_extent="&extent=world" if extent == "world" else "",
+        frame_links=frame_links(request, "map"),
     )
 
 

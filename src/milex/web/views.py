@@ -12,13 +12,15 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from milex.data.bundle import examples_dir
-from milex.web.pages import TABS, ally_choices, render_page
+from milex.present.map_views import MAP_OF_VIEW, MAPS
+from milex.web.downloads import query
+from milex.web.pages import TABS, ally_choices, frame_links, render_page
 
 router = APIRouter(include_in_schema=False)
+#: The indicator views: their pages add a Map tab mapping the view's own indicator (map_views).
+INDICATOR_VIEWS = frozenset(v for v in MAP_OF_VIEW if v not in MAPS)
 #: The country a chart that needs one opens with (the gallery links to it with this one).
 DEFAULT_COUNTRY = {"country": "POL", "sipri-country": "RUS"}
-#: Charts of the allies' indicators: their pages add a Map tab (the choropleth of the same year).
-INDICATOR_VIEWS = frozenset({"tracker", "equipment", "tiles", "country", "burden", "sipri-country"})
 
 
 @router.get("/country", response_class=HTMLResponse)
@@ -37,14 +39,16 @@ def chart_view(
     country: Annotated[str | None, Query(max_length=60)] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     tab: Annotated[str, Query(pattern="^(chart|map|table|sources)$")] = "chart",
+    extent: Annotated[str | None, Query(pattern="^(europe|world)$")] = None,
 ) -> HTMLResponse:
-    """One chart as an indicator view: Chart / Map / Table / Sources tabs, a year slider and a country
-    picker where the chart takes them, downloads and its embed code; settings in the URL."""
+    """One chart as an indicator view: Chart / Map / Table / Sources tabs (the Map tab maps this
+    view's indicator, framed on Europe or the world), a year slider and a country picker where the
+    chart takes them, downloads and its embed code; settings in the URL."""
     from milex.analysis.tracking import available_years
     from milex.present.charts.style import title_text
     from milex.present.figures import CHARTS
     from milex.present.provenance import provenance
-    from milex.web.downloads import _check_name, cached_table, chart_spec, query
+    from milex.web.downloads import _check_name, cached_table, chart_spec
 
     _check_name(name)
     definition = CHARTS[name]
@@ -52,7 +56,8 @@ def chart_view(
     cache = request.app.state.cache
     if "country" in definition.required and country is None:
         country = DEFAULT_COUNTRY.get(name)
-    spec = chart_spec(request, name, country, year)  # bad parameters fail here, as an HTML page
+    is_map = name in MAPS
+    spec = chart_spec(request, name, country, year, extent if is_map else None)  # bad ones fail
     shown_year = year
     if "year" in options and year is None:
         shown_year = cache.tracker(None).year
@@ -63,15 +68,23 @@ def chart_view(
     years = available_years(cache.dataset)
     if name == "burden":  # it needs every ally's spending from NATO's own file (see burden_page)
         years = [y for y in years if y <= cache.dataset.latest_year("milex_usd", "nato")]
-    tabs = (*(TABS if name in INDICATOR_VIEWS else ("chart", "table")), "sources")
+    map_name = MAP_OF_VIEW.get(name) if not is_map else None
+    tabs = (*(TABS if map_name else ("chart", "table")), "sources")
+    # the map outlines the view's country: any country on SIPRI's map, an ally on NATO's
+    outlined = code if map_name == "map-sipri" else ally
     return render_page(
         request,
         "chart_view.html",
         name=name,
         title=title_text(spec),
         description=definition.description,
-        params=query(country=country, year=year),
-        map_params=query(country=ally, year=year),
+        params=query(country=country, year=year, extent=extent if is_map else None),
+        map_name=map_name,
+        map_params=query(country=outlined, year=year if "year" in options else None, extent=extent),
+        map_caption=_map_caption(map_name or name, shown_year if "year" in options else None),
+        is_map=is_map,
+        extent=extent or "europe",
+        frame_links=frame_links(request, "chart" if is_map else "map"),
         options=options,
         country_required="country" in definition.required,
         year=shown_year,
@@ -85,8 +98,22 @@ def chart_view(
         og_title=title_text(spec),
         meta_description=f"{table.title}: {definition.description}. Sources and editions named.",
         og_image=_absolute(request, f"/chart/{name}.png", query(country=country, year=year)),
-        page_url=_absolute(request, f"/charts/{name}", query(country=country, year=year)),
+        page_url=_absolute(
+            request, f"/charts/{name}", query(country=country, year=year, extent=extent)
+        ),
     )
+
+
+def _map_caption(map_name: str, year: int | None) -> str:
+    """The map's words until it is drawn: its indicator, unit, source and year."""
+    from milex.present.charts.map_scales import INDICATORS
+
+    key = {"map-equipment": "equipment", "map-burden": "burden", "map-sipri": "sipri_share_gdp"}
+    i = INDICATORS.get(key.get(map_name, "share_gdp"))
+    if i is None:
+        return "Map."
+    when = f", {year}" if year else ", the newest year"
+    return f"Map: {i.name}, {i.unit} ({i.source}{when}), each country coloured by its class."
 
 
 def _absolute(request: Request, path: str, params: str) -> str:

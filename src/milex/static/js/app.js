@@ -117,17 +117,70 @@ function fitSpec(spec, width) {
       return { ...layer, encoding, mark: { ...layer.mark, text, ...(small ? { fontSize: 10 } : {}) } };
     });
   }
-  // A map keeps its shapes' proportions: its plot is about half as tall as it is wide.
+  // A map keeps its shapes' proportions: its plot is as tall as its frame's aspect says (Europe
+  // about 0.8 of its width, the world about half), whatever the title, legend and footer take.
   const layers = fitted.layer || [fitted];
   if (layers.some((l) => (l.mark && (l.mark.type || l.mark)) === "geoshape") && fitted.title) {
+    const map = mapMeta(spec);
     const lines = (fitted.title.subtitle || []).length + fitted.title.text.length;
     const footer = layers.filter((l) => l.name === "footer").reduce((n, l) => n + l.mark.text.length, 0);
-    fitted.height = Math.round(lines * 16 + footer * 14 + (width < 600 ? 110 : 70) + width * 0.5);
+    let legend = 0;
+    if (map) {  // the legend's entries in rows of 2 on a phone, 4 on a wider screen
+      const columns = width < 600 ? 2 : 4;
+      fitted.layer = layers.map((l) => {
+        const colour = l.encoding && l.encoding.color;
+        if (!colour || !colour.legend) return l;
+        legend = Math.ceil(((colour.scale && colour.scale.domain) || []).length / columns) * 20 + 24;
+        const small = width < 600 ? { labelFontSize: 11, labelLimit: Math.floor((width - 60) / 2) - 24, titleLimit: width - 50 } : {};
+        return { ...l, encoding: { ...l.encoding, color: { ...colour, legend: { ...colour.legend, columns, ...small } } } };
+      });
+    }
+    const aspect = map ? map.aspect : 0.5;
+    const slack = map ? 40 : (width < 600 ? 110 : 70);  // a map counts its legend above
+    fitted.height = Math.round(lines * 16 + footer * 14 + legend + slack + (width - 40) * aspect);
   }
   if (width < 600) {
     fitted.config = { ...(fitted.config || {}), legend: { ...((fitted.config || {}).legend || {}), orient: "top", columns: width < 480 ? 1 : 2, labelFontSize: 11, labelLimit: width - 60 } };
   }
   return fitted;
+}
+
+const mapMeta = (spec) => (spec.usermeta && spec.usermeta.milex && spec.usermeta.milex.map) || null;
+
+// A map says a country's figure where it is tapped, clicked or (its shape focused by keyboard)
+// focused, in a live line under the map: the tooltip alone needs a mouse.
+function mapReadout(figure, view) {
+  const box = figure.querySelector(".chart-view") || figure;
+  let out = figure.querySelector(".map-readout");
+  if (!out) {
+    out = document.createElement("p");
+    out.className = "map-readout";
+    out.setAttribute("role", "status");
+    out.setAttribute("aria-live", "polite");
+    box.after(out);
+  }
+  out.textContent = "Tap, click or focus a country for its figure.";
+  const words = (d) => `${d.country}: ${d.figure}` + (d.flags && d.flags !== "none" ? ` (${d.flags})` : "");
+  const say = (d) => { if (d && d.country) out.textContent = words(d); };
+  view.addEventListener("click", (event, item) => say(item && item.datum));
+  // each shape of a covered country takes the keyboard's focus and says its figure
+  const items = [];
+  const walk = (node) => {
+    if (!node) return;
+    if (node.marktype === "shape" && Array.isArray(node.items)) node.items.forEach((i) => items.push(i));
+    (node.items || []).forEach((child) => { if (child && child.items) walk(child); });
+  };
+  walk(view.scenegraph().root);
+  const svg = box.querySelector("svg");
+  if (!svg) return;
+  const paths = Array.from(svg.querySelectorAll(".mark-shape path"));
+  paths.forEach((path, i) => {
+    const d = items[i] && items[i].datum;
+    if (!d || !d.iso3 || !d.figure || /^not /.test(d.class || "")) return;
+    path.setAttribute("tabindex", "0");
+    path.setAttribute("aria-label", words(d));
+    path.addEventListener("focus", () => say(d));
+  });
 }
 
 // The figure's table (/chart/NAME/table: human headers, formatted numbers), the one the
@@ -184,6 +237,7 @@ async function embed(element, spec, renderer) {
   const title = titleText(spec);
   if (title && view !== element) view.setAttribute("aria-label", `${title}. The numbers are in the table below the chart.`);
   element.vegaView = result.view;
+  if (mapMeta(spec)) mapReadout(element, result.view);
   element.dataset.rendered = "true";
   element.dataset.version = String(Number(element.dataset.version || 0) + 1);
   return result;
