@@ -76,7 +76,7 @@ def update(
     (a mirror). ``edition`` asks the IMF's API for one WEO vintage ("WEO 2026-04"); one it no
     longer serves is an error naming those it does, never a substitute.
     """
-    chosen = _publishers(source, origin)
+    chosen = _chosen(source, origin)
     if edition and chosen != ["imf"]:
         raise MilexError("--edition names a WEO vintage: use it with --source imf")
     target = Path(out_dir) if out_dir else user_snapshot_dir()
@@ -84,13 +84,13 @@ def update(
         # one deadline for the whole run: every request gets what is left of it
         ctx_args = ((limits or Limits()).started(), progress, pages or {}, today, edition)
         fetched = _fetch_all(chosen, origin, ctx_args, Path(workdir))
-        result = _commit(target, fetched, allow_shrink)
+        result = _committed(target, fetched, allow_shrink)
         if keep_raw:
             result.kept = [p for f in fetched for p in f.keep(Path(keep_raw))]
     return result
 
 
-def _publishers(source: str | Iterable[str], origin: str | Path | None) -> list[str]:
+def _chosen(source: str | Iterable[str], origin: str | Path | None) -> list[str]:
     from milex.data.update._publishers import publisher_of
 
     names = [source] if isinstance(source, str) else list(source)
@@ -114,7 +114,7 @@ def _fetch_all(
 ) -> list[Any]:
     from milex.data.registry import default_registry
     from milex.data.update import _download as download
-    from milex.data.update import _publishers as publishers
+    import milex.data.update._publishers as publishers
 
     limits, progress, pages, today, edition = ctx_args
     with download.client(limits) as http:
@@ -128,12 +128,12 @@ def _fetch_all(
     return fetched
 
 
-def _commit(target: Path, fetched: list[Any], allow_shrink: bool) -> UpdateResult:
+def _committed(target: Path, fetched: list[Any], allow_shrink: bool) -> UpdateResult:
     """Merge every fetched edition into the base snapshot and write it to target."""
     import pandas as pd
 
     from milex.data.snapshot import SIPRI_LIMIT, read_package
-    from milex.data.update import _commit as commit
+    import milex.data.update._commit as commit
 
     base_dir = target if (target / "datapackage.json").is_file() else choose_snapshot()[0]
     base_path, base_package = read_package(base_dir)
