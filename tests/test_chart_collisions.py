@@ -200,7 +200,7 @@ def specs(dataset):
 def test_tracker_value_labels_clear_every_line_and_label(dataset, specs, year, width):
     labels, lines = scene(specs("tracker", year=year), width)
     values = [lab for lab in labels if lab.text[:1].isdigit() and "%" not in lab.text]
-    allies = milex.tracker(year, dataset=dataset).query("row_type == 'ally'")
+    allies = milex.tracker(year, dataset=dataset).frame().query("row_type == 'ally'")
     assert len(values) == allies["milex_pct_gdp"].notna().sum(), "every bar keeps its label"
     assert len(lines) >= 2, "the 2% and 3.5% lines are drawn"
     assert collisions(labels, lines) == []
