@@ -1,0 +1,349 @@
+"""`milex site build DIR`: the whole dashboard as static files a newsroom can host anywhere.
+
+The real app answers every request in-process (no template is copied): pages for every year and
+ally, every chart view with its PNG/SVG/CSV/ZIP/JSON, the JSON API's GET answers and the scenario
+presets' projections. Each page's links are made relative (``site_links``), so the copy works
+from any sub-path and from ``python -m http.server``. It is built in ``DIR.tmp`` and renamed into
+place when whole.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from milex.errors import MilexError
+from milex.web.site_links import (
+    guess_kind,
+    kind_of,
+    page_links,
+    rewrite_page,
+    site_name,
+)
+
+if TYPE_CHECKING:
+    from milex.data.store import Dataset
+
+#: Charts whose country variants run a projection each: the copy holds their default view only.
+PROJECTED = frozenset({"projection-share", "projection-money"})
+#: Countries outside NATO that SIPRI's country chart is built for besides every ally.
+SIPRI_OTHERS = ("RUS", "CHN", "IRN", "PRK", "UKR")
+#: The scenario form's own starting values (scenario.html), run like a preset.
+FORM_DEFAULTS: dict[str, Any] = {
+    "countries": "NATO", "target": 3.5, "deadline": 2035, "path": "linear", "currency": "EUR",
+    "growth_sd": 1.0, "inflation_sd": 1.0,
+}  # fmt: skip
+RUN_DEFAULTS: dict[str, Any] = {"paths": 2000, "seed": 1}
+#: Form fields in scenario.js's order (its ``FIELDS``).
+SCENARIO_FIELDS = ("countries", "target", "deadline", "path", "currency", "growth_sd",
+                   "inflation_sd", "paths", "seed")  # fmt: skip
+
+
+class SiteError(MilexError):
+    """The copy cannot be written (its folder is in use) or came out with broken links."""
+
+
+@dataclass
+class Report:
+    """What a build wrote: pages, files, bytes, seconds, and any link that did not answer."""
+
+    pages: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    broken: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.pages:,} pages, {self.files:,} files, {self.bytes / 1e6:,.1f} MB "
+            f"in {self.seconds:,.0f} s"
+        )
+
+
+def build_site(
+    target: Path,
+    *,
+    force: bool = False,
+    years: Iterable[int] | None = None,
+    dataset: Dataset | None = None,
+    progress: TextIO | None = None,
+) -> Report:
+    """Write the dashboard as static files into ``target`` (made whole in ``target.tmp``, then
+    renamed). A non-empty ``target`` is refused unless ``force``; ``years`` limits the tracker
+    years built (default: every year). Every ally is always built: every page links them all."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise SiteError(f"{target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise SiteError(
+            f"{target} is not empty: choose an empty folder or pass --force to replace it"
+        )
+    staging = target.with_name(target.name + ".tmp")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        report = _write(staging, years, dataset, progress or sys.stderr)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(staging, target)
+    return report
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put the finished copy at ``target``, replacing what was there only once it is whole."""
+    old = target.with_name(target.name + ".old")
+    if target.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        target.rename(old)
+    staging.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _write(
+    out: Path,
+    years: Iterable[int] | None,
+    dataset: Dataset | None,
+    progress: TextIO,
+) -> Report:
+    from fastapi.testclient import TestClient
+
+    from milex.web.app import STATIC, create_app
+
+    started = time.monotonic()
+    report = Report()
+    shutil.copytree(STATIC, out / "static")
+    app = create_app(dataset)
+    with TestClient(app, base_url="http://localhost") as client:
+        crawler = Crawler(client, out, report, progress)
+        chosen = _variants(app.state.cache.dataset, years)
+        crawler.crawl(_seeds(*chosen))
+        _presets(client, out, report)
+    _headers(out)
+    _readme(out)
+    for path in out.rglob("*"):
+        if path.is_file():
+            report.files += 1
+            report.bytes += path.stat().st_size
+    report.seconds = time.monotonic() - started
+    if report.broken:
+        shown = ", ".join(report.broken[:10])
+        raise SiteError(f"{len(report.broken)} links of the copy did not answer: {shown}")
+    return report
+
+
+def _variants(ds: Dataset, years: Iterable[int] | None) -> tuple[list[int], list[str], list[str]]:
+    """(years, allies, chart names) the copy holds a variant for, years checked against the data."""
+    from milex.analysis.tracking import available_years
+    from milex.present.figures import CHARTS
+
+    known = available_years(ds)
+    chosen_years = known if years is None else sorted(set(years))
+    wrong = [y for y in chosen_years if y not in known]
+    if wrong:
+        raise SiteError(
+            f"--years: no tracker year {wrong[0]} (the data has {known[0]}-{known[-1]})"
+        )
+    return chosen_years, sorted(ds.registry.ever_members("NATO")), list(CHARTS)
+
+
+def _seeds(years: list[int], allies: list[str], charts: list[str]) -> list[tuple[str, str]]:
+    """The pages to start from: the crawl follows their links to everything else."""
+    from milex.present.figures import CHARTS
+
+    seeds = [("/", ""), ("/docs", ""), ("/openapi.json", ""), ("/charts", ""), ("/threat", ""),
+             ("/burden", ""), ("/industry", ""), ("/fiscal", ""), ("/scenario", ""),
+             ("/sources", ""), ("/api/v1/countries", "")]  # fmt: skip
+    seeds += [("/", f"year={y}") for y in years]
+    seeds += [("/burden", f"year={y}") for y in years]
+    for code in allies:
+        seeds += [
+            (f"/country/{code}", ""),
+            ("/", f"country={code}"),
+            ("/fiscal", f"country={code}"),
+        ]
+    for name in charts:
+        options = CHARTS[name].options
+        seeds.append((f"/charts/{name}", ""))
+        if "year" in options:
+            seeds += [(f"/charts/{name}", f"year={y}") for y in years]
+        if "country" in options and name not in PROJECTED:
+            others = SIPRI_OTHERS if name == "sipri-country" else ()
+            seeds += [(f"/charts/{name}", f"country={c}") for c in (*allies, *others)]
+    return seeds
+
+
+class Crawler:
+    """Fetch pages and files from the app, write them under their static names, follow links."""
+
+    def __init__(self, client: Any, out: Path, report: Report, progress: TextIO) -> None:
+        self.client, self.out, self.report, self.progress = client, out, report, progress
+        self.seen: set[tuple[str, str]] = set()
+        self.names: dict[tuple[str, str], str] = {}
+        self.queue: deque[tuple[str, str, bool]] = deque()
+
+    def crawl(self, seeds: Iterable[tuple[str, str]]) -> None:
+        """Fetch every seed (one that does not answer is left out with a note: a year a chart
+        lacks) and everything the pages link to (one that does not answer is a broken link)."""
+        for path, query in seeds:
+            self._add(path, query, linked=False)
+        done = 0
+        while self.queue:
+            path, query, linked = self.queue.popleft()
+            self._fetch(path, query, linked)
+            done += 1
+            if done % 50 == 0:
+                print(f"site: {done:,} fetched, {len(self.queue):,} to go", file=self.progress)
+
+    def link(self, path: str, query: str) -> str | None:
+        """The file a link names (queued for fetching); None for a link the copy cannot hold."""
+        if path.startswith("/static/"):
+            return path.lstrip("/")
+        if path in ("/country",):  # the picker's no-JavaScript jump: needs a server
+            return None
+        self._add(path, query, linked=True)
+        return self.names.get((path, query)) or site_name(path, query, guess_kind(path, query))
+
+    def _add(self, path: str, query: str, *, linked: bool) -> None:
+        key = (path, query)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.queue.append((path, query, linked))
+
+    def _fetch(self, path: str, query: str, linked: bool) -> None:
+        url = f"{path}?{query}" if query else path
+        response = self.client.get(url, follow_redirects=False)
+        if response.status_code != 200:
+            if linked:
+                self.report.broken.append(f"{url} ({response.status_code})")
+            print(f"site: left out {url} ({response.status_code})", file=self.progress)
+            return
+        kind = kind_of(response.headers.get("content-type", ""))
+        if kind != guess_kind(path, query):
+            raise SiteError(
+                f"{url} answered {kind}, not the {guess_kind(path, query)} its links expect"
+            )
+        name = site_name(path, query, kind)
+        self.names[(path, query)] = name
+        body = response.content
+        if kind == "html":
+            from milex.web.app import CSP
+
+            csp = CSP.replace("; frame-ancestors 'none'", "")  # ignored in a meta tag
+            text = rewrite_page(response.text, name, path, query, csp, self.link)
+            body = text.encode("utf-8")
+            self.report.pages += 1
+            for link_path, link_query in page_links(response.text):
+                self.link(link_path, link_query)
+        _save(self.out / name, body)
+
+
+def _save(path: Path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+
+
+def preset_settings() -> list[dict[str, str]]:
+    """The scenario builder's settings for each preset and for its starting form, as the form
+    holds them (numbers written as JavaScript writes them: 1.0 is "1")."""
+    from milex.web.pages import SCENARIO_PRESETS
+
+    runs = [FORM_DEFAULTS, *(preset for _, preset in SCENARIO_PRESETS)]
+    return [
+        {name: _js_text({**FORM_DEFAULTS, **RUN_DEFAULTS, **run}[name]) for name in SCENARIO_FIELDS}
+        for run in runs
+    ]
+
+
+def _js_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def scenario_body(settings: dict[str, str]) -> dict[str, Any]:
+    """The projection request scenario.js sends for these settings (its ``scenarioBody``)."""
+    bloc = settings["countries"] in ("NATO", "NATO_EU_CA")
+    path: Any = settings["path"]
+    if path == "national_plans":
+        path = {"shape": "national_plans", "default": "linear"}
+    where = {"bloc": settings["countries"]} if bloc else {"countries": [settings["countries"]]}
+    return {
+        "title": "Scenario builder",
+        **where,
+        "currency": settings["currency"],
+        "targets": [
+            {
+                "name": "core",
+                "target_pct": float(settings["target"]),
+                "deadline": int(settings["deadline"]),
+                "path": path,
+            }
+        ],
+        "uncertainty": {
+            "growth_sd_pct": float(settings["growth_sd"]),
+            "inflation_sd_pct": float(settings["inflation_sd"]),
+            "paths": int(settings["paths"]),
+            "seed": int(settings["seed"]),
+        },
+    }
+
+
+def _presets(client: Any, out: Path, report: Report) -> None:
+    """Each preset's projection (with its fan chart) and CSV, named by its settings, where the
+    static scenario builder looks for them."""
+    from urllib.parse import urlencode
+
+    for settings in preset_settings():
+        body = scenario_body(settings)
+        query = urlencode(settings)
+        for kind, params in (("json", "?chart=true"), ("csv", "?format=csv")):
+            response = client.post(f"/api/v1/projections{params}", json=body)
+            if response.status_code != 200:
+                report.broken.append(f"projection {query} ({response.status_code})")
+                continue
+            _save(out / site_name("/api/v1/projections", query, kind), response.content)
+
+
+def _headers(out: Path) -> None:
+    """``_headers`` (Netlify, Cloudflare Pages): the server's security headers for every file;
+    embeds may be framed by any site, as on the server."""
+    from milex.web.app import CSP, EMBED_FRAMING
+
+    embed_csp = CSP.replace("frame-ancestors 'none'", EMBED_FRAMING)
+    text = (
+        "/*\n"
+        f"  Content-Security-Policy: {CSP}\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Referrer-Policy: no-referrer\n"
+        "  X-Frame-Options: DENY\n"
+        "/embed/*\n"
+        f"  ! Content-Security-Policy\n"
+        "  ! X-Frame-Options\n"
+        f"  Content-Security-Policy: {embed_csp}\n"
+    )
+    (out / "_headers").write_text(text, encoding="utf-8")
+
+
+def _readme(out: Path) -> None:
+    """A note in the copy saying what it is and how its files are named."""
+    from milex import __version__
+
+    note = {
+        "generator": f"milex {__version__} (milex site build)",
+        "names": "/PATH?k=v&k2=v2 is the file PATH--k-v--k2-v2.EXT (pairs sorted by key; "
+        "EXT html for pages, json for the API, the format for /chart/NAME.FMT); / is index.html",
+        "live server": "the scenario builder runs other settings than its presets only under "
+        "`milex serve`",
+    }
+    (out / "milex-site.json").write_text(json.dumps(note, indent=2) + "\n", encoding="utf-8")
