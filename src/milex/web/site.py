@@ -94,6 +94,12 @@ def build_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if report.broken:  # kept for a look, never put in place
+        shown = ", ".join(report.broken[:10])
+        raise SiteError(
+            f"{len(report.broken)} links of the copy did not answer ({shown}); "
+            f"the copy is left in {staging}, {target} is untouched"
+        )
     _swap(staging, target)
     return report
 
@@ -128,17 +134,15 @@ def _write(
         crawler = Crawler(client, out, report, progress)
         chosen = _variants(app.state.cache.dataset, years)
         crawler.crawl(_seeds(*chosen))
-        _presets(client, out, report)
+        projections = _presets(client, out, report)
     _headers(out)
-    _readme(out)
+    pages = sorted(name for name in crawler.names.values() if name.endswith(".html"))
+    _manifest(out, pages, projections)
     for path in out.rglob("*"):
         if path.is_file():
             report.files += 1
             report.bytes += path.stat().st_size
     report.seconds = time.monotonic() - started
-    if report.broken:
-        shown = ", ".join(report.broken[:10])
-        raise SiteError(f"{len(report.broken)} links of the copy did not answer: {shown}")
     return report
 
 
@@ -299,11 +303,12 @@ def scenario_body(settings: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _presets(client: Any, out: Path, report: Report) -> None:
+def _presets(client: Any, out: Path, report: Report) -> list[str]:
     """Each preset's projection (with its fan chart) and CSV, named by its settings, where the
-    static scenario builder looks for them."""
+    static scenario builder looks for them; returns the JSON files' names."""
     from urllib.parse import urlencode
 
+    written = []
     for settings in preset_settings():
         body = scenario_body(settings)
         query = urlencode(settings)
@@ -312,7 +317,11 @@ def _presets(client: Any, out: Path, report: Report) -> None:
             if response.status_code != 200:
                 report.broken.append(f"projection {query} ({response.status_code})")
                 continue
-            _save(out / site_name("/api/v1/projections", query, kind), response.content)
+            name = site_name("/api/v1/projections", query, kind)
+            _save(out / name, response.content)
+            if kind == "json":
+                written.append(name)
+    return written
 
 
 def _headers(out: Path) -> None:
@@ -335,8 +344,9 @@ def _headers(out: Path) -> None:
     (out / "_headers").write_text(text, encoding="utf-8")
 
 
-def _readme(out: Path) -> None:
-    """A note in the copy saying what it is and how its files are named."""
+def _manifest(out: Path, pages: list[str], projections: list[str]) -> None:
+    """``milex-site.json``: what the copy is, how its files are named, and the pages and
+    projections it holds (app.js opens a setting's page only if the copy has it)."""
     from milex import __version__
 
     note = {
@@ -345,5 +355,7 @@ def _readme(out: Path) -> None:
         "EXT html for pages, json for the API, the format for /chart/NAME.FMT); / is index.html",
         "live server": "the scenario builder runs other settings than its presets only under "
         "`milex serve`",
+        "pages": pages,
+        "projections": projections,
     }
     (out / "milex-site.json").write_text(json.dumps(note, indent=2) + "\n", encoding="utf-8")

@@ -24,9 +24,19 @@ function siteUrl(path, query, kind) {
   return SITE.content + siteName(path, query, kind);
 }
 
+// The copy's list of its pages and precomputed projections (milex-site.json), read once.
+let siteIndex = null;
+function siteManifest() {
+  if (!siteIndex) {
+    siteIndex = fetch(`${SITE.content}milex-site.json`).then((r) => r.json()).catch(() => ({ pages: [], projections: [] }));
+  }
+  return siteIndex;
+}
+
 // In a static copy a new setting opens the page built for it: with every current setting if
 // the copy holds that page, else with the changed one alone, else a note that it needs a server.
 async function openStatic(path, changes, note) {
+  const pages = new Set((await siteManifest()).pages);
   const current = new URLSearchParams(SITE.dataset.query || "");
   current.delete("tab");
   const alone = new URLSearchParams();
@@ -36,9 +46,7 @@ async function openStatic(path, changes, note) {
     alone.set(k, v);
   }
   for (const query of [current.toString(), alone.toString()]) {
-    const url = siteUrl(path, query, "html");
-    const response = await fetch(url, { method: "HEAD" }).catch(() => null);
-    if (response && response.ok) { location.assign(url); return; }
+    if (pages.has(siteName(path, query, "html"))) { location.assign(siteUrl(path, query, "html")); return; }
   }
   if (note) {
     note.className = "status-line error";
@@ -516,5 +524,5 @@ document.addEventListener("DOMContentLoaded", () => {
   initPickers();
   drawVisible();
   redrawOnResize();
-  if (window.milexScenario) window.milexScenario({ embed, number, site: SITE ? { siteUrl } : null });
+  if (window.milexScenario) window.milexScenario({ embed, number, site: SITE ? { siteUrl, siteName, manifest: siteManifest } : null });
 });

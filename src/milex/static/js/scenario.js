@@ -20,8 +20,9 @@ window.milexScenario = ({ embed, number, site }) => {
   async function answer(settings, body) {
     if (site) {
       const key = new URLSearchParams(Object.entries(settings).map(([k, v]) => [k, NUMBERS.includes(k) ? String(Number(v)) : v])).toString();
-      const response = await fetch(site.siteUrl("/api/v1/projections", key, "json")).catch(() => null);
-      if (!response || !response.ok) return null;
+      if (!(await site.manifest()).projections.includes(site.siteName("/api/v1/projections", key, "json"))) return null;
+      const response = await fetch(site.siteUrl("/api/v1/projections", key, "json"));
+      if (!response.ok) throw new Error(`error ${response.status}`);
       return { payload: await response.json(), csv: site.siteUrl("/api/v1/projections", key, "csv") };
     }
     const response = await fetch("/api/v1/projections?chart=true", {
