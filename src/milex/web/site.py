@@ -31,8 +31,10 @@ from milex.web.site_links import (
 if TYPE_CHECKING:
     from milex.data.store import Dataset
 
-#: Charts whose country variants run a projection each: the copy holds their default view only.
-PROJECTED = frozenset({"projection-share", "projection-money"})
+#: Charts with a page per country in the copy: the ones that show one country (the others only
+#: highlight the country the picker names; the copy holds those where a page links them, as each
+#: ally's page links the tracker and map highlighting it, and says the rest need a server).
+PER_COUNTRY = frozenset({"country", "sipri-country", "fiscal-debt", "fiscal-deficit"})
 #: Countries outside NATO that SIPRI's country chart is built for besides every ally.
 SIPRI_OTHERS = ("RUS", "CHN", "IRN", "PRK", "UKR")
 #: The scenario form's own starting values (scenario.html), run like a preset.
@@ -181,7 +183,7 @@ def _seeds(years: list[int], allies: list[str], charts: list[str]) -> list[tuple
         seeds.append((f"/charts/{name}", ""))
         if "year" in options:
             seeds += [(f"/charts/{name}", f"year={y}") for y in years]
-        if "country" in options and name not in PROJECTED:
+        if name in PER_COUNTRY:
             others = SIPRI_OTHERS if name == "sipri-country" else ()
             seeds += [(f"/charts/{name}", f"country={c}") for c in (*allies, *others)]
     return seeds
