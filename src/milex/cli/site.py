@@ -34,6 +34,13 @@ def build(
             help="Years to build the year views for, comma-separated (default: every year)."
         ),
     ] = None,
+    allies: Annotated[
+        str | None,
+        typer.Option(
+            help="Allies to build pages for, ISO3 or names, comma-separated (default: all); "
+            "links to the others become text."
+        ),
+    ] = None,
 ) -> None:
     """Write every page, chart file and API answer of the dashboard as static files.
 
@@ -46,7 +53,10 @@ def build(
     from milex.web.site import build_site
 
     chosen_years = _years(years) if years else None
-    report = build_site(directory, force=force, years=chosen_years, progress=sys.stderr)
+    chosen_allies = [a.strip() for a in allies.split(",") if a.strip()] if allies else None
+    report = build_site(
+        directory, force=force, years=chosen_years, allies=chosen_allies, progress=sys.stderr
+    )
     console.print(f"site: {directory}: {report.line()}", highlight=False, soft_wrap=True)
 
 

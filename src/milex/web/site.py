@@ -74,12 +74,13 @@ def build_site(
     *,
     force: bool = False,
     years: Iterable[int] | None = None,
+    allies: Iterable[str] | None = None,
     dataset: Dataset | None = None,
     progress: TextIO | None = None,
 ) -> Report:
     """Write the dashboard as static files into ``target`` (made whole in ``target.tmp``, then
-    renamed). A non-empty ``target`` is refused unless ``force``; ``years`` limits the tracker
-    years built (default: every year). Every ally is always built: every page links them all."""
+    renamed). A non-empty ``target`` is refused unless ``force``; ``years`` and ``allies`` limit
+    the year and ally views built (default: all): a link to an ally left out becomes text."""
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise SiteError(f"{target} exists and is not a folder")
@@ -92,7 +93,7 @@ def build_site(
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        report = _write(staging, years, dataset, progress or sys.stderr)
+        report = _write(staging, years, allies, dataset, progress or sys.stderr)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -121,6 +122,7 @@ def _swap(staging: Path, target: Path) -> None:
 def _write(
     out: Path,
     years: Iterable[int] | None,
+    allies: Iterable[str] | None,
     dataset: Dataset | None,
     progress: TextIO,
 ) -> Report:
@@ -133,8 +135,10 @@ def _write(
     shutil.copytree(STATIC, out / "static")
     app = create_app(dataset)
     with TestClient(app, base_url="http://localhost") as client:
-        crawler = Crawler(client, out, report, progress)
-        chosen = _variants(app.state.cache.dataset, years)
+        ds = app.state.cache.dataset
+        chosen = _variants(ds, years, allies)
+        left_out = frozenset(ds.registry.ever_members("NATO")) - set(chosen[1])
+        crawler = Crawler(client, out, report, progress, left_out)
         crawler.crawl(_seeds(*chosen))
         projections = _presets(client, out, report)
     _headers(out)
@@ -148,8 +152,10 @@ def _write(
     return report
 
 
-def _variants(ds: Dataset, years: Iterable[int] | None) -> tuple[list[int], list[str], list[str]]:
-    """(years, allies, chart names) the copy holds a variant for, years checked against the data."""
+def _variants(
+    ds: Dataset, years: Iterable[int] | None, allies: Iterable[str] | None
+) -> tuple[list[int], list[str], list[str]]:
+    """(years, allies, chart names) the copy holds a variant for, checked against the data."""
     from milex.analysis.tracking import available_years
     from milex.present.figures import CHARTS
 
@@ -160,7 +166,12 @@ def _variants(ds: Dataset, years: Iterable[int] | None) -> tuple[list[int], list
         raise SiteError(
             f"--years: no tracker year {wrong[0]} (the data has {known[0]}-{known[-1]})"
         )
-    return chosen_years, sorted(ds.registry.ever_members("NATO")), list(CHARTS)
+    members = sorted(ds.registry.ever_members("NATO"))
+    chosen_allies = members if allies is None else sorted({ds.registry.resolve(a) for a in allies})
+    outside = [a for a in chosen_allies if a not in members]
+    if outside:
+        raise SiteError(f"--allies: {outside[0]} is not a NATO ally")
+    return chosen_years, chosen_allies, list(CHARTS)
 
 
 def _seeds(years: list[int], allies: list[str], charts: list[str]) -> list[tuple[str, str]]:
@@ -192,8 +203,11 @@ def _seeds(years: list[int], allies: list[str], charts: list[str]) -> list[tuple
 class Crawler:
     """Fetch pages and files from the app, write them under their static names, follow links."""
 
-    def __init__(self, client: Any, out: Path, report: Report, progress: TextIO) -> None:
+    def __init__(
+        self, client: Any, out: Path, report: Report, progress: TextIO, left_out: frozenset[str]
+    ) -> None:
         self.client, self.out, self.report, self.progress = client, out, report, progress
+        self.left_out = left_out  # allies whose pages the copy does not hold (--allies)
         self.seen: set[tuple[str, str]] = set()
         self.names: dict[tuple[str, str], str] = {}
         self.queue: deque[tuple[str, str, bool]] = deque()
@@ -215,10 +229,17 @@ class Crawler:
         """The file a link names (queued for fetching); None for a link the copy cannot hold."""
         if path.startswith("/static/"):
             return path.lstrip("/")
-        if path in ("/country",):  # the picker's no-JavaScript jump: needs a server
+        if path == "/country" or self._left_out(path, query):  # the jump form needs a server
             return None
         self._add(path, query, linked=True)
         return self.names.get((path, query)) or site_name(path, query, guess_kind(path, query))
+
+    def _left_out(self, path: str, query: str) -> bool:
+        """Whether the URL is a view of an ally the copy leaves out."""
+        from urllib.parse import parse_qsl
+
+        named = {*path.split("/"), *(v for k, v in parse_qsl(query) if k == "country")}
+        return bool(named & self.left_out)
 
     def _add(self, path: str, query: str, *, linked: bool) -> None:
         key = (path, query)

@@ -103,8 +103,9 @@ def rewrite_page(
     text: str, page: str, path: str, query: str, csp: str, link: Callable[[str, str], str | None]
 ) -> str:
     """A page made relative: every link to this server points at its file (``link(path, query)``
-    names it, or None to leave the link as it is), the page says it is a static copy and where
-    its top is, and carries the Content-Security-Policy as a meta tag."""
+    names it, or None where the copy leaves it out: the link becomes text, its address kept in
+    ``data-not-in-copy``), the page says it is a static copy and where its top is, and carries
+    the Content-Security-Policy as a meta tag."""
 
     def replace(match: re.Match[str]) -> str:
         name, value = match.group(1), html.unescape(match.group(2))
@@ -113,13 +114,11 @@ def rewrite_page(
         target_path, target_query, fragment = split_url(value)
         if name == "action":  # a form: its own query comes from its fields (see app.js)
             extra = f' data-site-action="{html.escape(target_path)}"'
-            target = link(target_path, "")
-            if target is None:
-                return match.group(0)
-            return f'{name}="{html.escape(relative(target, page))}"{extra}'
+            form = link(target_path, "") or page  # without JavaScript: this page again
+            return f'{name}="{html.escape(relative(form, page))}"{extra}'
         target = link(target_path, target_query)
         if target is None:
-            return match.group(0)
+            return f'data-not-in-copy="{match.group(2)}"'
         new = relative(target, page) + (f"#{fragment}" if fragment else "")
         return f'{name}="{html.escape(new)}"'
 
