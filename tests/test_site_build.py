@@ -265,8 +265,15 @@ def test_the_copy_carries_the_servers_security_policy(built):
             in page.read_text(encoding="utf-8")
         ), page
     headers = (out / "_headers").read_text(encoding="utf-8")
-    assert f"/*\n  Content-Security-Policy: {CSP}\n" in headers
-    assert "/embed/*" in headers and "frame-ancestors * file:" in headers
+    rules = dict(re.findall(r"^(/\S*)\n((?:  .*\n)+)", headers, re.M))
+    policy = {
+        path: re.findall(r"Content-Security-Policy: (.*)", rule) for path, rule in rules.items()
+    }
+    assert policy["/index.html"] == policy["/"] == policy["/country/*"] == [CSP]
+    assert policy["/embed/*"] == [CSP.replace("frame-ancestors 'none'", "frame-ancestors * file:")]
+    for top in out.iterdir():  # each file and folder has its one policy, none has two
+        assert len(policy[f"/{top.name}/*" if top.is_dir() else f"/{top.name}"]) == 1, top
+    assert "Content-Security-Policy" not in rules["/*"]  # the rule every path matches
 
 
 def test_a_folder_in_use_is_refused_naming_it(tmp_path):

@@ -141,9 +141,9 @@ def _write(
         crawler = Crawler(client, out, report, progress, left_out)
         crawler.crawl(_seeds(*chosen))
         projections = _presets(client, out, report)
-    _headers(out)
     pages = sorted(name for name in crawler.names.values() if name.endswith(".html"))
     _manifest(out, pages, projections)
+    _headers(out)
     for path in out.rglob("*"):
         if path.is_file():
             report.files += 1
@@ -348,23 +348,27 @@ def _presets(client: Any, out: Path, report: Report) -> list[str]:
 
 
 def _headers(out: Path) -> None:
-    """``_headers`` (Netlify, Cloudflare Pages): the server's security headers for every file;
-    embeds may be framed by any site, as on the server."""
+    """``_headers`` (Netlify, Cloudflare Pages; the copy at the site's root): the server's
+    security headers, and embeds framable by any site as on the server. No two rules name the
+    same file (Netlify lets a later rule win, Cloudflare joins the values, which would make two
+    policies), so every top-level file and folder gets its own rule."""
     from milex.web.app import CSP, EMBED_FRAMING
 
-    embed_csp = CSP.replace("frame-ancestors 'none'", EMBED_FRAMING)
-    text = (
-        "/*\n"
-        f"  Content-Security-Policy: {CSP}\n"
-        "  X-Content-Type-Options: nosniff\n"
-        "  Referrer-Policy: no-referrer\n"
-        "  X-Frame-Options: DENY\n"
-        "/embed/*\n"
-        f"  ! Content-Security-Policy\n"
-        "  ! X-Frame-Options\n"
-        f"  Content-Security-Policy: {embed_csp}\n"
-    )
-    (out / "_headers").write_text(text, encoding="utf-8")
+    page = f"  Content-Security-Policy: {CSP}\n  X-Frame-Options: DENY\n"
+    framable = CSP.replace("frame-ancestors 'none'", EMBED_FRAMING)
+    embed = f"  Content-Security-Policy: {framable}\n"
+    rules = [
+        "/*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n",
+        f"/\n{page}",
+    ]
+    for entry in sorted(out.iterdir()):
+        if entry.is_dir():
+            rules.append(f"/{entry.name}/*\n{embed if entry.name == 'embed' else page}")
+        else:
+            rules.append(f"/{entry.name}\n{page}")
+            if entry.suffix == ".html":  # the same page under a "pretty" URL
+                rules.append(f"/{entry.stem}\n{page}")
+    (out / "_headers").write_text("".join(rules), encoding="utf-8")
 
 
 def _manifest(out: Path, pages: list[str], projections: list[str]) -> None:
