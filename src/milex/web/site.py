@@ -142,6 +142,7 @@ def _write(
         crawler.crawl(_seeds(*chosen))
         projections = _presets(client, out, report)
     pages = sorted(name for name in crawler.names.values() if name.endswith(".html"))
+    report.pages = len(pages)
     _manifest(out, pages, projections)
     _headers(out)
     for path in out.rglob("*"):
@@ -232,7 +233,7 @@ class Crawler:
         if path == "/country" or self._left_out(path, query):  # the jump form needs a server
             return None
         self._add(path, query, linked=True)
-        return self.names.get((path, query)) or site_name(path, query, guess_kind(path, query))
+        return site_name(path, query, guess_kind(path, query))
 
     def _left_out(self, path: str, query: str) -> bool:
         """Whether the URL is a view of an ally the copy leaves out."""
@@ -242,6 +243,9 @@ class Crawler:
         return bool(named & self.left_out)
 
     def _add(self, path: str, query: str, *, linked: bool) -> None:
+        from urllib.parse import parse_qsl, urlencode
+
+        query = urlencode(sorted(parse_qsl(query)))  # one fetch per file, whatever the order
         key = (path, query)
         if key not in self.seen:
             self.seen.add(key)
@@ -269,7 +273,6 @@ class Crawler:
             csp = CSP.replace("; frame-ancestors 'none'", "")  # ignored in a meta tag
             text = rewrite_page(response.text, name, path, query, csp, self.link)
             body = text.encode("utf-8")
-            self.report.pages += 1
             for link_path, link_query in page_links(response.text):
                 self.link(link_path, link_query)
         _save(self.out / name, body)

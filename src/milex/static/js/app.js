@@ -49,7 +49,7 @@ async function openStatic(path, changes, note) {
     if (pages.has(siteName(path, query, "html"))) { location.assign(siteUrl(path, query, "html")); return; }
   }
   if (note) {
-    note.className = "status-line error";
+    note.classList.add("error");
     note.textContent = "This static copy does not hold that view: it needs a live server (milex serve).";
   }
 }
