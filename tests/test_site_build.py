@@ -237,6 +237,8 @@ def test_the_scenario_builder_shows_the_presets_and_says_where_a_server_is_neede
     assert csv and csv.endswith(".csv") and not csv.startswith("/")
     page.locator("#target").fill("4.1")
     status.filter(has_text="live server (milex serve)").wait_for(timeout=DRAWN)
+    assert page.locator("#fan-chart canvas").count() == 0  # no stale chart beside new settings
+    assert page.locator("#scenario-summary tr").count() == 0
     assert not outside and not problems, (outside, problems)
     context.close()
 

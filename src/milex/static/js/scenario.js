@@ -97,7 +97,11 @@ window.milexScenario = ({ embed, number, site }) => {
     try {
       const found = await answer(settings, body);
       if (pending !== ticket) return;
-      if (!found) {
+      if (!found) {  // nothing stale stays on show beside settings it does not answer
+        document.querySelector("#fan-chart .chart-view").replaceChildren();
+        for (const id of ["scenario-summary", "scenario-baseline", "scenario-notes"]) document.getElementById(id).replaceChildren();
+        document.getElementById("baseline-total").textContent = "";
+        document.getElementById("csv-download").removeAttribute("href");
         status.className = "status-line error";
         status.textContent = "This static copy holds only the presets' projections (the buttons above): other settings need a live server (milex serve).";
         return;
