@@ -79,6 +79,7 @@ def pages(out: Path) -> list[Path]:
     return sorted(out.rglob("*.html"))
 
 
+@pytest.mark.slow  # the copy's build (minutes)
 def test_the_build_reports_what_it_wrote(built):
     out, report = built
     written = [p for p in out.rglob("*") if p.is_file()]
@@ -89,6 +90,7 @@ def test_the_build_reports_what_it_wrote(built):
     assert not out.with_name(out.name + ".tmp").exists()  # built aside, renamed into place
 
 
+@pytest.mark.slow  # the copy's build (minutes)
 def test_every_year_ally_and_chart_has_its_page(built, dataset):
     from milex.analysis.tracking import available_years
     from milex.data.registry import NO_ARMED_FORCES
@@ -112,6 +114,7 @@ def test_every_year_ally_and_chart_has_its_page(built, dataset):
         assert (out / site_name("/api/v1/projections", urlencode(settings), "json")).is_file()
 
 
+@pytest.mark.slow  # the copy's build (minutes)
 def test_a_link_to_an_ally_the_copy_leaves_out_becomes_text(built):
     out, _ = built
     tracker = (out / "index.html").read_text(encoding="utf-8")
@@ -120,6 +123,7 @@ def test_a_link_to_an_ally_the_copy_leaves_out_becomes_text(built):
     assert not (out / "country" / "FRA.html").exists()
 
 
+@pytest.mark.slow  # the copy's build (minutes)
 def test_no_page_links_to_the_root_of_a_server(built):
     """Every link to the copy is relative, so it works from any sub-path."""
     out, _ = built
@@ -130,6 +134,7 @@ def test_no_page_links_to_the_root_of_a_server(built):
         assert "http://localhost" not in text, page.relative_to(out)
 
 
+@pytest.mark.slow  # the copy's build (minutes)
 def test_every_link_of_every_page_answers_from_the_static_server(built, served):
     out, _ = built
     urls: dict[str, str] = {}
@@ -256,6 +261,7 @@ def test_app_js_names_files_as_the_builder_does(served, browser):  # noqa: F811
     context.close()
 
 
+@pytest.mark.slow  # the copy's build (minutes)
 def test_the_copy_carries_the_servers_security_policy(built):
     from milex.web.app import CSP
 
@@ -291,6 +297,7 @@ def test_a_folder_in_use_is_refused_naming_it(tmp_path):
     assert not (tmp_path / "public.tmp").exists()
 
 
+@pytest.mark.slow  # loads the data
 def test_a_year_without_data_is_refused_naming_the_option(tmp_path):
     result = CliRunner().invoke(cli, ["site", "build", str(tmp_path / "out"), "--years", "1990"])
     assert result.exit_code == 1 and "--years" in result.output
