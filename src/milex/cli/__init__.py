@@ -31,6 +31,7 @@ from milex.cli import (
     plans,
     project,
     serve,
+    site,
     tracker,
 )
 from milex.cli.common import err_console
@@ -106,7 +107,8 @@ def _root(
     """milex: NATO defence-spending data, commitments and projections."""
 
 
-for module in (data, tracker, analyses, charts, project, fiscal, industry, serve, cite, plans):
+for module in (data, tracker, analyses, charts, project, fiscal, industry, serve, site, cite,
+               plans):  # fmt: skip
     module.register(app)
 
 

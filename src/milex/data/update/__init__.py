@@ -112,9 +112,9 @@ def _fetch_all(
     ctx_args: tuple[Limits, Progress | None, dict[str, str], dt.date | None, str | None],
     workdir: Path,
 ) -> list[Any]:
+    import milex.data.update._publishers as publishers
     from milex.data.registry import default_registry
     from milex.data.update import _download as download
-    import milex.data.update._publishers as publishers
 
     limits, progress, pages, today, edition = ctx_args
     with download.client(limits) as http:
@@ -132,8 +132,8 @@ def _committed(target: Path, fetched: list[Any], allow_shrink: bool) -> UpdateRe
     """Merge every fetched edition into the base snapshot and write it to target."""
     import pandas as pd
 
-    from milex.data.snapshot import SIPRI_LIMIT, read_package
     import milex.data.update._commit as commit
+    from milex.data.snapshot import SIPRI_LIMIT, read_package
 
     base_dir = target if (target / "datapackage.json").is_file() else choose_snapshot()[0]
     base_path, base_package = read_package(base_dir)

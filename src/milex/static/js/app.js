@@ -3,6 +3,57 @@
 // Vega runs with its CSP-safe expression interpreter.
 "use strict";
 
+// ---- a static copy (milex site build) ---------------------------------------------------------
+// A page of a static copy carries <meta name="milex-site" content="ROOT">: its links are files,
+// named as milex.web.site_links.site_name names them (/PATH?k=v -> PATH--k-v.EXT).
+const SITE = document.querySelector('meta[name="milex-site"]');
+
+const encodeValue = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%/g, "~");
+
+function siteName(path, query, kind) {
+  let stem = path.replace(/^\/+|\/+$/g, "") || "index";
+  if (stem.endsWith(`.${kind}`)) stem = stem.slice(0, -kind.length - 1);
+  const pairs = Array.from(new URLSearchParams(query || "")).filter(([, v]) => v !== "");
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return `${stem}${pairs.map(([k, v]) => `--${encodeValue(k)}-${encodeValue(v)}`).join("")}.${kind}`;
+}
+
+// A URL of this server, or in a static copy the file that holds its answer.
+function siteUrl(path, query, kind) {
+  if (!SITE) return query ? `${path}?${query}` : path;
+  return SITE.content + siteName(path, query, kind);
+}
+
+// The copy's list of its pages and precomputed projections (milex-site.json), read once.
+let siteIndex = null;
+function siteManifest() {
+  if (!siteIndex) {
+    siteIndex = fetch(`${SITE.content}milex-site.json`).then((r) => r.json()).catch(() => ({ pages: [], projections: [] }));
+  }
+  return siteIndex;
+}
+
+// In a static copy a new setting opens the page built for it: with every current setting if
+// the copy holds that page, else with the changed one alone, else a note that it needs a server.
+async function openStatic(path, changes, note) {
+  const pages = new Set((await siteManifest()).pages);
+  const current = new URLSearchParams(SITE.dataset.query || "");
+  current.delete("tab");
+  const alone = new URLSearchParams();
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === "") { current.delete(k); continue; }
+    current.set(k, v);
+    alone.set(k, v);
+  }
+  for (const query of [current.toString(), alone.toString()]) {
+    if (pages.has(siteName(path, query, "html"))) { location.assign(siteUrl(path, query, "html")); return; }
+  }
+  if (note) {
+    note.classList.add("error");
+    note.textContent = "This static copy does not hold that view: it needs a live server (milex serve).";
+  }
+}
+
 const embedOptions = (renderer) => ({
   renderer: renderer || "canvas",
   actions: false,
@@ -188,8 +239,7 @@ function mapReadout(figure, view) {
 async function fillNumbers(figure) {
   const table = figure.querySelector("table.plotted");
   if (!table) return;
-  const params = figure.dataset.params ? `?${figure.dataset.params}` : "";
-  const url = `/chart/${figure.dataset.chart}/table${params}`;
+  const url = siteUrl(`/chart/${figure.dataset.chart}/table`, figure.dataset.params, "json");
   figure.dataset.numbers = url;
   const response = await fetch(url);
   if (!response.ok || figure.dataset.numbers !== url) return;
@@ -254,9 +304,9 @@ function showChartError(element, message) {
 }
 
 function chartUrl(figure, fmt) {
-  const params = figure.dataset.params ? `?${figure.dataset.params}` : "";
-  if (fmt === "embed") return `/embed/${figure.dataset.chart}${params}`;
-  return `/chart/${figure.dataset.chart}.${fmt}${params}`;
+  const params = figure.dataset.params;
+  if (fmt === "embed") return siteUrl(`/embed/${figure.dataset.chart}`, params, "html");
+  return siteUrl(`/chart/${figure.dataset.chart}.${fmt}`, params, fmt);
 }
 
 function updateLinks(figure) {
@@ -386,6 +436,7 @@ function initYearSlider() {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const year = slider.value;
+      if (SITE) { openStatic(SITE.dataset.path, { year }, statusNote(slider)); return; }
       setParam("year", year);
       document.querySelectorAll("figure.chart[data-chart]").forEach((f) => figureParams(f, { year }));
       for (const [id, suffix] of [["twin-json", ""], ["twin-csv", "&format=csv"]]) {
@@ -416,7 +467,8 @@ function initPickers() {
       input.setCustomValidity(code === null ? "Pick a country from the list" : "");
       input.reportValidity();
       if (code === null) return;
-      if (!live) { if (code) location.assign(`/country/${code}`); return; }
+      if (!live) { if (code) location.assign(siteUrl(`/country/${code}`, "", "html")); return; }
+      if (SITE) { openStatic(SITE.dataset.path, { country: code }, statusNote(input)); return; }
       setParam("country", code);
       document.querySelectorAll("figure.chart[data-chart]").forEach((f) => figureParams(f, { country: code }));
       document.querySelectorAll("#tracker-table tbody tr").forEach((tr) => tr.classList.toggle("highlight", tr.dataset.iso3 === code));
@@ -425,6 +477,19 @@ function initPickers() {
     });
     input.form?.addEventListener("submit", (event) => { event.preventDefault(); input.dispatchEvent(new Event("change")); });
   }
+}
+
+// Where a static copy says a setting needs a server: a line after the setting's form.
+function statusNote(field) {
+  const form = field.form || field.closest("form");
+  let note = form && form.nextElementSibling;
+  if (!note || !note.classList.contains("site-note")) {
+    note = document.createElement("p");
+    note.className = "site-note status-line";
+    note.setAttribute("role", "status");
+    if (form) form.after(note);
+  }
+  return note;
 }
 
 // ---- sortable tables --------------------------------------------------------------------------
@@ -466,7 +531,9 @@ function initSortable() {
 // The embed code names this server, so it can be pasted into any page as it is.
 function initEmbedCode() {
   const code = document.getElementById("embed-code");
-  if (code) code.textContent = code.textContent.replace('src="/embed/', `src="${location.origin}/embed/`);
+  if (!code) return;
+  if (SITE) code.textContent = code.textContent.replace(/src="([^"]+)"/, (_, src) => `src="${new URL(src, location.href).href}"`);
+  else code.textContent = code.textContent.replace('src="/embed/', `src="${location.origin}/embed/`);
 }
 
 // "Copy a link": the view's own URL with its settings, to the clipboard, said aloud when done.
@@ -474,7 +541,7 @@ function initCopyLinks() {
   document.querySelectorAll("button.copy-link").forEach((button) => {
     const status = button.parentElement.querySelector(".copy-status");
     button.addEventListener("click", async () => {
-      const url = button.dataset.copy || location.href;
+      const url = button.dataset.copy ? new URL(button.dataset.copy, location.href).href : location.href;
       try {
         await navigator.clipboard.writeText(url);
         if (status) status.textContent = "Link copied.";
@@ -487,7 +554,11 @@ function initCopyLinks() {
 
 function initAutosubmit() {
   document.querySelectorAll("select.autosubmit").forEach((select) => {
-    select.addEventListener("change", () => select.form.submit());
+    select.addEventListener("change", () => {
+      const action = select.form.dataset.siteAction;
+      if (SITE && action) openStatic(action, { [select.name]: select.value }, statusNote(select));
+      else select.form.submit();
+    });
   });
 }
 
@@ -512,5 +583,5 @@ document.addEventListener("DOMContentLoaded", () => {
   initPickers();
   drawVisible();
   redrawOnResize();
-  if (window.milexScenario) window.milexScenario({ embed, number });
+  if (window.milexScenario) window.milexScenario({ embed, number, site: SITE ? { siteUrl, siteName, manifest: siteManifest } : null });
 });

@@ -2,7 +2,9 @@
 // spending between them per year and in total, inline validation, and presets.
 "use strict";
 
-window.milexScenario = ({ embed, number }) => {
+// In a static copy (milex site build, ``site`` given) the presets' projections are files named by
+// their settings; any other setting needs a live server, and the page says so.
+window.milexScenario = ({ embed, number, site }) => {
   const form = document.getElementById("scenario-form");
   if (!form) return;
   const FIELDS = ["countries", "target", "deadline", "path", "currency", "growth_sd", "inflation_sd", "paths", "seed"];
@@ -22,6 +24,30 @@ window.milexScenario = ({ embed, number }) => {
   }
 
   const readForm = () => Object.fromEntries(FIELDS.map((n) => [n, form.elements[n].value.trim()]));
+  const NUMBERS = ["target", "deadline", "growth_sd", "inflation_sd", "paths", "seed"];
+
+  // The projection for these settings: from the server, or in a static copy from its file (null
+  // where the copy holds none). Returns the payload and the URL of its CSV.
+  async function answer(settings, body) {
+    if (site) {
+      const key = new URLSearchParams(Object.entries(settings).map(([k, v]) => [k, NUMBERS.includes(k) ? String(Number(v)) : v])).toString();
+      if (!(await site.manifest()).projections.includes(site.siteName("/api/v1/projections", key, "json"))) return null;
+      const response = await fetch(site.siteUrl("/api/v1/projections", key, "json"));
+      if (!response.ok) throw new Error(`error ${response.status}`);
+      return { payload: await response.json(), csv: site.siteUrl("/api/v1/projections", key, "csv") };
+    }
+    const response = await fetch("/api/v1/projections?chart=true", {
+      method: "POST", headers: { "content-type": "application/json" }, body,
+    });
+    const payload = await response.json();
+    if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
+    const csv = await fetch("/api/v1/projections?format=csv", {
+      method: "POST", headers: { "content-type": "application/json" }, body,
+    });
+    if (csvUrl) URL.revokeObjectURL(csvUrl);
+    csvUrl = URL.createObjectURL(await csv.blob());
+    return { payload, csv: csvUrl };
+  }
 
   // Each field's own message, shown beside it; an empty or out-of-range number is an error, not 0.
   function validate() {
@@ -83,12 +109,18 @@ window.milexScenario = ({ embed, number }) => {
     status.textContent = "Computing…";
     setStale(true);
     try {
-      const response = await fetch("/api/v1/projections?chart=true", {
-        method: "POST", headers: { "content-type": "application/json" }, body,
-      });
-      const payload = await response.json();
+      const found = await answer(settings, body);
       if (pending !== ticket) return;
-      if (!response.ok) throw new Error(payload.detail || `error ${response.status}`);
+      if (!found) {  // nothing stale stays on show beside settings it does not answer
+        document.querySelector("#fan-chart .chart-view").replaceChildren();
+        for (const id of ["scenario-summary", "scenario-baseline", "scenario-notes"]) document.getElementById(id).replaceChildren();
+        document.getElementById("baseline-total").textContent = "";
+        document.getElementById("csv-download").removeAttribute("href");
+        status.className = "status-line error";
+        status.textContent = "This static copy holds only the presets' projections (the buttons above): other settings need a live server (milex serve).";
+        return;
+      }
+      const { payload, csv } = found;
       await embed(document.getElementById("fan-chart"), payload.chart);
       renderSummary(payload.summary || [], payload.summary_order || "");
       renderBaseline(payload.data || [], settings.currency, settings.countries);
@@ -100,12 +132,7 @@ window.milexScenario = ({ embed, number }) => {
         li.textContent = n;
         return li;
       }));
-      const csv = await fetch("/api/v1/projections?format=csv", {
-        method: "POST", headers: { "content-type": "application/json" }, body,
-      });
-      if (csvUrl) URL.revokeObjectURL(csvUrl);
-      csvUrl = URL.createObjectURL(await csv.blob());
-      document.getElementById("csv-download").href = csvUrl;
+      document.getElementById("csv-download").href = csv;
     } catch (error) {
       if (pending !== ticket) return;
       status.className = "status-line error";
@@ -179,6 +206,10 @@ window.milexScenario = ({ embed, number }) => {
 
   const params = new URLSearchParams(location.search);
   for (const name of FIELDS) if (params.has(name)) form.elements[name].value = params.get(name);
+  if (site) {
+    const note = document.getElementById("site-note");
+    if (note) note.hidden = false;
+  }
   let timer = null;
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
   form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
