@@ -234,7 +234,10 @@ def test_the_scenario_builder_shows_the_presets_and_says_where_a_server_is_neede
     note = page.locator("#site-note")
     assert note.is_visible() and "milex serve" in note.inner_text()
     status = page.locator("#scenario-status")
-    status.filter(has_text="2000 paths").wait_for(timeout=DRAWN)  # the form's own start
+    from milex.web.pages import scenario_defaults
+
+    start = f"{scenario_defaults()['paths']} paths"  # the form's own start: milex project's
+    status.filter(has_text=start).wait_for(timeout=DRAWN)
     page.get_by_role("button", name="Europe and Canada 3.5% by 2035").click()
     page.locator("#scenario-summary").filter(has_text="NATO Europe").wait_for(timeout=DRAWN)
     page.locator("#fan-chart canvas").wait_for(timeout=DRAWN)

@@ -25,11 +25,13 @@ TOPICS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("tiles", "The allies as tiles, by share-of-GDP band"),
         ("map", "The allies on a map"),
         ("equipment", "Equipment share against share of GDP"),
+        ("map-equipment", "The allies' equipment shares on a map"),
     )),
     ("Countries over time", (
         ("country", "One ally over time, NATO and SIPRI"),
         ("sipri-country", "Any country over time (SIPRI)"),
         ("totals", "The United States against Europe and Canada"),
+        ("map-sipri", "Every country's share of GDP on a map (SIPRI)"),
     )),
     ("Projections and paying for them", (
         ("projection-share", "Projected share of GDP"),
@@ -41,6 +43,7 @@ TOPICS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("threat-mer", "NATO against its rivals, market rates"),
         ("threat-ppp", "NATO against its rivals, purchasing power"),
         ("burden", "Burden-sharing: GDP against effort"),
+        ("map-burden", "Burden-sharing on a map"),
         ("industry", "155 mm shell capacity against demand"),
     )),
 )  # fmt: skip

@@ -99,6 +99,27 @@ def guess_kind(path: str, query: str) -> str:
     return "html"
 
 
+#: This server's address in a page's text (a citation names the page it cites).
+IN_TEXT = re.compile(r"http://localhost(/[^\s<\"']*)")
+
+
+def _cited_addresses(text: str, page: str, link: Callable[[str, str], str | None]) -> str:
+    """Addresses of this server left in a page's words (the Sources tab's citation names its
+    page) become the copy's own file, relative: the public address is the host's to give."""
+
+    def replace(match: re.Match[str]) -> str:
+        raw, trail = match.group(1), ""
+        while raw and raw[-1] in ".,;:)":  # the sentence's punctuation, not the address's
+            raw, trail = raw[:-1], raw[-1] + trail
+        target_path, target_query, fragment = split_url(html.unescape(raw))
+        target = link(target_path, target_query)
+        if target is None:  # not in the copy: the address without this build's host
+            return raw + trail
+        return html.escape(relative(target, page) + (f"#{fragment}" if fragment else "")) + trail
+
+    return IN_TEXT.sub(replace, text)
+
+
 def rewrite_page(
     text: str, page: str, path: str, query: str, csp: str, link: Callable[[str, str], str | None]
 ) -> str:
@@ -123,6 +144,7 @@ def rewrite_page(
         return f'{name}="{html.escape(new)}"'
 
     text = ATTRIBUTE.sub(replace, text)
+    text = _cited_addresses(text, page, link)
     meta = (
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp)}">\n'
         f'<meta name="milex-site" content="{html.escape(root_of(page))}" '
