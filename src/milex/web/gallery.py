@@ -25,6 +25,8 @@ TOPICS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("tiles", "The allies as tiles, by share-of-GDP band"),
         ("map", "The allies on a map"),
         ("equipment", "Equipment share against share of GDP"),
+        ("per-capita", "Defence spending per person"),
+        ("real-change", "Real change in defence spending"),
     )),
     ("Countries over time", (
         ("country", "One ally over time, NATO and SIPRI"),
