@@ -26,17 +26,28 @@ if TYPE_CHECKING:
     from milex.analysis.tracking import TrackerResult
     from milex.data.store import Dataset
 
-__all__ = ["PER_CAPITA", "REAL_CHANGE", "indicator_year", "per_capita_figure", "real_change_figure"]
+__all__ = [
+    "PER_CAPITA", "REAL_CHANGE", "indicator_year", "indicator_years", "per_capita_figure",
+    "real_change_figure",
+]  # fmt: skip
 
 PER_CAPITA = "milex_per_capita_usd_const"
 REAL_CHANGE = "milex_real_change_pct"
 
 
-def indicator_year(ds: Dataset, measure: str, year: int | None) -> int:
-    """``year``, or the newest year NATO gives ``measure`` for; a year it gives none for is an
-    error naming the years it does."""
+def indicator_years(ds: Dataset, measure: str) -> list[int]:
+    """The years NATO gives ``measure`` for at least one ally (an aggregate alone is no year of
+    the view: NATO's 2025 real change for the whole alliance has no ally's beside it)."""
     frame = ds.series(measure, None, "nato")
-    years = sorted({int(y) for y in frame["year"]})
+    countries = ds.registry.countries
+    return sorted({int(y) for y, c in zip(frame["year"], frame["iso3"], strict=True)
+                   if c in countries})  # fmt: skip
+
+
+def indicator_year(ds: Dataset, measure: str, year: int | None) -> int:
+    """``year``, or the newest year NATO gives ``measure`` for an ally; a year it gives none for
+    is an error naming the years it does."""
+    years = indicator_years(ds, measure)
     if not years:
         raise MilexError(f"this snapshot has no NATO figures of {measure}")
     chosen = years[-1] if year is None else int(year)

@@ -73,8 +73,10 @@ def chart_view(
     if name == "burden":  # it needs every ally's spending from NATO's own file (see burden_page)
         years = [y for y in years if y <= cache.dataset.latest_year("milex_usd", "nato")]
     if MAP_OF_VIEW.get(name) in INDICATOR_MEASURES:  # only the years NATO gives the figure for
-        measure = INDICATOR_MEASURES[MAP_OF_VIEW[name]]
-        years = [y for y in years if y <= cache.dataset.latest_year(measure, "nato")]
+        from milex.present.indicator_figures import indicator_years
+
+        given = indicator_years(cache.dataset, INDICATOR_MEASURES[MAP_OF_VIEW[name]])
+        years = [y for y in years if y in given]
     map_name = MAP_OF_VIEW.get(name) if not is_map else None
     tabs = (*(TABS if map_name else ("chart", "table")), "sources")
     # the map outlines the view's country: any country on SIPRI's map, an ally on NATO's
