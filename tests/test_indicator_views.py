@@ -17,7 +17,7 @@ from .test_web_maps import map_drawn, open_touch
 
 #: Each view, its map chart, the legend's words and its value column's header.
 VIEWS = {
-    "per-capita": ("map-per-capita", "US$ per person, constant 2015 prices, 2024 (NATO)",
+    "per-capita": ("map-per-capita", "US$ per person, 2015 prices, 2024 (NATO)",
                    "Defence expenditure per capita, US$ at constant 2015 prices (NATO)"),
     "real-change": ("map-real-change", "% real change, 2024 (NATO)",
                     "Real change in defence expenditure on the previous year, % (NATO, constant "

@@ -134,7 +134,7 @@ def per_capita_figure(ds: Dataset, year: int | None) -> IndicatorFigure:
     base = units[0].rsplit(" ", 1)[-1] if len(units) == 1 else ""
     if not base.isdigit():
         raise MilexError(f"per-capita figures for {chosen} mix price bases: {', '.join(units)}")
-    i = replace(INDICATORS["per_capita"], unit=f"US$ per person, constant {base} prices")
+    i = replace(INDICATORS["per_capita"], unit=f"US$ per person, {base} prices")
     have = sorted((r for r in rows if r["value"] is not None), key=lambda r: -r["value"])
     if not have:
         raise MilexError(f"year: no ally has a NATO per-capita figure for {chosen}")

@@ -117,7 +117,7 @@ INDICATORS = {
         ),
         # the unit names the price base of the edition drawn (``indicator_figures``)
         MapIndicator(
-            "per_capita", "Defence spending per capita", "US$ per person, constant prices", "",
+            "per_capita", "Defence spending per capita", "US$ per person, at constant prices", "",
             (250.0, 500.0, 750.0, 1000.0, 1500.0), 0, "NATO", "not a NATO ally",
         ),
         MapIndicator(
