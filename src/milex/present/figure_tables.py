@@ -366,6 +366,7 @@ def fiscal_table(measure: str) -> Callable[[Inputs], Table]:
     return make
 
 
+MAP_NAMES = ("map", "map-equipment", "map-burden", "map-sipri", "map-per-capita", "map-real-change")
 TABLES: dict[str, Callable[[Inputs], Table]] = {
     "tracker": tracker_table,
     "country": country_table,
@@ -376,8 +377,7 @@ TABLES: dict[str, Callable[[Inputs], Table]] = {
     "tiles": band_table("tiles"),
     "per-capita": indicator_table("per-capita"),
     "real-change": indicator_table("real-change"),
-    **{name: map_table(name) for name in ("map", "map-equipment", "map-burden", "map-sipri",
-                                          "map-per-capita", "map-real-change")},
+    **{name: map_table(name) for name in MAP_NAMES},
     "sipri-country": sipri_table,
     "threat-mer": threat_table("mer_constant"),
     "threat-ppp": threat_table("ppp"),

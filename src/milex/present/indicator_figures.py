@@ -94,7 +94,9 @@ def _rows(result: TrackerResult, values: dict[str, float | None], frame: pd.Data
     ]  # fmt: skip
 
 
-def _notes(result: TrackerResult, rows: list[dict[str, Any]], lead: str) -> tuple[list[str], set[str]]:
+def _notes(
+    result: TrackerResult, rows: list[dict[str, Any]], lead: str
+) -> tuple[list[str], set[str]]:
     """The subtitle (coverage, when some allies have no figure) and the footer's notes."""
     year = result.year
     have = [r for r in rows if r["value"] is not None]

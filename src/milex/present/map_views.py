@@ -4,8 +4,8 @@ Each map chart (``map``, ``map-equipment``, ``map-burden``, ``map-sipri``, ``map
 ``map-real-change``) is the map of one view's indicator: the tracker, tiles and country views map
 NATO's share of GDP, the equipment view the equipment share, burden-sharing the burden ratio,
 SIPRI's country view SIPRI's share of GDP for every country it covers, and the per-capita and
-real-change views their own figures (``indicator_figures``). ``MAP_OF_VIEW`` says which map a view's Map tab shows; the map's
-chart and its table (``figure_tables``) are built from the same ``MapFigure``.
+real-change views their own figures (``indicator_figures``). ``MAP_OF_VIEW`` says which map a
+view's Map tab shows; the map's chart and its table (``figure_tables``) are built from the same ``MapFigure``.
 """
 
 from __future__ import annotations

@@ -62,7 +62,9 @@ def indicator_bars(data: IndicatorFigure, *, highlight: str | None = None) -> al
         raise MilexError(f"no ally has a NATO figure of {i.name.lower()} for {fig.year}")
     for r in plotted:
         r["class"] = i.label(r["value"])
-        r["label"] = format(r["value"], data.label_format) + marks(r["flags"], set(data.mixed_flags))
+        r["label"] = format(r["value"], data.label_format) + marks(
+            r["flags"], set(data.mixed_flags)
+        )
         r["label_w"] = text_width(r["label"], 11)
     values = [r["value"] for r in plotted]
     x_min, x_max = _domain(values, data.aggregate, i.diverging)
@@ -73,8 +75,8 @@ def indicator_bars(data: IndicatorFigure, *, highlight: str | None = None) -> al
     y = alt.Y("country:N", sort=names, title=None,
               axis=alt.Axis(labelFontWeight=alt.ExprRef(expr=bold), labelLimit=200, ticks=False))  # fmt: skip
     axis_format = ",.0f" if i.decimals == 0 else "d"
-    x = alt.X("value:Q", title=data.axis_title,
-              scale=alt.Scale(domain=[x_min, x_max], nice=False), axis=alt.Axis(format=axis_format))  # fmt: skip
+    scale = alt.Scale(domain=[x_min, x_max], nice=False)
+    x = alt.X("value:Q", title=data.axis_title, scale=scale, axis=alt.Axis(format=axis_format))
     colours = i.colours()
     domain = [c for c in i.labels if c in set(frame["class"])]
     base = alt.Chart(frame)

@@ -89,7 +89,9 @@ class MapIndicator:
 
     def colours(self) -> dict[str, str]:
         """Every legend entry and its colour: the classes, then no figure, then not covered."""
-        out = dict(zip(self.labels, palette(len(self.labels), diverging=self.diverging), strict=True))
+        out = dict(
+            zip(self.labels, palette(len(self.labels), diverging=self.diverging), strict=True)
+        )
         out[self.no_figure] = NO_FIGURE_COLOUR
         out[self.outside] = OUTSIDE_COLOUR
         return out
