@@ -28,6 +28,13 @@ TOPICS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("per-capita", "Defence spending per person"),
         ("real-change", "Real change in defence spending"),
     )),
+    ("Each indicator on a map", (
+        ("map-equipment", "Equipment share on a map"),
+        ("map-per-capita", "Spending per person on a map"),
+        ("map-real-change", "Real change on a map"),
+        ("map-burden", "Burden ratio on a map"),
+        ("map-sipri", "SIPRI's share of GDP, every country"),
+    )),
     ("Countries over time", (
         ("country", "One ally over time, NATO and SIPRI"),
         ("sipri-country", "Any country over time (SIPRI)"),
