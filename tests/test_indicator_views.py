@@ -119,7 +119,13 @@ def test_the_csv_holds_the_table(client, name):
     assert VIEWS[name][2] in csv.text and "Poland" in csv.text
 
 
-def test_the_gallery_lists_both_views_and_their_maps(client):
+def test_the_gallery_lists_both_views_with_the_allies_and_their_maps_with_the_maps(client):
+    from milex.web.downloads import chart_names
+    from milex.web.gallery import gallery
+
+    topics = {t: [c.name for c in cards] for t, cards in gallery(chart_names())}
+    assert {"per-capita", "real-change"} <= set(topics["The allies against the guidelines"])
+    assert {"map-per-capita", "map-real-change"} <= set(topics["Each indicator on a map"])
     page = client.get("/charts").text
     for name in (*VIEWS, *(m for m, _, _ in VIEWS.values())):
         assert f'href="/charts/{name}"' in page, name
