@@ -61,10 +61,10 @@ def bar_label_x(
 
     The bar runs from 0 to ``datum[field]`` on a linear x scale with domain [``x_min``,
     ``x_max``] (a bar below 0 runs leftwards); the label is ``datum[width_field]`` px wide. In
-    order of preference: just past the bar's end, just inside it, just past the nearest line
-    beyond the bar; the first spot no rule strikes (CLEAR px of room) and that stays inside the
-    plot. Where none is free (never at the widths a chart is drawn at) the label stays past the
-    bar's end.
+    order of preference: just past the bar's end, just inside it (where the bar is long enough),
+    just past the nearest line beyond the bar; the first spot no rule strikes (CLEAR px of room)
+    and that stays inside the plot. Where none is free (never at the widths a chart is drawn at)
+    the label stays past the bar's end.
     """
     k = f"({_num(x_max - x_min)} / max(width, 1))"  # data units per pixel
     end, w = f"datum[{field!r}]", f"datum[{width_field!r}]"
@@ -82,7 +82,9 @@ def bar_label_x(
     before = f"({end} - ({GAP} + {w}) * {k})"
     outside = f"({falls} ? {before} : {after})"
     inside = f"({falls} ? {after} : {before})"
-    choices = [(clear(outside), outside), (clear(inside), inside)]
+    # inside means inside: a short bar's label would run across 0 into the other side
+    within = f"({falls} ? ({inside} + {w} * {k} <= 0) : ({inside} >= 0))"
+    choices = [(clear(outside), outside), (f"({within} && {clear(inside)})", inside)]
     for r in sorted(rules):
         past = f"({_num(r)} + {GAP} * {k})"
         choices.append((f"({end} >= 0 && {_num(r)} > {end} && {clear(past)})", past))
