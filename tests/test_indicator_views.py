@@ -159,3 +159,29 @@ def test_on_a_phone_the_map_legend_names_the_indicator_and_a_tap_on_poland_says_
         assert page.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_value_labels_clear_the_zero_and_nato_lines_and_each_other(browser, server, name, width):  # noqa: F811
+    from .test_chart_collisions_browser import PLOT_ITEMS, overlap
+    from .test_web_browser import drawn, open_page
+
+    context, page = open_page(browser, server, {"width": width, "height": 800})
+    try:
+        page.goto(f"{server}/charts/{name}?year=2024")
+        drawn(page, "#view-chart")
+        found = page.evaluate(PLOT_ITEMS, "#view-chart")
+        texts = {tuple(t) for t in found["texts"]}  # a halo and its text: one box
+        assert len(texts) >= 31
+        rules = found["rules"]
+        assert len(rules) == (2 if name == "real-change" else 1)  # NATO's line (and 0)
+        struck = [t[0] for t in texts for r in rules if overlap(t[1:], r, 1)]
+        assert struck == [], f"labels struck by a line at {width} px: {struck}"
+        boxes = sorted(texts)
+        prints_over = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1 :]
+                       if overlap(a[1:], b[1:])]  # fmt: skip
+        assert prints_over == [], f"labels over labels at {width} px: {prints_over}"
+        assert page.errors == []
+    finally:
+        context.close()

@@ -26,6 +26,7 @@ ADVANCE = {
     "e": (0.615, 0.678),
     "s": (0.521, 0.595),
     "-": (0.361, 0.415),
+    "+": (0.838, 0.838),
 }
 AVERAGE = {False: (0.563, 0.672), True: (0.636, 0.755)}  # (lower case, upper case) by boldness
 #: Pixels between a bar's end and its label, and the room a line keeps from any label's box.

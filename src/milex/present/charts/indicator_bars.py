@@ -91,10 +91,11 @@ def indicator_bars(data: IndicatorFigure, *, highlight: str | None = None) -> al
                  alt.Tooltip("flags:N", title="Flags")],
     )  # fmt: skip
     layers: list[Any] = [bars]
-    if x_min < 0:
+    rules = []
+    if x_min < 0:  # bars either side of 0: its line, which labels keep clear of like NATO's
         zero = alt.Chart(pd.DataFrame({"value": [0.0]})).mark_rule(color="#333333")
         layers.append(zero.encode(x=x))
-    rules = []
+        rules.append(0.0)
     if data.aggregate is not None:
         layers += aggregate_rule(data.aggregate, data.aggregate_label, x)
         rules.append(data.aggregate)
