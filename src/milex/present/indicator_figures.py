@@ -33,6 +33,8 @@ __all__ = [
 
 PER_CAPITA = "milex_per_capita_usd_const"
 REAL_CHANGE = "milex_real_change_pct"
+#: What an error calls each measure.
+WHAT = {PER_CAPITA: "defence spending per capita", REAL_CHANGE: "real change in defence spending"}
 
 
 def indicator_years(ds: Dataset, measure: str) -> list[int]:
@@ -49,11 +51,11 @@ def indicator_year(ds: Dataset, measure: str, year: int | None) -> int:
     is an error naming the years it does."""
     years = indicator_years(ds, measure)
     if not years:
-        raise MilexError(f"this snapshot has no NATO figures of {measure}")
+        raise MilexError(f"this snapshot has no NATO figures of {WHAT.get(measure, measure)}")
     chosen = years[-1] if year is None else int(year)
     if chosen not in years:
         raise MilexError(
-            f"year: NATO gives no {measure} for {chosen} in this snapshot "
+            f"year: NATO gives no {WHAT.get(measure, measure)} for {chosen} in this snapshot "
             f"(it does for {years[0]}-{years[-1]})"
         )
     return chosen
