@@ -191,6 +191,7 @@ def test_a_year_some_allies_lack_says_how_many_have_figures_and_names_the_others
     dataset, monkeypatch
 ):
     from milex.present import figures
+    from milex.present.charts import style
     from milex.present.charts.style import title_text
 
     series = dataset.series
@@ -202,7 +203,8 @@ def test_a_year_some_allies_lack_says_how_many_have_figures_and_names_the_others
     monkeypatch.setattr(dataset, "series", without_germany)
     spec = figures.spec("per-capita", year=2024, dataset=dataset)
     assert "(30 of 31 allies with figures)" in title_text(spec)
-    assert "no NATO figure for 2024: Germany" in " ".join(spec["title"]["subtitle"])
+    assert "30 of 31 allies with figures" in " ".join(spec["title"]["subtitle"])
+    assert "No NATO figure for 2024: Germany." in " ".join(style.footer_lines(spec))
     t = table("per-capita", year=2024, dataset=dataset)
     assert t.rows[-1]["iso3"] in ("DEU", "ISL") and "DEU" not in {
         r["iso3"] for r in t.rows if r["value"] is not None

@@ -105,10 +105,12 @@ def _notes(
     missing = [r["country"] for r in _with_forces(rows) if r["value"] is None]
     flagged, mixed = flag_notes(have, year)
     notes = []
-    if missing:
-        notes.append(f"{len(have)} of {len(_with_forces(rows))} allies with figures; no NATO figure for "
-                     f"{year}: {', '.join(missing)}.")  # fmt: skip
+    if missing:  # the subtitle counts them, the footer names them
+        notes.append(f"{len(have)} of {len(_with_forces(rows))} allies with figures (the others "
+                     "listed below).")  # fmt: skip
     notes += [lead, *flagged]
+    if missing:
+        notes.append(f"No NATO figure for {year}: {', '.join(missing)}.")
     no_forces = [r["country"] for r in result.allies() if r["iso3"] in NO_ARMED_FORCES]
     if no_forces:
         notes.append(f"{', '.join(no_forces)}: no armed forces, not shown (as NATO does).")
