@@ -39,7 +39,8 @@ def projection(dataset):
 WEB_ONLY = (("map", None), ("map-equipment", None), ("map-burden", None), ("map-sipri", "RUS"),
             ("sipri-country", "RUS"), ("threat-mer", None),
             ("threat-ppp", None), ("burden", None), ("industry", None), ("fiscal-debt", "DEU"),
-            ("fiscal-deficit", "ESP"))  # fmt: skip
+            ("fiscal-deficit", "ESP"), ("per-capita", "POL"), ("real-change", None),
+            ("map-per-capita", None), ("map-real-change", None))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +115,16 @@ EXPECTED = {
     "map-equipment": ({"geoshape"}, {"class"}, None, "put 20% or more into equipment"),
     "map-burden": ({"geoshape"}, {"class"}, None, "carry a larger share of the spending"),
     "map-sipri": ({"geoshape"}, {"class"}, None, "Military expenditure as a share of GDP, 2024"),
+    "per-capita": (
+        {"bar", "rule", "text"}, {"country", "value", "class"}, "US$ at constant 2015 prices",
+        "Defence spending per person, 2024: United States highest at US$ 2,239",
+    ),
+    "real-change": (
+        {"bar", "rule", "text"}, {"country", "value", "class"}, "% (NATO, constant prices)",
+        "Real change in defence spending, 2024: 30 of 31 allies spent more",
+    ),
+    "map-per-capita": ({"geoshape"}, {"class"}, None, "Defence spending per person, 2024"),
+    "map-real-change": ({"geoshape"}, {"class"}, None, "30 of 31 allies spent more"),
     "sipri-country": (
         {"line", "point", "rule"}, {"year", "value"}, "% of GDP (SIPRI)", "Russia"
     ),

@@ -32,6 +32,12 @@ VIEW_LEGENDS = {
     ),
     "burden": ("map-burden", "Spending share over GDP share, 2024 (NATO)", "Burden ratio"),
     "sipri-country": ("map-sipri", "% of GDP, 2024 (SIPRI)", "Military expenditure as a share"),
+    "per-capita": (
+        "map-per-capita", "US$ per person, 2015 prices, 2024 (NATO)", "Defence spending per person",
+    ),
+    "real-change": (
+        "map-real-change", "% real change, 2024 (NATO)", "Real change in defence spending",
+    ),
 }  # fmt: skip
 
 

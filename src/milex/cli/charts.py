@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 #: ``milex.present.figures.CHARTS`` by name, spelled out so that ``--help`` need not build the charts.
 CHART_NAMES = (
-    "tracker, country, equipment, projection-share, projection-money, totals, tiles, map, "
-    "map-equipment, map-burden, map-sipri, sipri-country, threat-mer, threat-ppp, burden, "
+    "tracker, country, equipment, projection-share, projection-money, totals, tiles, per-capita, "
+    "real-change, map, map-equipment, map-burden, map-sipri, map-per-capita, map-real-change, "
+    "sipri-country, threat-mer, threat-ppp, burden, "
     "industry, fiscal-debt, fiscal-deficit"
 )
 

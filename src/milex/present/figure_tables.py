@@ -112,18 +112,42 @@ def map_table(name: str) -> Callable[[Inputs], Table]:
 
         fig = map_figure(name, inputs.dataset, inputs.year)
         i = fig.indicator
-        kind = "ratio" if i.suffix == "" else "pct"
+        kind = "money" if i.key == "per_capita" else "ratio" if i.suffix == "" else "pct"
         rows = sorted(({**r, "class": i.label(r["value"])} for r in fig.rows),
                       key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["country"]))  # fmt: skip
         who = "Ally" if i.source == "NATO" else "Country"
-        header = (f"{i.name}, {i.unit} ({i.source})" if i.unit.startswith("%")
-                  else f"{i.name} ({i.source}: % of spending over % of GDP)")  # fmt: skip
+        header = (f"{i.name} ({i.source}: % of spending over % of GDP)" if i.key == "burden"
+                  else f"{i.name}, {i.unit} ({i.source})")  # fmt: skip
         columns = (Column("country", who),
                    Column("value", header, kind, i.unit),
                    Column("class", "Map class"), Column("flags", "Flags"))  # fmt: skip
         sources = _package(inputs.dataset, [(s["source"], s["edition"]) for s in fig.sources])
         return Table(name, f"{i.name}, {fig.year} ({i.source})", columns, rows, sources,
                      tuple(fig.notes), pd.DataFrame(rows),
+                     {"year": fig.year, "country": inputs.country})  # fmt: skip
+
+    return make
+
+
+def indicator_table(name: str) -> Callable[[Inputs], Table]:
+    """Allies by the view's figure (per capita, real change), highest first, with its flags;
+    allies without a figure last, NATO's own aggregate in the notes."""
+
+    def make(inputs: Inputs) -> Table:
+        import pandas as pd
+
+        data = figures.indicator_figure(inputs, name)
+        fig = data.figure
+        rows = sorted((dict(r) for r in fig.rows),
+                      key=lambda r: (r["value"] is None, -(r["value"] or 0.0), r["country"]))  # fmt: skip
+        kind = "money" if name == "per-capita" else "pct"
+        columns = (ALLY, Column("value", data.axis_title, kind, fig.indicator.unit),
+                   Column("flags", "Flags"))  # fmt: skip
+        whole = [f"NATO as a whole (NATO's own figure): {data.aggregate_label.removeprefix('NATO ')}."
+                 ] if data.aggregate is not None else []  # fmt: skip
+        sources = _package(inputs.dataset, [(s["source"], s["edition"]) for s in fig.sources])
+        return Table(name, f"{fig.indicator.name}, NATO allies, {fig.year}", columns, rows,
+                     sources, (*fig.notes, *whole), pd.DataFrame(rows),
                      {"year": fig.year, "country": inputs.country})  # fmt: skip
 
     return make
@@ -342,6 +366,7 @@ def fiscal_table(measure: str) -> Callable[[Inputs], Table]:
     return make
 
 
+MAP_NAMES = ("map", "map-equipment", "map-burden", "map-sipri", "map-per-capita", "map-real-change")
 TABLES: dict[str, Callable[[Inputs], Table]] = {
     "tracker": tracker_table,
     "country": country_table,
@@ -350,7 +375,9 @@ TABLES: dict[str, Callable[[Inputs], Table]] = {
     "projection-money": projection_table("spending"),
     "totals": totals_table,
     "tiles": band_table("tiles"),
-    **{name: map_table(name) for name in ("map", "map-equipment", "map-burden", "map-sipri")},
+    "per-capita": indicator_table("per-capita"),
+    "real-change": indicator_table("real-change"),
+    **{name: map_table(name) for name in MAP_NAMES},
     "sipri-country": sipri_table,
     "threat-mer": threat_table("mer_constant"),
     "threat-ppp": threat_table("ppp"),

@@ -194,6 +194,16 @@ def _alliance_charts() -> list[ChartDef]:
             frozenset({year, country}), frozenset(),
             lambda i: status_tiles(_tracker(i), highlight=_highlight(i)),
         ),
+        ChartDef(
+            "per-capita", "a", "every ally's defence spending per person, constant US$, as a bar",
+            frozenset({year, country}), frozenset(),
+            lambda i: _indicator(i, "per-capita"),
+        ),
+        ChartDef(
+            "real-change", "a", "every ally's real change in defence spending on the year before",
+            frozenset({year, country}), frozenset(),
+            lambda i: _indicator(i, "real-change"),
+        ),
     ]  # fmt: skip
 
 
@@ -267,6 +277,20 @@ def _map(name: str) -> Callable[[Inputs], Any]:
         return draw(name)(inputs.dataset, inputs.country, inputs.year, inputs.extent)
 
     return make
+
+
+def indicator_figure(inputs: Inputs, name: str) -> Any:
+    """The figure of indicator view ``name`` (``per-capita`` or ``real-change``) for the year."""
+    from milex.present.indicator_figures import per_capita_figure, real_change_figure
+
+    make = per_capita_figure if name == "per-capita" else real_change_figure
+    return make(inputs.dataset, inputs.year)
+
+
+def _indicator(inputs: Inputs, name: str) -> Any:
+    from milex.present.charts.indicator_bars import indicator_bars
+
+    return indicator_bars(indicator_figure(inputs, name), highlight=_highlight(inputs))
 
 
 def _sipri_country(inputs: Inputs) -> Any:

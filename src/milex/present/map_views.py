@@ -1,10 +1,11 @@
 """The maps of each indicator view: what figures each map colours by, fetched for one year.
 
-Each map chart (``map``, ``map-equipment``, ``map-burden``, ``map-sipri``) is the map of one
-view's indicator: the tracker, tiles and country views map NATO's share of GDP, the equipment view
-the equipment share, burden-sharing the burden ratio and SIPRI's country view SIPRI's share of
-GDP for every country it covers. ``MAP_OF_VIEW`` says which map a view's Map tab shows; the map's
-chart and its table (``figure_tables``) are built from the same ``MapFigure``.
+Each map chart (``map``, ``map-equipment``, ``map-burden``, ``map-sipri``, ``map-per-capita``,
+``map-real-change``) is the map of one view's indicator: the tracker, tiles and country views map
+NATO's share of GDP, the equipment view the equipment share, burden-sharing the burden ratio,
+SIPRI's country view SIPRI's share of GDP for every country it covers, and the per-capita and
+real-change views their own figures (``indicator_figures``). ``MAP_OF_VIEW`` says which map a
+view's Map tab shows; the map's chart and its table (``figure_tables``) are built from the same ``MapFigure``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MAP_OF_VIEW = {
     "equipment": "map-equipment", "map-equipment": "map-equipment",
     "burden": "map-burden", "map-burden": "map-burden",
     "sipri-country": "map-sipri", "map-sipri": "map-sipri",
+    "per-capita": "map-per-capita", "map-per-capita": "map-per-capita",
+    "real-change": "map-real-change", "map-real-change": "map-real-change",
 }  # fmt: skip
 
 
@@ -84,6 +87,11 @@ def map_figure(name: str, ds: Dataset, year: int | None) -> MapFigure:
         return burden_figure(ds, year)
     if name == "map-sipri":
         return sipri_figure(ds, year)
+    if name in ("map-per-capita", "map-real-change"):
+        from milex.present.indicator_figures import per_capita_figure, real_change_figure
+
+        make = per_capita_figure if name == "map-per-capita" else real_change_figure
+        return make(ds, year).figure
     indicator = "equipment" if name == "map-equipment" else "share_gdp"
     return tracker_figure(tracker(year, dataset=ds), indicator)
 
@@ -104,4 +112,6 @@ MAPS = {
     "map-equipment": "every country on a map, the allies coloured by their equipment share",
     "map-burden": "every country on a map, the allies coloured by their burden ratio",
     "map-sipri": "every country on a map, coloured by SIPRI's military spending share of GDP",
+    "map-per-capita": "every country on a map, the allies coloured by defence spending per person",
+    "map-real-change": "every country on a map, the allies coloured by the real change in spending",
 }

@@ -25,13 +25,20 @@ TOPICS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("tiles", "The allies as tiles, by share-of-GDP band"),
         ("map", "The allies on a map"),
         ("equipment", "Equipment share against share of GDP"),
-        ("map-equipment", "The allies' equipment shares on a map"),
+        ("per-capita", "Defence spending per person"),
+        ("real-change", "Real change in defence spending"),
+    )),
+    ("Each indicator on a map", (
+        ("map-equipment", "Equipment share on a map"),
+        ("map-per-capita", "Spending per person on a map"),
+        ("map-real-change", "Real change on a map"),
+        ("map-burden", "Burden ratio on a map"),
+        ("map-sipri", "SIPRI's share of GDP, every country"),
     )),
     ("Countries over time", (
         ("country", "One ally over time, NATO and SIPRI"),
         ("sipri-country", "Any country over time (SIPRI)"),
         ("totals", "The United States against Europe and Canada"),
-        ("map-sipri", "Every country's share of GDP on a map (SIPRI)"),
     )),
     ("Projections and paying for them", (
         ("projection-share", "Projected share of GDP"),
@@ -43,7 +50,6 @@ TOPICS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("threat-mer", "NATO against its rivals, market rates"),
         ("threat-ppp", "NATO against its rivals, purchasing power"),
         ("burden", "Burden-sharing: GDP against effort"),
-        ("map-burden", "Burden-sharing on a map"),
         ("industry", "155 mm shell capacity against demand"),
     )),
 )  # fmt: skip

@@ -19,6 +19,10 @@ from milex.web.pages import TABS, ally_choices, frame_links, render_page
 router = APIRouter(include_in_schema=False)
 #: The indicator views: their pages add a Map tab mapping the view's own indicator (map_views).
 INDICATOR_VIEWS = frozenset(v for v in MAP_OF_VIEW if v not in MAPS)
+#: The maps of the views whose figure NATO gives for fewer years than the tracker, by measure.
+INDICATOR_MEASURES = {
+    "map-per-capita": "milex_per_capita_usd_const", "map-real-change": "milex_real_change_pct",
+}  # fmt: skip
 #: The country a chart that needs one opens with (the gallery links to it with this one).
 DEFAULT_COUNTRY = {"country": "POL", "sipri-country": "RUS"}
 
@@ -68,6 +72,11 @@ def chart_view(
     years = available_years(cache.dataset)
     if name == "burden":  # it needs every ally's spending from NATO's own file (see burden_page)
         years = [y for y in years if y <= cache.dataset.latest_year("milex_usd", "nato")]
+    if MAP_OF_VIEW.get(name) in INDICATOR_MEASURES:  # only the years NATO gives the figure for
+        from milex.present.indicator_figures import indicator_years
+
+        given = indicator_years(cache.dataset, INDICATOR_MEASURES[MAP_OF_VIEW[name]])
+        years = [y for y in years if y in given]
     map_name = MAP_OF_VIEW.get(name) if not is_map else None
     tabs = (*(TABS if map_name else ("chart", "table")), "sources")
     # the map outlines the view's country: any country on SIPRI's map, an ally on NATO's
@@ -108,7 +117,8 @@ def _map_caption(map_name: str, year: int | None) -> str:
     """The map's words until it is drawn: its indicator, unit, source and year."""
     from milex.present.charts.map_scales import INDICATORS
 
-    key = {"map-equipment": "equipment", "map-burden": "burden", "map-sipri": "sipri_share_gdp"}
+    key = {"map-equipment": "equipment", "map-burden": "burden", "map-sipri": "sipri_share_gdp",
+           "map-per-capita": "per_capita", "map-real-change": "real_change"}  # fmt: skip
     i = INDICATORS.get(key.get(map_name, "share_gdp"))
     if i is None:
         return "Map."

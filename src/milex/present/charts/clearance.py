@@ -26,6 +26,7 @@ ADVANCE = {
     "e": (0.615, 0.678),
     "s": (0.521, 0.595),
     "-": (0.361, 0.415),
+    "+": (0.838, 0.838),
 }
 AVERAGE = {False: (0.563, 0.672), True: (0.636, 0.755)}  # (lower case, upper case) by boldness
 #: Pixels between a bar's end and its label, and the room a line keeps from any label's box.
@@ -54,32 +55,40 @@ def _num(value: float) -> str:
     return repr(float(value))
 
 
-def bar_label_x(field: str, width_field: str, rules: Sequence[float], x_max: float) -> str:
+def bar_label_x(
+    field: str, width_field: str, rules: Sequence[float], x_max: float, x_min: float = 0.0
+) -> str:
     """A Vega expression for the left edge, in data units, of a horizontal bar's value label.
 
-    The bar runs from 0 to ``datum[field]`` on a linear x scale with domain [0, ``x_max``]; the
-    label is ``datum[width_field]`` px wide. In order of preference: just past the bar's end,
-    just inside it, just past the nearest line beyond the bar; the first spot no rule strikes
-    (CLEAR px of room) and that stays inside the plot. Where none is free (never at the widths a
-    chart is drawn at) the label stays past the bar's end.
+    The bar runs from 0 to ``datum[field]`` on a linear x scale with domain [``x_min``,
+    ``x_max``] (a bar below 0 runs leftwards); the label is ``datum[width_field]`` px wide. In
+    order of preference: just past the bar's end, just inside it (where the bar is long enough),
+    just past the nearest line beyond the bar; the first spot no rule strikes (CLEAR px of room)
+    and that stays inside the plot. Where none is free (never at the widths a chart is drawn at)
+    the label stays past the bar's end.
     """
-    k = f"({_num(x_max)} / max(width, 1))"  # data units per pixel
+    k = f"({_num(x_max - x_min)} / max(width, 1))"  # data units per pixel
     end, w = f"datum[{field!r}]", f"datum[{width_field!r}]"
 
     def clear(left: str) -> str:
         right = f"({left} + {w} * {k})"
-        tests = [f"{left} >= 0", f"{right} <= {_num(x_max)}"]
+        tests = [f"{left} >= {_num(x_min)}", f"{right} <= {_num(x_max)}"]
         for r in rules:
             rv = _num(r)
             tests.append(f"!({rv} > {left} - {CLEAR} * {k} && {rv} < {right} + {CLEAR} * {k})")
         return "(" + " && ".join(tests) + ")"
 
-    outside = f"({end} + {GAP} * {k})"
-    inside = f"({end} - ({GAP} + {w}) * {k})"
-    choices = [(clear(outside), outside), (clear(inside), inside)]
+    falls = f"{end} < 0"
+    after = f"({end} + {GAP} * {k})"
+    before = f"({end} - ({GAP} + {w}) * {k})"
+    outside = f"({falls} ? {before} : {after})"
+    inside = f"({falls} ? {after} : {before})"
+    # inside means inside: a short bar's label would run across 0 into the other side
+    within = f"({falls} ? ({inside} + {w} * {k} <= 0) : ({inside} >= 0))"
+    choices = [(clear(outside), outside), (f"({within} && {clear(inside)})", inside)]
     for r in sorted(rules):
         past = f"({_num(r)} + {GAP} * {k})"
-        choices.append((f"({_num(r)} > {end} && {clear(past)})", past))
+        choices.append((f"({end} >= 0 && {_num(r)} > {end} && {clear(past)})", past))
     expr = outside
     for test, spot in reversed(choices):
         expr = f"{test} ? {spot} : ({expr})"

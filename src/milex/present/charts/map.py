@@ -260,7 +260,9 @@ def choropleth(
                 "class:N",
                 title=legend_title,
                 scale=alt.Scale(domain=domain, range=[colours[c] for c in domain]),
-                legend=alt.Legend(columns=4, symbolType="square", direction="horizontal"),
+                legend=alt.Legend(
+                    columns=4, symbolType="square", direction="horizontal", titleLimit=600
+                ),
             ),
             stroke=alt.condition("datum.highlight", alt.value("black"), alt.value(OUTLINE)),
             strokeWidth=alt.condition("datum.highlight", alt.value(2.2), alt.value(0.45)),

@@ -3,8 +3,9 @@
 A choropleth reads only as well as its classes: breaks sit where the policy lines are (2% and 3.5%
 of GDP, 20% on equipment, a burden ratio of 1), so an ally at 2.00% and one at 3.43% never share a
 colour. Classes are coloured from ColorBrewer's YlGnBu ramp (sequential and safe for the common
-colour-vision deficiencies); countries the indicator does not cover, or covers without a figure,
-are two greys the legend names.
+colour-vision deficiencies), or, for an indicator that changes sign (the real change), from its
+PuOr ramp: cuts in orange, rises in purples; countries the indicator does not cover, or covers
+without a figure, are two greys the legend names.
 """
 
 from __future__ import annotations
@@ -27,16 +28,21 @@ _YLGNBU = {
     6: ("#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
     7: ("#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
 }
+#: ColorBrewer PuOr (colour-blind safe) for a real change: the class under 0 in orange, the rises
+#: in purples, palest first.
+FALL_COLOUR = "#e08214"
+_RISES = ("#d8daeb", "#b2abd2", "#8073ac", "#542788", "#2d004b", "#1b0030")
 #: A country the indicator covers but has no figure for, and one it does not cover at all.
 NO_FIGURE_COLOUR = "#9a9a9a"
 OUTSIDE_COLOUR = "#e4e4e4"
 
 
-def palette(n: int) -> tuple[str, ...]:
-    """``n`` sequential colours, palest first (5 to 7 classes)."""
+def palette(n: int, *, diverging: bool = False) -> tuple[str, ...]:
+    """``n`` sequential colours, palest first (5 to 7 classes); ``diverging``: the lowest class
+    (below 0) in orange, then ``n - 1`` purples, palest first."""
     if n not in _YLGNBU:
         raise ValueError(f"a map has 5 to 7 classes, not {n}")
-    return _YLGNBU[n]
+    return (FALL_COLOUR, *_RISES[: n - 1]) if diverging else _YLGNBU[n]
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class MapIndicator:
     decimals: int
     source: str  #: who publishes it, e.g. "NATO"
     outside: str  #: the legend's label for a country the indicator does not cover
+    diverging: bool = False  #: the lowest class lies below 0, in its own hue (``palette``)
 
     def __post_init__(self) -> None:
         if list(self.breaks) != sorted(set(self.breaks)) or not 4 <= len(self.breaks) <= 6:
@@ -59,7 +66,7 @@ class MapIndicator:
     @property
     def labels(self) -> tuple[str, ...]:
         """The classes' legend labels, lowest first: "under 1.5%", ..., "5% or more"."""
-        b = [f"{x:g}{self.suffix}" for x in self.breaks]
+        b = [f"{x:,g}{self.suffix}" for x in self.breaks]
         middle = [f"{lo} to under {hi}" for lo, hi in itertools.pairwise(b)]
         return (f"under {b[0]}", *middle, f"{b[-1]} or more")
 
@@ -82,7 +89,9 @@ class MapIndicator:
 
     def colours(self) -> dict[str, str]:
         """Every legend entry and its colour: the classes, then no figure, then not covered."""
-        out = dict(zip(self.labels, palette(len(self.labels)), strict=True))
+        out = dict(
+            zip(self.labels, palette(len(self.labels), diverging=self.diverging), strict=True)
+        )
         out[self.no_figure] = NO_FIGURE_COLOUR
         out[self.outside] = OUTSIDE_COLOUR
         return out
@@ -107,6 +116,16 @@ INDICATORS = {
         MapIndicator(
             "sipri_share_gdp", "Military expenditure as a share of GDP", "% of GDP", "%",
             (1.0, 1.5, 2.0, 2.5, 3.5, 5.0), 2, "SIPRI", "not in the SIPRI extract",
+        ),
+        # the unit names the price base of the edition drawn (``indicator_figures``)
+        MapIndicator(
+            "per_capita", "Defence spending per capita", "US$ per person, at constant prices", "",
+            (250.0, 500.0, 750.0, 1000.0, 1500.0), 0, "NATO", "not a NATO ally",
+        ),
+        MapIndicator(
+            "real_change", "Real change in defence spending on the previous year",
+            "% real change", "%", (0.0, 5.0, 10.0, 20.0, 40.0), 1, "NATO", "not a NATO ally",
+            diverging=True,
         ),
     )
 }  # fmt: skip
