@@ -80,12 +80,7 @@ def project(
     """
     from milex.projection._cache import default_dataset, prepare_cached
 
-    if scenario is None:
-        scenario = Scenario()
-    elif isinstance(scenario, dict):
-        scenario = Scenario.parse(scenario)
-    elif isinstance(scenario, str | Path):
-        scenario = Scenario.from_toml(Path(scenario))
+    scenario = Scenario.coerce(scenario)
     if dataset is None:
         dataset = default_dataset()  # milex.load()'s, read once while unchanged on disk
     prepared = prepare_cached(scenario, dataset)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from milex.projection import _kernel as kernel
@@ -131,13 +130,7 @@ def one_run_engine(scenario: Any = None) -> EngineName:
     ``Scenario``, or None for the default): what `milex chart` and `milex report` run."""
     from milex.projection.scenario import Scenario
 
-    if scenario is None:
-        scenario = Scenario()
-    elif isinstance(scenario, dict):
-        scenario = Scenario.parse(scenario)
-    elif isinstance(scenario, str | Path):
-        scenario = Scenario.from_toml(Path(scenario))
-    return fastest_for_one_run(scenario.uncertainty.paths)
+    return fastest_for_one_run(Scenario.coerce(scenario).uncertainty.paths)
 
 
 def _loaded_or_numpy() -> EngineName:

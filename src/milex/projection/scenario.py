@@ -330,6 +330,18 @@ class Scenario(_Model):
 
     # -- I/O -------------------------------------------------------------------------------------
     @classmethod
+    def coerce(cls, value: Scenario | dict[str, Any] | str | Path | None) -> Scenario:
+        """A scenario from what the API and the CLI take: a ``Scenario``, a mapping, a TOML file
+        path, or None for the default (NATO, 3.5% by 2035)."""
+        if value is None:
+            return cls()
+        if isinstance(value, dict):
+            return cls.parse(value)
+        if isinstance(value, str | Path):
+            return cls.from_toml(Path(value))
+        return value
+
+    @classmethod
     def parse(cls, data: dict[str, Any]) -> Scenario:
         """A scenario from a mapping (e.g. parsed TOML); errors are ScenarioError."""
         if not isinstance(data, dict):
