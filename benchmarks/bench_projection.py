@@ -28,8 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from milex.projection import Scenario
-from milex.projection._inputs import prepare
 from milex.projection.engine import MEASURES, QUANTILES, simulate
+
+try:  # internal (_inputs) since the layout move; --against may run a tree from before it
+    from milex.projection._inputs import prepare
+except ImportError:
+    from milex.projection.inputs import prepare  # type: ignore[no-redef]
 
 QUICK = "--quick" in sys.argv
 AGAINST = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else None
@@ -117,8 +121,11 @@ def status(key):
             return int(line.split()[1])  # KiB
 
 inputs, shocks = inputs_for({paths})
-try:  # this version: one engine interface; loading the compiled engine timed on its own
+try:  # the kernels' module, internal (_kernel) since the layout move, public before it
     from milex.projection import _kernel as kernel
+except ImportError:
+    from milex.projection import kernel
+try:  # this version: one engine interface; loading the compiled engine timed on its own
     start = time.perf_counter()
     kernel.load()
     load = time.perf_counter() - start
