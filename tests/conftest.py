@@ -82,8 +82,8 @@ def registry():
 #: the 2-core development machine, written by `python -m pytest --record-durations`.
 DURATIONS = Path(__file__).with_name("durations.json")
 #: Over this a test is slow. The durations are recorded on a quiet run of the 2-core machine (the
-#: whole suite in 17 minutes); with this line the fast subset takes about 2 minutes there.
-SLOW_SECONDS = 0.5
+#: whole suite in 17 minutes); with this line the fast subset takes under 2 minutes there.
+SLOW_SECONDS = 0.4
 #: Fixtures that make a test a browser test.
 BROWSER_FIXTURES = frozenset({"browser"})
 
